@@ -43,7 +43,9 @@ read_state() {
 is_running() {
     read_state || return 1
     [ -f "$DATA_DIR/postmaster.pid" ] || return 1
-    as_owner pg_ctl -D "$DATA_DIR" status >/dev/null 2>&1
+    as_owner pg_ctl -D "$DATA_DIR" status >/dev/null 2>&1 || return 1
+    # A killed postmaster can linger as a zombie: also require it to answer.
+    pg_isready -q -h 127.0.0.1 -p "${STATE_PORT:-$PORT}" -t 2 >/dev/null 2>&1
 }
 
 cleanup_stale() {

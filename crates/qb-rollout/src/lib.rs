@@ -127,6 +127,7 @@ pub const SHADOW_INPUT_MAX_BYTES: usize = 4096;
 
 /// A kept mismatching shadow input.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ShadowMismatch {
     /// 1-based sequence number of the shadow run in this shim.
     pub seq: u64,
@@ -173,7 +174,6 @@ impl Rollout {
     /// A shim with `config`, a legacy builder registered, the native builder available,
     /// [`RandomSampler`] and [`MonotonicClock`].
     pub fn new(config: Config) -> Self {
-        GLOBAL.set_available(true);
         Rollout {
             config: RwLock::new(Arc::new(config)),
             legacy_registered: AtomicBool::new(true),
@@ -245,7 +245,7 @@ impl Rollout {
 
     /// See [`Rollout::set_native_available`].
     pub fn native_available(&self) -> bool {
-        self.counters.values(TripState::Closed).native_available
+        self.counters.available()
     }
 
     /// The trip-back state now (an elapsed cool-down reads as half-open).

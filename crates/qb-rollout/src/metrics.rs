@@ -216,6 +216,10 @@ impl Counters {
         self.trips.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn available(&self) -> bool {
+        self.available.load(Relaxed)
+    }
+
     pub(crate) fn set_available(&self, v: bool) {
         self.available.store(v, Relaxed);
     }
@@ -304,6 +308,7 @@ impl Histogram {
 /// Raw numbers behind the Prometheus families, for hosts that build their own collectors
 /// (Python `prometheus_client`, Node `prom-client`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PrometheusValues {
     /// Successful native attempts.
     pub native_ok: u64,
@@ -552,6 +557,7 @@ pub enum MetricValue {
 
 /// The metrics dict. The first nine fields are the seed's keys, unchanged in every binding.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MetricsSnapshot {
     /// Native attempts (successful + failed, including those that fell back).
     pub rust_calls: u64,

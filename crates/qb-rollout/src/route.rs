@@ -66,6 +66,7 @@ impl Reason {
 
 /// The outcome of a routing decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decision {
     /// The builder that serves the call.
     pub route: Route,

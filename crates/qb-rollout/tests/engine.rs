@@ -261,3 +261,40 @@ fn dependency_rule_no_core_no_host_crates() {
         assert!(!deps.contains(banned), "{banned}");
     }
 }
+
+#[test]
+fn contract_doc_names_every_key_reason_and_family() {
+    let doc = include_str!("../../../docs/rollout.md");
+    for key in qb_rollout::SEED_KEYS {
+        assert!(doc.contains(&format!("`{key}`")), "{key}");
+    }
+    for (key, _) in Rollout::default().snapshot().pairs() {
+        assert!(doc.contains(&format!("`{key}`")), "{key}");
+    }
+    for reason in [
+        Reason::NativeUnavailable,
+        Reason::NoLegacy,
+        Reason::KillSwitch,
+        Reason::Tripped,
+        Reason::Forced,
+        Reason::StickyBucket,
+        Reason::PercentageSampled,
+    ] {
+        assert!(
+            doc.contains(&format!("`{}`", reason.as_str())),
+            "{reason:?}"
+        );
+    }
+    for var in qb_rollout::ENV_VARS {
+        assert!(doc.contains(&format!("`{var}`")), "{var}");
+    }
+    let text = Rollout::default().render_prometheus();
+    for line in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+        let mut parts = line.split(' ').skip(2);
+        let (name, kind) = (parts.next().unwrap(), parts.next().unwrap());
+        assert!(doc.contains(&format!("| `{name}` | {kind} |")), "{name}");
+    }
+    for le in qb_rollout::DURATION_BUCKET_LABELS {
+        assert!(doc.contains(le), "{le}");
+    }
+}

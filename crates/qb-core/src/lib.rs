@@ -1,2 +1,39 @@
 //! qb-core: query AST + schema registry in, SQL text + typed parameters out.
+//!
+//! ```
+//! use qb_core::{compile, CompileOptions, Query, Schema};
+//!
+//! let schema = Schema::from_json(r#"{"views": {"v_user": {
+//!     "typename": "User",
+//!     "columns": {"id": "uuid"},
+//!     "fields": {"email": "text", "createdAt": "timestamptz"}}}}"#)?;
+//! let query = Query::from_json(r#"{"view": "v_user", "select": ["id", "email"],
+//!     "where": {"email": {"icontains": "@example.com"}}, "limit": 10}"#)?;
+//! let out = compile(&query, &schema, &CompileOptions::default())?;
+//! assert_eq!(out.params.len(), 2);
+//! assert!(out.sql.contains("ILIKE $1::text"));
+//! # Ok::<(), qb_core::Error>(())
+//! ```
+//!
+//! Pure Rust: no FFI, no I/O, no global state. See ARCHITECTURE.md for the code map and the
+//! invariants, docs/query-ast.md for the input forms and docs/errors.md for error codes.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ast;
+mod compile;
+mod error;
+#[cfg(feature = "json")]
+pub mod json;
+mod options;
+mod param;
+pub mod schema;
+mod value;
+
+pub use ast::{Filter, Operator, Query};
+pub use compile::compile;
+pub use error::{Error, ErrorKind};
+pub use options::{CompileOptions, Limits, Placeholder};
+pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
+pub use schema::{FieldType, ScalarType, Schema, ViewDef};
+pub use value::Value;

@@ -1,0 +1,270 @@
+//! The query AST: plain data describing one statement over one view.
+//!
+//! Build it from Rust directly, or from a JSON-like [`Value`](crate::Value) with
+//! [`Query::from_value`] (and from JSON text with `Query::from_json`, feature `json`).
+//! docs/query-ast.md documents the JSON form with an example per feature.
+
+mod operator;
+mod parse;
+
+pub use operator::Operator;
+
+use crate::Value;
+
+/// One query: a selection from one view, filtered, ordered, grouped and paginated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The root view, as named in the schema registry.
+    pub view: ViewName,
+    /// What to select, in output order. Must not be empty.
+    pub select: Vec<Selection>,
+    /// The shape of each returned row.
+    pub output: Output,
+    /// The `where` filter, if any.
+    pub filter: Option<Filter>,
+    /// `ORDER BY` keys, most significant first.
+    pub order_by: Vec<OrderBy>,
+    /// `GROUP BY` keys. When non-empty (or when an aggregate is selected) the query is grouped.
+    pub group_by: Vec<FieldPath>,
+    /// `LIMIT`, sent as a parameter.
+    pub limit: Option<u64>,
+    /// `OFFSET`, sent as a parameter.
+    pub offset: Option<u64>,
+    /// Map camelCase names in the query to snake_case keys in the data. `None` uses
+    /// [`CompileOptions::camel_case`](crate::CompileOptions::camel_case).
+    pub camel_case: Option<bool>,
+    /// Select the whole JSONB document instead of building an object when the selection has
+    /// more leaf fields than this. `None` uses the compile option.
+    pub document_threshold: Option<usize>,
+}
+
+impl Query {
+    /// A query selecting `fields` from `view`, with everything else at its default.
+    pub fn new(view: impl Into<String>, fields: &[&str]) -> Self {
+        Query {
+            view: ViewName {
+                schema: None,
+                name: view.into(),
+            },
+            select: fields.iter().map(|f| Selection::field(*f)).collect(),
+            output: Output::Json,
+            filter: None,
+            order_by: Vec::new(),
+            group_by: Vec::new(),
+            limit: None,
+            offset: None,
+            camel_case: None,
+            document_threshold: None,
+        }
+    }
+}
+
+/// A view name, optionally schema-qualified. It must name a view of the registry exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ViewName {
+    /// The SQL schema, e.g. `app`.
+    pub schema: Option<String>,
+    /// The view, e.g. `v_user`.
+    pub name: String,
+}
+
+impl ViewName {
+    /// The registry key: `schema.name` or `name`.
+    pub fn key(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// The shape of each returned row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Output {
+    /// One `jsonb` column named `data` holding an object per row (`jsonb_build_object`).
+    #[default]
+    Json,
+    /// The same object cast to `text` (raw JSON passthrough, no driver-side decoding).
+    JsonText,
+    /// One typed SQL column per selected leaf field, named by its output name.
+    Columns,
+}
+
+/// One item of a selection.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Selection {
+    /// A field (column or JSON key), possibly a nested object with its own selection.
+    Field(FieldSelection),
+    /// `__typename`: the view's GraphQL typename as a constant.
+    Typename {
+        /// Output name; `__typename` when `None`.
+        alias: Option<String>,
+    },
+    /// An aggregate over the group (grouped queries).
+    Aggregate(AggregateSelection),
+}
+
+impl Selection {
+    /// A plain field by name.
+    pub fn field(name: impl Into<String>) -> Self {
+        Selection::Field(FieldSelection {
+            name: name.into(),
+            alias: None,
+            select: None,
+        })
+    }
+}
+
+/// A selected field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSelection {
+    /// The field's name as the query spells it (camelCase allowed).
+    pub name: String,
+    /// Output name; the field name when `None`.
+    pub alias: Option<String>,
+    /// For nested object fields: the sub-selection. `None` selects the whole value.
+    pub select: Option<Vec<Selection>>,
+}
+
+/// An aggregate in a grouped query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateSelection {
+    /// The function.
+    pub function: AggregateFn,
+    /// Its argument; `count` without a field counts rows.
+    pub field: Option<FieldPath>,
+    /// Output name (required).
+    pub alias: String,
+}
+
+/// Aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AggregateFn {
+    /// `count(*)` or `count(field)` (non-null values).
+    Count,
+    /// `sum(field)` over numbers.
+    Sum,
+    /// `avg(field)` over numbers.
+    Avg,
+    /// `min(field)` over ordered types.
+    Min,
+    /// `max(field)` over ordered types.
+    Max,
+}
+
+impl AggregateFn {
+    /// The JSON name and SQL function name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFn::Count => "count",
+            AggregateFn::Sum => "sum",
+            AggregateFn::Avg => "avg",
+            AggregateFn::Min => "min",
+            AggregateFn::Max => "max",
+        }
+    }
+}
+
+/// A path to a field: one segment per nesting level, as the query spells the names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath(pub Vec<String>);
+
+impl FieldPath {
+    /// A path from dotted text: `profile.address.city`.
+    pub fn parse(dotted: &str) -> Self {
+        FieldPath(dotted.split('.').map(str::to_owned).collect())
+    }
+}
+
+/// A filter tree with SQL's three-valued logic.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Filter {
+    /// All must hold (`TRUE` when empty).
+    And(Vec<Filter>),
+    /// At least one must hold (`FALSE` when empty).
+    Or(Vec<Filter>),
+    /// The entries of one filter object (`{"age": {...}, "email": {...}}`), combined with
+    /// AND like [`Filter::And`]; kept apart only so error paths name the object's keys
+    /// (`where.email.eq`) rather than an index.
+    Object(Vec<Filter>),
+    /// Negation; `NOT NULL` stays `NULL`.
+    Not(Box<Filter>),
+    /// One operator applied to one field.
+    Condition(Condition),
+}
+
+/// `field op value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The field.
+    pub path: FieldPath,
+    /// The operator.
+    pub op: Operator,
+    /// The operand; its required shape depends on operator and field type.
+    pub value: Value,
+}
+
+/// One `ORDER BY` key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderBy {
+    /// The field (or, in grouped queries, an aggregate's alias).
+    pub path: FieldPath,
+    /// Direction.
+    pub direction: Direction,
+    /// Where NULLs go; PostgreSQL's default (last for asc, first for desc) when `None`.
+    pub nulls: Option<Nulls>,
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Ascending.
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// NULL placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nulls {
+    /// `NULLS FIRST`.
+    First,
+    /// `NULLS LAST`.
+    Last,
+}
+
+/// Dropping a deep tree iteratively: a 10,000-deep `not` chain built in Rust must not
+/// overflow the stack when it goes out of scope either.
+impl Drop for Filter {
+    fn drop(&mut self) {
+        fn take_children(f: &mut Filter, stack: &mut Vec<Filter>) {
+            match f {
+                Filter::And(v) | Filter::Or(v) | Filter::Object(v) => stack.append(v),
+                Filter::Not(inner) => {
+                    stack.push(std::mem::replace(&mut **inner, Filter::And(Vec::new())))
+                }
+                Filter::Condition(_) => {}
+            }
+        }
+        let shallow = match self {
+            Filter::And(v) | Filter::Or(v) | Filter::Object(v) => {
+                v.iter().all(|c| matches!(c, Filter::Condition(_)))
+            }
+            Filter::Not(inner) => matches!(**inner, Filter::Condition(_)),
+            Filter::Condition(_) => true,
+        };
+        if shallow {
+            return;
+        }
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut f) = stack.pop() {
+            take_children(&mut f, &mut stack);
+        }
+    }
+}

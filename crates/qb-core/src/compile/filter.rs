@@ -1,0 +1,741 @@
+//! WHERE: the filter tree and every operator, per field type. docs/query-ast.md has the
+//! same table in prose; each arm here is one row of it.
+
+use super::values::Operand;
+use super::{Compiler, Resolved, field_path_string};
+use crate::Value;
+use crate::ast::{Condition, Filter, Operator};
+use crate::error::{Error, ErrorKind, Path};
+use crate::param::{ParamType, ParamValue, PgType};
+use crate::schema::{FieldType, ScalarType};
+
+use Operator as Op;
+use ScalarType as S;
+
+/// Address ranges behind the network predicates (IANA special-purpose registries).
+const PRIVATE: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}'::inet[]";
+const LOOPBACK: &str = "'{127.0.0.0/8,::1/128}'::inet[]";
+const LINK_LOCAL: &str = "'{169.254.0.0/16,fe80::/10}'::inet[]";
+const MULTICAST: &str = "'{224.0.0.0/4,ff00::/8}'::inet[]";
+const DOCUMENTATION: &str = "'{192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,2001:db8::/32}'::inet[]";
+const CARRIER_GRADE: &str = "'{100.64.0.0/10}'::inet[]";
+/// Every range above plus "this network", reserved/broadcast and the unspecified address.
+const NOT_PUBLIC: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,127.0.0.0/8,::1/128,\
+169.254.0.0/16,fe80::/10,224.0.0.0/4,ff00::/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,\
+2001:db8::/32,100.64.0.0/10,0.0.0.0/8,240.0.0.0/4,::/128}'::inet[]";
+
+/// Mean Earth radius in metres (IUGG).
+const EARTH_RADIUS_M: &str = "6371008.8";
+
+impl<'a> Compiler<'a> {
+    /// The top-level filter (no surrounding parentheses needed).
+    pub(crate) fn filter_top(&mut self, f: &'a Filter, path: &Path<'_>) -> Result<(), Error> {
+        self.filter(f, path, 1)
+    }
+
+    fn filter(&mut self, f: &'a Filter, path: &Path<'_>, depth: usize) -> Result<(), Error> {
+        self.check_depth(depth, path)?;
+        match f {
+            Filter::And(children) => self.junction(
+                children,
+                " AND ",
+                "TRUE",
+                Some(path.key("and")).as_ref(),
+                path,
+                depth,
+            ),
+            Filter::Or(children) => self.junction(
+                children,
+                " OR ",
+                "FALSE",
+                Some(path.key("or")).as_ref(),
+                path,
+                depth,
+            ),
+            Filter::Object(children) => self.junction(children, " AND ", "TRUE", None, path, depth),
+            Filter::Not(inner) => {
+                self.w.sql("NOT (");
+                self.filter(inner, &path.key("not"), depth + 1)?;
+                self.w.sql(")");
+                Ok(())
+            }
+            Filter::Condition(c) => self.condition(c, path),
+        }
+    }
+
+    /// `(a AND b)`; children of an explicit `and`/`or` sit at `key[i]`, children of one
+    /// filter object at the object's own path.
+    fn junction(
+        &mut self,
+        children: &'a [Filter],
+        sep: &'static str,
+        empty: &'static str,
+        indexed: Option<&Path<'_>>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if children.is_empty() {
+            self.w.sql(empty);
+            return Ok(());
+        }
+        if children.len() > 1 {
+            self.w.sql("(");
+        }
+        for (i, child) in children.iter().enumerate() {
+            if i > 0 {
+                self.w.sql(sep);
+            }
+            match indexed {
+                Some(base) => self.filter(child, &base.index(i), depth + 1)?,
+                None => self.filter(child, path, depth + 1)?,
+            }
+        }
+        if children.len() > 1 {
+            self.w.sql(")");
+        }
+        Ok(())
+    }
+
+    fn condition(&mut self, c: &'a Condition, base: &Path<'_>) -> Result<(), Error> {
+        let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
+        self.count_node(&op_path)?;
+        let r = self.resolve(&c.path.0, base)?;
+        let operand = Operand {
+            value: &c.value,
+            limits: self.limits,
+            path: &op_path,
+        };
+        let mismatch = || {
+            Error::new(
+                ErrorKind::OperatorTypeMismatch,
+                op_path(),
+                format!(
+                    "operator `{}` does not apply to a {} field",
+                    c.op.name(),
+                    r.ty.describe()
+                ),
+            )
+        };
+
+        if c.op == Op::IsNull {
+            // `->>` yields SQL NULL for a missing key and for JSON null alike, whatever the type.
+            let is_null = operand.boolean()?;
+            self.w.sql("(");
+            self.text_expr(&r);
+            self.w.sql(if is_null {
+                " IS NULL)"
+            } else {
+                " IS NOT NULL)"
+            });
+            return Ok(());
+        }
+
+        match r.ty {
+            FieldType::Scalar(s) => self.scalar_condition(*s, c.op, &r, &operand, &mismatch),
+            FieldType::Array(elem) => self.array_condition(*elem, c.op, &r, &operand, &mismatch),
+            FieldType::Object(_) => self.jsonb_condition(c.op, &r, &operand, &mismatch),
+        }
+    }
+
+    /// `<typed field> <sql_op> <param>` in parentheses.
+    fn compare(&mut self, r: &Resolved<'_>, sql_op: &'static str, ty: PgType, value: ParamValue) {
+        self.w.sql("(");
+        self.typed_expr(r);
+        self.w.sql(sql_op);
+        self.param(ty, value);
+        self.w.sql(")");
+    }
+
+    fn scalar_condition(
+        &mut self,
+        s: ScalarType,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        let ordered = matches!(
+            s,
+            S::Text
+                | S::Integer
+                | S::Numeric
+                | S::Uuid
+                | S::Date
+                | S::Timestamptz
+                | S::Inet
+                | S::Cidr
+        );
+        let equatable = !matches!(s, S::Tsvector | S::Vector | S::Bit | S::Coordinates);
+        let listable = equatable && !matches!(s, S::Jsonb | S::Daterange);
+        match op {
+            Op::Eq | Op::Neq if equatable => {
+                let (ty, value) = v.scalar(s)?;
+                self.compare(r, if op == Op::Eq { " = " } else { " <> " }, ty, value);
+            }
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte if ordered => {
+                let (ty, value) = v.scalar(s)?;
+                let sql_op = match op {
+                    Op::Gt => " > ",
+                    Op::Gte => " >= ",
+                    Op::Lt => " < ",
+                    _ => " <= ",
+                };
+                self.compare(r, sql_op, ty, value);
+            }
+            Op::In | Op::Nin if listable => {
+                let items = v.list()?;
+                let mut values = Vec::with_capacity(items.len());
+                let mut elem_ty = PgType::Text;
+                for item in items {
+                    let (ty, value) = v.with(item).scalar(s)?;
+                    elem_ty = ty;
+                    values.push(value);
+                }
+                if items.is_empty() {
+                    elem_ty = v
+                        .with(&Value::Null)
+                        .scalar(s)
+                        .map(|(t, _)| t)
+                        .unwrap_or_else(|_| empty_list_type(s));
+                }
+                self.w.sql("(");
+                self.typed_expr(r);
+                self.w
+                    .sql(if op == Op::In { " = ANY(" } else { " <> ALL(" });
+                self.w
+                    .param(ParamType::Array(elem_ty), ParamValue::Array(values));
+                self.w.sql("))");
+            }
+            _ => match s {
+                S::Text => self.text_condition(op, r, v, mismatch)?,
+                S::Tsvector => self.fulltext_condition(op, r, v, mismatch)?,
+                S::Inet | S::Cidr => self.network_condition(op, r, v, mismatch)?,
+                S::Ltree => self.ltree_condition(op, r, v, mismatch)?,
+                S::Daterange => self.daterange_condition(op, r, v, mismatch)?,
+                S::Vector | S::Bit => self.vector_condition(s, op, r, v, mismatch)?,
+                S::Jsonb => self.jsonb_condition(op, r, v, mismatch)?,
+                S::Coordinates if op == Op::DistanceWithin => self.distance_within(r, v)?,
+                _ => return Err(mismatch()),
+            },
+        }
+        Ok(())
+    }
+
+    fn text_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        // Substring tests become LIKE patterns with the operand's wildcards escaped, so `50%`
+        // matches literally and a btree/trigram index can still serve the prefix forms.
+        let (sql_op, prefix, suffix) = match op {
+            Op::Contains => (" LIKE ", true, true),
+            Op::IContains => (" ILIKE ", true, true),
+            Op::StartsWith => (" LIKE ", false, true),
+            Op::IStartsWith => (" ILIKE ", false, true),
+            Op::EndsWith => (" LIKE ", true, false),
+            Op::IEndsWith => (" ILIKE ", true, false),
+            Op::Like | Op::ILike | Op::Matches | Op::IMatches | Op::NotMatches => {
+                let pattern = v.string("a pattern string")?.to_owned();
+                let sql_op = match op {
+                    Op::Like => " LIKE ",
+                    Op::ILike => " ILIKE ",
+                    Op::Matches => " ~ ",
+                    Op::IMatches => " ~* ",
+                    _ => " !~ ",
+                };
+                self.compare(r, sql_op, PgType::Text, ParamValue::Text(pattern));
+                return Ok(());
+            }
+            _ => return Err(mismatch()),
+        };
+        let needle = v.string("a string")?;
+        let mut pattern = String::with_capacity(needle.len() + 4);
+        if prefix {
+            pattern.push('%');
+        }
+        for ch in needle.chars() {
+            if matches!(ch, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(ch);
+        }
+        if suffix {
+            pattern.push('%');
+        }
+        self.compare(r, sql_op, PgType::Text, ParamValue::Text(pattern));
+        Ok(())
+    }
+
+    /// Query text and configuration of a full-text operand: `"text"` or
+    /// `{"query": "text", "language": "simple"}` (plus `threshold` for rank operators).
+    fn fulltext_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        let default_language = r.language.unwrap_or(&self.view.language).to_owned();
+        let tsquery_fn = match op {
+            Op::Matches => "to_tsquery(",
+            Op::PlainQuery => "plainto_tsquery(",
+            Op::PhraseQuery => "phraseto_tsquery(",
+            Op::WebsearchQuery => "websearch_to_tsquery(",
+            Op::RankGt
+            | Op::RankGte
+            | Op::RankLt
+            | Op::RankLte
+            | Op::RankCdGt
+            | Op::RankCdGte
+            | Op::RankCdLt
+            | Op::RankCdLte => {
+                let entries = v.object(&["query", "threshold", "language"])?;
+                let query = v
+                    .with(v.key(entries, "query")?)
+                    .string("a query string")?
+                    .to_owned();
+                let threshold = v.with(v.key(entries, "threshold")?).float()?;
+                let language = match entries.iter().find(|(k, _)| k == "language") {
+                    Some((_, l)) => v.with(l).config_name()?,
+                    None => default_language,
+                };
+                let (rank_fn, cmp) = match op {
+                    Op::RankGt => ("ts_rank(", " > "),
+                    Op::RankGte => ("ts_rank(", " >= "),
+                    Op::RankLt => ("ts_rank(", " < "),
+                    Op::RankLte => ("ts_rank(", " <= "),
+                    Op::RankCdGt => ("ts_rank_cd(", " > "),
+                    Op::RankCdGte => ("ts_rank_cd(", " >= "),
+                    Op::RankCdLt => ("ts_rank_cd(", " < "),
+                    _ => ("ts_rank_cd(", " <= "),
+                };
+                self.w.sql("(");
+                self.w.sql(rank_fn);
+                self.typed_expr(r);
+                self.w.sql(", plainto_tsquery(");
+                self.param(PgType::Regconfig, ParamValue::Text(language));
+                self.w.sql(", ");
+                self.param(PgType::Text, ParamValue::Text(query));
+                self.w.sql("))");
+                self.w.sql(cmp);
+                self.param(PgType::Float8, ParamValue::Float(threshold));
+                self.w.sql(")");
+                return Ok(());
+            }
+            _ => return Err(mismatch()),
+        };
+        let (query, language) = match v.value {
+            Value::Object(_) => {
+                let entries = v.object(&["query", "language"])?;
+                let query = v
+                    .with(v.key(entries, "query")?)
+                    .string("a query string")?
+                    .to_owned();
+                let language = match entries.iter().find(|(k, _)| k == "language") {
+                    Some((_, l)) => v.with(l).config_name()?,
+                    None => default_language,
+                };
+                (query, language)
+            }
+            _ => (v.string("a query string")?.to_owned(), default_language),
+        };
+        self.w.sql("(");
+        self.typed_expr(r);
+        self.w.sql(" @@ ");
+        self.w.sql(tsquery_fn);
+        self.param(PgType::Regconfig, ParamValue::Text(language));
+        self.w.sql(", ");
+        self.param(PgType::Text, ParamValue::Text(query));
+        self.w.sql("))");
+        Ok(())
+    }
+
+    fn network_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        let (ranges, positive) = match op {
+            Op::InSubnet => {
+                let (_, net) = v.scalar(S::Cidr)?;
+                self.compare(r, " <<= ", PgType::Cidr, net);
+                return Ok(());
+            }
+            Op::InRange => {
+                let entries = v.object(&["from", "to"])?;
+                let (_, from) = v.with(v.key(entries, "from")?).scalar(S::Inet)?;
+                let (_, to) = v.with(v.key(entries, "to")?).scalar(S::Inet)?;
+                self.w.sql("(");
+                self.typed_expr(r);
+                self.w.sql(" BETWEEN ");
+                self.param(PgType::Inet, from);
+                self.w.sql(" AND ");
+                self.param(PgType::Inet, to);
+                self.w.sql(")");
+                return Ok(());
+            }
+            Op::IsIPv4 | Op::IsIPv6 => {
+                let want = v.boolean()?;
+                self.w.sql("(family(");
+                self.typed_expr(r);
+                self.w.sql(match (op == Op::IsIPv4, want) {
+                    (true, true) | (false, false) => ") = 4)",
+                    _ => ") = 6)",
+                });
+                return Ok(());
+            }
+            Op::IsPrivate => (PRIVATE, true),
+            Op::IsLoopback => (LOOPBACK, true),
+            Op::IsLinkLocal => (LINK_LOCAL, true),
+            Op::IsMulticast => (MULTICAST, true),
+            Op::IsDocumentation => (DOCUMENTATION, true),
+            Op::IsCarrierGrade => (CARRIER_GRADE, true),
+            Op::IsPublic => (NOT_PUBLIC, false),
+            _ => return Err(mismatch()),
+        };
+        let want = v.boolean()?;
+        self.w.sql(if want == positive { "(" } else { "(NOT " });
+        self.typed_expr(r);
+        self.w.sql(" <<= ANY(");
+        self.w.sql(ranges);
+        self.w.sql("))");
+        Ok(())
+    }
+
+    fn ltree_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        match op {
+            Op::AncestorOf | Op::DescendantOf => {
+                let (_, path) = v.scalar(S::Ltree)?;
+                self.compare(
+                    r,
+                    if op == Op::AncestorOf { " @> " } else { " <@ " },
+                    PgType::Ltree,
+                    path,
+                );
+            }
+            Op::MatchesLquery => {
+                let q = v.ltree_query("an lquery")?;
+                self.compare(r, " ~ ", PgType::Lquery, ParamValue::Text(q));
+            }
+            Op::MatchesLtxtquery => {
+                let q = v.ltree_query("an ltxtquery")?;
+                self.compare(r, " @ ", PgType::Ltxtquery, ParamValue::Text(q));
+            }
+            Op::MatchesAnyLquery => {
+                let items = v.list()?;
+                let mut qs = Vec::with_capacity(items.len());
+                for item in items {
+                    qs.push(ParamValue::Text(v.with(item).ltree_query("an lquery")?));
+                }
+                self.w.sql("(");
+                self.typed_expr(r);
+                self.w.sql(" ? ");
+                self.w
+                    .param(ParamType::Array(PgType::Lquery), ParamValue::Array(qs));
+                self.w.sql(")");
+            }
+            Op::DepthEq
+            | Op::DepthNeq
+            | Op::DepthGt
+            | Op::DepthGte
+            | Op::DepthLt
+            | Op::DepthLte => {
+                let n = v.count()?;
+                self.w.sql("(nlevel(");
+                self.typed_expr(r);
+                self.w.sql(")");
+                self.w.sql(len_op(op));
+                self.param(PgType::Bigint, ParamValue::Int(n));
+                self.w.sql(")");
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    fn daterange_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        if op == Op::ContainsDate {
+            let (_, d) = v.scalar(S::Date)?;
+            self.compare(r, " @> ", PgType::Date, d);
+            return Ok(());
+        }
+        let sql_op = match op {
+            Op::Overlaps => " && ",
+            Op::Adjacent => " -|- ",
+            Op::StrictlyLeft => " << ",
+            Op::StrictlyRight => " >> ",
+            Op::NotLeft => " &> ",
+            Op::NotRight => " &< ",
+            _ => return Err(mismatch()),
+        };
+        let (_, range) = v.scalar(S::Daterange)?;
+        self.compare(r, sql_op, PgType::Daterange, range);
+        Ok(())
+    }
+
+    /// `{"vector": [..] | "0101", "threshold": n}`: distance below the threshold; inner
+    /// product at least the threshold.
+    fn vector_condition(
+        &mut self,
+        s: ScalarType,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        let sql_op = match (s, op) {
+            (S::Vector, Op::CosineDistance) => " <=> ",
+            (S::Vector, Op::L2Distance) => " <-> ",
+            (S::Vector, Op::L1Distance) => " <+> ",
+            (S::Vector, Op::InnerProduct) => " <#> ",
+            (S::Bit, Op::HammingDistance) => " <~> ",
+            (S::Bit, Op::JaccardDistance) => " <%> ",
+            _ => return Err(mismatch()),
+        };
+        let entries = v.object(&["vector", "threshold"])?;
+        let (ty, vector) = v.with(v.key(entries, "vector")?).scalar(s)?;
+        let threshold = v.with(v.key(entries, "threshold")?).float()?;
+        self.w.sql("((");
+        self.typed_expr(r);
+        self.w.sql(sql_op);
+        self.param(ty, vector);
+        if op == Op::InnerProduct {
+            // pgvector's <#> is the negated inner product.
+            self.w.sql(") * -1 >= ");
+        } else {
+            self.w.sql(") < ");
+        }
+        self.param(PgType::Float8, ParamValue::Float(threshold));
+        self.w.sql(")");
+        Ok(())
+    }
+
+    /// Great-circle (haversine) distance on a sphere of the mean Earth radius.
+    fn distance_within(&mut self, r: &Resolved<'_>, v: &Operand<'_, '_>) -> Result<(), Error> {
+        let entries = v.object(&["lat", "lng", "meters"])?;
+        let lat = v.with(v.key(entries, "lat")?).float()?;
+        let lng = v.with(v.key(entries, "lng")?).float()?;
+        let meters = v.with(v.key(entries, "meters")?).float()?;
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) || meters < 0.0 {
+            return Err(v.err("lat must be within ±90, lng within ±180 and meters not negative"));
+        }
+        self.w.sql("((SELECT 2 * ");
+        self.w.sql(EARTH_RADIUS_M);
+        self.w
+            .sql(" * asin(least(1, sqrt(power(sin(radians(p.lat - ");
+        self.coord(r, "'lat'");
+        self.w.sql(") / 2), 2) + cos(radians(");
+        self.coord(r, "'lat'");
+        self.w
+            .sql(")) * cos(radians(p.lat)) * power(sin(radians(p.lng - ");
+        self.coord(r, "'lng'");
+        self.w.sql(") / 2), 2)))) FROM (VALUES (");
+        self.param(PgType::Float8, ParamValue::Float(lat));
+        self.w.sql(", ");
+        self.param(PgType::Float8, ParamValue::Float(lng));
+        self.w.sql(")) AS p(lat, lng)) <= ");
+        self.param(PgType::Float8, ParamValue::Float(meters));
+        self.w.sql(")");
+        Ok(())
+    }
+
+    fn coord(&mut self, r: &Resolved<'_>, key: &'static str) {
+        self.w.sql("(");
+        self.json_expr(r);
+        self.w.sql("->>");
+        self.w.sql(key);
+        self.w.sql(")::float8");
+    }
+
+    fn jsonb_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        match op {
+            Op::Eq | Op::Neq | Op::Contains | Op::ContainedBy => {
+                let json = v.json()?;
+                let sql_op = match op {
+                    Op::Eq => " = ",
+                    Op::Neq => " <> ",
+                    Op::Contains => " @> ",
+                    _ => " <@ ",
+                };
+                self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json));
+            }
+            Op::StrictlyContains => {
+                let json = v.json()?;
+                self.w.sql("(");
+                self.typed_expr(r);
+                self.w.sql(" @> ");
+                self.param(PgType::Jsonb, ParamValue::Text(json.clone()));
+                self.w.sql(" AND ");
+                self.typed_expr(r);
+                self.w.sql(" <> ");
+                self.param(PgType::Jsonb, ParamValue::Text(json));
+                self.w.sql(")");
+            }
+            Op::HasKey => {
+                let key = v.string("a key")?.to_owned();
+                self.compare(r, " ? ", PgType::Text, ParamValue::Text(key));
+            }
+            Op::HasAnyKeys | Op::HasAllKeys => {
+                let items = v.list()?;
+                let mut keys = Vec::with_capacity(items.len());
+                for item in items {
+                    keys.push(ParamValue::Text(v.with(item).string("a key")?.to_owned()));
+                }
+                self.w.sql("(");
+                self.typed_expr(r);
+                self.w
+                    .sql(if op == Op::HasAnyKeys { " ?| " } else { " ?& " });
+                self.w
+                    .param(ParamType::Array(PgType::Text), ParamValue::Array(keys));
+                self.w.sql(")");
+            }
+            Op::PathExists | Op::PathMatch => {
+                let path = v.string("a jsonpath")?.to_owned();
+                self.compare(
+                    r,
+                    if op == Op::PathExists { " @? " } else { " @@ " },
+                    PgType::Jsonpath,
+                    ParamValue::Text(path),
+                );
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    fn array_condition(
+        &mut self,
+        elem: ScalarType,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        match op {
+            Op::Eq | Op::Neq | Op::Contains | Op::ContainedBy | Op::Overlaps => {
+                let json = self.json_array(elem, v, v.list()?)?;
+                match op {
+                    Op::Overlaps => {
+                        // Shares an element: contains one of the operand's one-element arrays.
+                        self.w.sql("(");
+                        self.typed_expr(r);
+                        self.w.sql(
+                            " @> ANY(ARRAY(SELECT jsonb_build_array(e) FROM jsonb_array_elements(",
+                        );
+                        self.param(PgType::Jsonb, ParamValue::Text(json));
+                        self.w.sql(") AS e)))");
+                    }
+                    _ => {
+                        let sql_op = match op {
+                            Op::Eq => " = ",
+                            Op::Neq => " <> ",
+                            Op::Contains => " @> ",
+                            _ => " <@ ",
+                        };
+                        self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json));
+                    }
+                }
+            }
+            Op::AnyEq | Op::AllEq => {
+                // any: contains [v]; all: contained by [v] (every element equals v).
+                let json = self.json_array(elem, v, std::slice::from_ref(v.value))?;
+                self.compare(
+                    r,
+                    if op == Op::AnyEq { " @> " } else { " <@ " },
+                    PgType::Jsonb,
+                    ParamValue::Text(json),
+                );
+            }
+            Op::LenEq | Op::LenNeq | Op::LenGt | Op::LenGte | Op::LenLt | Op::LenLte => {
+                let n = v.count()?;
+                self.w.sql("(jsonb_array_length(");
+                self.typed_expr(r);
+                self.w.sql(")");
+                self.w.sql(len_op(op));
+                self.param(PgType::Bigint, ParamValue::Int(n));
+                self.w.sql(")");
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    /// Validates each element as `elem` and writes the list as a JSON array in the form the
+    /// data stores it (numbers as numbers, everything else as canonical strings).
+    fn json_array(
+        &self,
+        elem: ScalarType,
+        v: &Operand<'_, '_>,
+        items: &[Value],
+    ) -> Result<String, Error> {
+        let mut out = String::with_capacity(items.len() * 8 + 2);
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let (_, value) = v.with(item).scalar(elem)?;
+            match value {
+                ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
+                ParamValue::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                ParamValue::Float(f) => crate::value::write_float(f, &mut out),
+                ParamValue::Text(t) if elem == S::Numeric => out.push_str(&t),
+                ParamValue::Text(t) => Value::Str(t).write_json(&mut out),
+                ParamValue::Array(_) => return Err(v.err("nested lists are not array elements")),
+            }
+        }
+        out.push(']');
+        Ok(out)
+    }
+}
+
+fn len_op(op: Operator) -> &'static str {
+    match op {
+        Op::LenEq | Op::DepthEq => " = ",
+        Op::LenNeq | Op::DepthNeq => " <> ",
+        Op::LenGt | Op::DepthGt => " > ",
+        Op::LenGte | Op::DepthGte => " >= ",
+        Op::LenLt | Op::DepthLt => " < ",
+        _ => " <= ",
+    }
+}
+
+/// The element type of an empty `in` list (its value is never read).
+fn empty_list_type(s: ScalarType) -> PgType {
+    match s {
+        S::Integer => PgType::Bigint,
+        S::Numeric => PgType::Numeric,
+        S::Boolean => PgType::Boolean,
+        S::Uuid => PgType::Uuid,
+        S::Date => PgType::Date,
+        S::Timestamptz => PgType::Timestamptz,
+        S::Inet => PgType::Inet,
+        S::Cidr => PgType::Cidr,
+        S::Macaddr => PgType::Macaddr,
+        S::Ltree => PgType::Ltree,
+        _ => PgType::Text,
+    }
+}

@@ -1,0 +1,129 @@
+//! `SqlWriter`: the one place SQL text is written. It owns the output buffer, the
+//! placeholder counter and the parameter list, so placeholders and parameters are produced in
+//! the same pass and cannot disagree. Identifier quoting and literal escaping each live here,
+//! in exactly one function.
+
+use crate::options::Placeholder;
+use crate::param::{Param, ParamType, ParamValue};
+
+#[derive(Debug)]
+pub(crate) struct SqlWriter {
+    sql: String,
+    params: Vec<Param>,
+    style: Placeholder,
+}
+
+impl SqlWriter {
+    pub(crate) fn new(style: Placeholder, capacity: usize) -> Self {
+        SqlWriter {
+            sql: String::with_capacity(capacity),
+            params: Vec::new(),
+            style,
+        }
+    }
+
+    /// Static SQL text written by the compiler itself. It never contains a `%` (so the
+    /// `%s` style needs no escaping here) nor any input data.
+    #[inline]
+    pub(crate) fn sql(&mut self, fragment: &'static str) {
+        debug_assert!(
+            !fragment.contains('%'),
+            "static SQL must not contain %: {fragment}"
+        );
+        self.sql.push_str(fragment);
+    }
+
+    /// A quoted identifier. Callers pass only names validated against the registry
+    /// (`[A-Za-z_][A-Za-z0-9_]*`); quoting still doubles `"` so the function is safe alone.
+    pub(crate) fn ident(&mut self, name: &str) {
+        self.sql.push('"');
+        for c in name.chars() {
+            match c {
+                '"' => self.sql.push_str("\"\""),
+                '%' if self.style == Placeholder::Format => self.sql.push_str("%%"),
+                c => self.sql.push(c),
+            }
+        }
+        self.sql.push('"');
+    }
+
+    /// A string literal (JSON keys, output keys, typenames: never user values). `'` is
+    /// doubled; a backslash switches to the `E''` form with `\` doubled, which reads the
+    /// same whatever `standard_conforming_strings` is; `%` is doubled in the `%s` style.
+    pub(crate) fn literal(&mut self, text: &str) {
+        if text.contains('\\') {
+            self.sql.push('E');
+        }
+        self.sql.push('\'');
+        for c in text.chars() {
+            match c {
+                '\'' => self.sql.push_str("''"),
+                '\\' => self.sql.push_str("\\\\"),
+                '%' if self.style == Placeholder::Format => self.sql.push_str("%%"),
+                c => self.sql.push(c),
+            }
+        }
+        self.sql.push('\'');
+    }
+
+    /// A placeholder for `value`, cast to its type, and the parameter itself.
+    /// Types that travel as text are cast twice: `$1::text::inet`.
+    pub(crate) fn param(&mut self, ty: ParamType, value: ParamValue) {
+        match self.style {
+            Placeholder::Numbered => {
+                self.sql.push('$');
+                self.sql
+                    .push_str(itoa::Buffer::new().format(self.params.len() + 1));
+            }
+            Placeholder::Format => self.sql.push_str("%s"),
+        }
+        let base = ty.base();
+        let wire = base.wire();
+        self.cast(wire.sql_name(), ty.is_array());
+        if wire != base {
+            self.cast(base.sql_name(), ty.is_array());
+        }
+        self.params.push(Param { ty, value });
+    }
+
+    fn cast(&mut self, name: &'static str, array: bool) {
+        self.sql.push_str("::");
+        self.sql.push_str(name);
+        if array {
+            self.sql.push_str("[]");
+        }
+    }
+
+    pub(crate) fn finish(self) -> (String, Vec<Param>) {
+        (self.sql, self.params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::param::PgType;
+
+    #[test]
+    fn literal_escapes_quotes_backslashes_and_percent() {
+        let mut w = SqlWriter::new(Placeholder::Format, 0);
+        w.literal("it's 100% a\\b");
+        w.sql(" ");
+        w.ident("we\"ird");
+        assert_eq!(w.finish().0, "E'it''s 100%% a\\\\b' \"we\"\"ird\"");
+    }
+
+    #[test]
+    fn params_and_placeholders_agree() {
+        let mut w = SqlWriter::new(Placeholder::Numbered, 0);
+        w.param(
+            ParamType::Scalar(PgType::Text),
+            ParamValue::Text("a".into()),
+        );
+        w.sql(" ");
+        w.param(ParamType::Array(PgType::Inet), ParamValue::Array(vec![]));
+        let (sql, params) = w.finish();
+        assert_eq!(sql, "$1::text $2::text[]::inet[]");
+        assert_eq!(params.len(), 2);
+    }
+}

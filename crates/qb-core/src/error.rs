@@ -1,0 +1,267 @@
+//! The one error type of the compiler: a stable code per kind, the path of the offending
+//! node and a message written for the person who sent the query.
+
+use std::fmt;
+
+/// What went wrong, as a stable code. Codes and numbers never change meaning once released;
+/// docs/errors.md is the catalog and a test keeps it complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input text is not valid JSON.
+    InvalidJson,
+    /// The query document has the wrong shape: a missing or unknown key, a wrong JSON type.
+    InvalidQuery,
+    /// The schema registry document is malformed or inconsistent.
+    InvalidSchema,
+    /// The query names a view the registry does not have.
+    UnknownView,
+    /// The query names a field (column or JSON key) the view does not have.
+    UnknownField,
+    /// A filter key is neither a known operator nor a nested field.
+    UnknownOperator,
+    /// The operator exists but does not apply to the field's type.
+    OperatorTypeMismatch,
+    /// A value has the wrong type or format for its operator and field.
+    InvalidValue,
+    /// A name that would reach SQL (alias, typename, identifier) is not a valid name.
+    InvalidIdentifier,
+    /// Nesting deeper than `Limits::max_depth`.
+    DepthLimit,
+    /// A list, string, selection or filter larger than the configured limits.
+    SizeLimit,
+    /// A grouped query selects or orders by something that is not grouped.
+    InvalidGroupBy,
+    /// Well-formed input that this version does not compile.
+    Unsupported,
+}
+
+impl ErrorKind {
+    /// Every kind, in catalog order.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::InvalidJson,
+        ErrorKind::InvalidQuery,
+        ErrorKind::InvalidSchema,
+        ErrorKind::UnknownView,
+        ErrorKind::UnknownField,
+        ErrorKind::UnknownOperator,
+        ErrorKind::OperatorTypeMismatch,
+        ErrorKind::InvalidValue,
+        ErrorKind::InvalidIdentifier,
+        ErrorKind::DepthLimit,
+        ErrorKind::SizeLimit,
+        ErrorKind::InvalidGroupBy,
+        ErrorKind::Unsupported,
+    ];
+
+    /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidJson => "QB_INVALID_JSON",
+            ErrorKind::InvalidQuery => "QB_INVALID_QUERY",
+            ErrorKind::InvalidSchema => "QB_INVALID_SCHEMA",
+            ErrorKind::UnknownView => "QB_UNKNOWN_VIEW",
+            ErrorKind::UnknownField => "QB_UNKNOWN_FIELD",
+            ErrorKind::UnknownOperator => "QB_UNKNOWN_OPERATOR",
+            ErrorKind::OperatorTypeMismatch => "QB_OPERATOR_TYPE_MISMATCH",
+            ErrorKind::InvalidValue => "QB_INVALID_VALUE",
+            ErrorKind::InvalidIdentifier => "QB_INVALID_IDENTIFIER",
+            ErrorKind::DepthLimit => "QB_DEPTH_LIMIT",
+            ErrorKind::SizeLimit => "QB_SIZE_LIMIT",
+            ErrorKind::InvalidGroupBy => "QB_INVALID_GROUP_BY",
+            ErrorKind::Unsupported => "QB_UNSUPPORTED",
+        }
+    }
+
+    /// The stable number (the C binding returns it as a status code; 0 means success there).
+    pub const fn number(self) -> u32 {
+        match self {
+            ErrorKind::InvalidJson => 1,
+            ErrorKind::InvalidQuery => 2,
+            ErrorKind::InvalidSchema => 3,
+            ErrorKind::UnknownView => 4,
+            ErrorKind::UnknownField => 5,
+            ErrorKind::UnknownOperator => 6,
+            ErrorKind::OperatorTypeMismatch => 7,
+            ErrorKind::InvalidValue => 8,
+            ErrorKind::InvalidIdentifier => 9,
+            ErrorKind::DepthLimit => 10,
+            ErrorKind::SizeLimit => 11,
+            ErrorKind::InvalidGroupBy => 12,
+            ErrorKind::Unsupported => 13,
+        }
+    }
+
+    /// The kind for a code string, the inverse of [`ErrorKind::code`].
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A compile, parse or schema error.
+///
+/// `path` names the offending node in the input document, e.g. `where.and[2].email.ilike`
+/// for a query or `views.v_user.fields.age` for a schema; it is empty for the document root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    path: String,
+    message: String,
+}
+
+impl Error {
+    /// A new error. `path` uses the dotted/indexed form described on [`Error`].
+    pub fn new(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The path of the offending node (empty for the root).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The human-readable message, without code or path.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.kind.code(), self.message)
+        } else {
+            write!(f, "{} at {}: {}", self.kind.code(), self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// One step of a path into a document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A path into the input document, kept as a linked list on the stack while walking it, so
+/// that tracking it costs nothing until an error is built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Path<'p> {
+    parent: Option<&'p Path<'p>>,
+    seg: Option<Seg<'p>>,
+}
+
+impl<'p> Path<'p> {
+    /// The document root.
+    pub(crate) const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: None,
+    };
+
+    pub(crate) fn key(&'p self, key: &'p str) -> Path<'p> {
+        Path {
+            parent: Some(self),
+            seg: Some(Seg::Key(key)),
+        }
+    }
+
+    pub(crate) fn index(&'p self, index: usize) -> Path<'p> {
+        Path {
+            parent: Some(self),
+            seg: Some(Seg::Index(index)),
+        }
+    }
+
+    /// Renders the path as `a.b[2].c`.
+    pub(crate) fn render(&self) -> String {
+        let mut segs: Vec<Seg<'_>> = Vec::new();
+        let mut node = Some(self);
+        while let Some(n) = node {
+            if let Some(seg) = n.seg {
+                segs.push(seg);
+            }
+            node = n.parent;
+        }
+        let mut out = String::new();
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Seg::Index(i) => {
+                    out.push('[');
+                    out.push_str(itoa::Buffer::new().format(*i));
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// An error of `kind` at this path.
+    pub(crate) fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error::new(kind, self.render(), message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_renders_keys_and_indexes() {
+        let root = Path::ROOT;
+        let w = root.key("where");
+        let and = w.key("and");
+        let two = and.index(2);
+        let email = two.key("email");
+        let op = email.key("ilike");
+        assert_eq!(op.render(), "where.and[2].email.ilike");
+        assert_eq!(root.render(), "");
+    }
+
+    #[test]
+    fn codes_and_numbers_are_unique() {
+        for (i, a) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(ErrorKind::from_code(a.code()), Some(*a));
+            for b in &ErrorKind::ALL[i + 1..] {
+                assert_ne!(a.code(), b.code());
+                assert_ne!(a.number(), b.number());
+            }
+        }
+    }
+
+    #[test]
+    fn display_names_code_path_and_message() {
+        let e = Error::new(ErrorKind::UnknownField, "where.email", "no field `email`");
+        assert_eq!(
+            e.to_string(),
+            "QB_UNKNOWN_FIELD at where.email: no field `email`"
+        );
+    }
+}

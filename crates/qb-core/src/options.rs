@@ -1,0 +1,73 @@
+//! Compile options and limits.
+
+/// How placeholders are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Placeholder {
+    /// `$1`, `$2`, … (libpq, asyncpg, node-postgres, tokio-postgres).
+    #[default]
+    Numbered,
+    /// `%s` (psycopg); a literal `%` in the SQL text is written `%%`.
+    Format,
+}
+
+/// Size and depth limits. Every limit is checked before the work it bounds, and exceeding one
+/// is an error (`QB_DEPTH_LIMIT` or `QB_SIZE_LIMIT`), never a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest nesting of `and`/`or`/`not`, nested fields and nested selections.
+    pub max_depth: usize,
+    /// Most filter conditions plus selected fields in one query.
+    pub max_nodes: usize,
+    /// Longest list value (`in`, `nin`, arrays).
+    pub max_list_len: usize,
+    /// Longest string value, in bytes.
+    pub max_string_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_nodes: 100_000,
+            max_list_len: 100_000,
+            max_string_len: 1 << 20,
+        }
+    }
+}
+
+/// Options for one compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Placeholder style.
+    pub placeholder: Placeholder,
+    /// Default for [`Query::camel_case`](crate::Query::camel_case): map camelCase query names
+    /// to snake_case data keys. Default `true`.
+    pub camel_case: bool,
+    /// Default for [`Query::document_threshold`](crate::Query::document_threshold).
+    /// Default `None`: always build the object.
+    pub document_threshold: Option<usize>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            placeholder: Placeholder::Numbered,
+            camel_case: true,
+            document_threshold: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl CompileOptions {
+    /// Options with the `%s` placeholder style.
+    pub fn format() -> Self {
+        CompileOptions {
+            placeholder: Placeholder::Format,
+            ..CompileOptions::default()
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Typed parameters: what the SQL's placeholders stand for.
+
+/// A PostgreSQL type a parameter is cast to in the SQL text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PgType {
+    /// `text`
+    Text,
+    /// `bigint`
+    Bigint,
+    /// `numeric` (value is exact decimal text)
+    Numeric,
+    /// `float8`
+    Float8,
+    /// `boolean`
+    Boolean,
+    /// `uuid` (value is canonical lowercase text)
+    Uuid,
+    /// `date` (value is `YYYY-MM-DD`)
+    Date,
+    /// `timestamptz` (value is ISO 8601 text with an offset or `Z`)
+    Timestamptz,
+    /// `inet`
+    Inet,
+    /// `cidr`
+    Cidr,
+    /// `macaddr`
+    Macaddr,
+    /// `ltree`
+    Ltree,
+    /// `lquery`
+    Lquery,
+    /// `ltxtquery`
+    Ltxtquery,
+    /// `daterange`
+    Daterange,
+    /// `jsonb` (value is JSON text)
+    Jsonb,
+    /// `jsonpath`
+    Jsonpath,
+    /// `regconfig` (a text search configuration name)
+    Regconfig,
+    /// pgvector `vector` (value is `[1,2,3]` text)
+    Vector,
+    /// `varbit` (value is `0101` text)
+    Bit,
+}
+
+impl PgType {
+    /// The SQL type name used in casts.
+    pub const fn sql_name(self) -> &'static str {
+        match self {
+            PgType::Text => "text",
+            PgType::Bigint => "bigint",
+            PgType::Numeric => "numeric",
+            PgType::Float8 => "float8",
+            PgType::Boolean => "boolean",
+            PgType::Uuid => "uuid",
+            PgType::Date => "date",
+            PgType::Timestamptz => "timestamptz",
+            PgType::Inet => "inet",
+            PgType::Cidr => "cidr",
+            PgType::Macaddr => "macaddr",
+            PgType::Ltree => "ltree",
+            PgType::Lquery => "lquery",
+            PgType::Ltxtquery => "ltxtquery",
+            PgType::Daterange => "daterange",
+            PgType::Jsonb => "jsonb",
+            PgType::Jsonpath => "jsonpath",
+            PgType::Regconfig => "regconfig",
+            PgType::Vector => "vector",
+            PgType::Bit => "varbit",
+        }
+    }
+
+    /// The type the driver sends. Types that drivers do not all know natively (network,
+    /// ltree, ranges, JSON, vectors…) travel as `text` and are cast in SQL
+    /// (`$1::text::inet`), so every driver can send them as plain strings.
+    pub const fn wire(self) -> PgType {
+        match self {
+            PgType::Text
+            | PgType::Bigint
+            | PgType::Numeric
+            | PgType::Float8
+            | PgType::Boolean
+            | PgType::Uuid
+            | PgType::Date
+            | PgType::Timestamptz => self,
+            _ => PgType::Text,
+        }
+    }
+}
+
+/// A parameter's type: a scalar or an array of scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamType {
+    /// One value.
+    Scalar(PgType),
+    /// An array (sent as one parameter).
+    Array(PgType),
+}
+
+impl ParamType {
+    /// The element (or scalar) type.
+    pub fn base(self) -> PgType {
+        match self {
+            ParamType::Scalar(t) | ParamType::Array(t) => t,
+        }
+    }
+
+    /// Whether this is an array.
+    pub fn is_array(self) -> bool {
+        matches!(self, ParamType::Array(_))
+    }
+
+    /// The SQL spelling of this type, e.g. `uuid[]`.
+    pub fn sql_name(self) -> String {
+        match self {
+            ParamType::Scalar(t) => t.sql_name().to_owned(),
+            ParamType::Array(t) => format!("{}[]", t.sql_name()),
+        }
+    }
+}
+
+/// A parameter value. Never SQL NULL: null tests are written as `IS NULL` in the SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    /// For `boolean`.
+    Bool(bool),
+    /// For `bigint`.
+    Int(i64),
+    /// For `float8`.
+    Float(f64),
+    /// Text form, for every other type (see [`PgType`] for each format).
+    Text(String),
+    /// Elements of an array parameter.
+    Array(Vec<ParamValue>),
+}
+
+/// One parameter: its type and value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The SQL type (arrays included). Bindings convert by [`PgType::wire`] of its base.
+    pub ty: ParamType,
+    /// The value.
+    pub value: ParamValue,
+}
+
+impl Param {
+    /// A text parameter.
+    pub fn text(s: impl Into<String>) -> Self {
+        Param {
+            ty: ParamType::Scalar(PgType::Text),
+            value: ParamValue::Text(s.into()),
+        }
+    }
+
+    /// The value as PostgreSQL's text input format: what a driver sending text would send
+    /// (`{"a","b"}` for arrays, `t`/`f` for booleans).
+    pub fn to_pg_text(&self) -> String {
+        let mut out = String::new();
+        write_pg_text(&self.value, &mut out, false);
+        out
+    }
+}
+
+fn write_pg_text(v: &ParamValue, out: &mut String, in_array: bool) {
+    match v {
+        ParamValue::Bool(b) => out.push_str(if *b { "t" } else { "f" }),
+        ParamValue::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        ParamValue::Float(f) => crate::value::write_float(*f, out),
+        ParamValue::Text(s) if in_array => {
+            out.push('"');
+            for c in s.chars() {
+                if c == '"' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+        }
+        ParamValue::Text(s) => out.push_str(s),
+        ParamValue::Array(items) => {
+            out.push('{');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_pg_text(item, out, true);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// The compiler's output: SQL text and its parameters, in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledQuery {
+    /// The SQL statement.
+    pub sql: String,
+    /// Parameters; `params[i]` is placeholder `$i+1` (or the i-th `%s`).
+    pub params: Vec<Param>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_text_quotes_array_elements() {
+        let p = Param {
+            ty: ParamType::Array(PgType::Text),
+            value: ParamValue::Array(vec![
+                ParamValue::Text("a\"b".into()),
+                ParamValue::Text("c\\d".into()),
+                ParamValue::Text("".into()),
+            ]),
+        };
+        assert_eq!(p.to_pg_text(), r#"{"a\"b","c\\d",""}"#);
+    }
+}

@@ -1,0 +1,319 @@
+//! The schema registry: per view, its SQL columns, its JSONB fields and their types.
+//!
+//! Nothing is guessed from names or values: a field the registry does not list is an error
+//! (`QB_UNKNOWN_FIELD`) unless the view is permissive, where it is read as JSONB text.
+
+mod parse;
+
+pub(crate) use parse::{is_graphql_name, is_sql_identifier};
+
+use ahash::AHashMap;
+
+/// A scalar type, for a SQL column or a JSONB field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScalarType {
+    /// `text`.
+    Text,
+    /// Integer numbers (compared as `numeric`, parameters are `bigint`).
+    Integer,
+    /// Decimal numbers (`numeric`).
+    Numeric,
+    /// `boolean`.
+    Boolean,
+    /// `uuid`.
+    Uuid,
+    /// `date` (`YYYY-MM-DD`).
+    Date,
+    /// `timestamptz` (ISO 8601).
+    Timestamptz,
+    /// `inet`.
+    Inet,
+    /// `cidr`.
+    Cidr,
+    /// `macaddr`.
+    Macaddr,
+    /// `ltree` (contrib).
+    Ltree,
+    /// `daterange`.
+    Daterange,
+    /// `tsvector`.
+    Tsvector,
+    /// pgvector `vector`.
+    Vector,
+    /// pgvector binary vectors (`bit`), for Hamming and Jaccard distance.
+    Bit,
+    /// Any JSON (`jsonb`).
+    Jsonb,
+    /// A `{"lat": number, "lng": number}` object (WGS 84 degrees).
+    Coordinates,
+}
+
+impl ScalarType {
+    /// Every scalar type.
+    pub const ALL: &'static [ScalarType] = &[
+        ScalarType::Text,
+        ScalarType::Integer,
+        ScalarType::Numeric,
+        ScalarType::Boolean,
+        ScalarType::Uuid,
+        ScalarType::Date,
+        ScalarType::Timestamptz,
+        ScalarType::Inet,
+        ScalarType::Cidr,
+        ScalarType::Macaddr,
+        ScalarType::Ltree,
+        ScalarType::Daterange,
+        ScalarType::Tsvector,
+        ScalarType::Vector,
+        ScalarType::Bit,
+        ScalarType::Jsonb,
+        ScalarType::Coordinates,
+    ];
+
+    /// The registry name, e.g. `timestamptz`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ScalarType::Text => "text",
+            ScalarType::Integer => "integer",
+            ScalarType::Numeric => "numeric",
+            ScalarType::Boolean => "boolean",
+            ScalarType::Uuid => "uuid",
+            ScalarType::Date => "date",
+            ScalarType::Timestamptz => "timestamptz",
+            ScalarType::Inet => "inet",
+            ScalarType::Cidr => "cidr",
+            ScalarType::Macaddr => "macaddr",
+            ScalarType::Ltree => "ltree",
+            ScalarType::Daterange => "daterange",
+            ScalarType::Tsvector => "tsvector",
+            ScalarType::Vector => "vector",
+            ScalarType::Bit => "bit",
+            ScalarType::Jsonb => "jsonb",
+            ScalarType::Coordinates => "coordinates",
+        }
+    }
+
+    /// Looks a type up by registry name (a few PostgreSQL spellings are accepted).
+    pub fn from_name(name: &str) -> Option<ScalarType> {
+        Some(match name {
+            "text" | "string" | "varchar" => ScalarType::Text,
+            "integer" | "int" | "bigint" | "smallint" | "int4" | "int8" => ScalarType::Integer,
+            "numeric" | "decimal" | "float" | "double precision" | "real" => ScalarType::Numeric,
+            "boolean" | "bool" => ScalarType::Boolean,
+            "uuid" => ScalarType::Uuid,
+            "date" => ScalarType::Date,
+            "timestamptz" | "timestamp with time zone" | "datetime" => ScalarType::Timestamptz,
+            "inet" => ScalarType::Inet,
+            "cidr" => ScalarType::Cidr,
+            "macaddr" => ScalarType::Macaddr,
+            "ltree" => ScalarType::Ltree,
+            "daterange" => ScalarType::Daterange,
+            "tsvector" => ScalarType::Tsvector,
+            "vector" => ScalarType::Vector,
+            "bit" => ScalarType::Bit,
+            "jsonb" | "json" => ScalarType::Jsonb,
+            "coordinates" => ScalarType::Coordinates,
+            _ => return None,
+        })
+    }
+}
+
+/// The type of a field.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// A scalar.
+    Scalar(ScalarType),
+    /// A JSON array of scalars, e.g. `text[]`.
+    Array(ScalarType),
+    /// A nested JSON object with its own fields.
+    Object(Box<ObjectDef>),
+}
+
+impl FieldType {
+    /// A readable name for messages: `text`, `text[]`, `object`.
+    pub fn describe(&self) -> String {
+        match self {
+            FieldType::Scalar(s) => s.name().to_owned(),
+            FieldType::Array(s) => format!("{}[]", s.name()),
+            FieldType::Object(_) => "object".to_owned(),
+        }
+    }
+}
+
+/// A JSONB field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// Its type.
+    pub ty: FieldType,
+    /// For `tsvector` fields: the text search configuration used when the query gives none.
+    pub language: Option<String>,
+}
+
+impl FieldDef {
+    /// A field of type `ty`.
+    pub fn new(ty: FieldType) -> Self {
+        FieldDef { ty, language: None }
+    }
+}
+
+/// The fields of a JSON object (the document itself, or a nested object).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectDef {
+    fields: AHashMap<String, FieldDef>,
+}
+
+impl ObjectDef {
+    /// An object with no fields.
+    pub fn new() -> Self {
+        ObjectDef::default()
+    }
+
+    /// Adds (or replaces) a field, keyed by its key in the JSON data.
+    pub fn with_field(mut self, key: impl Into<String>, def: FieldDef) -> Self {
+        self.fields.insert(key.into(), def);
+        self
+    }
+
+    /// The field stored under `key`, with the registry's own copy of the key.
+    pub fn get(&self, key: &str) -> Option<(&str, &FieldDef)> {
+        self.fields.get_key_value(key).map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// One view of the registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewDef {
+    pub(crate) schema: Option<String>,
+    pub(crate) name: String,
+    pub(crate) typename: Option<String>,
+    pub(crate) data_column: String,
+    pub(crate) columns: AHashMap<String, FieldType>,
+    pub(crate) fields: ObjectDef,
+    pub(crate) permissive: bool,
+    pub(crate) language: String,
+}
+
+impl ViewDef {
+    /// A view named `name` (optionally `schema.name`) with data column `data`, no columns
+    /// and no fields. Names are validated when the view is added to a [`Schema`].
+    pub fn new(name: &str) -> Self {
+        let (schema, name) = match name.split_once('.') {
+            Some((s, n)) => (Some(s.to_owned()), n.to_owned()),
+            None => (None, name.to_owned()),
+        };
+        ViewDef {
+            schema,
+            name,
+            typename: None,
+            data_column: "data".to_owned(),
+            columns: AHashMap::new(),
+            fields: ObjectDef::new(),
+            permissive: false,
+            language: "english".to_owned(),
+        }
+    }
+
+    /// Sets the GraphQL typename (for `__typename`).
+    pub fn typename(mut self, typename: impl Into<String>) -> Self {
+        self.typename = Some(typename.into());
+        self
+    }
+
+    /// Sets the JSONB column (default `data`).
+    pub fn data_column(mut self, column: impl Into<String>) -> Self {
+        self.data_column = column.into();
+        self
+    }
+
+    /// Adds a real SQL column.
+    pub fn column(mut self, name: impl Into<String>, ty: ScalarType) -> Self {
+        self.columns.insert(name.into(), FieldType::Scalar(ty));
+        self
+    }
+
+    /// Adds a JSONB field.
+    pub fn field(mut self, key: impl Into<String>, ty: FieldType) -> Self {
+        self.fields = self.fields.with_field(key, FieldDef::new(ty));
+        self
+    }
+
+    /// Adds a JSONB field with a full definition.
+    pub fn field_def(mut self, key: impl Into<String>, def: FieldDef) -> Self {
+        self.fields = self.fields.with_field(key, def);
+        self
+    }
+
+    /// Permissive mode: unknown fields are read as JSONB text instead of being an error.
+    pub fn permissive(mut self, permissive: bool) -> Self {
+        self.permissive = permissive;
+        self
+    }
+
+    /// Default text search configuration for this view's tsvector fields (default `english`).
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = language.into();
+        self
+    }
+
+    /// The registry key: `schema.name` or `name`.
+    pub fn key(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// The registry: every view a query may name. Build it once, reuse it for every compile.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schema {
+    views: AHashMap<String, ViewDef>,
+}
+
+impl Schema {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Schema::default()
+    }
+
+    /// Adds a view after validating its names; replaces a view with the same key.
+    pub fn add_view(&mut self, view: ViewDef) -> Result<(), crate::Error> {
+        let key = view.key();
+        let root = crate::error::Path::ROOT;
+        let views = root.key("views");
+        parse::validate_view(&view, &views.key(&key))?;
+        self.views.insert(key, view);
+        Ok(())
+    }
+
+    /// The view registered under `key` (`name` or `schema.name`).
+    pub fn view(&self, key: &str) -> Option<&ViewDef> {
+        self.views.get(key)
+    }
+
+    /// The view for a query's view name.
+    pub(crate) fn view_for(&self, schema: Option<&str>, name: &str) -> Option<&ViewDef> {
+        match schema {
+            None => self.views.get(name),
+            Some(s) => {
+                let mut key = String::with_capacity(s.len() + 1 + name.len());
+                key.push_str(s);
+                key.push('.');
+                key.push_str(name);
+                self.views.get(&key)
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! `Value`: the JSON-like literal tree that every host converts its data into.
+//!
+//! Bindings turn a Python dict, a JavaScript object or JSON text into a `Value`; everything
+//! after that (shape checks, validation, error paths) happens once, in this crate.
+
+/// A JSON-like value. Objects keep their keys in input order, so the SQL follows the order
+/// the caller wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// JSON `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// A finite float.
+    Float(f64),
+    /// An exact decimal number written as text (integers beyond `i64`, Python `Decimal`).
+    Decimal(String),
+    /// A string.
+    Str(String),
+    /// An array.
+    List(Vec<Value>),
+    /// An object, keys in input order.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The JSON type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) | Value::Decimal(_) => "number",
+            Value::Str(_) => "string",
+            Value::List(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in an object (first match).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Writes this value as compact JSON text.
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(true) => out.push_str("true"),
+            Value::Bool(false) => out.push_str("false"),
+            Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::Float(f) => write_float(*f, out),
+            Value::Decimal(d) => out.push_str(d),
+            Value::Str(s) => write_json_string(s, out),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Object(entries) => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(k, out);
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// This value as compact JSON text.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+}
+
+/// Writes a finite float in the shortest form that reads back as the same number.
+pub(crate) fn write_float(f: f64, out: &mut String) {
+    use std::fmt::Write;
+    if f.is_finite() && f == f.trunc() && f.abs() < 1e15 {
+        // `1.0` prints as `1`: the same JSON number, and valid numeric/float8 text.
+        let _ = write!(out, "{}", f as i64);
+    } else {
+        let _ = write!(out, "{f}");
+    }
+}
+
+fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+#[cfg(feature = "serde")]
+mod de {
+    use super::Value;
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    impl<'de> Deserialize<'de> for Value {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(ValueVisitor)
+        }
+    }
+
+    struct ValueVisitor;
+
+    impl<'de> Visitor<'de> for ValueVisitor {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            Deserialize::deserialize(d)
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+            Ok(Value::Bool(b))
+        }
+        fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+            Ok(Value::Int(i))
+        }
+        fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+            Ok(match i64::try_from(u) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Decimal(u.to_string()),
+            })
+        }
+        fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Value, E> {
+            if f.is_finite() {
+                Ok(Value::Float(f))
+            } else {
+                Err(E::custom("non-finite number"))
+            }
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+            Ok(Value::Str(s.to_owned()))
+        }
+        fn visit_string<E>(self, s: String) -> Result<Value, E> {
+            Ok(Value::Str(s))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Value::List(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                entries.push((k, v));
+            }
+            Ok(Value::Object(entries))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_text_escapes_strings() {
+        let v = Value::Object(vec![
+            ("a\"b".into(), Value::Str("x\\y\n\u{1}".into())),
+            (
+                "n".into(),
+                Value::List(vec![Value::Int(-3), Value::Float(1.5), Value::Null]),
+            ),
+        ]);
+        assert_eq!(v.to_json(), r#"{"a\"b":"x\\y\n\u0001","n":[-3,1.5,null]}"#);
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn deserializes_in_key_order_with_big_numbers() {
+        let v: Value = serde_json::from_str(r#"{"z":1,"a":18446744073709551615,"m":2.5}"#)
+            .expect("valid JSON");
+        assert_eq!(
+            v,
+            Value::Object(vec![
+                ("z".into(), Value::Int(1)),
+                ("a".into(), Value::Decimal("18446744073709551615".into())),
+                ("m".into(), Value::Float(2.5)),
+            ])
+        );
+    }
+}
+
+/// Dropping deep values iteratively, so no input depth can overflow the stack on drop.
+impl Drop for Value {
+    fn drop(&mut self) {
+        fn is_leaf(v: &Value) -> bool {
+            match v {
+                Value::List(items) => items
+                    .iter()
+                    .all(|i| !matches!(i, Value::List(_) | Value::Object(_))),
+                Value::Object(entries) => entries
+                    .iter()
+                    .all(|(_, i)| !matches!(i, Value::List(_) | Value::Object(_))),
+                _ => true,
+            }
+        }
+        fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
+            match v {
+                Value::List(items) => stack.append(items),
+                Value::Object(entries) => {
+                    stack.extend(std::mem::take(entries).into_iter().map(|(_, v)| v))
+                }
+                _ => {}
+            }
+        }
+        if is_leaf(self) {
+            return;
+        }
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut v) = stack.pop() {
+            take_children(&mut v, &mut stack);
+        }
+    }
+}

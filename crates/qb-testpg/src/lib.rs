@@ -8,6 +8,8 @@
 //! type (uuid, numeric, date, inet, ltree, daterange, text[], ...) can be bound from a
 //! string, exactly as a driver that sends untyped text parameters would.
 
+pub mod golden;
+
 use std::error::Error;
 
 use bytes::BytesMut;

@@ -110,7 +110,7 @@ impl<'a> Compiler<'a> {
                 ErrorKind::OperatorTypeMismatch,
                 op_path(),
                 format!(
-                    "operator `{}` does not apply to a {} field",
+                    "operator `{}` does not apply to {} fields",
                     c.op.name(),
                     r.ty.describe()
                 ),

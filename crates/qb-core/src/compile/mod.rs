@@ -521,7 +521,7 @@ impl<'a> Compiler<'a> {
                 if !ok {
                     return Err(path.err(
                         ErrorKind::OperatorTypeMismatch,
-                        format!("{} does not apply to a {} field", f.name(), r.ty.describe()),
+                        format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
                     ));
                 }
                 self.typed_expr(&r);
@@ -863,28 +863,19 @@ impl<'a> Compiler<'a> {
                 Selection::Typename { .. } => self.typename(&p)?,
                 Selection::Aggregate(a) => self.aggregate_expr(a.function, a.field.as_ref(), &p)?,
                 Selection::Field(f) => {
-                    if f.select.is_some() {
-                        return Err(p.err(
-                            ErrorKind::Unsupported,
-                            "sub-selections are not supported in grouped queries",
-                        ));
-                    }
                     let r = self.resolve(std::slice::from_ref(&f.name), &p)?;
-                    let Some(g) = groups.iter().find(|g| g.same_place(&r)) else {
-                        return Err(p.err(
-                            ErrorKind::InvalidGroupBy,
-                            format!(
-                                "`{}` is selected but not in group_by; group by it or aggregate it",
-                                f.name
-                            ),
-                        ));
-                    };
-                    if columns {
-                        self.typed_expr(g);
-                    } else {
-                        self.w.sql("to_jsonb(");
-                        self.typed_expr(g);
-                        self.w.sql(")");
+                    match &f.select {
+                        Some(_) if columns => {
+                            return Err(p.err(
+                                ErrorKind::Unsupported,
+                                "sub-selections in grouped queries need json or json_text output",
+                            ));
+                        }
+                        Some(sub) => {
+                            self.sub_selection_target(&r, &p)?;
+                            self.grouped_object(sub, &r, groups, &p.key("select"), 2)?;
+                        }
+                        None => self.group_key(&r, groups, columns, &f.name, &p)?,
                     }
                 }
             }
@@ -903,6 +894,81 @@ impl<'a> Compiler<'a> {
             }
             self.w.sql(" AS \"data\"");
         }
+        Ok(())
+    }
+
+    /// A selected group key: `to_jsonb(<key>)` (or the typed key as a column).
+    fn group_key(
+        &mut self,
+        r: &Resolved<'a>,
+        groups: &[Resolved<'a>],
+        columns: bool,
+        name: &str,
+        p: &Path<'_>,
+    ) -> Result<(), Error> {
+        let Some(g) = groups.iter().find(|g| g.same_place(r)) else {
+            return Err(p.err(
+                ErrorKind::InvalidGroupBy,
+                format!("`{name}` is selected but not in group_by; group by it or aggregate it"),
+            ));
+        };
+        if columns {
+            self.typed_expr(g);
+        } else {
+            self.w.sql("to_jsonb(");
+            self.typed_expr(g);
+            self.w.sql(")");
+        }
+        Ok(())
+    }
+
+    /// A nested object in a grouped query: every leaf must be a group key.
+    fn grouped_object(
+        &mut self,
+        sel: &'a [Selection],
+        parent: &Resolved<'a>,
+        groups: &[Resolved<'a>],
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        self.check_depth(depth, path)?;
+        self.check_unique(sel, path)?;
+        if sel.len() > MAX_PAIRS_PER_CALL {
+            return Err(path.err(
+                ErrorKind::Unsupported,
+                "grouped sub-selections take at most 50 fields",
+            ));
+        }
+        self.w.sql("jsonb_build_object(");
+        for (i, s) in sel.iter().enumerate() {
+            if i > 0 {
+                self.w.sql(", ");
+            }
+            let p = path.index(i);
+            self.count_node(&|| p.render())?;
+            let name = self.output_name(s, &p)?;
+            self.w.literal(name);
+            self.w.sql(", ");
+            match s {
+                Selection::Typename { .. } | Selection::Aggregate(_) => {
+                    return Err(p.err(
+                        ErrorKind::Unsupported,
+                        "only fields may be nested in a grouped sub-selection",
+                    ));
+                }
+                Selection::Field(f) => {
+                    let r = self.resolve_in(Some(parent), &f.name, &p)?;
+                    match &f.select {
+                        Some(sub) => {
+                            self.sub_selection_target(&r, &p)?;
+                            self.grouped_object(sub, &r, groups, &p.key("select"), depth + 1)?;
+                        }
+                        None => self.group_key(&r, groups, false, &f.name, &p)?,
+                    }
+                }
+            }
+        }
+        self.w.sql(")");
         Ok(())
     }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job, end to end: compile the example queries with the `qb` CLI (SQL + typed
+# params), show a rejected query's error, then route example queries through the rollout shim
+# (legacy builder vs native compiler) on a real PostgreSQL and print the rollout metrics.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
+
+echo "==> qb: example queries against tests/golden/schema.json"
+cargo run -q --locked -p qb-cli -- --schema tests/golden/schema.json examples/queries/*.json
+
+echo "==> qb: an invalid query is rejected with a code and the path of the offending node"
+if cargo run -q --locked -p qb-cli -- --schema tests/golden/schema.json examples/invalid/*.json; then
+    echo "demo: the invalid example compiled, which it must not" >&2
+    exit 1
+fi
+
+if [ -x examples/python/demo.sh ]; then
+    echo "==> rollout: a psycopg application moving from its legacy builder to the native one"
+    examples/python/demo.sh
+fi

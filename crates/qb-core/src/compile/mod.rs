@@ -663,7 +663,10 @@ impl<'a> Compiler<'a> {
         if sel.len() <= 16 {
             self.check_unique(sel, path)?;
         } else {
-            let mut seen = ahash::AHashSet::with_capacity(sel.len());
+            let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+                sel.len(),
+                crate::schema::FixedState,
+            );
             for (i, s) in sel.iter().enumerate() {
                 let p = path.index(i);
                 let name = self.output_name(s, &p)?;

@@ -7,7 +7,29 @@ mod parse;
 
 pub(crate) use parse::{is_graphql_name, is_sql_identifier};
 
-use ahash::AHashMap;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+/// ahash with fixed seeds: the maps hold registry names (trusted input, looked up by query
+/// names but never filled from them), so no per-process random state, and no getrandom/libc.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FixedState;
+
+impl BuildHasher for FixedState {
+    type Hasher = ahash::AHasher;
+    fn build_hasher(&self) -> ahash::AHasher {
+        ahash::RandomState::with_seeds(
+            0x243f_6a88_85a3_08d3,
+            0x1319_8a2e_0370_7344,
+            0xa409_3822_299f_31d0,
+            0x082e_fa98_ec4e_6c89,
+        )
+        .build_hasher()
+    }
+}
+
+/// The registry's lookup map.
+pub(crate) type AHashMap<K, V> = HashMap<K, V, FixedState>;
 
 /// A scalar type, for a SQL column or a JSONB field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,7 +240,7 @@ impl ViewDef {
             name,
             typename: None,
             data_column: "data".to_owned(),
-            columns: AHashMap::new(),
+            columns: AHashMap::default(),
             fields: ObjectDef::new(),
             permissive: false,
             language: "english".to_owned(),

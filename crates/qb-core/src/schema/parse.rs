@@ -1,9 +1,9 @@
 //! `Value` -> `Schema`, and the validation every view goes through.
 
+use super::AHashMap;
 use super::{FieldDef, FieldType, ObjectDef, ScalarType, Schema, ViewDef};
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
-use ahash::AHashMap;
 
 /// Longest SQL identifier PostgreSQL keeps (NAMEDATALEN - 1).
 const MAX_IDENT: usize = 63;
@@ -180,7 +180,7 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
             },
             "language" => view.language = string(value, &p, "language")?.to_owned(),
             "columns" => {
-                let mut cols = AHashMap::new();
+                let mut cols = AHashMap::default();
                 for (name, ty) in object(value, &p, "columns")? {
                     let cp = p.key(name);
                     let t = string(ty, &cp, "a column type")?;

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'ip_address', t."data"->'ip_address') AS "data" FROM "v_user" AS t WHERE (NOT (t."data"->>'ip_address')::inet <<= ANY('{100.64.0.0/10}'::inet[]))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'ip_address', t."data"->'ip_address') AS "data" FROM "v_user" AS t WHERE (NOT (t."data"->>'ip_address')::inet <<= ANY('{192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,2001:db8::/32}'::inet[]))

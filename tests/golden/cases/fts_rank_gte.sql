@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'name', t."data"->'name') AS "data" FROM "v_user" AS t WHERE (ts_rank((t."data"->>'search')::tsvector, plainto_tsquery($1::text::regconfig, $2::text)) >= $3::float8)

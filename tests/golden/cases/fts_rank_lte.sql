@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'name', t."data"->'name') AS "data" FROM "v_user" AS t WHERE (ts_rank((t."data"->>'search')::tsvector, plainto_tsquery(%s::text::regconfig, %s::text)) <= %s::float8)

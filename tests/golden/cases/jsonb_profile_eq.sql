@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'profile', CASE WHEN jsonb_typeof(t."data"->'profile') = 'object' THEN jsonb_build_object('zip', t."data"->'profile'->'zip') END) AS "data" FROM "v_user" AS t WHERE (NULLIF(t."data"->'profile', 'null'::jsonb) = %s::text::jsonb)

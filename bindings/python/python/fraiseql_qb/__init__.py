@@ -1,0 +1,99 @@
+"""fraiseql_qb: compile a query AST over PostgreSQL JSONB views into parameterized SQL.
+
+>>> import fraiseql_qb
+>>> schema = fraiseql_qb.Schema({"views": {"v_user": {
+...     "typename": "User", "columns": {"id": "uuid"}, "fields": {"age": "integer"}}}})
+>>> q = fraiseql_qb.compile({"view": "v_user", "select": ["id"],
+...                          "where": {"age": {"gte": 18}}}, schema)
+>>> q.params
+[18]
+>>> sql, params = q
+
+The compiler is native (Rust, qb-core); this package converts Python values into its input
+and its typed parameters back into the values psycopg 3 and asyncpg expect. See README.md
+for the type mapping and the GIL policy, and :mod:`fraiseql_qb.rollout` for the migration
+shim.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Type, Union
+
+from . import _native
+from ._native import (
+    CompiledQuery,
+    DepthLimitError,
+    InvalidGroupByError,
+    InvalidIdentifierError,
+    InvalidJsonError,
+    InvalidQueryError,
+    InvalidSchemaError,
+    InvalidValueError,
+    OperatorTypeMismatchError,
+    QueryBuilderError,
+    Schema,
+    SizeLimitError,
+    UnknownFieldError,
+    UnknownOperatorError,
+    UnknownViewError,
+    UnsupportedError,
+)
+
+try:  # the wheel's metadata; absent when running from a source tree
+    from importlib.metadata import version as _version
+
+    __version__ = _version("fraiseql-qb")
+except Exception:  # pragma: no cover
+    __version__ = "0.0.0"
+
+#: Exception class for every error code of the core (``"QB_UNKNOWN_FIELD"`` -> class).
+ERRORS_BY_CODE: Dict[str, Type[QueryBuilderError]] = {
+    code: cls for code, _number, cls in _native.error_classes()
+}
+
+PLACEHOLDERS = ("numbered", "format")
+
+_compile = _native.compile
+
+
+def compile(
+    query: Union[Mapping[str, Any], str],
+    schema: Union[Schema, Mapping[str, Any], str],
+    *,
+    placeholder: str = "numbered",
+) -> CompiledQuery:
+    """Compile ``query`` (a dict or JSON text) against ``schema``.
+
+    ``schema`` is best a :class:`Schema` built once and reused; a dict or JSON text is parsed
+    and validated on every call. ``placeholder="numbered"`` writes ``$1, $2`` (asyncpg,
+    ``conn.fetch(q.sql, *q.params)``); ``"format"`` writes ``%s`` (psycopg 3,
+    ``cursor.execute(q.sql, q.params)``).
+
+    Returns a :class:`CompiledQuery` (``.sql``, ``.params``, unpacks as ``(sql, params)``).
+    Raises a :class:`QueryBuilderError` subclass with ``.code``, ``.path`` and ``.message``.
+    """
+    return _compile(query, schema, placeholder)
+
+
+__all__ = [
+    "ERRORS_BY_CODE",
+    "PLACEHOLDERS",
+    "CompiledQuery",
+    "DepthLimitError",
+    "InvalidGroupByError",
+    "InvalidIdentifierError",
+    "InvalidJsonError",
+    "InvalidQueryError",
+    "InvalidSchemaError",
+    "InvalidValueError",
+    "OperatorTypeMismatchError",
+    "QueryBuilderError",
+    "Schema",
+    "SizeLimitError",
+    "UnknownFieldError",
+    "UnknownOperatorError",
+    "UnknownViewError",
+    "UnsupportedError",
+    "__version__",
+    "compile",
+]

@@ -1,0 +1,386 @@
+//! Type conversion only: Python objects -> `qb_core::Value`, typed params -> Python values.
+//!
+//! Nothing here knows SQL or validates a query: shape and value checks happen once, in
+//! qb-core. The walk only refuses what has no `Value` form (bytes, sets, arbitrary objects,
+//! NaN/inf, non-string keys) and input nested deeper than [`MAX_DEPTH`] (so a cyclic dict is
+//! an error, not a stack overflow).
+
+use std::borrow::Cow;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use qb_core::{Error, ErrorKind, Param, ParamValue, PgType, Value};
+
+/// Deepest nesting accepted from Python (the core's own depth limit is lower; this one only
+/// protects the walk itself, e.g. from cyclic dicts).
+pub(crate) const MAX_DEPTH: usize = 128;
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Which document is converted: decides the error kind of a shape problem.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Doc {
+    Query,
+    Schema,
+}
+
+impl Doc {
+    fn shape_kind(self) -> ErrorKind {
+        match self {
+            Doc::Query => ErrorKind::InvalidQuery,
+            Doc::Schema => ErrorKind::InvalidSchema,
+        }
+    }
+}
+
+/// A path segment collected while an error unwinds.
+pub(crate) enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A conversion failure: either a core error to build (kind, message, reversed path) or a
+/// Python exception raised by a `__str__`/`isoformat` call on the way.
+pub(crate) enum ConvError {
+    Core {
+        kind: ErrorKind,
+        message: String,
+        rev_path: Vec<Seg>,
+    },
+    Py(PyErr),
+}
+
+impl ConvError {
+    fn core(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ConvError::Core {
+            kind,
+            message: message.into(),
+            rev_path: Vec::new(),
+        }
+    }
+
+    fn at(mut self, seg: Seg) -> Self {
+        if let ConvError::Core { rev_path, .. } = &mut self {
+            rev_path.push(seg);
+        }
+        self
+    }
+
+    /// The Python exception to raise.
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyErr {
+        match self {
+            ConvError::Py(e) => e,
+            ConvError::Core {
+                kind,
+                message,
+                rev_path,
+            } => {
+                let mut path = String::new();
+                for seg in rev_path.iter().rev() {
+                    match seg {
+                        Seg::Key(k) => {
+                            if !path.is_empty() {
+                                path.push('.');
+                            }
+                            path.push_str(k);
+                        }
+                        Seg::Index(i) => {
+                            path.push('[');
+                            path.push_str(&i.to_string());
+                            path.push(']');
+                        }
+                    }
+                }
+                crate::error::to_py(py, &Error::new(kind, path, message))
+            }
+        }
+    }
+}
+
+impl From<PyErr> for ConvError {
+    fn from(e: PyErr) -> Self {
+        ConvError::Py(e)
+    }
+}
+
+/// A converted document plus its node count (the GIL policy in lib.rs uses it).
+pub(crate) struct Converted {
+    pub(crate) value: Value,
+    pub(crate) nodes: usize,
+}
+
+/// Converts a document: a JSON text (`str`) or a dict (or anything the walk accepts; the
+/// core reports a wrong top-level type).
+pub(crate) fn document(obj: &Bound<'_, PyAny>, doc: Doc) -> Result<Converted, ConvError> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_cow()?;
+        let value = qb_core::json::parse_value(&text).map_err(|e| ConvError::Core {
+            kind: e.kind(),
+            message: e.message().to_owned(),
+            rev_path: Vec::new(),
+        })?;
+        // JSON text costs about as much per byte as a small node; a rough size is enough.
+        return Ok(Converted {
+            value,
+            nodes: text.len() / 16,
+        });
+    }
+    let mut walker = Walker { doc, nodes: 0 };
+    let value = walker.walk(obj, 0)?;
+    Ok(Converted {
+        value,
+        nodes: walker.nodes,
+    })
+}
+
+struct Walker {
+    doc: Doc,
+    nodes: usize,
+}
+
+impl Walker {
+    fn walk(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvError> {
+        self.nodes += 1;
+        let py = obj.py();
+        // Exact types first (the common case), then subclasses and the richer types.
+        if let Ok(s) = obj.cast_exact::<PyString>() {
+            return Ok(Value::Str(s.to_cow()?.into_owned()));
+        }
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if let Ok(i) = obj.cast::<PyInt>() {
+            return Ok(match i.extract::<i64>() {
+                Ok(v) => Value::Int(v),
+                Err(_) => Value::Decimal(i.str()?.to_cow()?.into_owned()),
+            });
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            self.check_depth(depth)?;
+            let mut entries = Vec::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                let Ok(ks) = k.cast::<PyString>() else {
+                    let msg = format!(
+                        "object keys must be strings, got {}",
+                        type_name(&k).unwrap_or(Cow::Borrowed("?"))
+                    );
+                    return Err(ConvError::core(self.doc.shape_kind(), msg));
+                };
+                let key = ks.to_cow()?.into_owned();
+                match self.walk(&v, depth + 1) {
+                    Ok(value) => entries.push((key, value)),
+                    Err(e) => return Err(e.at(Seg::Key(key))),
+                }
+            }
+            return Ok(Value::Object(entries));
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            self.check_depth(depth)?;
+            let mut items = Vec::with_capacity(l.len());
+            for (i, item) in l.iter().enumerate() {
+                items.push(self.walk(&item, depth + 1).map_err(|e| e.at(Seg::Index(i)))?);
+            }
+            return Ok(Value::List(items));
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            self.check_depth(depth)?;
+            let mut items = Vec::with_capacity(t.len());
+            for (i, item) in t.iter().enumerate() {
+                items.push(self.walk(&item, depth + 1).map_err(|e| e.at(Seg::Index(i)))?);
+            }
+            return Ok(Value::List(items));
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            let v = f.value();
+            if !v.is_finite() {
+                return Err(ConvError::core(
+                    ErrorKind::InvalidValue,
+                    format!("{v} is not a finite number"),
+                ));
+            }
+            return Ok(Value::Float(v));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Value::Str(s.to_cow()?.into_owned()));
+        }
+        if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
+            if !obj.call_method0(intern!(py, "is_finite"))?.is_truthy()? {
+                return Err(ConvError::core(
+                    ErrorKind::InvalidValue,
+                    format!("Decimal('{}') is not a finite number", obj.str()?.to_cow()?),
+                ));
+            }
+            // Plain positional notation (`1E+3` -> `1000`): valid numeric/bigint text.
+            let text = obj.call_method1(intern!(py, "__format__"), ("f",))?;
+            return Ok(Value::Decimal(text.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned()));
+        }
+        if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
+            return Ok(Value::Str(obj.str()?.to_cow()?.into_owned()));
+        }
+        if obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)?
+            || obj.is_instance(DATE.import(py, "datetime", "date")?)?
+        {
+            let text = obj.call_method0(intern!(py, "isoformat"))?;
+            return Ok(Value::Str(text.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned()));
+        }
+        Err(ConvError::core(
+            ErrorKind::InvalidValue,
+            format!(
+                "a value of Python type `{}` has no JSON form (use dict, list, str, int, \
+                 float, bool, None, Decimal, UUID, date or datetime)",
+                type_name(obj).unwrap_or(Cow::Borrowed("?"))
+            ),
+        ))
+    }
+
+    fn check_depth(&self, depth: usize) -> Result<(), ConvError> {
+        if depth >= MAX_DEPTH {
+            return Err(ConvError::core(
+                ErrorKind::DepthLimit,
+                format!("input nested deeper than {MAX_DEPTH} levels (or cyclic)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn type_name<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
+    Ok(Cow::Owned(obj.get_type().qualname()?.to_cow()?.into_owned()))
+}
+
+/// A string argument that must be a `str` (rollout keys, placeholder names).
+pub(crate) fn type_error(what: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{what} must be a str, got {}",
+        type_name(obj).unwrap_or(Cow::Borrowed("?"))
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// Params -> Python
+
+/// The Python value a driver expects for one parameter, chosen by the wire type of its base
+/// type (`param.ty.base().wire()`); arrays become lists of such values.
+pub(crate) fn param_to_py<'py>(py: Python<'py>, p: &Param) -> PyResult<Bound<'py, PyAny>> {
+    value_to_py(py, p.ty.base().wire(), &p.value)
+}
+
+fn value_to_py<'py>(py: Python<'py>, wire: PgType, v: &ParamValue) -> PyResult<Bound<'py, PyAny>> {
+    if let ParamValue::Array(items) = v {
+        let list = PyList::empty(py);
+        for item in items {
+            list.append(value_to_py(py, wire, item)?)?;
+        }
+        return Ok(list.into_any());
+    }
+    match (wire, v) {
+        (PgType::Boolean, ParamValue::Bool(b)) => Ok(PyBool::new(py, *b).to_owned().into_any()),
+        (PgType::Bigint, ParamValue::Int(i)) => Ok(i.into_pyobject(py)?.into_any()),
+        (PgType::Float8, ParamValue::Float(f)) => Ok(PyFloat::new(py, *f).into_any()),
+        (PgType::Float8, ParamValue::Int(i)) => Ok(PyFloat::new(py, *i as f64).into_any()),
+        (PgType::Numeric, v) => DECIMAL
+            .import(py, "decimal", "Decimal")?
+            .call1((scalar_text(v),)),
+        (PgType::Uuid, ParamValue::Text(s)) => UUID.import(py, "uuid", "UUID")?.call1((s,)),
+        (PgType::Date, ParamValue::Text(s)) => DATE
+            .import(py, "datetime", "date")?
+            .call_method1(intern!(py, "fromisoformat"), (s,)),
+        (PgType::Timestamptz, ParamValue::Text(s)) => {
+            let iso = normalize_timestamp(s);
+            match DATETIME
+                .import(py, "datetime", "datetime")?
+                .call_method1(intern!(py, "fromisoformat"), (iso.as_ref(),))
+            {
+                Ok(dt) => Ok(dt),
+                // Valid for PostgreSQL but not for `datetime` (e.g. a leap second): send the
+                // text; the SQL casts it.
+                Err(_) => Ok(PyString::new(py, s).into_any()),
+            }
+        }
+        (PgType::Bigint, ParamValue::Text(s)) => {
+            // Exact text that does not fit i64 (never produced today; keep the value exact).
+            py.get_type::<PyInt>().call1((s,))
+        }
+        (_, ParamValue::Text(s)) => Ok(PyString::new(py, s).into_any()),
+        (_, other) => Ok(PyString::new(py, &scalar_text(other)).into_any()),
+    }
+}
+
+fn scalar_text(v: &ParamValue) -> String {
+    Param {
+        ty: qb_core::ParamType::Scalar(PgType::Text),
+        value: v.clone(),
+    }
+    .to_pg_text()
+}
+
+/// ISO 8601 text as `datetime.fromisoformat` of Python 3.9/3.10 reads it: `Z` -> `+00:00`,
+/// `+HHMM`/`+HH` -> `+HH:MM`, fractions padded or cut to 6 digits. Anything else unchanged.
+fn normalize_timestamp(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    if b.len() < 16 {
+        return Cow::Borrowed(s);
+    }
+    // Split date-time from the zone.
+    let (body, zone) = if let Some(stripped) = s.strip_suffix(['Z', 'z']) {
+        (stripped, String::from("+00:00"))
+    } else {
+        match s[11..].rfind(['+', '-']) {
+            Some(i) => {
+                let (body, tz) = s.split_at(11 + i);
+                let (sign, digits) = tz.split_at(1);
+                let zone = match digits.len() {
+                    2 => format!("{sign}{digits}:00"),
+                    4 => format!("{sign}{}:{}", &digits[..2], &digits[2..]),
+                    _ => tz.to_owned(),
+                };
+                (body, zone)
+            }
+            None => return Cow::Borrowed(s),
+        }
+    };
+    let mut out = String::with_capacity(body.len() + 10);
+    match body.split_once('.') {
+        Some((main, frac)) => {
+            out.push_str(main);
+            out.push('.');
+            let f: String = frac.chars().take(6).collect();
+            out.push_str(&f);
+            for _ in f.len()..6 {
+                out.push('0');
+            }
+        }
+        None => out.push_str(body),
+    }
+    // `HH:MM` without seconds is fine for 3.11+, but not for 3.9: add `:00`.
+    if out.len() == 16 {
+        out.push_str(":00");
+    }
+    out.push_str(&zone);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_timestamp;
+
+    #[test]
+    fn timestamps_normalize_for_old_pythons() {
+        assert_eq!(normalize_timestamp("2024-01-31T10:00:00Z"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(
+            normalize_timestamp("2024-01-31 10:00:00.123+02:00"),
+            "2024-01-31 10:00:00.123000+02:00"
+        );
+        assert_eq!(normalize_timestamp("2024-01-31T10:00+0530"), "2024-01-31T10:00:00+05:30");
+        assert_eq!(normalize_timestamp("2024-01-31T10:00:00-03"), "2024-01-31T10:00:00-03:00");
+    }
+}

@@ -1,0 +1,225 @@
+//! `fraiseql_qb._native`: the PyO3 layer of the Python package. It converts types and maps
+//! errors; everything else is qb-core (compiling) or qb-rollout (the rollout engine). The
+//! Python package (`python/fraiseql_qb`) holds the conveniences.
+//!
+//! GIL policy: converting Python objects needs the GIL, so it always runs attached. The
+//! compile step (query parse + SQL rendering) then runs attached for small inputs, and
+//! detached ([`Python::detach`]) when the input has at least [`DETACH_NODES`] nodes. For a
+//! typical query (tens of nodes, a few µs) releasing and re-taking the GIL would cost more
+//! than it frees, and re-taking it can wait for another thread's switch interval; a large
+//! query compiles long enough that letting other threads run is worth it.
+#![deny(unsafe_code)]
+
+mod convert;
+mod error;
+mod rollout;
+
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+use qb_core::{CompileOptions, ParamType, Placeholder, Query};
+
+use convert::{ConvError, Doc};
+
+/// Inputs with at least this many nodes (dict entries, list items, scalars; JSON text: one
+/// per 16 bytes) compile with the GIL released.
+pub const DETACH_NODES: usize = 1024;
+
+/// A schema registry, parsed and validated once, reusable by any number of compiles (and
+/// threads: it is immutable).
+#[pyclass(frozen, module = "fraiseql_qb", name = "Schema")]
+struct Schema {
+    inner: qb_core::Schema,
+    views: usize,
+}
+
+#[pymethods]
+impl Schema {
+    /// Builds the registry from a dict (or JSON text). Raises `InvalidSchemaError` (or
+    /// `InvalidJsonError`, `DepthLimitError`, `InvalidValueError`) when it is malformed.
+    #[new]
+    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let converted = convert::document(doc, Doc::Schema).map_err(|e| e.into_py(py))?;
+        let inner = qb_core::Schema::from_value(&converted.value)
+            .map_err(|e| error::to_py(py, &e))?;
+        let views = converted
+            .value
+            .get("views")
+            .map_or(0, |v| match v {
+                qb_core::Value::Object(entries) => entries.len(),
+                _ => 0,
+            });
+        Ok(Schema { inner, views })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<fraiseql_qb.Schema with {} views>", self.views)
+    }
+}
+
+/// The result of a compile: SQL text and its parameters (Python values for the driver).
+/// Unpacks as `(sql, params)`.
+#[pyclass(frozen, module = "fraiseql_qb", name = "CompiledQuery")]
+struct CompiledQuery {
+    sql: Py<PyString>,
+    params: Py<PyList>,
+    /// SQL type names of the params (`uuid`, `text[]`...), when known.
+    types: Option<Vec<ParamType>>,
+}
+
+#[pymethods]
+impl CompiledQuery {
+    /// A compiled query from parts (e.g. a legacy builder's `(sql, params)`).
+    #[new]
+    fn new(py: Python<'_>, sql: Bound<'_, PyString>, params: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let list = match params.cast::<PyList>() {
+            Ok(l) => l.clone(),
+            Err(_) => PyList::new(py, params.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
+        };
+        Ok(CompiledQuery {
+            sql: sql.unbind(),
+            params: list.unbind(),
+            types: None,
+        })
+    }
+
+    /// The SQL statement.
+    #[getter]
+    fn sql(&self, py: Python<'_>) -> Py<PyString> {
+        self.sql.clone_ref(py)
+    }
+
+    /// The parameters, in placeholder order.
+    #[getter]
+    fn params(&self, py: Python<'_>) -> Py<PyList> {
+        self.params.clone_ref(py)
+    }
+
+    /// The SQL type of each parameter (`"uuid"`, `"text[]"`...), or None for a query built
+    /// from parts.
+    #[getter]
+    fn param_types(&self) -> Option<Vec<String>> {
+        self.types
+            .as_ref()
+            .map(|t| t.iter().map(|ty| ty.sql_name()).collect())
+    }
+
+    fn __len__(&self) -> usize {
+        2
+    }
+
+    fn __getitem__(&self, py: Python<'_>, index: isize) -> PyResult<Py<PyAny>> {
+        match index {
+            0 | -2 => Ok(self.sql.clone_ref(py).into_any()),
+            1 | -1 => Ok(self.params.clone_ref(py).into_any()),
+            _ => Err(PyIndexError::new_err("CompiledQuery index out of range")),
+        }
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyTuple::new(py, [self.sql.bind(py).as_any(), self.params.bind(py).as_any()])?
+            .into_any()
+            .try_iter()
+            .map(Bound::into_any)
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let (sql, params) = if let Ok(o) = other.cast::<CompiledQuery>() {
+            let o = o.get();
+            (o.sql.bind(py).clone().into_any(), o.params.bind(py).clone().into_any())
+        } else if let Ok(t) = other.cast::<PyTuple>() {
+            if t.len() != 2 {
+                return Ok(false);
+            }
+            (t.get_item(0)?, t.get_item(1)?)
+        } else {
+            return Ok(false);
+        };
+        Ok(self.sql.bind(py).as_any().eq(sql)? && self.params.bind(py).as_any().eq(params)?)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "CompiledQuery(sql={}, params={})",
+            self.sql.bind(py).repr()?,
+            self.params.bind(py).repr()?
+        ))
+    }
+}
+
+fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
+    let s = p
+        .cast::<PyString>()
+        .map_err(|_| convert::type_error("placeholder", p))?;
+    match s.to_cow()?.as_ref() {
+        "numbered" => Ok(Placeholder::Numbered),
+        "format" => Ok(Placeholder::Format),
+        other => Err(PyValueError::new_err(format!(
+            "placeholder must be \"numbered\" or \"format\", got {other:?}"
+        ))),
+    }
+}
+
+/// Compiles `query` (dict or JSON text) against `schema` (a `Schema`, a dict or JSON text).
+#[pyfunction]
+fn compile(
+    py: Python<'_>,
+    query: &Bound<'_, PyAny>,
+    schema: &Bound<'_, PyAny>,
+    placeholder: &Bound<'_, PyAny>,
+) -> PyResult<CompiledQuery> {
+    let options = CompileOptions {
+        placeholder: self::placeholder(placeholder)?,
+        ..CompileOptions::default()
+    };
+    let converted = convert::document(query, Doc::Query).map_err(|e| e.into_py(py))?;
+    let owned;
+    let schema: &qb_core::Schema = match schema.cast::<Schema>() {
+        Ok(s) => &s.get().inner,
+        Err(_) => {
+            owned = Schema::new(py, schema)?;
+            &owned.inner
+        }
+    };
+    let run = || {
+        Query::from_value(&converted.value).and_then(|q| qb_core::compile(&q, schema, &options))
+    };
+    let out = if converted.nodes >= DETACH_NODES {
+        py.detach(run)
+    } else {
+        run()
+    }
+    .map_err(|e| error::to_py(py, &e))?;
+    let params = PyList::empty(py);
+    for p in &out.params {
+        params.append(convert::param_to_py(py, p)?)?;
+    }
+    Ok(CompiledQuery {
+        sql: PyString::new(py, &out.sql).unbind(),
+        params: params.unbind(),
+        types: Some(out.params.iter().map(|p| p.ty).collect()),
+    })
+}
+
+/// Converts `obj` like `compile` does and returns it as compact JSON text (for tests and
+/// for describing inputs in shadow-mode reports).
+#[pyfunction]
+fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    convert::document(obj, Doc::Query)
+        .map(|c| c.value.to_json())
+        .map_err(|e: ConvError| e.into_py(py))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Schema>()?;
+    m.add_class::<CompiledQuery>()?;
+    m.add_function(wrap_pyfunction!(compile, m)?)?;
+    m.add_function(wrap_pyfunction!(to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(error::error_classes, m)?)?;
+    m.add("DETACH_NODES", DETACH_NODES)?;
+    m.add("MAX_INPUT_DEPTH", convert::MAX_DEPTH)?;
+    error::register(m)?;
+    rollout::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,479 @@
+//! `_native.Rollout`: a thin handle on the qb-rollout engine (config, routing, exact metrics,
+//! trip-back, shadow store, Prometheus text). The Python shim (`fraiseql_qb/rollout.py`)
+//! calls the legacy builder, times the calls and reports outcomes here. Only conversions
+//! between the engine's types and Python dicts/tuples live in this file.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use qb_rollout::{
+    Config, ConfigOverrides, ConfigWarning, DURATION_BUCKET_LABELS, Decision, ManualClock,
+    MetricValue, MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route,
+    Sampler, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
+};
+
+/// A sampler that always returns 0 and counts how often it was asked (tests assert that
+/// deterministic decisions draw no randomness).
+#[derive(Debug, Default)]
+struct CountingSampler(AtomicU64);
+
+impl Sampler for CountingSampler {
+    fn sample(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        0
+    }
+}
+
+/// Every reason, to turn the stable name back into the enum for the log line.
+const REASONS: [Reason; 7] = [
+    Reason::NativeUnavailable,
+    Reason::NoLegacy,
+    Reason::KillSwitch,
+    Reason::Tripped,
+    Reason::Forced,
+    Reason::StickyBucket,
+    Reason::PercentageSampled,
+];
+
+fn bad(msg: impl Into<String>) -> PyErr {
+    PyValueError::new_err(msg.into())
+}
+
+fn pct(bp: u64, what: &str) -> PyResult<Percentage> {
+    u32::try_from(bp)
+        .ok()
+        .and_then(Percentage::from_bp)
+        .ok_or_else(|| bad(format!("{what} must be 0..=10000 basis points, got {bp}")))
+}
+
+fn get<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<T>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => v
+            .extract::<T>()
+            .map(Some)
+            .map_err(|_| {
+                bad(format!(
+                    "config key `{key}`: unexpected value {}",
+                    v.repr().map(|r| r.to_string()).unwrap_or_default()
+                ))
+            }),
+        _ => Ok(None),
+    }
+}
+
+fn shadow_from(d: &Bound<'_, PyDict>) -> PyResult<ShadowConfig> {
+    let mut s = ShadowConfig::default();
+    if let Some(bp) = get::<u64>(d, "percentage_bp")? {
+        s.percentage = pct(bp, "shadow.percentage_bp")?;
+    }
+    if let Some(k) = get::<usize>(d, "keep_last")? {
+        s.keep_last = k;
+    }
+    Ok(s)
+}
+
+fn trip_from(d: &Bound<'_, PyDict>) -> PyResult<TripConfig> {
+    let mut t = TripConfig::default();
+    if let Some(v) = get::<bool>(d, "enabled")? {
+        t.enabled = v;
+    }
+    if let Some(v) = get::<u64>(d, "window_ms")? {
+        t.window = Duration::from_millis(v);
+    }
+    if let Some(v) = get::<u32>(d, "min_calls")? {
+        t.min_calls = v;
+    }
+    if let Some(v) = get::<u64>(d, "threshold_bp")? {
+        t.threshold = pct(v, "trip.threshold_bp")?;
+    }
+    if let Some(v) = get::<u64>(d, "cool_down_ms")? {
+        t.cool_down = Duration::from_millis(v);
+    }
+    if let Some(v) = get::<u32>(d, "probe_successes")? {
+        t.probe_successes = v;
+    }
+    Ok(t)
+}
+
+/// The canonical dict (the `config` objects of tests/rollout/vectors.json), partial allowed:
+/// missing keys (or None) leave the field unset.
+fn overrides_from(d: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigOverrides> {
+    let mut o = ConfigOverrides::default();
+    let Some(d) = d else { return Ok(o) };
+    for (k, _) in d.iter() {
+        let k: String = k.extract().map_err(|_| bad("config keys must be str"))?;
+        if ![
+            "use_native",
+            "percentage_bp",
+            "log_mode",
+            "fallback",
+            "kill_switch",
+            "sticky",
+            "shadow",
+            "trip",
+        ]
+        .contains(&k.as_str())
+        {
+            return Err(bad(format!("unknown config key `{k}`")));
+        }
+    }
+    o.use_native = get(d, "use_native")?;
+    o.log_mode = get(d, "log_mode")?;
+    o.fallback = get(d, "fallback")?;
+    o.kill_switch = get(d, "kill_switch")?;
+    o.sticky = get(d, "sticky")?;
+    if let Some(bp) = get::<u64>(d, "percentage_bp")? {
+        o.percentage = Some(pct(bp, "percentage_bp")?);
+    }
+    if let Some(s) = d.get_item("shadow")?.filter(|v| !v.is_none()) {
+        o.shadow = Some(shadow_from(s.cast::<PyDict>().map_err(|_| bad("`shadow` must be a dict"))?)?);
+    }
+    if let Some(t) = d.get_item("trip")?.filter(|v| !v.is_none()) {
+        o.trip = Some(trip_from(t.cast::<PyDict>().map_err(|_| bad("`trip` must be a dict"))?)?);
+    }
+    Ok(o)
+}
+
+fn config_to_py<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("use_native", c.use_native)?;
+    d.set_item("percentage_bp", c.percentage.bp())?;
+    d.set_item("log_mode", c.log_mode)?;
+    d.set_item("fallback", c.fallback)?;
+    d.set_item("kill_switch", c.kill_switch)?;
+    d.set_item("sticky", c.sticky)?;
+    let s = PyDict::new(py);
+    s.set_item("percentage_bp", c.shadow.percentage.bp())?;
+    s.set_item("keep_last", c.shadow.keep_last)?;
+    d.set_item("shadow", s)?;
+    let t = PyDict::new(py);
+    t.set_item("enabled", c.trip.enabled)?;
+    t.set_item("window_ms", u64::try_from(c.trip.window.as_millis()).unwrap_or(u64::MAX))?;
+    t.set_item("min_calls", c.trip.min_calls)?;
+    t.set_item("threshold_bp", c.trip.threshold.bp())?;
+    t.set_item(
+        "cool_down_ms",
+        u64::try_from(c.trip.cool_down.as_millis()).unwrap_or(u64::MAX),
+    )?;
+    t.set_item("probe_successes", c.trip.probe_successes)?;
+    d.set_item("trip", t)?;
+    Ok(d)
+}
+
+fn warning_to_py<'py>(py: Python<'py>, w: &ConfigWarning) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("variable", w.variable)?;
+    d.set_item("value", &w.value)?;
+    d.set_item("expected", w.expected.as_str())?;
+    d.set_item("default", &w.default)?;
+    d.set_item("message", w.message())?;
+    Ok(d)
+}
+
+fn snapshot_to_py<'py>(py: Python<'py>, s: &MetricsSnapshot) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in s.pairs() {
+        match v {
+            MetricValue::Int(i) => d.set_item(k, i)?,
+            MetricValue::Float(f) => d.set_item(k, f)?,
+            MetricValue::Bool(b) => d.set_item(k, b)?,
+            MetricValue::Str(s) => d.set_item(k, s)?,
+        }
+    }
+    Ok(d)
+}
+
+/// Raw numbers for host-built collectors (`fraiseql_qb.prometheus`).
+fn values_to_py<'py>(py: Python<'py>, v: &PrometheusValues) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (label, route) in [("rust", Route::Native), ("python", Route::Legacy)] {
+        let h = v.duration(route);
+        let r = PyDict::new(py);
+        r.set_item("calls", v.calls(route))?;
+        r.set_item("errors", v.errors(route))?;
+        let buckets = PyList::empty(py);
+        for (le, c) in DURATION_BUCKET_LABELS.iter().zip(h.cumulative) {
+            buckets.append((*le, c))?;
+        }
+        buckets.append(("+Inf", h.count))?;
+        r.set_item("buckets", buckets)?;
+        r.set_item("count", h.count)?;
+        r.set_item("sum_seconds", h.sum_seconds())?;
+        d.set_item(label, r)?;
+    }
+    d.set_item("fallbacks", v.fallbacks)?;
+    d.set_item("mode", u8::from(v.mode == Route::Native))?;
+    d.set_item("native_available", u8::from(v.native_available))?;
+    d.set_item("shadow_mismatches", v.shadow_mismatches)?;
+    d.set_item("trip_state", v.trip_state.gauge())?;
+    d.set_item("trips_total", v.trips_total)?;
+    Ok(d)
+}
+
+fn reason(name: &str) -> PyResult<Reason> {
+    REASONS
+        .iter()
+        .copied()
+        .find(|r| r.as_str() == name)
+        .ok_or_else(|| bad(format!("unknown reason `{name}`")))
+}
+
+/// Parses the environment given as `(name, value)` pairs, applies the overrides (canonical
+/// dict), and returns `(config dict, [warning dicts])`. Warnings carry the engine's
+/// `message` text, to be logged once at warning level.
+#[pyfunction]
+#[pyo3(signature = (env, overrides=None))]
+fn resolve_config<'py>(
+    py: Python<'py>,
+    env: Vec<(String, String)>,
+    overrides: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyDict>, Vec<Bound<'py, PyDict>>)> {
+    let o = overrides_from(overrides)?;
+    let (cfg, warnings) = Config::resolve(env, &o);
+    let ws = warnings
+        .iter()
+        .map(|w| warning_to_py(py, w))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((config_to_py(py, &cfg)?, ws))
+}
+
+/// The names of the environment variables the engine reads, in its order.
+#[pyfunction]
+fn env_vars() -> Vec<&'static str> {
+    qb_rollout::ENV_VARS.to_vec()
+}
+
+/// The debug line for a served call (identical in every binding).
+#[pyfunction]
+fn served_log_line(view: &str, served_native: bool, reason_name: &str) -> PyResult<String> {
+    let route = if served_native { Route::Native } else { Route::Legacy };
+    Ok(qb_rollout::served_log_line(view, route, reason(reason_name)?))
+}
+
+/// The debug line for a native failure served by legacy.
+#[pyfunction]
+fn fallback_log_line(view: &str, native_error: &str) -> String {
+    qb_rollout::fallback_log_line(view, native_error)
+}
+
+/// Process-wide metrics dict (all shims ever created), 16 keys, the seed's nine first.
+#[pyfunction]
+fn global_snapshot(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    snapshot_to_py(py, &qb_rollout::global_snapshot())
+}
+
+/// Process-wide Prometheus text (format 0.0.4).
+#[pyfunction]
+fn global_prometheus_text() -> String {
+    qb_rollout::global_render_prometheus()
+}
+
+/// Process-wide raw numbers for a `prometheus_client` collector.
+#[pyfunction]
+fn global_prometheus_values(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    values_to_py(py, &qb_rollout::global_prometheus_values())
+}
+
+/// FNV-1a 64 of a key's UTF-8 bytes and its sticky bucket (for tests and tooling).
+#[pyfunction]
+fn sticky_bucket(key: &str) -> (u64, u32) {
+    (
+        qb_rollout::fnv1a64(key.as_bytes()),
+        qb_rollout::sticky_bucket(key),
+    )
+}
+
+/// One rollout engine. `sampler`: None (thread-local random), an int seed, or `"counting"`
+/// (always 0, counts draws: tests). `manual_clock`: trip-back time moves only by
+/// `advance_ms` (tests).
+#[pyclass(frozen, module = "fraiseql_qb._native", name = "Rollout")]
+struct Rollout {
+    engine: Engine,
+    clock: Option<Arc<ManualClock>>,
+    counting: Option<Arc<CountingSampler>>,
+}
+
+#[pymethods]
+impl Rollout {
+    #[new]
+    #[pyo3(signature = (config=None, *, manual_clock=false, sampler=None))]
+    fn new(
+        config: Option<&Bound<'_, PyDict>>,
+        manual_clock: bool,
+        sampler: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let cfg = Config::default().with_overrides(&overrides_from(config)?);
+        let mut engine = Engine::new(cfg);
+        let mut counting = None;
+        if let Some(s) = sampler.filter(|s| !s.is_none()) {
+            if let Ok(seed) = s.extract::<u64>() {
+                engine = engine.with_sampler(Arc::new(SeededSampler::new(seed)));
+            } else if s.extract::<String>().is_ok_and(|v| v == "counting") {
+                let c = Arc::new(CountingSampler::default());
+                engine = engine.with_sampler(c.clone());
+                counting = Some(c);
+            } else {
+                return Err(bad("sampler must be None, an int seed or \"counting\""));
+            }
+        }
+        let clock = manual_clock.then(|| Arc::new(ManualClock::new(0)));
+        if let Some(c) = &clock {
+            engine = engine.with_clock(c.clone());
+        }
+        Ok(Rollout {
+            engine,
+            clock,
+            counting,
+        })
+    }
+
+    /// Replace the configuration (canonical dict, partial: missing keys take the defaults).
+    fn apply(&self, config: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let cfg = Config::default().with_overrides(&overrides_from(config)?);
+        self.engine.apply(cfg);
+        Ok(())
+    }
+
+    /// The configuration in force, as the canonical dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        config_to_py(py, &self.engine.config())
+    }
+
+    /// `(native, shadow, reason, probe, bucket)` for one call.
+    #[pyo3(signature = (key=None))]
+    fn decide(&self, key: Option<&str>) -> (bool, bool, &'static str, bool, Option<u32>) {
+        let d: Decision = self.engine.decide(key);
+        (
+            d.route == Route::Native,
+            d.shadow,
+            d.reason.as_str(),
+            d.probe,
+            d.bucket,
+        )
+    }
+
+    fn record_native_ok(&self, duration_ns: u64) {
+        self.engine.record_native_ok(Duration::from_nanos(duration_ns));
+    }
+
+    fn record_native_err(&self, duration_ns: u64, fell_back: bool) {
+        self.engine
+            .record_native_err(Duration::from_nanos(duration_ns), fell_back);
+    }
+
+    fn record_legacy_ok(&self, duration_ns: u64) {
+        self.engine.record_legacy_ok(Duration::from_nanos(duration_ns));
+    }
+
+    fn record_legacy_err(&self, duration_ns: u64) {
+        self.engine.record_legacy_err(Duration::from_nanos(duration_ns));
+    }
+
+    /// `result`: `match`, `mismatch`, `native_error` or `comparator_error`.
+    fn record_shadow(&self, result: &str, view: &str, input: &str) -> PyResult<()> {
+        let r = match result {
+            "match" => ShadowResult::Match,
+            "mismatch" => ShadowResult::Mismatch,
+            "native_error" => ShadowResult::NativeError,
+            "comparator_error" => ShadowResult::ComparatorError,
+            other => return Err(bad(format!("unknown shadow result `{other}`"))),
+        };
+        self.engine.record_shadow(r, view, input);
+        Ok(())
+    }
+
+    /// Kept mismatching shadow inputs, oldest first: dicts `{seq, result, view, input}`.
+    fn shadow_mismatches<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.engine
+            .shadow_mismatches()
+            .iter()
+            .map(|m| {
+                let d = PyDict::new(py);
+                d.set_item("seq", m.seq)?;
+                d.set_item("result", m.result.as_str())?;
+                d.set_item("view", &m.view)?;
+                d.set_item("input", &m.input)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    #[getter]
+    fn legacy_registered(&self) -> bool {
+        self.engine.legacy_registered()
+    }
+
+    fn set_legacy_registered(&self, registered: bool) {
+        self.engine.set_legacy_registered(registered);
+    }
+
+    #[getter]
+    fn native_available(&self) -> bool {
+        self.engine.native_available()
+    }
+
+    fn set_native_available(&self, available: bool) {
+        self.engine.set_native_available(available);
+    }
+
+    /// `closed`, `open` or `half_open`.
+    fn trip_state(&self) -> &'static str {
+        self.engine.trip_state().as_str()
+    }
+
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        snapshot_to_py(py, &self.engine.snapshot())
+    }
+
+    fn prometheus_text(&self) -> String {
+        self.engine.render_prometheus()
+    }
+
+    fn prometheus_values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        values_to_py(py, &self.engine.prometheus_values())
+    }
+
+    fn reset_metrics(&self) {
+        self.engine.reset_metrics();
+    }
+
+    /// Moves the manual clock (only with `manual_clock=True`).
+    fn advance_ms(&self, ms: u64) -> PyResult<()> {
+        match &self.clock {
+            Some(c) => {
+                c.advance_ms(ms);
+                Ok(())
+            }
+            None => Err(PyRuntimeError::new_err("this Rollout has no manual clock")),
+        }
+    }
+
+    /// Random draws so far (only with `sampler="counting"`).
+    fn samples_drawn(&self) -> PyResult<u64> {
+        match &self.counting {
+            Some(c) => Ok(c.0.load(Ordering::SeqCst)),
+            None => Err(PyRuntimeError::new_err("this Rollout has no counting sampler")),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.engine)
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Rollout>()?;
+    m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
+    m.add_function(wrap_pyfunction!(env_vars, m)?)?;
+    m.add_function(wrap_pyfunction!(served_log_line, m)?)?;
+    m.add_function(wrap_pyfunction!(fallback_log_line, m)?)?;
+    m.add_function(wrap_pyfunction!(global_snapshot, m)?)?;
+    m.add_function(wrap_pyfunction!(global_prometheus_text, m)?)?;
+    m.add_function(wrap_pyfunction!(global_prometheus_values, m)?)?;
+    m.add_function(wrap_pyfunction!(sticky_bucket, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+"""Shared fixtures: the repository's golden corpus, the fixture schema, the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+import fraiseql_qb
+
+REPO = Path(__file__).resolve().parents[3]
+GOLDEN = REPO / "tests" / "golden"
+VECTORS = REPO / "tests" / "rollout" / "vectors.json"
+
+_EXPECTATIONS = (".params.json", ".rows.json", ".error.json")
+
+
+class Case:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name[: -len(".json")]
+        self.spec: Dict[str, Any] = json.loads(path.read_text())
+
+    def file(self, ext: str) -> Path:
+        return self.path.with_name(f"{self.name}.{ext}")
+
+    @property
+    def query(self) -> Any:
+        return self.spec["query"]
+
+    @property
+    def placeholder(self) -> str:
+        return self.spec.get("placeholder", "numbered")
+
+    @property
+    def execute(self) -> bool:
+        return bool(self.spec.get("execute", True))
+
+    @property
+    def ordered(self) -> bool:
+        return bool(self.query.get("order_by")) if isinstance(self.query, dict) else False
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def load_cases() -> List[Case]:
+    paths = sorted(
+        p
+        for p in (GOLDEN / "cases").glob("*.json")
+        if not any(p.name.endswith(e) for e in _EXPECTATIONS)
+    )
+    return [Case(p) for p in paths]
+
+
+CASES = load_cases()
+FIXTURE_SCHEMA_TEXT = (GOLDEN / "schema.json").read_text()
+
+
+@pytest.fixture(scope="session")
+def schema() -> fraiseql_qb.Schema:
+    return fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+
+
+def case_schema(case: Case, shared: fraiseql_qb.Schema) -> Any:
+    inline = case.spec.get("schema")
+    return shared if inline is None else inline
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get("FQB_PG_URL")
+    if not url:
+        pytest.fail(
+            "FQB_PG_URL is not set: start the test database with "
+            "`scripts/pg.sh start && eval \"$(scripts/pg.sh env)\"` (database tests never skip)"
+        )
+    return url
+
+
+def json_wrap(sql: str) -> str:
+    """The Rust harness's wrapper: rows as one JSON array (column name -> value)."""
+    return f"SELECT coalesce(json_agg(q), '[]'::json)::text FROM ({sql}\n) AS q"
+
+
+def canonical_rows(rows: List[Any], ordered: bool) -> List[Any]:
+    if ordered:
+        return rows
+    return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))

@@ -185,19 +185,10 @@ impl<'a> Compiler<'a> {
             Op::In | Op::Nin if listable => {
                 let items = v.list()?;
                 let mut values = Vec::with_capacity(items.len());
-                let mut elem_ty = PgType::Text;
                 for item in items {
-                    let (ty, value) = v.with(item).scalar(s)?;
-                    elem_ty = ty;
-                    values.push(value);
+                    values.push(v.with(item).scalar(s)?.1);
                 }
-                if items.is_empty() {
-                    elem_ty = v
-                        .with(&Value::Null)
-                        .scalar(s)
-                        .map(|(t, _)| t)
-                        .unwrap_or_else(|_| empty_list_type(s));
-                }
+                let elem_ty = list_elem_type(s);
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w
@@ -514,7 +505,7 @@ impl<'a> Compiler<'a> {
         let threshold = v.with(v.key(entries, "threshold")?).float()?;
         self.w.sql("((");
         self.typed_expr(r);
-        self.w.sql(sql_op);
+        self.w.sql_with_percent(sql_op);
         self.param(ty, vector);
         if op == Op::InnerProduct {
             // pgvector's <#> is the negated inner product.
@@ -723,8 +714,9 @@ fn len_op(op: Operator) -> &'static str {
     }
 }
 
-/// The element type of an empty `in` list (its value is never read).
-fn empty_list_type(s: ScalarType) -> PgType {
+/// The parameter element type of an `in`/`nin` list over a field of type `s` (the same type
+/// [`Operand::scalar`] gives each element).
+fn list_elem_type(s: ScalarType) -> PgType {
     match s {
         S::Integer => PgType::Bigint,
         S::Numeric => PgType::Numeric,

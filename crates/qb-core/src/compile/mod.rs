@@ -603,13 +603,16 @@ impl<'a> Compiler<'a> {
     }
 
     fn output_name<'s>(&self, s: &'s Selection, p: &Path<'_>) -> Result<&'s str, Error> {
-        let name = match s {
-            Selection::Field(f) => f.alias.as_deref().unwrap_or(&f.name),
-            Selection::Typename { alias } => alias.as_deref().unwrap_or("__typename"),
-            Selection::Aggregate(a) => &a.alias,
+        let (name, aliased) = match s {
+            Selection::Field(f) => (f.alias.as_deref().unwrap_or(&f.name), f.alias.is_some()),
+            Selection::Typename { alias } => {
+                (alias.as_deref().unwrap_or("__typename"), alias.is_some())
+            }
+            Selection::Aggregate(a) => (a.alias.as_str(), true),
         };
         if !is_graphql_name(name) {
-            return Err(p.err(
+            let alias_path = p.key("alias");
+            return Err((if aliased { &alias_path } else { p }).err(
                 ErrorKind::InvalidIdentifier,
                 format!("output name `{name}` is not a valid name ([_A-Za-z][_0-9A-Za-z]*)"),
             ));

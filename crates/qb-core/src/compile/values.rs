@@ -20,6 +20,13 @@ impl<'v> Operand<'v, '_> {
         Error::new(ErrorKind::InvalidValue, (self.path)(), msg)
     }
 
+    /// The one message for a null operand, whatever the operator expected.
+    fn null_error(&self, expected: &str) -> Error {
+        self.err(format!(
+            "null is not a valid operand (expected {expected}); test for null with `isnull`"
+        ))
+    }
+
     pub(crate) fn with<'w>(&'w self, value: &'w Value) -> Operand<'w, 'w> {
         Operand {
             value,
@@ -61,6 +68,7 @@ impl<'v> Operand<'v, '_> {
 
     pub(crate) fn list(&self) -> Result<&'v [Value], Error> {
         match self.value {
+            Value::Null => Err(self.null_error("a list")),
             Value::List(items) => {
                 if items.len() > self.limits.max_list_len {
                     return Err(Error::new(
@@ -138,10 +146,7 @@ impl<'v> Operand<'v, '_> {
     /// One scalar of type `ty`, as the parameter type and value it travels as.
     pub(crate) fn scalar(&self, ty: ScalarType) -> Result<(PgType, ParamValue), Error> {
         if matches!(self.value, Value::Null) {
-            return Err(self.err(format!(
-                "null is not a {} value; test for null with `isnull`",
-                ty.name()
-            )));
+            return Err(self.null_error(ty.name()));
         }
         Ok(match ty {
             ScalarType::Text => (
@@ -307,7 +312,7 @@ impl<'v> Operand<'v, '_> {
     /// Any non-null JSON value, as JSON text.
     pub(crate) fn json(&self) -> Result<String, Error> {
         if matches!(self.value, Value::Null) {
-            return Err(self.err("expected a JSON value, found null"));
+            return Err(self.null_error("a JSON value"));
         }
         let mut out = String::new();
         self.value.write_json(&mut out);

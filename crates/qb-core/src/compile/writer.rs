@@ -33,6 +33,17 @@ impl SqlWriter {
         self.sql.push_str(fragment);
     }
 
+    /// Static SQL that contains `%` (an operator such as pgvector's `<%>`): doubled in the
+    /// `%s` style so the driver does not read it as a placeholder.
+    pub(crate) fn sql_with_percent(&mut self, fragment: &'static str) {
+        for c in fragment.chars() {
+            if c == '%' && self.style == Placeholder::Format {
+                self.sql.push('%');
+            }
+            self.sql.push(c);
+        }
+    }
+
     /// A quoted identifier. Callers pass only names validated against the registry
     /// (`[A-Za-z_][A-Za-z0-9_]*`); quoting still doubles `"` so the function is safe alone.
     pub(crate) fn ident(&mut self, name: &str) {
@@ -124,6 +135,9 @@ mod tests {
         w.param(ParamType::Array(PgType::Inet), ParamValue::Array(vec![]));
         let (sql, params) = w.finish();
         assert_eq!(sql, "$1::text $2::text[]::inet[]");
+        let mut w = SqlWriter::new(Placeholder::Format, 0);
+        w.sql_with_percent(" <%> ");
+        assert_eq!(w.finish().0, " <%%> ");
         assert_eq!(params.len(), 2);
     }
 }

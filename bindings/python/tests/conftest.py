@@ -29,7 +29,10 @@ class Case:
 
     @property
     def query(self) -> Any:
-        return self.spec["query"]
+        # The Rust runner reads cases through serde_json's sorted maps, so the core sees every
+        # object with its keys sorted, and the corpus' SQL follows that order (the core keeps
+        # input order). Feed Python the same input.
+        return sort_keys(self.spec["query"])
 
     @property
     def placeholder(self) -> str:
@@ -45,6 +48,14 @@ class Case:
 
     def __repr__(self) -> str:
         return self.name
+
+
+def sort_keys(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: sort_keys(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [sort_keys(x) for x in v]
+    return v
 
 
 def load_cases() -> List[Case]:
@@ -67,7 +78,7 @@ def schema() -> fraiseql_qb.Schema:
 
 def case_schema(case: Case, shared: fraiseql_qb.Schema) -> Any:
     inline = case.spec.get("schema")
-    return shared if inline is None else inline
+    return shared if inline is None else sort_keys(inline)
 
 
 @pytest.fixture(scope="session")

@@ -252,7 +252,14 @@ class RolloutQueryBuilder:
         """Re-read the environment, re-apply the programmatic settings, log one warning per
         malformed variable. Counters are kept."""
         with self._lock:
-            config, warnings = _native.resolve_config(_env_pairs(self._env), self._overrides)
+            pairs = _env_pairs(self._env)
+            overrides = dict(self._overrides)
+            if "shadow" in overrides:
+                # The engine replaces the whole shadow sub-config; keep the environment's
+                # value for a shadow setting the caller did not give.
+                env_config, _ = _native.resolve_config(pairs, None)
+                overrides["shadow"] = {**env_config["shadow"], **overrides["shadow"]}
+            config, warnings = _native.resolve_config(pairs, overrides)
             self._engine.apply(config)
             self._fallback = bool(config["fallback"])
             self._log_mode = bool(config["log_mode"])

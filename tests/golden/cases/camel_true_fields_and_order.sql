@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'nickName', t."data"->'nick_name', 'lastLogin', t."data"->'last_login', 'birthDate', t."data"->'birth_date') AS "data" FROM "v_user" AS t WHERE ((t."data"->>'manager_id')::uuid = $1::uuid) ORDER BY (t."data"->>'birth_date')::date DESC NULLS LAST

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('age', to_jsonb((t."data"->>'age')::numeric), 'n', count(*)) AS "data" FROM "v_user" AS t GROUP BY (t."data"->>'age')::numeric ORDER BY (t."data"->>'age')::numeric ASC NULLS LAST

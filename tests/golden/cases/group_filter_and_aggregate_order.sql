@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('avg_score', avg((t."data"->>'score')::numeric), 'n', count(*)) AS "data" FROM "v_user" AS t WHERE (t."data"->'profile'->>'city' IS NOT NULL) GROUP BY t."data"->'profile'->>'city' ORDER BY avg((t."data"->>'score')::numeric) DESC

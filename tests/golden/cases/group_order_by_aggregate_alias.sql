@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('active', to_jsonb((t."data"->>'active')::boolean), 'n', count(*)) AS "data" FROM "v_user" AS t GROUP BY (t."data"->>'active')::boolean ORDER BY count(*) DESC, (t."data"->>'active')::boolean ASC NULLS LAST

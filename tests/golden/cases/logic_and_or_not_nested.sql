@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'age', t."data"->'age') AS "data" FROM "v_user" AS t WHERE (((t."data"->'profile'->>'city' = $1::text) OR (t."data"->'profile'->>'city' = $2::text)) AND NOT (((t."data"->>'age')::numeric < $3::bigint)))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE (((t."tenant_id" = %s::uuid) AND ((t."data"->>'age')::numeric >= %s::bigint)) OR NOT ((((t."data"->>'age')::numeric >= %s::bigint) OR (t."data"->>'age' IS NULL))))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'active', t."data"->'active') AS "data" FROM "v_user" AS t WHERE NOT (((t."data"->>'active')::boolean = $1::boolean))

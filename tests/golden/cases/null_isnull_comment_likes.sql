@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_comment" AS t WHERE (t."data"->>'likes' IS NULL)

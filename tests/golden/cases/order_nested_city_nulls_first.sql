@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'profile', CASE WHEN jsonb_typeof(t."data"->'profile') = 'object' THEN jsonb_build_object('city', t."data"->'profile'->'city') END) AS "data" FROM "v_user" AS t ORDER BY t."data"->'profile'->>'city' ASC NULLS FIRST, t."id" ASC

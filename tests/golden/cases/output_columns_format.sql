@@ -1,0 +1,1 @@
+SELECT t."id" AS "id", t."data"->>'embedding' AS "embedding", t."created_at" AS "created_at", t."tenant_id" AS "tenant_id" FROM "v_user" AS t WHERE ((t."data"->>'embedding' IS NOT NULL) AND (t."tenant_id" = %s::uuid))

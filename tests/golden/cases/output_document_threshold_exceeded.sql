@@ -1,0 +1,1 @@
+SELECT t."data" AS "data" FROM "v_user" AS t WHERE (t."id" = $1::uuid)

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post" AS t ORDER BY t."id" ASC LIMIT $1::bigint

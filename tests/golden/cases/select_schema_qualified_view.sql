@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", '__typename', 'AppUser', 'email', t."data"->'email', 'age', t."data"->'age') AS "data" FROM "app"."v_user" AS t WHERE ((t."data"->>'age')::numeric >= $1::bigint) ORDER BY t."id" ASC

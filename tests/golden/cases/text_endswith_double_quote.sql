@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post" AS t WHERE (t."data"->>'title' LIKE $1::text)

@@ -101,3 +101,20 @@ def canonical_rows(rows: List[Any], ordered: bool) -> List[Any]:
     if ordered:
         return rows
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
+
+
+def same_rows(got: Any, want: Any) -> bool:
+    """Equal JSON, floats within 1e-12 relative: the Rust runner's JSON parser (serde_json
+    without `float_roundtrip`) can be one ulp off the correctly rounded value Python reads."""
+    if isinstance(got, float) or isinstance(want, float):
+        if isinstance(got, bool) or isinstance(want, bool):
+            return got == want
+        try:
+            return abs(float(got) - float(want)) <= 1e-12 * max(1.0, abs(float(want)))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(same_rows(got[k], want[k]) for k in got)
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(same_rows(a, b) for a, b in zip(got, want))
+    return bool(got == want) and type(got) is type(want)

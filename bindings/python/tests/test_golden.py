@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import fraiseql_qb
-from conftest import CASES, Case, canonical_rows, case_schema, json_wrap
+from conftest import CASES, Case, canonical_rows, case_schema, json_wrap, same_rows
 
 MIN_CASES = 5
 
@@ -130,7 +130,8 @@ def expected_rows(case: Case) -> Any:
 def test_golden_rows_psycopg(case: Case, schema: fraiseql_qb.Schema, psycopg_conn: Any) -> None:
     q = compile_case(case, schema, "format")
     text = psycopg_conn.execute(json_wrap(q.sql), q.params).fetchone()[0]
-    assert canonical_rows(json.loads(text), case.ordered) == expected_rows(case)
+    got = canonical_rows(json.loads(text), case.ordered)
+    assert same_rows(got, expected_rows(case)), f"{got} != {expected_rows(case)}"
 
 
 @pytest.mark.parametrize("case", EXECUTED, ids=lambda c: c.name)
@@ -138,4 +139,5 @@ def test_golden_rows_asyncpg(case: Case, schema: fraiseql_qb.Schema, asyncpg_con
     loop, conn = asyncpg_conn
     q = compile_case(case, schema, "numbered")
     text = loop.run_until_complete(conn.fetchval(json_wrap(q.sql), *q.params))
-    assert canonical_rows(json.loads(text), case.ordered) == expected_rows(case)
+    got = canonical_rows(json.loads(text), case.ordered)
+    assert same_rows(got, expected_rows(case)), f"{got} != {expected_rows(case)}"

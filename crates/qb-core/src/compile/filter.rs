@@ -100,11 +100,7 @@ impl<'a> Compiler<'a> {
         let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         self.count_node(&op_path)?;
         let r = self.resolve(&c.path.0, base)?;
-        let operand = Operand {
-            value: &c.value,
-            limits: self.limits,
-            path: &op_path,
-        };
+        let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(
                 ErrorKind::OperatorTypeMismatch,
@@ -185,8 +181,8 @@ impl<'a> Compiler<'a> {
             Op::In | Op::Nin if listable => {
                 let items = v.list()?;
                 let mut values = Vec::with_capacity(items.len());
-                for item in items {
-                    values.push(v.with(item).scalar(s)?.1);
+                for (i, item) in items.iter().enumerate() {
+                    values.push(v.item(i, item).scalar(s)?.1);
                 }
                 let elem_ty = list_elem_type(s);
                 self.w.sql("(");
@@ -285,12 +281,12 @@ impl<'a> Compiler<'a> {
             | Op::RankCdLte => {
                 let entries = v.object(&["query", "threshold", "language"])?;
                 let query = v
-                    .with(v.key(entries, "query")?)
+                    .field(entries, "query")?
                     .string("a query string")?
                     .to_owned();
-                let threshold = v.with(v.key(entries, "threshold")?).float()?;
-                let language = match entries.iter().find(|(k, _)| k == "language") {
-                    Some((_, l)) => v.with(l).config_name()?,
+                let threshold = v.field(entries, "threshold")?.float()?;
+                let language = match v.opt_field(entries, "language") {
+                    Some(l) => l.config_name()?,
                     None => default_language,
                 };
                 let (rank_fn, cmp) = match op {
@@ -322,11 +318,11 @@ impl<'a> Compiler<'a> {
             Value::Object(_) => {
                 let entries = v.object(&["query", "language"])?;
                 let query = v
-                    .with(v.key(entries, "query")?)
+                    .field(entries, "query")?
                     .string("a query string")?
                     .to_owned();
-                let language = match entries.iter().find(|(k, _)| k == "language") {
-                    Some((_, l)) => v.with(l).config_name()?,
+                let language = match v.opt_field(entries, "language") {
+                    Some(l) => l.config_name()?,
                     None => default_language,
                 };
                 (query, language)
@@ -359,8 +355,8 @@ impl<'a> Compiler<'a> {
             }
             Op::InRange => {
                 let entries = v.object(&["from", "to"])?;
-                let (_, from) = v.with(v.key(entries, "from")?).scalar(S::Inet)?;
-                let (_, to) = v.with(v.key(entries, "to")?).scalar(S::Inet)?;
+                let (_, from) = v.field(entries, "from")?.scalar(S::Inet)?;
+                let (_, to) = v.field(entries, "to")?.scalar(S::Inet)?;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w.sql(" BETWEEN ");
@@ -426,8 +422,8 @@ impl<'a> Compiler<'a> {
             Op::MatchesAnyLquery => {
                 let items = v.list()?;
                 let mut qs = Vec::with_capacity(items.len());
-                for item in items {
-                    qs.push(ParamValue::Text(v.with(item).ltree_query("an lquery")?));
+                for (i, item) in items.iter().enumerate() {
+                    qs.push(ParamValue::Text(v.item(i, item).ltree_query("an lquery")?));
                 }
                 self.w.sql("(");
                 self.typed_expr(r);
@@ -501,8 +497,8 @@ impl<'a> Compiler<'a> {
             _ => return Err(mismatch()),
         };
         let entries = v.object(&["vector", "threshold"])?;
-        let (ty, vector) = v.with(v.key(entries, "vector")?).scalar(s)?;
-        let threshold = v.with(v.key(entries, "threshold")?).float()?;
+        let (ty, vector) = v.field(entries, "vector")?.scalar(s)?;
+        let threshold = v.field(entries, "threshold")?.float()?;
         self.w.sql("((");
         self.typed_expr(r);
         self.w.sql_with_percent(sql_op);
@@ -521,9 +517,9 @@ impl<'a> Compiler<'a> {
     /// Great-circle (haversine) distance on a sphere of the mean Earth radius.
     fn distance_within(&mut self, r: &Resolved<'_>, v: &Operand<'_, '_>) -> Result<(), Error> {
         let entries = v.object(&["lat", "lng", "meters"])?;
-        let lat = v.with(v.key(entries, "lat")?).float()?;
-        let lng = v.with(v.key(entries, "lng")?).float()?;
-        let meters = v.with(v.key(entries, "meters")?).float()?;
+        let lat = v.field(entries, "lat")?.float()?;
+        let lng = v.field(entries, "lng")?.float()?;
+        let meters = v.field(entries, "meters")?.float()?;
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) || meters < 0.0 {
             return Err(v.err("lat must be within ±90, lng within ±180 and meters not negative"));
         }
@@ -592,8 +588,10 @@ impl<'a> Compiler<'a> {
             Op::HasAnyKeys | Op::HasAllKeys => {
                 let items = v.list()?;
                 let mut keys = Vec::with_capacity(items.len());
-                for item in items {
-                    keys.push(ParamValue::Text(v.with(item).string("a key")?.to_owned()));
+                for (i, item) in items.iter().enumerate() {
+                    keys.push(ParamValue::Text(
+                        v.item(i, item).string("a key")?.to_owned(),
+                    ));
                 }
                 self.w.sql("(");
                 self.typed_expr(r);
@@ -627,7 +625,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), Error> {
         match op {
             Op::Eq | Op::Neq | Op::Contains | Op::ContainedBy | Op::Overlaps => {
-                let json = self.json_array(elem, v, v.list()?)?;
+                let json = self.json_array(elem, v, v.list()?, true)?;
                 match op {
                     Op::Overlaps => {
                         // Shares an element: contains one of the operand's one-element arrays.
@@ -652,7 +650,7 @@ impl<'a> Compiler<'a> {
             }
             Op::AnyEq | Op::AllEq => {
                 // any: contains [v]; all: contained by [v] (every element equals v).
-                let json = self.json_array(elem, v, std::slice::from_ref(v.value))?;
+                let json = self.json_array(elem, v, std::slice::from_ref(v.value), false)?;
                 self.compare(
                     r,
                     if op == Op::AnyEq { " @> " } else { " <@ " },
@@ -681,6 +679,7 @@ impl<'a> Compiler<'a> {
         elem: ScalarType,
         v: &Operand<'_, '_>,
         items: &[Value],
+        indexed: bool,
     ) -> Result<String, Error> {
         let mut out = String::with_capacity(items.len() * 8 + 2);
         out.push('[');
@@ -688,7 +687,11 @@ impl<'a> Compiler<'a> {
             if i > 0 {
                 out.push(',');
             }
-            let (_, value) = v.with(item).scalar(elem)?;
+            let (_, value) = if indexed {
+                v.item(i, item).scalar(elem)?
+            } else {
+                v.scalar(elem)?
+            };
             match value {
                 ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
                 ParamValue::Bool(b) => out.push_str(if b { "true" } else { "false" }),

@@ -93,14 +93,55 @@ impl Resolved<'_> {
     }
 }
 
+/// A name converted to snake_case without touching the heap: borrowed when there is nothing
+/// to change, else built in an inline buffer (heap only past 64 bytes).
+#[derive(Debug)]
+pub(crate) enum Snake<'n> {
+    Same(&'n str),
+    Built(SmallVec<[u8; 64]>),
+}
+
+impl Snake<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Snake::Same(s) => s,
+            // Only ASCII bytes are inserted or changed, so the buffer stays valid UTF-8.
+            Snake::Built(b) => std::str::from_utf8(b).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn into_owned(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl std::ops::Deref for Snake<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Snake<'_> {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<&str> for Snake<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// camelCase -> snake_case (`createdAt` -> `created_at`, `userID` -> `user_id`,
-/// `HTTPStatus` -> `http_status`); borrows when there is nothing to change.
-pub(crate) fn to_snake(name: &str) -> Cow<'_, str> {
-    if !name.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Cow::Borrowed(name);
+/// `HTTPStatus` -> `http_status`), or the name itself when `camel` is off.
+pub(crate) fn snake(name: &str, camel: bool) -> Snake<'_> {
+    if !camel || !name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Snake::Same(name);
     }
     let b = name.as_bytes();
-    let mut out = String::with_capacity(name.len() + 4);
+    let mut out: SmallVec<[u8; 64]> = SmallVec::with_capacity(name.len() + 4);
     for (i, &c) in b.iter().enumerate() {
         if c.is_ascii_uppercase() {
             let prev = if i > 0 { b[i - 1] } else { b'_' };
@@ -111,14 +152,14 @@ pub(crate) fn to_snake(name: &str) -> Cow<'_, str> {
                     || prev.is_ascii_digit()
                     || (prev.is_ascii_uppercase() && next_lower))
             {
-                out.push('_');
+                out.push(b'_');
             }
-            out.push(c.to_ascii_lowercase() as char);
+            out.push(c.to_ascii_lowercase());
         } else {
-            out.push(c as char);
+            out.push(c);
         }
     }
-    Cow::Owned(out)
+    Snake::Built(out)
 }
 
 pub(crate) struct Compiler<'a> {
@@ -178,11 +219,7 @@ impl<'a> Compiler<'a> {
         let Some(first) = segs.first() else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         };
-        let key0 = if self.camel {
-            to_snake(first)
-        } else {
-            Cow::Borrowed(first.as_str())
-        };
+        let key0 = snake(first, self.camel);
         if let Some((name, ty)) = self.view.columns.get_key_value(key0.as_ref()) {
             if segs.len() > 1 {
                 return Err(Error::new(
@@ -204,11 +241,7 @@ impl<'a> Compiler<'a> {
         let mut obj: &'a ObjectDef = &self.view.fields;
         let mut keys: SmallVec<[Cow<'a, str>; 4]> = SmallVec::new();
         for (i, seg) in segs.iter().enumerate() {
-            let key = if self.camel {
-                to_snake(seg)
-            } else {
-                Cow::Borrowed(seg.as_str())
-            };
+            let key = snake(seg, self.camel);
             match obj.get(&key) {
                 Some((k, def)) => {
                     keys.push(Cow::Borrowed(k));
@@ -255,11 +288,7 @@ impl<'a> Compiler<'a> {
                         ));
                     }
                     for rest in &segs[i..] {
-                        let k = if self.camel {
-                            to_snake(rest)
-                        } else {
-                            Cow::Borrowed(rest.as_str())
-                        };
+                        let k = snake(rest, self.camel);
                         keys.push(Cow::Owned(k.into_owned()));
                     }
                     return Ok(Resolved {
@@ -577,7 +606,7 @@ impl<'a> Compiler<'a> {
         depth: usize,
     ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
-        self.check_unique(sel, path)?;
+        self.output_names(sel, path)?;
         for (i, s) in sel.iter().enumerate() {
             let p = path.index(i);
             self.count_node(&|| p.render())?;
@@ -620,20 +649,35 @@ impl<'a> Compiler<'a> {
         Ok(name)
     }
 
-    fn check_unique(&self, sel: &[Selection], path: &Path<'_>) -> Result<(), Error> {
+    /// Every item's output name, validated once, with duplicates rejected.
+    fn output_names(
+        &self,
+        sel: &'a [Selection],
+        path: &Path<'_>,
+    ) -> Result<SmallVec<[&'a str; 16]>, Error> {
+        let mut names: SmallVec<[&'a str; 16]> = SmallVec::with_capacity(sel.len());
+        let mut seen = (sel.len() > 16).then(|| {
+            std::collections::HashSet::with_capacity_and_hasher(
+                sel.len(),
+                crate::schema::FixedState,
+            )
+        });
         for (i, s) in sel.iter().enumerate() {
             let p = path.index(i);
             let name = self.output_name(s, &p)?;
-            for earlier in &sel[..i] {
-                if self.output_name(earlier, &p)? == name {
-                    return Err(p.err(
-                        ErrorKind::InvalidQuery,
-                        format!("duplicate output name `{name}`"),
-                    ));
-                }
+            let duplicate = match &mut seen {
+                Some(set) => !set.insert(name),
+                None => names.contains(&name),
+            };
+            if duplicate {
+                return Err(p.err(
+                    ErrorKind::InvalidQuery,
+                    format!("duplicate output name `{name}`"),
+                ));
             }
+            names.push(name);
         }
-        Ok(())
+        Ok(names)
     }
 
     fn sub_selection_target(&self, r: &Resolved<'_>, p: &Path<'_>) -> Result<(), Error> {
@@ -663,24 +707,7 @@ impl<'a> Compiler<'a> {
         depth: usize,
     ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
-        if sel.len() <= 16 {
-            self.check_unique(sel, path)?;
-        } else {
-            let mut seen = std::collections::HashSet::with_capacity_and_hasher(
-                sel.len(),
-                crate::schema::FixedState,
-            );
-            for (i, s) in sel.iter().enumerate() {
-                let p = path.index(i);
-                let name = self.output_name(s, &p)?;
-                if !seen.insert(name) {
-                    return Err(p.err(
-                        ErrorKind::InvalidQuery,
-                        format!("duplicate output name `{name}`"),
-                    ));
-                }
-            }
-        }
+        let names = self.output_names(sel, path)?;
         let chunked = sel.len() > MAX_PAIRS_PER_CALL;
         if chunked {
             self.w.sql("(");
@@ -696,7 +723,7 @@ impl<'a> Compiler<'a> {
             }
             let p = path.index(i);
             self.count_node(&|| p.render())?;
-            let name = self.output_name(s, &p)?;
+            let name = names[i];
             self.w.literal(name);
             self.w.sql(", ");
             match s {
@@ -743,11 +770,7 @@ impl<'a> Compiler<'a> {
                 "a sub-selection needs an object field",
             ));
         };
-        let key = if self.camel {
-            to_snake(name)
-        } else {
-            Cow::Borrowed(name.as_str())
-        };
+        let key = snake(name, self.camel);
         let mut path_keys = keys.clone();
         match obj.get(&key) {
             Some((k, def)) => {
@@ -792,14 +815,14 @@ impl<'a> Compiler<'a> {
 
     /// One typed column per selected item: `expr AS "name"`.
     fn columns(&mut self, sel: &'a [Selection], path: &Path<'_>) -> Result<(), Error> {
-        self.check_unique(sel, path)?;
+        let names = self.output_names(sel, path)?;
         for (i, s) in sel.iter().enumerate() {
             if i > 0 {
                 self.w.sql(", ");
             }
             let p = path.index(i);
             self.count_node(&|| p.render())?;
-            let name = self.output_name(s, &p)?;
+            let name = names[i];
             match s {
                 Selection::Typename { .. } => self.typename(&p)?,
                 Selection::Aggregate(_) => {
@@ -839,7 +862,7 @@ impl<'a> Compiler<'a> {
         if q.select.is_empty() {
             return Err(path.err(ErrorKind::InvalidQuery, "a selection must not be empty"));
         }
-        self.check_unique(&q.select, path)?;
+        let names = self.output_names(&q.select, path)?;
         let columns = q.output == Output::Columns;
         let chunked = !columns && q.select.len() > MAX_PAIRS_PER_CALL;
         if chunked {
@@ -848,7 +871,7 @@ impl<'a> Compiler<'a> {
         for (i, s) in q.select.iter().enumerate() {
             let p = path.index(i);
             self.count_node(&|| p.render())?;
-            let name = self.output_name(s, &p)?;
+            let name = names[i];
             if columns {
                 if i > 0 {
                     self.w.sql(", ");
@@ -938,7 +961,7 @@ impl<'a> Compiler<'a> {
         depth: usize,
     ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
-        self.check_unique(sel, path)?;
+        let names = self.output_names(sel, path)?;
         if sel.len() > MAX_PAIRS_PER_CALL {
             return Err(path.err(
                 ErrorKind::Unsupported,
@@ -952,7 +975,7 @@ impl<'a> Compiler<'a> {
             }
             let p = path.index(i);
             self.count_node(&|| p.render())?;
-            let name = self.output_name(s, &p)?;
+            let name = names[i];
             self.w.literal(name);
             self.w.sql(", ");
             match s {
@@ -1020,7 +1043,7 @@ fn check_orderable(r: &Resolved<'_>, p: &Path<'_>, what: &str) -> Result<(), Err
 
 #[cfg(test)]
 mod tests {
-    use super::to_snake;
+    use super::snake;
 
     #[test]
     fn camel_to_snake() {
@@ -1033,7 +1056,7 @@ mod tests {
             ("already_snake", "already_snake"),
             ("_private", "_private"),
         ] {
-            assert_eq!(to_snake(a), b, "{a}");
+            assert_eq!(snake(a, true), b, "{a}");
         }
     }
 }

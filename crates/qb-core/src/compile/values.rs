@@ -2,22 +2,93 @@
 //! typed parameter value, with `QB_INVALID_VALUE` (and the operand's path) when it does not fit.
 
 use crate::Value;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Seg};
 use crate::options::Limits;
 use crate::param::{ParamValue, PgType};
 use crate::schema::ScalarType;
+use smallvec::SmallVec;
 use std::net::IpAddr;
 
-/// Builds `QB_INVALID_VALUE` errors at one operand's path (rendered only on failure).
+/// One operand (or a part of one), with what it takes to build `QB_INVALID_VALUE` errors at
+/// its path: the operator's path plus the keys/indexes into the operand (rendered only on
+/// failure, e.g. `where.id.in[1]`, `where.embedding.l2_distance.vector[2]`).
 pub(crate) struct Operand<'v, 'l> {
     pub(crate) value: &'v Value,
     pub(crate) limits: &'l Limits,
     pub(crate) path: &'v dyn Fn() -> String,
+    pub(crate) suffix: SmallVec<[Seg<'v>; 2]>,
 }
 
-impl<'v> Operand<'v, '_> {
+impl<'v, 'l> Operand<'v, 'l> {
+    /// The operand at the operator's path.
+    pub(crate) fn new(value: &'v Value, limits: &'l Limits, path: &'v dyn Fn() -> String) -> Self {
+        Operand {
+            value,
+            limits,
+            path,
+            suffix: SmallVec::new(),
+        }
+    }
+
+    /// This operand's path, rendered.
+    pub(crate) fn render_path(&self) -> String {
+        let mut s = (self.path)();
+        for seg in &self.suffix {
+            match seg {
+                Seg::Key(k) => {
+                    s.push('.');
+                    s.push_str(k);
+                }
+                Seg::Index(i) => {
+                    s.push('[');
+                    s.push_str(itoa::Buffer::new().format(*i));
+                    s.push(']');
+                }
+            }
+        }
+        s
+    }
+
     pub(crate) fn err(&self, msg: impl Into<String>) -> Error {
-        Error::new(ErrorKind::InvalidValue, (self.path)(), msg)
+        Error::new(ErrorKind::InvalidValue, self.render_path(), msg)
+    }
+
+    fn child<'w>(&'w self, value: &'w Value, seg: Seg<'w>) -> Operand<'w, 'l> {
+        let mut suffix: SmallVec<[Seg<'w>; 2]> = self.suffix.iter().copied().collect();
+        suffix.push(seg);
+        Operand {
+            value,
+            limits: self.limits,
+            path: self.path,
+            suffix,
+        }
+    }
+
+    /// Element `index` of this (list) operand.
+    pub(crate) fn item<'w>(&'w self, index: usize, value: &'w Value) -> Operand<'w, 'l> {
+        self.child(value, Seg::Index(index))
+    }
+
+    /// Key `key` of this (object) operand; the key must be present.
+    pub(crate) fn field<'w>(
+        &'w self,
+        entries: &'w [(String, Value)],
+        key: &'w str,
+    ) -> Result<Operand<'w, 'l>, Error> {
+        match entries.iter().find(|(k, _)| k == key) {
+            Some((_, value)) => Ok(self.child(value, Seg::Key(key))),
+            None => Err(self.err(format!("missing key `{key}`"))),
+        }
+    }
+
+    /// Key `key` of this (object) operand, if present.
+    pub(crate) fn opt_field<'w>(
+        &'w self,
+        entries: &'w [(String, Value)],
+        key: &'w str,
+    ) -> Option<Operand<'w, 'l>> {
+        let (_, value) = entries.iter().find(|(k, _)| k == key)?;
+        Some(self.child(value, Seg::Key(key)))
     }
 
     /// The one message for a null operand, whatever the operator expected.
@@ -27,14 +98,6 @@ impl<'v> Operand<'v, '_> {
         ))
     }
 
-    pub(crate) fn with<'w>(&'w self, value: &'w Value) -> Operand<'w, 'w> {
-        Operand {
-            value,
-            limits: self.limits,
-            path: self.path,
-        }
-    }
-
     /// A string within the size limit and without NUL (PostgreSQL text cannot hold NUL).
     pub(crate) fn string(&self, what: &str) -> Result<&'v str, Error> {
         match self.value {
@@ -42,7 +105,7 @@ impl<'v> Operand<'v, '_> {
                 if s.len() > self.limits.max_string_len {
                     return Err(Error::new(
                         ErrorKind::SizeLimit,
-                        (self.path)(),
+                        self.render_path(),
                         format!(
                             "string of {} bytes exceeds the limit of {}",
                             s.len(),
@@ -73,7 +136,7 @@ impl<'v> Operand<'v, '_> {
                 if items.len() > self.limits.max_list_len {
                     return Err(Error::new(
                         ErrorKind::SizeLimit,
-                        (self.path)(),
+                        self.render_path(),
                         format!(
                             "list of {} items exceeds the limit of {}",
                             items.len(),
@@ -128,19 +191,6 @@ impl<'v> Operand<'v, '_> {
                 describe(other)
             ))),
         }
-    }
-
-    /// A required key of an object operand.
-    pub(crate) fn key(
-        &self,
-        entries: &'v [(String, Value)],
-        key: &str,
-    ) -> Result<&'v Value, Error> {
-        entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
-            .ok_or_else(|| self.err(format!("missing key `{key}`")))
     }
 
     /// One scalar of type `ty`, as the parameter type and value it travels as.
@@ -319,7 +369,7 @@ impl<'v> Operand<'v, '_> {
         if out.len() > self.limits.max_string_len {
             return Err(Error::new(
                 ErrorKind::SizeLimit,
-                (self.path)(),
+                self.render_path(),
                 format!(
                     "JSON operand of {} bytes exceeds the limit of {}",
                     out.len(),
@@ -344,7 +394,7 @@ impl<'v> Operand<'v, '_> {
             if i > 0 {
                 out.push(',');
             }
-            let f = self.with(item).float()?;
+            let f = self.item(i, item).float()?;
             crate::value::write_float(f, &mut out);
         }
         out.push(']');

@@ -62,6 +62,17 @@ impl SqlWriter {
     /// doubled; a backslash switches to the `E''` form with `\` doubled, which reads the
     /// same whatever `standard_conforming_strings` is; `%` is doubled in the `%s` style.
     pub(crate) fn literal(&mut self, text: &str) {
+        let special = |b: &u8| {
+            matches!(b, b'\'' | b'\\') || (*b == b'%' && self.style == Placeholder::Format)
+        };
+        if !text.as_bytes().iter().any(special) {
+            // The common case: nothing to escape.
+            self.sql.reserve(text.len() + 2);
+            self.sql.push('\'');
+            self.sql.push_str(text);
+            self.sql.push('\'');
+            return;
+        }
         if text.contains('\\') {
             self.sql.push('E');
         }

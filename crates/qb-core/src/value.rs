@@ -164,6 +164,17 @@ mod de {
 
     struct ValueVisitor;
 
+    /// The key serde_json's `arbitrary_precision` feature wraps a number's text in.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    /// A JSON number's exact text as a `Value`: `Int` when it fits `i64`, else `Decimal`.
+    fn number_from_text(text: String) -> Value {
+        match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Decimal(text),
+        }
+    }
+
     impl<'de> Visitor<'de> for ValueVisitor {
         type Value = Value;
 
@@ -213,8 +224,14 @@ mod de {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-            while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                entries.push((k, v));
+            while let Some(key) = map.next_key::<String>()? {
+                if entries.is_empty() && key == NUMBER_TOKEN {
+                    // serde_json's `arbitrary_precision` hands numbers over as their text.
+                    let text: String = map.next_value()?;
+                    return Ok(number_from_text(text));
+                }
+                let value = map.next_value::<Value>()?;
+                entries.push((key, value));
             }
             Ok(Value::Object(entries))
         }
@@ -239,15 +256,21 @@ mod tests {
 
     #[cfg(feature = "json")]
     #[test]
-    fn deserializes_in_key_order_with_big_numbers() {
-        let v: Value = serde_json::from_str(r#"{"z":1,"a":18446744073709551615,"m":2.5}"#)
-            .expect("valid JSON");
+    fn deserializes_in_key_order_with_exact_numbers() {
+        let v: Value = serde_json::from_str(
+            r#"{"z":1,"a":18446744073709551615,"m":2.5,"h":12345678901234567890.123}"#,
+        )
+        .expect("valid JSON");
         assert_eq!(
             v,
             Value::Object(vec![
                 ("z".into(), Value::Int(1)),
                 ("a".into(), Value::Decimal("18446744073709551615".into())),
-                ("m".into(), Value::Float(2.5)),
+                ("m".into(), Value::Decimal("2.5".into())),
+                (
+                    "h".into(),
+                    Value::Decimal("12345678901234567890.123".into())
+                ),
             ])
         );
     }

@@ -29,13 +29,20 @@ pub struct Case {
     pub stem: PathBuf,
     /// The parsed case file.
     pub spec: Json,
+    query_value: qb_core::Value,
 }
 
 impl Case {
-    /// The query document.
+    /// The query document (for inspection; compile from [`Case::query_value`]).
     #[must_use]
     pub fn query(&self) -> &Json {
         &self.spec["query"]
+    }
+
+    /// The query as the core reads it: key order as written, numbers exact.
+    #[must_use]
+    pub fn query_value(&self) -> &qb_core::Value {
+        &self.query_value
     }
 
     /// Whether the case runs on PostgreSQL.
@@ -96,10 +103,14 @@ pub fn load_cases() -> Vec<Case> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let whole = qb_core::json::parse_value(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let query_value = whole.get("query").cloned().unwrap_or(qb_core::Value::Null);
             Case {
                 stem: path.with_extension(""),
                 name,
                 spec,
+                query_value,
             }
         })
         .collect()
@@ -143,8 +154,7 @@ pub fn compile_case(case: &Case, shared: &Schema) -> Outcome {
         placeholder: case.placeholder(),
         ..CompileOptions::default()
     };
-    match Query::from_json(&case.query().to_string())
-        .and_then(|q| qb_core::compile(&q, schema, &options))
+    match Query::from_value(case.query_value()).and_then(|q| qb_core::compile(&q, schema, &options))
     {
         Ok(c) => Outcome::Compiled(c),
         Err(e) => Outcome::Failed(error_json(&e)),

@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('id', t."id", 'createdAt', t."created_at", 'authorId', t."data"->'author_id') AS "data" FROM "v_post" AS t WHERE (((t."data"->>'author_id')::uuid = %s::uuid) AND (t."tenant_id" = %s::uuid)) ORDER BY t."created_at" ASC
+SELECT jsonb_build_object('id', t."id", 'createdAt', t."created_at", 'authorId', t."data"->'author_id') AS "data" FROM "v_post" AS t WHERE ((t."tenant_id" = %s::uuid) AND ((t."data"->>'author_id')::uuid = %s::uuid)) ORDER BY t."created_at" ASC

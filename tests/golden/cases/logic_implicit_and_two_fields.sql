@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE (((t."data"->>'active')::boolean = $1::boolean) AND ((t."data"->>'age')::numeric >= $2::bigint))
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE (((t."data"->>'age')::numeric >= $1::bigint) AND ((t."data"->>'active')::boolean = $2::boolean))

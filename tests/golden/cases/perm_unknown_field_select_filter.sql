@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('id', t."id", 'mood', t."data"->'mood', 'likes', t."data"->'likes') AS "data" FROM "v_comment" AS t WHERE (((t."data"->>'likes')::numeric >= $1::bigint) AND (t."data"->>'mood' IS NULL))
+SELECT jsonb_build_object('id', t."id", 'mood', t."data"->'mood', 'likes', t."data"->'likes') AS "data" FROM "v_comment" AS t WHERE ((t."data"->>'mood' IS NULL) AND ((t."data"->>'likes')::numeric >= $1::bigint))

@@ -267,9 +267,19 @@ impl<'v, 'l> Operand<'v, 'l> {
             Value::Int(i) => Ok(*i),
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(*f as i64),
             Value::Float(_) => Err(self.err("expected an integer, found a fractional number")),
-            Value::Decimal(d) => d
-                .parse::<i64>()
-                .map_err(|_| self.err(format!("`{d}` is not an integer within the 64-bit range"))),
+            Value::Decimal(d) => {
+                // `18.0` is an integer written with a zero fraction; `18.5` is not.
+                let whole = match d.split_once('.') {
+                    Some((w, frac)) if frac.bytes().all(|b| b == b'0') => w,
+                    Some(_) => {
+                        return Err(self.err("expected an integer, found a fractional number"));
+                    }
+                    None => d.as_str(),
+                };
+                whole.parse::<i64>().map_err(|_| {
+                    self.err(format!("`{d}` is not an integer within the 64-bit range"))
+                })
+            }
             other => Err(self.err(format!("expected an integer, found {}", describe(other)))),
         }
     }

@@ -1,49 +1,14 @@
 #!/usr/bin/env bash
-# Builds the fraiseql-qb wheel with maturin, installs it in a venv and runs the pytest suite.
+# Builds and installs the wheel (install.sh), then runs the pytest suite.
 #
 #   FQB_PG_URL=postgresql://... bindings/python/test.sh [pytest args...]
 #
-# Env: FQB_VENV (default /var/tmp/fqb-venv, created if missing, reused otherwise),
-#      FQB_PY_TARGET (cargo target dir for maturin, default /var/tmp/fqb-target-py: kept apart
-#      from plain cargo's so neither rebuilds pyo3 for the other), PYTHON (default python3).
 # The database tests need FQB_PG_URL (scripts/pg.sh start && eval "$(scripts/pg.sh env)");
 # without it they fail, they never skip. Exits non-zero on any failure.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
 VENV="${FQB_VENV:-/var/tmp/fqb-venv}"
-TARGET="${FQB_PY_TARGET:-/var/tmp/fqb-target-py}"
-PYTHON="${PYTHON:-python3}"
-
-log() { echo "python/test.sh: $*" >&2; }
-
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating venv $VENV"
-    "$PYTHON" -m venv "$VENV"
-fi
-PY="$VENV/bin/python"
-
-# Tools and test dependencies (pip is quick when they are already installed).
-need=()
-"$PY" -c 'import maturin' 2>/dev/null || need+=("maturin>=1.16,<2")
-"$PY" -c 'import pytest, psycopg, asyncpg, prometheus_client' 2>/dev/null \
-    || need+=(pytest "psycopg[binary]>=3.1" "asyncpg>=0.29" "prometheus-client>=0.17")
-if [ "${#need[@]}" -gt 0 ]; then
-    log "pip install ${need[*]}"
-    "$PY" -m pip install -q --disable-pip-version-check "${need[@]}"
-fi
-
-WHEELS="$(mktemp -d "${TMPDIR:-/tmp}/fqb-wheel.XXXXXX")"
-trap 'rm -rf -- "$WHEELS"' EXIT
-
-log "building the wheel (maturin, release, target dir $TARGET)"
-start=$(date +%s)
-"$VENV/bin/maturin" build --release --quiet \
-    -m "$ROOT/bindings/python/Cargo.toml" --target-dir "$TARGET" -o "$WHEELS" >&2
-log "wheel built in $(( $(date +%s) - start )) s: $(cd "$WHEELS" && ls *.whl)"
-
-"$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/*.whl
-
+"$HERE/install.sh"
 cd "$HERE"
-exec "$PY" -m pytest -q -p no:cacheprovider tests "$@"
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"

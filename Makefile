@@ -18,3 +18,13 @@ test-rust: ## Rust tests only (still starts PostgreSQL)
 lint: ## rustfmt check + clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+FQB_VENV ?= /var/tmp/fqb-venv
+export FQB_VENV
+
+bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, the Python table
+	cargo bench -p qb-core --bench compile -- --quick
+	cargo bench -p qb-bench --bench peers -- --quick
+	cargo build --release -p qb-bench --bin qb-bench-ns
+	bindings/python/install.sh
+	$(FQB_VENV)/bin/python bindings/python/bench/bench.py --core-bin $(CARGO_TARGET_DIR)/release/qb-bench-ns

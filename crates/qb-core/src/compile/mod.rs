@@ -11,10 +11,11 @@ use smallvec::SmallVec;
 
 use crate::ast::{AggregateFn, Direction, FieldPath, Nulls, Output, Query, Selection};
 use crate::error::{Error, ErrorKind, Path};
+use crate::options::Placeholder;
 use crate::options::{CompileOptions, Limits};
 use crate::param::{CompiledQuery, ParamType, ParamValue, PgType};
-use crate::schema::{FieldType, ObjectDef, ScalarType, Schema, ViewDef, is_graphql_name};
-use writer::SqlWriter;
+use crate::schema::{ColumnDef, FieldDef, FieldType, ScalarType, Schema, ViewDef, is_graphql_name};
+pub(crate) use writer::{SqlFragment, SqlWriter};
 
 /// PostgreSQL caps a function call at 100 arguments: 50 key/value pairs per
 /// `jsonb_build_object` call; wider objects are concatenated with `||`.
@@ -57,8 +58,9 @@ pub fn compile(
         view,
         query,
         camel: query.camel_case.unwrap_or(options.camel_case),
+        style: usize::from(options.placeholder == Placeholder::Format),
         limits: &options.limits,
-        w: SqlWriter::new(options.placeholder, 256),
+        w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
     c.statement(options)?;
@@ -70,9 +72,11 @@ pub fn compile(
 #[derive(Debug)]
 pub(crate) enum Access<'a> {
     /// A real SQL column of the view.
-    Column(&'a str),
-    /// A path of keys in the JSONB data column.
-    Json(SmallVec<[Cow<'a, str>; 4]>),
+    Column(&'a ColumnDef),
+    /// A registered JSONB field (accessors rendered in advance).
+    Field(&'a FieldDef),
+    /// A key path the registry does not list (permissive views).
+    Dynamic(SmallVec<[Cow<'a, str>; 4]>),
 }
 
 /// A field path resolved against the registry.
@@ -83,12 +87,22 @@ pub(crate) struct Resolved<'a> {
     pub(crate) language: Option<&'a str>,
 }
 
-impl Resolved<'_> {
+impl<'a> Resolved<'a> {
     fn same_place(&self, other: &Resolved<'_>) -> bool {
         match (&self.access, &other.access) {
-            (Access::Column(a), Access::Column(b)) => a == b,
-            (Access::Json(a), Access::Json(b)) => a == b,
+            (Access::Column(a), Access::Column(b)) => std::ptr::eq(*a, *b),
+            (Access::Field(a), Access::Field(b)) => std::ptr::eq(*a, *b),
+            (Access::Dynamic(a), Access::Dynamic(b)) => a == b,
             _ => false,
+        }
+    }
+
+    /// The key path below the data column (empty for a column).
+    fn keys(&self) -> SmallVec<[Cow<'a, str>; 4]> {
+        match &self.access {
+            Access::Column(_) => SmallVec::new(),
+            Access::Field(f) => f.sql.keys.iter().map(|k| Cow::Borrowed(&**k)).collect(),
+            Access::Dynamic(keys) => keys.clone(),
         }
     }
 }
@@ -166,6 +180,8 @@ pub(crate) struct Compiler<'a> {
     pub(crate) view: &'a ViewDef,
     query: &'a Query,
     camel: bool,
+    /// Index of the placeholder style in the registry's pre-rendered accessors.
+    style: usize,
     pub(crate) limits: &'a Limits,
     pub(crate) w: SqlWriter,
     nodes: usize,
@@ -215,113 +231,145 @@ impl<'a> Compiler<'a> {
         segs: &'a [String],
         base: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
-        let at = |n: usize| field_path_string(base, &segs[..n], None);
         let Some(first) = segs.first() else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         };
-        let key0 = snake(first, self.camel);
-        if let Some((name, ty)) = self.view.columns.get_key_value(key0.as_ref()) {
+        // Columns win over JSONB fields of the same name. Both indexes hold the camelCase
+        // aliases, so a conversion is needed only for spellings they do not cover.
+        let columns = &self.view.columns;
+        let fields = &self.view.fields.fields;
+        let mut col = columns.lookup_indexed(first, self.camel);
+        let mut field = if col.is_none() {
+            fields.lookup_indexed(first, self.camel)
+        } else {
+            None
+        };
+        if col.is_none()
+            && field.is_none()
+            && self.camel
+            && first.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            let key = snake(first, true);
+            col = columns.lookup_indexed(&key, false);
+            field = if col.is_none() {
+                fields.lookup_indexed(&key, false)
+            } else {
+                None
+            };
+        }
+        if let Some((_, col)) = col {
             if segs.len() > 1 {
                 return Err(Error::new(
                     ErrorKind::UnknownField,
-                    at(2),
+                    field_path_string(base, &segs[..2], None),
                     format!(
                         "`{first}` is a {} column; it has no field `{}`",
-                        ty.describe(),
+                        col.ty.describe(),
                         segs[1]
                     ),
                 ));
             }
             return Ok(Resolved {
-                access: Access::Column(name),
-                ty,
+                access: Access::Column(col),
+                ty: &col.ty,
                 language: None,
             });
         }
-        let mut obj: &'a ObjectDef = &self.view.fields;
-        let mut keys: SmallVec<[Cow<'a, str>; 4]> = SmallVec::new();
-        for (i, seg) in segs.iter().enumerate() {
-            let key = snake(seg, self.camel);
-            match obj.get(&key) {
-                Some((k, def)) => {
-                    keys.push(Cow::Borrowed(k));
-                    if i + 1 == segs.len() {
-                        let language = def.language.as_deref();
-                        return Ok(Resolved {
-                            access: Access::Json(keys),
-                            ty: &def.ty,
-                            language,
-                        });
-                    }
-                    match &def.ty {
-                        FieldType::Object(inner) => obj = inner,
-                        other => {
-                            return Err(Error::new(
-                                ErrorKind::UnknownField,
-                                at(i + 2),
-                                format!(
-                                    "`{seg}` is {}; it has no field `{}`",
-                                    other.describe(),
-                                    segs[i + 1]
-                                ),
-                            ));
-                        }
-                    }
-                }
-                None => {
-                    for (j, rest) in segs[i..].iter().enumerate() {
-                        if !is_graphql_name(rest) {
-                            return Err(Error::new(
-                                ErrorKind::InvalidIdentifier,
-                                at(i + j + 1),
-                                format!(
-                                    "`{rest}` is not a valid field name ([_A-Za-z][_0-9A-Za-z]*)"
-                                ),
-                            ));
-                        }
-                    }
-                    if !self.view.permissive {
-                        return Err(Error::new(
-                            ErrorKind::UnknownField,
-                            at(i + 1),
-                            format!("view `{}` has no field `{seg}`", self.view.key()),
-                        ));
-                    }
-                    for rest in &segs[i..] {
-                        let k = snake(rest, self.camel);
-                        keys.push(Cow::Owned(k.into_owned()));
-                    }
-                    return Ok(Resolved {
-                        access: Access::Json(keys),
-                        ty: &PERMISSIVE_TYPE,
-                        language: None,
-                    });
-                }
-            }
+        if let (Some((_, def)), 1) = (field, segs.len()) {
+            return Ok(Resolved {
+                access: Access::Field(def),
+                ty: &def.ty,
+                language: def.language.as_deref(),
+            });
         }
-        Err(Error::new(
-            ErrorKind::InvalidQuery,
-            at(segs.len()),
-            "empty field path",
-        ))
+        let mut parent: Option<Resolved<'a>> = None;
+        for (i, seg) in segs.iter().enumerate() {
+            let r = self.resolve_in(parent.as_ref(), seg, segs, i, base)?;
+            let nested_ok =
+                matches!(r.ty, FieldType::Object(_)) || matches!(r.access, Access::Dynamic(_));
+            if i + 1 < segs.len() && !nested_ok {
+                return Err(Error::new(
+                    ErrorKind::UnknownField,
+                    field_path_string(base, &segs[..i + 2], None),
+                    format!(
+                        "`{seg}` is {}; it has no field `{}`",
+                        r.ty.describe(),
+                        segs[i + 1]
+                    ),
+                ));
+            }
+            parent = Some(r);
+        }
+        parent.ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
     }
 
-    fn data_col(&mut self) {
-        self.w.sql(ROOT_ALIAS);
-        self.w.sql(".");
-        self.w.ident(&self.view.data_column);
+    /// Resolves `segs[i]` inside `parent` (`None`: the document root); errors name
+    /// `base` + `segs[..=i]`.
+    fn resolve_in(
+        &self,
+        parent: Option<&Resolved<'a>>,
+        name: &'a str,
+        segs: &[String],
+        i: usize,
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        let at = || field_path_string(base, &segs[..=i], None);
+        let obj = match parent.map(|p| p.ty) {
+            None => Some(&self.view.fields),
+            Some(FieldType::Object(obj)) => Some(&**obj),
+            Some(_) => None,
+        };
+        if let Some((_, def)) = obj.and_then(|o| o.fields.lookup(name, self.camel)) {
+            return Ok(Resolved {
+                access: Access::Field(def),
+                ty: &def.ty,
+                language: def.language.as_deref(),
+            });
+        }
+        if !is_graphql_name(name) {
+            return Err(Error::new(
+                ErrorKind::InvalidIdentifier,
+                at(),
+                format!("`{name}` is not a valid field name ([_A-Za-z][_0-9A-Za-z]*)"),
+            ));
+        }
+        if !self.view.permissive {
+            let msg = match parent {
+                None => format!("view `{}` has no field `{name}`", self.view.key()),
+                Some(_) if i > 0 => format!("`{}` has no field `{name}`", segs[..i].join(".")),
+                Some(_) => format!("this object has no field `{name}`"),
+            };
+            return Err(Error::new(ErrorKind::UnknownField, at(), msg));
+        }
+        let mut keys = parent.map(Resolved::keys).unwrap_or_default();
+        keys.push(Cow::Owned(snake(name, self.camel).into_owned()));
+        Ok(Resolved {
+            access: Access::Dynamic(keys),
+            ty: &PERMISSIVE_TYPE,
+            language: None,
+        })
+    }
+
+    /// A selected field's name resolved inside `parent` (or at the root); errors name `p`.
+    fn resolve_selected(
+        &self,
+        parent: Option<&Resolved<'a>>,
+        name: &'a String,
+        p: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        match parent {
+            None => self.resolve(std::slice::from_ref(name), p),
+            Some(_) => self.resolve_in(parent, name, std::slice::from_ref(name), 0, p),
+        }
     }
 
     /// `t."data"->'a'->'b'` (jsonb, JSON null kept), or `t."col"`.
     pub(crate) fn json_expr(&mut self, r: &Resolved<'_>) {
         match &r.access {
-            Access::Column(name) => {
-                self.w.sql(ROOT_ALIAS);
-                self.w.sql(".");
-                self.w.ident(name);
-            }
-            Access::Json(keys) => {
-                self.data_col();
+            Access::Column(col) => self.w.fragment(&col.sql),
+            Access::Field(f) => self.w.fragment(&f.sql.json[self.style]),
+            Access::Dynamic(keys) => {
+                self.w.fragment(&self.view.sql_data);
                 for k in keys {
                     self.w.sql("->");
                     self.w.literal(k);
@@ -333,13 +381,10 @@ impl<'a> Compiler<'a> {
     /// `t."data"->'a'->>'b'` (text; SQL NULL for a missing key or JSON null), or `t."col"`.
     pub(crate) fn text_expr(&mut self, r: &Resolved<'_>) {
         match &r.access {
-            Access::Column(name) => {
-                self.w.sql(ROOT_ALIAS);
-                self.w.sql(".");
-                self.w.ident(name);
-            }
-            Access::Json(keys) => {
-                self.data_col();
+            Access::Column(col) => self.w.fragment(&col.sql),
+            Access::Field(f) => self.w.fragment(&f.sql.text[self.style]),
+            Access::Dynamic(keys) => {
+                self.w.fragment(&self.view.sql_data);
                 let last = keys.len() - 1;
                 for (i, k) in keys.iter().enumerate() {
                     self.w.sql(if i == last { "->>" } else { "->" });
@@ -352,8 +397,8 @@ impl<'a> Compiler<'a> {
     /// The field's value as its SQL type: `(t."data"->>'age')::numeric`; jsonb-valued fields
     /// as `NULLIF(t."data"->'m', 'null'::jsonb)` so JSON null behaves as SQL NULL.
     pub(crate) fn typed_expr(&mut self, r: &Resolved<'_>) {
-        if let Access::Column(_) = r.access {
-            self.json_expr(r);
+        if let Access::Column(col) = r.access {
+            self.w.fragment(&col.sql);
             return;
         }
         let cast = match r.ty {
@@ -408,11 +453,7 @@ impl<'a> Compiler<'a> {
             self.select(&select_path, threshold)?;
         }
         self.w.sql(" FROM ");
-        if let Some(s) = &self.view.schema {
-            self.w.ident(s);
-            self.w.sql(".");
-        }
-        self.w.ident(&self.view.name);
+        self.w.fragment(&self.view.sql_from);
         self.w.sql(" AS ");
         self.w.sql(ROOT_ALIAS);
 
@@ -583,7 +624,7 @@ impl<'a> Compiler<'a> {
                 if whole_document {
                     // Still validate the selection, so a bad field is an error either way.
                     self.check_selection(&q.select, None, path, 1)?;
-                    self.data_col();
+                    self.w.fragment(&self.view.sql_data);
                 } else {
                     self.object(&q.select, None, path, 1)?;
                 }
@@ -612,7 +653,7 @@ impl<'a> Compiler<'a> {
             self.count_node(&|| p.render())?;
             match s {
                 Selection::Field(f) => {
-                    let r = self.resolve_in(parent, &f.name, &p)?;
+                    let r = self.resolve_selected(parent, &f.name, &p)?;
                     if let Some(sub) = &f.select {
                         self.sub_selection_target(&r, &p)?;
                         self.check_selection(sub, Some(&r), &p.key("select"), depth + 1)?;
@@ -656,33 +697,35 @@ impl<'a> Compiler<'a> {
         path: &Path<'_>,
     ) -> Result<SmallVec<[&'a str; 16]>, Error> {
         let mut names: SmallVec<[&'a str; 16]> = SmallVec::with_capacity(sel.len());
-        let mut seen = (sel.len() > 16).then(|| {
-            std::collections::HashSet::with_capacity_and_hasher(
-                sel.len(),
-                crate::schema::FixedState,
-            )
-        });
         for (i, s) in sel.iter().enumerate() {
-            let p = path.index(i);
-            let name = self.output_name(s, &p)?;
-            let duplicate = match &mut seen {
-                Some(set) => !set.insert(name),
-                None => names.contains(&name),
-            };
-            if duplicate {
-                return Err(p.err(
-                    ErrorKind::InvalidQuery,
-                    format!("duplicate output name `{name}`"),
-                ));
-            }
-            names.push(name);
+            names.push(self.output_name(s, &path.index(i))?);
+        }
+        // The first item whose name an earlier item already has. A bitmap of name hashes
+        // (16 bits per name) rules most names out at once; only a hash collision pays for the
+        // exact scan, so this stays linear for wide selections.
+        let words = (names.len() / 4).max(16);
+        let mut bloom: SmallVec<[u64; 16]> = smallvec::smallvec![0; words];
+        let duplicate = (0..names.len()).find(|&i| {
+            let h = names[i].bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            let (word, bit) = ((h >> 6) as usize % words, 1u64 << (h & 63));
+            let maybe_seen = bloom[word] & bit != 0;
+            bloom[word] |= bit;
+            maybe_seen && names[..i].contains(&names[i])
+        });
+        if let Some(i) = duplicate {
+            return Err(path.index(i).err(
+                ErrorKind::InvalidQuery,
+                format!("duplicate output name `{}`", names[i]),
+            ));
         }
         Ok(names)
     }
 
     fn sub_selection_target(&self, r: &Resolved<'_>, p: &Path<'_>) -> Result<(), Error> {
         match (r.ty, &r.access) {
-            (FieldType::Object(_), Access::Json(_)) => Ok(()),
+            (FieldType::Object(_), Access::Field(_)) => Ok(()),
             (FieldType::Array(_), _) => Err(p.err(
                 ErrorKind::Unsupported,
                 "sub-selections on arrays are not supported; select the array whole",
@@ -724,15 +767,27 @@ impl<'a> Compiler<'a> {
             let p = path.index(i);
             self.count_node(&|| p.render())?;
             let name = names[i];
-            self.w.literal(name);
-            self.w.sql(", ");
             match s {
-                Selection::Typename { .. } => self.typename(&p)?,
+                Selection::Typename { .. } => {
+                    self.w.literal(name);
+                    self.w.sql(", ");
+                    self.typename(&p)?
+                }
                 Selection::Aggregate(_) => {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_in(parent, &f.name, &p)?;
+                    let r = self.resolve_selected(parent, &f.name, &p)?;
+                    // The output key is usually the field's own key or camelCase alias,
+                    // rendered once in the registry.
+                    match &r.access {
+                        Access::Field(def) => match def.sql.output_literal(name, self.style) {
+                            Some(lit) => self.w.fragment(lit),
+                            None => self.w.literal(name),
+                        },
+                        _ => self.w.literal(name),
+                    }
+                    self.w.sql(", ");
                     match &f.select {
                         None => self.json_expr(&r),
                         Some(sub) => {
@@ -752,52 +807,6 @@ impl<'a> Compiler<'a> {
             self.w.sql(")");
         }
         Ok(())
-    }
-
-    /// Resolves a selected name inside `parent` (or at the root).
-    fn resolve_in(
-        &self,
-        parent: Option<&Resolved<'a>>,
-        name: &'a String,
-        p: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
-        let Some(parent) = parent else {
-            return self.resolve(std::slice::from_ref(name), p);
-        };
-        let (FieldType::Object(obj), Access::Json(keys)) = (parent.ty, &parent.access) else {
-            return Err(p.err(
-                ErrorKind::InvalidQuery,
-                "a sub-selection needs an object field",
-            ));
-        };
-        let key = snake(name, self.camel);
-        let mut path_keys = keys.clone();
-        match obj.get(&key) {
-            Some((k, def)) => {
-                path_keys.push(Cow::Borrowed(k));
-                Ok(Resolved {
-                    access: Access::Json(path_keys),
-                    ty: &def.ty,
-                    language: def.language.as_deref(),
-                })
-            }
-            None if !is_graphql_name(name) => Err(p.err(
-                ErrorKind::InvalidIdentifier,
-                format!("`{name}` is not a valid field name ([_A-Za-z][_0-9A-Za-z]*)"),
-            )),
-            None if self.view.permissive => {
-                path_keys.push(Cow::Owned(key.into_owned()));
-                Ok(Resolved {
-                    access: Access::Json(path_keys),
-                    ty: &PERMISSIVE_TYPE,
-                    language: None,
-                })
-            }
-            None => Err(p.err(
-                ErrorKind::UnknownField,
-                format!("this object has no field `{name}`"),
-            )),
-        }
     }
 
     fn typename(&mut self, p: &Path<'_>) -> Result<(), Error> {
@@ -829,7 +838,7 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve(std::slice::from_ref(&f.name), &p)?;
+                    let r = self.resolve_selected(None, &f.name, &p)?;
                     match &f.select {
                         None => self.column_expr(&r),
                         Some(sub) => {
@@ -892,7 +901,7 @@ impl<'a> Compiler<'a> {
                 Selection::Typename { .. } => self.typename(&p)?,
                 Selection::Aggregate(a) => self.aggregate_expr(a.function, a.field.as_ref(), &p)?,
                 Selection::Field(f) => {
-                    let r = self.resolve(std::slice::from_ref(&f.name), &p)?;
+                    let r = self.resolve_selected(None, &f.name, &p)?;
                     match &f.select {
                         Some(_) if columns => {
                             return Err(p.err(
@@ -986,7 +995,7 @@ impl<'a> Compiler<'a> {
                     ));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_in(Some(parent), &f.name, &p)?;
+                    let r = self.resolve_selected(Some(parent), &f.name, &p)?;
                     match &f.select {
                         Some(sub) => {
                             self.sub_selection_target(&r, &p)?;

@@ -6,6 +6,12 @@
 use crate::options::Placeholder;
 use crate::param::{Param, ParamType, ParamValue};
 
+/// SQL rendered ahead of time by a [`SqlWriter`] (a view's relation, a column, a JSONB
+/// accessor) and pasted into every statement that needs it. Only the writer can make one, so
+/// it never holds anything but what the writer's own quoting and escaping produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SqlFragment(Box<str>);
+
 #[derive(Debug)]
 pub(crate) struct SqlWriter {
     sql: String,
@@ -114,6 +120,63 @@ impl SqlWriter {
         if array {
             self.sql.push_str("[]");
         }
+    }
+
+    /// Pastes a fragment rendered ahead of time.
+    #[inline]
+    pub(crate) fn fragment(&mut self, f: &SqlFragment) {
+        self.sql.push_str(&f.0);
+    }
+
+    fn into_fragment(self) -> SqlFragment {
+        debug_assert!(self.params.is_empty(), "a fragment holds no parameters");
+        SqlFragment(self.sql.into_boxed_str())
+    }
+
+    /// A string literal rendered ahead of time (output keys).
+    pub(crate) fn literal_fragment(style: Placeholder, text: &str) -> SqlFragment {
+        let mut w = SqlWriter::new(style, text.len() + 2);
+        w.literal(text);
+        w.into_fragment()
+    }
+
+    /// `"schema"."view"` or `"view"`.
+    pub(crate) fn relation(schema: Option<&str>, name: &str) -> SqlFragment {
+        let mut w = SqlWriter::new(Placeholder::Numbered, 32);
+        if let Some(s) = schema {
+            w.ident(s);
+            w.sql(".");
+        }
+        w.ident(name);
+        w.into_fragment()
+    }
+
+    /// `t."name"`: a column of the root view.
+    pub(crate) fn column(name: &str) -> SqlFragment {
+        let mut w = SqlWriter::new(Placeholder::Numbered, 16);
+        w.sql("t.");
+        w.ident(name);
+        w.into_fragment()
+    }
+
+    /// The accessors of a key path below the data column: `->'a'->'b'` (jsonb) and
+    /// `->'a'->>'b'` (text), for one placeholder style.
+    pub(crate) fn json_accessors(
+        style: Placeholder,
+        data: &SqlFragment,
+        keys: &[Box<str>],
+    ) -> (SqlFragment, SqlFragment) {
+        let mut json = SqlWriter::new(style, 32);
+        let mut text = SqlWriter::new(style, 32);
+        json.fragment(data);
+        text.fragment(data);
+        for (i, k) in keys.iter().enumerate() {
+            json.sql("->");
+            json.literal(k);
+            text.sql(if i + 1 == keys.len() { "->>" } else { "->" });
+            text.literal(k);
+        }
+        (json.into_fragment(), text.into_fragment())
     }
 
     pub(crate) fn finish(self) -> (String, Vec<Param>) {

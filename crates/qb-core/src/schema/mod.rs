@@ -8,6 +8,9 @@ mod parse;
 pub(crate) use parse::{is_graphql_name, is_sql_identifier};
 
 use std::collections::HashMap;
+
+use crate::compile::{SqlFragment, SqlWriter};
+use crate::options::Placeholder;
 use std::hash::BuildHasher;
 
 /// ahash with fixed seeds: the maps hold registry names (trusted input, looked up by query
@@ -166,24 +169,180 @@ impl FieldType {
 
 /// A JSONB field.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct FieldDef {
     /// Its type.
     pub ty: FieldType,
     /// For `tsvector` fields: the text search configuration used when the query gives none.
     pub language: Option<String>,
+    /// The SQL that reads it, rendered once when the view joins a [`Schema`].
+    pub(crate) sql: FieldSql,
 }
 
 impl FieldDef {
     /// A field of type `ty`.
     pub fn new(ty: FieldType) -> Self {
-        FieldDef { ty, language: None }
+        FieldDef {
+            ty,
+            language: None,
+            sql: FieldSql::default(),
+        }
     }
+
+    /// A `tsvector` field with its own text search configuration.
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+}
+
+/// A JSONB field's SQL, rendered once per placeholder style (they differ only when a key
+/// holds a `%`): its accessors `t."data"->'a'->'b'` (jsonb) and `t."data"->'a'->>'b'` (text),
+/// its key and camelCase alias as output-key literals, and the key path itself (for
+/// permissive keys below it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct FieldSql {
+    pub(crate) keys: Box<[Box<str>]>,
+    pub(crate) json: [SqlFragment; 2],
+    pub(crate) text: [SqlFragment; 2],
+    /// `'nick_name'`, for an output name equal to the key.
+    pub(crate) key_literal: [SqlFragment; 2],
+    /// `nickName` and `'nickName'`, for an output name equal to the camelCase alias.
+    pub(crate) alias: Box<str>,
+    pub(crate) alias_literal: [SqlFragment; 2],
+}
+
+impl FieldSql {
+    /// The output-key literal for `name` when it is this field's key or alias.
+    pub(crate) fn output_literal(&self, name: &str, style: usize) -> Option<&SqlFragment> {
+        if self.keys.last().is_some_and(|k| **k == *name) {
+            Some(&self.key_literal[style])
+        } else if *self.alias == *name {
+            Some(&self.alias_literal[style])
+        } else {
+            None
+        }
+    }
+}
+
+/// A real SQL column of a view.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ColumnDef {
+    pub(crate) ty: FieldType,
+    /// `t."name"`.
+    pub(crate) sql: SqlFragment,
+}
+
+/// Items by name, looked up by their exact name or, when camelCase mapping is on, by the
+/// camelCase spelling of their snake_case name (an alias computed once, so the common case
+/// is one hash lookup and no conversion).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Named<T> {
+    items: Vec<(String, T)>,
+    /// name -> index * 2 (+1 for a camelCase alias).
+    index: AHashMap<Box<str>, u32>,
+}
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named {
+            items: Vec::new(),
+            index: AHashMap::default(),
+        }
+    }
+}
+
+impl<T> Named<T> {
+    fn insert(&mut self, name: String, item: T) {
+        match self.index.get(name.as_str()) {
+            Some(&e) if e & 1 == 0 => self.items[(e >> 1) as usize].1 = item,
+            _ => {
+                self.index
+                    .insert(name.as_str().into(), (self.items.len() as u32) << 1);
+                self.items.push((name, item));
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+        self.items.iter().map(|(n, t)| (n, t))
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut T)> {
+        self.items.iter_mut().map(|(n, t)| (&*n, t))
+    }
+
+    /// Rebuilds the index: every name, plus its camelCase alias when that alias maps back to
+    /// it under [`snake`](crate::compile::snake) and is not itself a name.
+    fn reindex(&mut self) {
+        let mut index = AHashMap::with_capacity_and_hasher(self.items.len() * 2, FixedState);
+        for (i, (name, _)) in self.items.iter().enumerate() {
+            index.insert(name.as_str().into(), (i as u32) << 1);
+        }
+        for (i, (name, _)) in self.items.iter().enumerate() {
+            let alias = to_camel(name);
+            if alias != *name
+                && !index.contains_key(alias.as_str())
+                && crate::compile::snake(&alias, true).as_str() == name
+            {
+                index.insert(alias.into_boxed_str(), ((i as u32) << 1) | 1);
+            }
+        }
+        self.index = index;
+    }
+
+    /// The item named `name`; with `camel`, also by camelCase spelling (through the alias
+    /// index, then by converting spellings the alias does not cover, such as `userID`).
+    pub(crate) fn lookup(&self, name: &str, camel: bool) -> Option<(&str, &T)> {
+        if let Some(hit) = self.lookup_indexed(name, camel) {
+            return Some(hit);
+        }
+        if camel && name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.lookup_indexed(&crate::compile::snake(name, true), false);
+        }
+        None
+    }
+
+    /// The item under `name` or (with `camel`) its camelCase alias; no conversion.
+    pub(crate) fn lookup_indexed(&self, name: &str, camel: bool) -> Option<(&str, &T)> {
+        let &e = self.index.get(name)?;
+        if e & 1 == 1 && !camel {
+            return None;
+        }
+        let (n, t) = &self.items[(e >> 1) as usize];
+        Some((n.as_str(), t))
+    }
+
+    fn get(&self, name: &str) -> Option<(&str, &T)> {
+        self.lookup(name, false)
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// `nick_name` -> `nickName`.
+fn to_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for (i, c) in name.chars().enumerate() {
+        if c == '_' && i > 0 {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The fields of a JSON object (the document itself, or a nested object).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObjectDef {
-    fields: AHashMap<String, FieldDef>,
+    pub(crate) fields: Named<FieldDef>,
 }
 
 impl ObjectDef {
@@ -198,9 +357,9 @@ impl ObjectDef {
         self
     }
 
-    /// The field stored under `key`, with the registry's own copy of the key.
+    /// The field stored under `key` (exactly), with the registry's own copy of the key.
     pub fn get(&self, key: &str) -> Option<(&str, &FieldDef)> {
-        self.fields.get_key_value(key).map(|(k, v)| (k.as_str(), v))
+        self.fields.get(key)
     }
 
     /// Number of fields.
@@ -210,7 +369,37 @@ impl ObjectDef {
 
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.fields.len() == 0
+    }
+
+    /// Renders every field's SQL below `parent` (the keys above this object) of the data
+    /// column `data` (`t."data"`).
+    fn render(&mut self, data: &SqlFragment, parent: &[Box<str>]) {
+        self.fields.reindex();
+        for (key, def) in self.fields.iter_mut() {
+            let mut keys: Vec<Box<str>> = parent.to_vec();
+            keys.push(key.as_str().into());
+            let alias = to_camel(key);
+            let mut sql = FieldSql {
+                keys: keys.into_boxed_slice(),
+                ..FieldSql::default()
+            };
+            for (i, style) in [Placeholder::Numbered, Placeholder::Format]
+                .into_iter()
+                .enumerate()
+            {
+                let (json, text) = SqlWriter::json_accessors(style, data, &sql.keys);
+                sql.json[i] = json;
+                sql.text[i] = text;
+                sql.key_literal[i] = SqlWriter::literal_fragment(style, key);
+                sql.alias_literal[i] = SqlWriter::literal_fragment(style, &alias);
+            }
+            sql.alias = alias.into_boxed_str();
+            if let FieldType::Object(inner) = &mut def.ty {
+                inner.render(data, &sql.keys);
+            }
+            def.sql = sql;
+        }
     }
 }
 
@@ -221,10 +410,14 @@ pub struct ViewDef {
     pub(crate) name: String,
     pub(crate) typename: Option<String>,
     pub(crate) data_column: String,
-    pub(crate) columns: AHashMap<String, FieldType>,
+    pub(crate) columns: Named<ColumnDef>,
     pub(crate) fields: ObjectDef,
     pub(crate) permissive: bool,
     pub(crate) language: String,
+    /// `"schema"."view"`, rendered when the view joins a [`Schema`].
+    pub(crate) sql_from: SqlFragment,
+    /// `t."data"`, rendered when the view joins a [`Schema`].
+    pub(crate) sql_data: SqlFragment,
 }
 
 impl ViewDef {
@@ -240,8 +433,10 @@ impl ViewDef {
             name,
             typename: None,
             data_column: "data".to_owned(),
-            columns: AHashMap::default(),
+            columns: Named::default(),
             fields: ObjectDef::new(),
+            sql_from: SqlFragment::default(),
+            sql_data: SqlFragment::default(),
             permissive: false,
             language: "english".to_owned(),
         }
@@ -261,7 +456,13 @@ impl ViewDef {
 
     /// Adds a real SQL column.
     pub fn column(mut self, name: impl Into<String>, ty: ScalarType) -> Self {
-        self.columns.insert(name.into(), FieldType::Scalar(ty));
+        self.columns.insert(
+            name.into(),
+            ColumnDef {
+                ty: FieldType::Scalar(ty),
+                sql: SqlFragment::default(),
+            },
+        );
         self
     }
 
@@ -296,6 +497,17 @@ impl ViewDef {
             None => self.name.clone(),
         }
     }
+
+    /// Renders the SQL fragments every compile reuses (after validation).
+    pub(crate) fn render(&mut self) {
+        self.sql_from = SqlWriter::relation(self.schema.as_deref(), &self.name);
+        self.sql_data = SqlWriter::column(&self.data_column);
+        self.columns.reindex();
+        for (name, col) in self.columns.iter_mut() {
+            col.sql = SqlWriter::column(name);
+        }
+        self.fields.render(&self.sql_data, &[]);
+    }
 }
 
 /// The registry: every view a query may name. Build it once, reuse it for every compile.
@@ -316,6 +528,8 @@ impl Schema {
         let root = crate::error::Path::ROOT;
         let views = root.key("views");
         parse::validate_view(&view, &views.key(&key))?;
+        let mut view = view;
+        view.render();
         self.views.insert(key, view);
         Ok(())
     }

@@ -1,6 +1,5 @@
 //! `Value` -> `Schema`, and the validation every view goes through.
 
-use super::AHashMap;
 use super::{FieldDef, FieldType, ObjectDef, ScalarType, Schema, ViewDef};
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
@@ -22,11 +21,30 @@ pub(crate) fn is_sql_identifier(s: &str) -> bool {
 
 /// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*` (output keys, aliases, typenames).
 pub(crate) fn is_graphql_name(s: &str) -> bool {
+    /// 1: may start a name, 2: may continue one.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            if b.is_ascii_alphabetic() || b == b'_' {
+                t[c] = 3;
+            } else if b.is_ascii_digit() {
+                t[c] = 2;
+            }
+            c += 1;
+        }
+        t
+    };
     let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= MAX_KEY
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    match b.split_first() {
+        Some((first, rest)) => {
+            b.len() <= MAX_KEY
+                && CLASS[*first as usize] & 1 != 0
+                && rest.iter().all(|c| CLASS[*c as usize] & 2 != 0)
+        }
+        None => false,
+    }
 }
 
 fn is_json_key(s: &str) -> bool {
@@ -70,7 +88,8 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
         }
     }
     let columns = path.key("columns");
-    for (name, ty) in &view.columns {
+    for (name, col) in view.columns.iter() {
+        let ty = &col.ty;
         if !is_sql_identifier(name) {
             return Err(bad(
                 &columns.key(name),
@@ -85,7 +104,7 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
 }
 
 fn validate_object(obj: &ObjectDef, path: &Path<'_>) -> Result<(), Error> {
-    for (key, def) in &obj.fields {
+    for (key, def) in obj.fields.iter() {
         let p = path.key(key);
         if !is_json_key(key) {
             return Err(bad(&p, "a JSON key must be 1 to 255 bytes without NUL"));
@@ -110,8 +129,7 @@ impl Schema {
                     for (name, view) in object(value, &path, "views")? {
                         let p = path.key(name);
                         let def = view_def(name, view, &p)?;
-                        validate_view(&def, &p)?;
-                        schema.views.insert(def.key(), def);
+                        schema.add_view(def)?;
                     }
                 }
                 other => {
@@ -180,13 +198,19 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
             },
             "language" => view.language = string(value, &p, "language")?.to_owned(),
             "columns" => {
-                let mut cols = AHashMap::default();
+                let mut cols = super::Named::default();
                 for (name, ty) in object(value, &p, "columns")? {
                     let cp = p.key(name);
                     let t = string(ty, &cp, "a column type")?;
                     let scalar = ScalarType::from_name(t)
                         .ok_or_else(|| bad(&cp, format!("unknown column type `{t}`")))?;
-                    cols.insert(name.clone(), FieldType::Scalar(scalar));
+                    cols.insert(
+                        name.clone(),
+                        super::ColumnDef {
+                            ty: FieldType::Scalar(scalar),
+                            sql: Default::default(),
+                        },
+                    );
                 }
                 view.columns = cols;
             }
@@ -279,7 +303,11 @@ fn field_def(v: &Value, path: &Path<'_>, depth: usize) -> Result<FieldDef, Error
             if language.is_some() && ty != FieldType::Scalar(ScalarType::Tsvector) {
                 return Err(bad(path, "only tsvector fields take `language`"));
             }
-            Ok(FieldDef { ty, language })
+            Ok(FieldDef {
+                ty,
+                language,
+                sql: Default::default(),
+            })
         }
         other => Err(bad(
             path,

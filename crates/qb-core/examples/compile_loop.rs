@@ -1,0 +1,34 @@
+//! Compiles one workload of tests/bench/workloads.json N times: a fixed amount of work for
+//! instruction counting (`valgrind --tool=callgrind`), which is stable on a noisy machine.
+//!
+//! `cargo run --release -p qb-core --example compile_loop -- M 10000`
+
+use qb_core::{CompileOptions, Query, Schema, compile};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let name = args.next().unwrap_or_else(|| "M".into());
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let schema_text =
+        std::fs::read_to_string(format!("{root}/tests/golden/schema.json")).expect("schema");
+    let schema = Schema::from_json(&schema_text).expect("valid schema");
+    let text =
+        std::fs::read_to_string(format!("{root}/tests/bench/workloads.json")).expect("workloads");
+    let w = qb_core::json::parse_value(&text).expect("valid workloads");
+    let q = w
+        .get("workloads")
+        .and_then(|ws| ws.get(&name))
+        .and_then(|x| x.get("query"))
+        .expect("workload");
+    let query = Query::from_value(q).expect("query");
+    let opts = CompileOptions::default();
+    let mut total = 0;
+    for _ in 0..n {
+        total += compile(std::hint::black_box(&query), &schema, &opts)
+            .expect("compiles")
+            .sql
+            .len();
+    }
+    println!("{name}: {n} compiles, {total} bytes of SQL");
+}

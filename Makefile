@@ -28,3 +28,12 @@ bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, t
 	cargo build --release -p qb-bench --bin qb-bench-ns
 	bindings/python/install.sh
 	$(FQB_VENV)/bin/python bindings/python/bench/bench.py --core-bin $(CARGO_TARGET_DIR)/release/qb-bench-ns
+
+FUZZ_SECONDS ?= 180
+fuzz: ## run each cargo-fuzz target for FUZZ_SECONDS (no sanitizer, stable Rust; docs/reliability.md)
+	cd fuzz && for t in query_json schema_json structured; do \
+		mkdir -p corpus/$$t; \
+		seeds=""; [ -d seeds/$$t ] && seeds=seeds/$$t; \
+		CARGO_TARGET_DIR=/var/tmp/fqb-fuzz-target cargo fuzz run -s none -O $$t corpus/$$t $$seeds -- \
+			-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done

@@ -181,10 +181,12 @@ fn compile(
             &owned.inner
         }
     };
-    let run = || {
-        Query::from_value(&converted.value).and_then(|q| qb_core::compile(&q, schema, &options))
+    let nodes = converted.nodes;
+    let value = converted.value;
+    let run = move || {
+        Query::from_owned_value(value).and_then(|q| qb_core::compile(&q, schema, &options))
     };
-    let out = if converted.nodes >= DETACH_NODES {
+    let out = if nodes >= DETACH_NODES {
         py.detach(run)
     } else {
         run()

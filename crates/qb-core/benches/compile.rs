@@ -3,6 +3,8 @@
 //! `cargo bench -p qb-core --bench compile` (add `-- --quick` for a short run). Groups:
 //! - `compile/<W>`: `compile()` on a prebuilt AST and registry (the core cost);
 //! - `parse_compile/<W>`: JSON text -> AST -> SQL (what a JSON caller pays);
+//! - `from_value_compile/<W>`: an owned `Value` -> AST -> SQL (what the bindings pay after
+//!   converting host data);
 //! - `baseline/<W>`: a plain `write!` producing the identical SQL text from pre-resolved
 //!   strings: the floor for any approach that builds this SQL;
 //! - `scale_filter/<n>`, `scale_select/<n>`: growth with AST size.
@@ -134,13 +136,17 @@ fn benches(c: &mut Criterion) {
         });
         let value = qb_core::json::parse_value(&text).expect("value");
         c.bench_function(&format!("from_value_compile/{name}"), |b| {
-            b.iter(|| {
-                compile(
-                    &Query::from_value(black_box(&value)).expect("converts"),
-                    &schema,
-                    &opts,
-                )
-            })
+            b.iter_batched(
+                || value.clone(),
+                |v| {
+                    compile(
+                        &Query::from_owned_value(v).expect("converts"),
+                        &schema,
+                        &opts,
+                    )
+                },
+                criterion::BatchSize::SmallInput,
+            )
         });
         if matches!(name, "S" | "M") {
             let mut out = String::with_capacity(1024);

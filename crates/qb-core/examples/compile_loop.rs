@@ -1,7 +1,8 @@
 //! Compiles one workload of tests/bench/workloads.json N times: a fixed amount of work for
 //! instruction counting (`valgrind --tool=callgrind`), which is stable on a noisy machine.
 //!
-//! `cargo run --release -p qb-core --example compile_loop -- M 10000`
+//! `cargo run --release -p qb-core --example compile_loop -- M 10000 [owned]`: with `owned`,
+//! each iteration also builds the AST from an owned `Value` (what the bindings pay).
 
 use qb_core::{CompileOptions, Query, Schema, compile};
 
@@ -9,6 +10,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "M".into());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let owned = args.next().as_deref() == Some("owned");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let schema_text =
         std::fs::read_to_string(format!("{root}/tests/golden/schema.json")).expect("schema");
@@ -25,10 +27,19 @@ fn main() {
     let opts = CompileOptions::default();
     let mut total = 0;
     for _ in 0..n {
-        total += compile(std::hint::black_box(&query), &schema, &opts)
-            .expect("compiles")
-            .sql
-            .len();
+        total += if owned {
+            let v = std::hint::black_box(q.clone());
+            let query = Query::from_owned_value(v).expect("query");
+            compile(&query, &schema, &opts).expect("compiles").sql.len()
+        } else {
+            compile(std::hint::black_box(&query), &schema, &opts)
+                .expect("compiles")
+                .sql
+                .len()
+        };
     }
-    println!("{name}: {n} compiles, {total} bytes of SQL");
+    println!(
+        "{name}: {n} compiles{}, {total} bytes of SQL",
+        if owned { " (owned Value)" } else { "" }
+    );
 }

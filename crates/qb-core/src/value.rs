@@ -4,8 +4,8 @@
 //! after that (shape checks, validation, error paths) happens once, in this crate.
 
 /// A JSON-like value. Objects keep their keys in input order, so the SQL follows the order
-/// the caller wrote.
-#[derive(Debug, Clone, PartialEq)]
+/// the caller wrote. Cloning and dropping are iterative: no input depth can overflow the stack.
+#[derive(Debug, PartialEq)]
 pub enum Value {
     /// JSON `null`.
     Null,
@@ -54,7 +54,23 @@ impl Value {
         }
     }
 
-    /// Writes this value as compact JSON text.
+    /// Nesting depth (a scalar is 0, `[1]` is 1), computed without recursion.
+    pub fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack: Vec<(&Value, usize)> = vec![(self, 0)];
+        while let Some((v, d)) = stack.pop() {
+            max = max.max(d);
+            match v {
+                Value::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+                Value::Object(entries) => stack.extend(entries.iter().map(|(_, i)| (i, d + 1))),
+                _ => {}
+            }
+        }
+        max
+    }
+
+    /// Writes this value as compact JSON text (recursive: check [`Value::depth`] first for
+    /// untrusted input).
     pub fn write_json(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("null"),
@@ -243,6 +259,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_values_clone_and_drop_without_recursion() {
+        let mut v = Value::Int(1);
+        for i in 0..100_000 {
+            v = if i % 2 == 0 {
+                Value::List(vec![v, Value::Str("x".into())])
+            } else {
+                Value::Object(vec![("k".into(), v)])
+            };
+        }
+        let copy = v.clone();
+        assert!(matches!(&copy, Value::Object(e) if e.len() == 1));
+        drop(v);
+        drop(copy);
+    }
+
+    #[test]
+    fn clone_keeps_order_and_content() {
+        let v = Value::Object(vec![
+            (
+                "b".into(),
+                Value::List(vec![
+                    Value::Int(1),
+                    Value::Object(vec![("z".into(), Value::Null)]),
+                ]),
+            ),
+            ("a".into(), Value::Decimal("1.50".into())),
+        ]);
+        assert_eq!(v.clone(), v);
+    }
+
+    #[test]
     fn json_text_escapes_strings() {
         let v = Value::Object(vec![
             ("a\"b".into(), Value::Str("x\\y\n\u{1}".into())),
@@ -276,36 +323,147 @@ mod tests {
     }
 }
 
-/// Dropping deep values iteratively, so no input depth can overflow the stack on drop.
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Decimal(d) => Value::Decimal(d.clone()),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(_) | Value::Object(_) => clone_deep(self),
+        }
+    }
+}
+
+/// Deep copy with an explicit stack instead of recursion.
+fn clone_deep(root: &Value) -> Value {
+    enum Frame<'a> {
+        List(std::slice::Iter<'a, Value>, Vec<Value>),
+        Object(
+            std::slice::Iter<'a, (String, Value)>,
+            Vec<(String, Value)>,
+            String,
+        ),
+    }
+    fn open(v: &Value) -> Option<Frame<'_>> {
+        match v {
+            Value::List(items) => Some(Frame::List(items.iter(), Vec::with_capacity(items.len()))),
+            Value::Object(entries) => Some(Frame::Object(
+                entries.iter(),
+                Vec::with_capacity(entries.len()),
+                String::new(),
+            )),
+            _ => None,
+        }
+    }
+    let Some(first) = open(root) else {
+        return root.clone();
+    };
+    let mut stack = vec![first];
+    loop {
+        let Some(top) = stack.last_mut() else {
+            return Value::Null;
+        };
+        let next = match top {
+            Frame::List(src, _) => src.next(),
+            Frame::Object(src, _, key) => src.next().map(|(k, v)| {
+                key.clone_from(k);
+                v
+            }),
+        };
+        let done = match next {
+            Some(child) => match open(child) {
+                Some(frame) => {
+                    stack.push(frame);
+                    continue;
+                }
+                None => child.clone(),
+            },
+            None => match stack.pop() {
+                Some(Frame::List(_, out)) => {
+                    let v = Value::List(out);
+                    if stack.is_empty() {
+                        return v;
+                    }
+                    v
+                }
+                Some(Frame::Object(_, out, _)) => {
+                    let v = Value::Object(out);
+                    if stack.is_empty() {
+                        return v;
+                    }
+                    v
+                }
+                None => return Value::Null,
+            },
+        };
+        match stack.last_mut() {
+            Some(Frame::List(_, out)) => out.push(done),
+            Some(Frame::Object(_, out, key)) => out.push((std::mem::take(key), done)),
+            None => return done,
+        }
+    }
+}
+
+/// Dropping a deep value must not overflow the stack either. Children are dismantled
+/// deepest-first by a recursion bounded at [`RECURSION_BUDGET`] levels (cheap for the usual
+/// shallow documents), below which an explicit stack takes over.
 impl Drop for Value {
     fn drop(&mut self) {
-        fn is_leaf(v: &Value) -> bool {
-            match v {
-                Value::List(items) => items
-                    .iter()
-                    .all(|i| !matches!(i, Value::List(_) | Value::Object(_))),
-                Value::Object(entries) => entries
-                    .iter()
-                    .all(|(_, i)| !matches!(i, Value::List(_) | Value::Object(_))),
-                _ => true,
+        if is_nonempty_container(self) {
+            dismantle(self, 0);
+        }
+    }
+}
+
+const RECURSION_BUDGET: usize = 128;
+
+fn is_nonempty_container(v: &Value) -> bool {
+    match v {
+        Value::List(items) => !items.is_empty(),
+        Value::Object(entries) => !entries.is_empty(),
+        _ => false,
+    }
+}
+
+/// Empties `v`'s container so that dropping it does no further work.
+fn dismantle(v: &mut Value, depth: usize) {
+    if depth >= RECURSION_BUDGET {
+        dismantle_iteratively(v);
+        return;
+    }
+    match v {
+        Value::List(items) => {
+            for item in items.iter_mut().filter(|i| is_nonempty_container(i)) {
+                dismantle(item, depth + 1);
             }
+            items.clear();
         }
-        fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
-            match v {
-                Value::List(items) => stack.append(items),
-                Value::Object(entries) => {
-                    stack.extend(std::mem::take(entries).into_iter().map(|(_, v)| v))
-                }
-                _ => {}
+        Value::Object(entries) => {
+            for (_, item) in entries.iter_mut().filter(|(_, i)| is_nonempty_container(i)) {
+                dismantle(item, depth + 1);
             }
+            entries.clear();
         }
-        if is_leaf(self) {
-            return;
+        _ => {}
+    }
+}
+
+fn dismantle_iteratively(v: &mut Value) {
+    fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
+        match v {
+            Value::List(items) => stack.append(items),
+            Value::Object(entries) => {
+                stack.extend(std::mem::take(entries).into_iter().map(|(_, v)| v))
+            }
+            _ => {}
         }
-        let mut stack = Vec::new();
-        take_children(self, &mut stack);
-        while let Some(mut v) = stack.pop() {
-            take_children(&mut v, &mut stack);
-        }
+    }
+    let mut stack = Vec::new();
+    take_children(v, &mut stack);
+    while let Some(mut child) = stack.pop() {
+        take_children(&mut child, &mut stack);
     }
 }

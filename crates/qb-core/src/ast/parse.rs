@@ -17,7 +17,18 @@ impl Query {
 
     /// Builds a query from its JSON-like form, checking depth and size against `limits`.
     pub fn from_value_with_limits(value: &Value, limits: &Limits) -> Result<Query, Error> {
-        Parser { limits, nodes: 0 }.query(value)
+        Query::from_owned_value_with_limits(value.clone(), limits)
+    }
+
+    /// Builds a query from its JSON-like form, taking the strings and operands out of `value`
+    /// instead of copying them (what the bindings use: they build the `Value` for this call).
+    pub fn from_owned_value(value: Value) -> Result<Query, Error> {
+        Query::from_owned_value_with_limits(value, &Limits::default())
+    }
+
+    /// [`Query::from_owned_value`] with explicit limits.
+    pub fn from_owned_value_with_limits(mut value: Value, limits: &Limits) -> Result<Query, Error> {
+        Parser { limits, nodes: 0 }.query(&mut value)
     }
 }
 
@@ -25,7 +36,7 @@ impl Query {
 impl Query {
     /// Parses a query from JSON text.
     pub fn from_json(text: &str) -> Result<Query, Error> {
-        Query::from_value(&crate::json::parse_value(text)?)
+        Query::from_owned_value(crate::json::parse_value(text)?)
     }
 }
 
@@ -33,7 +44,7 @@ impl Query {
 impl<'de> serde::Deserialize<'de> for Query {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Query, D::Error> {
         let value = Value::deserialize(d)?;
-        Query::from_value(&value).map_err(serde::de::Error::custom)
+        Query::from_owned_value(value).map_err(serde::de::Error::custom)
     }
 }
 
@@ -46,16 +57,30 @@ fn invalid(path: &Path<'_>, msg: impl Into<String>) -> Error {
     path.err(ErrorKind::InvalidQuery, msg)
 }
 
-fn expect_object<'v>(
-    v: &'v Value,
+fn expect_object_mut<'v>(
+    v: &'v mut Value,
     path: &Path<'_>,
     what: &str,
-) -> Result<&'v [(String, Value)], Error> {
+) -> Result<&'v mut [(String, Value)], Error> {
     match v {
         Value::Object(entries) => Ok(entries),
         other => Err(invalid(
             path,
             format!("{what} must be an object, found {}", other.type_name()),
+        )),
+    }
+}
+
+fn expect_list_mut<'v>(
+    v: &'v mut Value,
+    path: &Path<'_>,
+    what: &str,
+) -> Result<&'v mut [Value], Error> {
+    match v {
+        Value::List(items) => Ok(items),
+        other => Err(invalid(
+            path,
+            format!("{what} must be an array, found {}", other.type_name()),
         )),
     }
 }
@@ -159,13 +184,13 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn query(&mut self, v: &Value) -> Result<Query, Error> {
+    fn query(&mut self, v: &mut Value) -> Result<Query, Error> {
         let root = Path::ROOT;
-        let entries = expect_object(v, &root, "a query")?;
+        let entries = expect_object_mut(v, &root, "a query")?;
         let mut q = Query::new(String::new(), &[]);
         let mut view = None;
         let mut select = None;
-        for (key, value) in entries {
+        for (key, value) in entries.iter_mut() {
             let path = root.key(key);
             match key.as_str() {
                 "view" => view = Some(view_name(value, &path)?),
@@ -227,17 +252,17 @@ impl Parser<'_> {
 
     fn selections(
         &mut self,
-        v: &Value,
+        v: &mut Value,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<Vec<Selection>, Error> {
         self.check_depth(depth, path)?;
-        let items = expect_list(v, path, "select")?;
+        let items = expect_list_mut(v, path, "select")?;
         if items.is_empty() {
             return Err(invalid(path, "a selection must not be empty"));
         }
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.iter_mut().enumerate() {
             let p = path.index(i);
             self.count_node(&p)?;
             out.push(self.selection(item, &p, depth)?);
@@ -245,16 +270,21 @@ impl Parser<'_> {
         Ok(out)
     }
 
-    fn selection(&mut self, v: &Value, path: &Path<'_>, depth: usize) -> Result<Selection, Error> {
+    fn selection(
+        &mut self,
+        v: &mut Value,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<Selection, Error> {
         match v {
             Value::Str(name) if name == "__typename" => Ok(Selection::Typename { alias: None }),
-            Value::Str(name) => Ok(Selection::field(name.clone())),
+            Value::Str(name) => Ok(Selection::field(std::mem::take(name))),
             Value::Object(entries) => {
                 let mut field = None;
                 let mut alias = None;
                 let mut select = None;
                 let mut aggregate = None;
-                for (key, value) in entries {
+                for (key, value) in entries.iter_mut() {
                     let p = path.key(key);
                     match key.as_str() {
                         "field" => field = Some(expect_str(value, &p, "field")?),
@@ -325,17 +355,17 @@ impl Parser<'_> {
         }
     }
 
-    fn filter(&mut self, v: &Value, path: &Path<'_>, depth: usize) -> Result<Filter, Error> {
+    fn filter(&mut self, v: &mut Value, path: &Path<'_>, depth: usize) -> Result<Filter, Error> {
         self.check_depth(depth, path)?;
-        let entries = expect_object(v, path, "a filter")?;
+        let entries = expect_object_mut(v, path, "a filter")?;
         let mut nodes = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
+        for (key, value) in entries.iter_mut() {
             let p = path.key(key);
             match key.as_str() {
                 "and" | "AND" | "or" | "OR" => {
-                    let items = expect_list(value, &p, key)?;
+                    let items = expect_list_mut(value, &p, key)?;
                     let mut children = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter().enumerate() {
+                    for (i, item) in items.iter_mut().enumerate() {
                         children.push(self.filter(item, &p.index(i), depth + 1)?);
                     }
                     nodes.push(if key.eq_ignore_ascii_case("and") {
@@ -361,7 +391,7 @@ impl Parser<'_> {
     fn field_filter(
         &mut self,
         segments: Vec<String>,
-        v: &Value,
+        v: &mut Value,
         path: &Path<'_>,
         depth: usize,
         out: &mut Vec<Filter>,
@@ -385,14 +415,14 @@ impl Parser<'_> {
                 "a field filter must name at least one operator",
             ));
         }
-        for (key, value) in entries {
+        for (key, value) in entries.iter_mut() {
             let p = path.key(key);
             if let Some(op) = Operator::from_name(key) {
                 self.count_node(&p)?;
                 out.push(Filter::Condition(Condition {
                     path: FieldPath(segments.clone()),
                     op,
-                    value: value.clone(),
+                    value: std::mem::replace(value, Value::Null),
                 }));
             } else if matches!(value, Value::Object(_)) {
                 let mut nested = segments.clone();

@@ -374,6 +374,14 @@ impl<'v, 'l> Operand<'v, 'l> {
         if matches!(self.value, Value::Null) {
             return Err(self.null_error("a JSON value"));
         }
+        let max_depth = self.limits.max_depth.saturating_mul(4);
+        if self.value.depth() > max_depth {
+            return Err(Error::new(
+                ErrorKind::DepthLimit,
+                self.render_path(),
+                format!("JSON operand nested deeper than {max_depth} levels"),
+            ));
+        }
         let mut out = String::new();
         self.value.write_json(&mut out);
         if out.len() > self.limits.max_string_len {

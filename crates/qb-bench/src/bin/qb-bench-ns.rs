@@ -7,6 +7,10 @@
 //! min/median/p99 are over the samples.
 //!
 //! `qb-bench-ns [--samples N] [--batch-us U] [--workloads S,M,C,W]`
+//!
+//! `qb-bench-ns --run METHOD --iters N --workloads W` only runs METHOD N times on workload W
+//! (no timing): for `valgrind --tool=callgrind` instruction counts; run it with N and with 0
+//! and subtract, so start-up cancels (docs/performance.md).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -62,6 +66,18 @@ fn main() {
                 }),
             ),
         ];
+        if let Some(only) = arg(&args, "--run") {
+            let iters: usize =
+                arg(&args, "--iters").map_or(1000, |s| s.parse().expect("--iters N"));
+            let (_, f) = methods
+                .iter_mut()
+                .find(|(m, _)| *m == only)
+                .unwrap_or_else(|| panic!("no method {only}"));
+            for _ in 0..iters {
+                f();
+            }
+            continue;
+        }
         // Calibrate: calls per batch so a batch lasts ~batch_us (after a warm-up).
         let mut loops = Vec::new();
         for (_, f) in methods.iter_mut() {

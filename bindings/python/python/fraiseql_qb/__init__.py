@@ -19,25 +19,25 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Type, Union
 
-from . import _native
-from ._native import (
-    CompiledQuery,
-    DepthLimitError,
-    InvalidGroupByError,
-    InvalidIdentifierError,
-    InvalidJsonError,
-    InvalidQueryError,
-    InvalidSchemaError,
-    InvalidValueError,
-    OperatorTypeMismatchError,
-    QueryBuilderError,
-    Schema,
-    SizeLimitError,
-    UnknownFieldError,
-    UnknownOperatorError,
-    UnknownViewError,
-    UnsupportedError,
-)
+from ._loader import NATIVE_AVAILABLE
+from ._loader import native as _native
+
+CompiledQuery = _native.CompiledQuery
+Schema = _native.Schema
+QueryBuilderError = _native.QueryBuilderError
+DepthLimitError = _native.DepthLimitError
+InvalidGroupByError = _native.InvalidGroupByError
+InvalidIdentifierError = _native.InvalidIdentifierError
+InvalidJsonError = _native.InvalidJsonError
+InvalidQueryError = _native.InvalidQueryError
+InvalidSchemaError = _native.InvalidSchemaError
+InvalidValueError = _native.InvalidValueError
+OperatorTypeMismatchError = _native.OperatorTypeMismatchError
+SizeLimitError = _native.SizeLimitError
+UnknownFieldError = _native.UnknownFieldError
+UnknownOperatorError = _native.UnknownOperatorError
+UnknownViewError = _native.UnknownViewError
+UnsupportedError = _native.UnsupportedError
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -77,6 +77,7 @@ def compile(
 
 __all__ = [
     "ERRORS_BY_CODE",
+    "NATIVE_AVAILABLE",
     "PLACEHOLDERS",
     "CompiledQuery",
     "DepthLimitError",

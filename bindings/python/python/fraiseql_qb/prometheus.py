@@ -27,7 +27,7 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 
-from . import _native
+from ._loader import native as _native
 
 if TYPE_CHECKING:  # pragma: no cover
     from prometheus_client.registry import CollectorRegistry

@@ -27,8 +27,10 @@ from decimal import Decimal, InvalidOperation
 from time import perf_counter_ns
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
-from . import _native
-from ._native import CompiledQuery, Schema
+from ._loader import native as _native
+
+CompiledQuery = _native.CompiledQuery
+Schema = _native.Schema
 
 logger = logging.getLogger("fraiseql_qb.rollout")
 

@@ -176,6 +176,7 @@ fn raised_depth_limit_does_not_crash() {
             "raised_depth_limit_does_not_crash",
             "--nocapture",
             "--test-threads=1",
+            "--include-ignored",
         ])
         .env("FQB_LIMITS_CHILD", "1")
         .output()

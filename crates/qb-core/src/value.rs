@@ -254,75 +254,6 @@ mod de {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deep_values_clone_and_drop_without_recursion() {
-        let mut v = Value::Int(1);
-        for i in 0..100_000 {
-            v = if i % 2 == 0 {
-                Value::List(vec![v, Value::Str("x".into())])
-            } else {
-                Value::Object(vec![("k".into(), v)])
-            };
-        }
-        let copy = v.clone();
-        assert!(matches!(&copy, Value::Object(e) if e.len() == 1));
-        drop(v);
-        drop(copy);
-    }
-
-    #[test]
-    fn clone_keeps_order_and_content() {
-        let v = Value::Object(vec![
-            (
-                "b".into(),
-                Value::List(vec![
-                    Value::Int(1),
-                    Value::Object(vec![("z".into(), Value::Null)]),
-                ]),
-            ),
-            ("a".into(), Value::Decimal("1.50".into())),
-        ]);
-        assert_eq!(v.clone(), v);
-    }
-
-    #[test]
-    fn json_text_escapes_strings() {
-        let v = Value::Object(vec![
-            ("a\"b".into(), Value::Str("x\\y\n\u{1}".into())),
-            (
-                "n".into(),
-                Value::List(vec![Value::Int(-3), Value::Float(1.5), Value::Null]),
-            ),
-        ]);
-        assert_eq!(v.to_json(), r#"{"a\"b":"x\\y\n\u0001","n":[-3,1.5,null]}"#);
-    }
-
-    #[cfg(feature = "json")]
-    #[test]
-    fn deserializes_in_key_order_with_exact_numbers() {
-        let v: Value = serde_json::from_str(
-            r#"{"z":1,"a":18446744073709551615,"m":2.5,"h":12345678901234567890.123}"#,
-        )
-        .expect("valid JSON");
-        assert_eq!(
-            v,
-            Value::Object(vec![
-                ("z".into(), Value::Int(1)),
-                ("a".into(), Value::Decimal("18446744073709551615".into())),
-                ("m".into(), Value::Decimal("2.5".into())),
-                (
-                    "h".into(),
-                    Value::Decimal("12345678901234567890.123".into())
-                ),
-            ])
-        );
-    }
-}
-
 impl Clone for Value {
     fn clone(&self) -> Value {
         match self {
@@ -465,5 +396,74 @@ fn dismantle_iteratively(v: &mut Value) {
     take_children(v, &mut stack);
     while let Some(mut child) = stack.pop() {
         take_children(&mut child, &mut stack);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_values_clone_and_drop_without_recursion() {
+        let mut v = Value::Int(1);
+        for i in 0..100_000 {
+            v = if i % 2 == 0 {
+                Value::List(vec![v, Value::Str("x".into())])
+            } else {
+                Value::Object(vec![("k".into(), v)])
+            };
+        }
+        let copy = v.clone();
+        assert!(matches!(&copy, Value::Object(e) if e.len() == 1));
+        drop(v);
+        drop(copy);
+    }
+
+    #[test]
+    fn clone_keeps_order_and_content() {
+        let v = Value::Object(vec![
+            (
+                "b".into(),
+                Value::List(vec![
+                    Value::Int(1),
+                    Value::Object(vec![("z".into(), Value::Null)]),
+                ]),
+            ),
+            ("a".into(), Value::Decimal("1.50".into())),
+        ]);
+        assert_eq!(v.clone(), v);
+    }
+
+    #[test]
+    fn json_text_escapes_strings() {
+        let v = Value::Object(vec![
+            ("a\"b".into(), Value::Str("x\\y\n\u{1}".into())),
+            (
+                "n".into(),
+                Value::List(vec![Value::Int(-3), Value::Float(1.5), Value::Null]),
+            ),
+        ]);
+        assert_eq!(v.to_json(), r#"{"a\"b":"x\\y\n\u0001","n":[-3,1.5,null]}"#);
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn deserializes_in_key_order_with_exact_numbers() {
+        let v: Value = serde_json::from_str(
+            r#"{"z":1,"a":18446744073709551615,"m":2.5,"h":12345678901234567890.123}"#,
+        )
+        .expect("valid JSON");
+        assert_eq!(
+            v,
+            Value::Object(vec![
+                ("z".into(), Value::Int(1)),
+                ("a".into(), Value::Decimal("18446744073709551615".into())),
+                ("m".into(), Value::Decimal("2.5".into())),
+                (
+                    "h".into(),
+                    Value::Decimal("12345678901234567890.123".into())
+                ),
+            ])
+        );
     }
 }

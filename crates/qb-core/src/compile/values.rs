@@ -422,9 +422,8 @@ impl<'v, 'l> Operand<'v, 'l> {
     /// A text-search configuration or similar dotted SQL name passed as a parameter.
     pub(crate) fn config_name(&self) -> Result<String, Error> {
         let s = self.string("a text search configuration name")?;
-        let ok = !s.is_empty()
-            && s.len() <= 127
-            && s.split('.').all(|p| crate::schema::is_sql_identifier(p));
+        let ok =
+            !s.is_empty() && s.len() <= 127 && s.split('.').all(crate::schema::is_sql_identifier);
         if !ok {
             return Err(self.err(format!("`{s}` is not a text search configuration name")));
         }

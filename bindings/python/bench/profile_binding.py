@@ -1,10 +1,13 @@
-"""Driver for profiling the binding path under callgrind (or perf): compiles workload
-``argv[1]`` ``argv[2]`` times with a prebuilt Schema (``argv[3]`` = "dict" for a dict schema).
+"""Driver for profiling the binding path under callgrind (or perf): ``profile_binding.py WORKLOAD MODE N`` compiles
+WORKLOAD N times (after one warm-up call) through MODE: ``schema`` (``_native.compile`` with a prebuilt
+Schema, the default), ``dict`` (a dict schema, parsed per call), ``public``
+(``fraiseql_qb.compile``) or ``shim`` (``RolloutQueryBuilder.build`` at 100% native).
 
-Run it twice (N and 0 iterations) and subtract, so interpreter start-up and imports cancel:
+Run it twice (N and 0 iterations) and subtract, so interpreter start-up and imports cancel
+(bindings/python/bench/callgrind.sh does this for every workload):
 
     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.M.%p \\
-        $FQB_VENV/bin/python bindings/python/bench/profile_binding.py M 2000
+        $FQB_VENV/bin/python bindings/python/bench/profile_binding.py M schema 2000
     callgrind_annotate --inclusive=yes /tmp/cg.M.<pid> | head -60
 
 See docs/performance.md ("Where the binding's time goes").
@@ -19,8 +22,22 @@ import fraiseql_qb
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 doc = json.loads((ROOT / "tests/bench/workloads.json").read_text())
 schema_dict = json.loads((ROOT / doc["schema"]).read_text())
-schema = schema_dict if sys.argv[3:] == ["dict"] else fraiseql_qb.Schema(schema_dict)
+mode = sys.argv[2]
+schema = schema_dict if mode == "dict" else fraiseql_qb.Schema(schema_dict)
 q = doc["workloads"][sys.argv[1]]["query"]
-compile_ = fraiseql_qb._native.compile
-for _ in range(int(sys.argv[2])):
-    compile_(q, schema, "numbered")
+if mode == "shim":
+    from fraiseql_qb import rollout
+
+    shim = rollout.RolloutQueryBuilder(
+        lambda q: ("SELECT 1", []), schema, use_native=True, percentage=100, log_mode=False,
+        env={},
+    )
+    call = shim.build
+elif mode == "public":
+    call = lambda q: fraiseql_qb.compile(q, schema)  # noqa: E731
+else:
+    native = fraiseql_qb._native.compile
+    call = lambda q: native(q, schema, "numbered")  # noqa: E731
+call(q)
+for _ in range(int(sys.argv[3])):
+    call(q)

@@ -13,6 +13,9 @@ pub enum Placeholder {
 
 /// Size and depth limits. Every limit is checked before the work it bounds, and exceeding one
 /// is an error (`QB_DEPTH_LIMIT` or `QB_SIZE_LIMIT`), never a crash.
+///
+/// `max_depth` is capped at [`Limits::HARD_MAX_DEPTH`]: parsing and compiling recurse once
+/// per nesting level, and the cap keeps that well inside a 2 MiB thread stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest nesting of `and`/`or`/`not`, nested fields and nested selections.
@@ -23,6 +26,16 @@ pub struct Limits {
     pub max_list_len: usize,
     /// Longest string value, in bytes.
     pub max_string_len: usize,
+}
+
+impl Limits {
+    /// The deepest nesting any configuration allows (a larger `max_depth` acts as this).
+    pub const HARD_MAX_DEPTH: usize = 512;
+
+    /// `max_depth`, capped at [`Limits::HARD_MAX_DEPTH`].
+    pub fn effective_max_depth(&self) -> usize {
+        self.max_depth.min(Limits::HARD_MAX_DEPTH)
+    }
 }
 
 impl Default for Limits {

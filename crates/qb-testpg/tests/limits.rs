@@ -151,7 +151,6 @@ fn deep_filters_within_the_limit_run() {
 /// is what protects the stack. Run in a child process so that a stack overflow is reported
 /// as a failure instead of aborting the test binary.
 #[test]
-#[ignore = "bug: compile recurses per nesting level; max_depth raised to 10,010 + a 10,000-deep filter overflows a 2 MiB stack (abort)"]
 fn raised_depth_limit_does_not_crash() {
     if std::env::var_os("FQB_LIMITS_CHILD").is_some() {
         let schema = golden::fixture_schema();
@@ -430,5 +429,26 @@ fn every_limit_is_configurable() {
             &tight(&|l| l.max_string_len = 5)
         )),
         "QB_SIZE_LIMIT"
+    );
+}
+
+/// The deepest nesting any configuration allows compiles on a default 2 MiB test thread
+/// (debug build): the hard cap is what keeps raised limits safe.
+#[test]
+fn hard_depth_cap_compiles_on_a_default_thread() {
+    let schema = golden::fixture_schema();
+    let opts = CompileOptions {
+        limits: Limits {
+            max_depth: usize::MAX,
+            ..Limits::default()
+        },
+        ..CompileOptions::default()
+    };
+    let at_cap = deep_ast(Limits::HARD_MAX_DEPTH - 1);
+    assert_eq!(code(qb_core::compile(&at_cap, &schema, &opts)), "OK");
+    let past_cap = deep_ast(Limits::HARD_MAX_DEPTH);
+    assert_eq!(
+        code(qb_core::compile(&past_cap, &schema, &opts)),
+        "QB_DEPTH_LIMIT"
     );
 }

@@ -226,6 +226,12 @@ impl<'a> Compiler<'a> {
             Op::IEndsWith => (" ILIKE ", true, false),
             Op::Like | Op::ILike | Op::Matches | Op::IMatches | Op::NotMatches => {
                 let pattern = v.string("a pattern string")?.to_owned();
+                let is_like = matches!(op, Op::Like | Op::ILike);
+                if is_like && pattern.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1 {
+                    return Err(v.err(
+                        "a LIKE pattern must not end with the escape character `\\` (write `\\\\` for a literal backslash)",
+                    ));
+                }
                 let sql_op = match op {
                     Op::Like => " LIKE ",
                     Op::ILike => " ILIKE ",

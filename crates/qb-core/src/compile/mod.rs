@@ -216,10 +216,11 @@ impl<'a> Compiler<'a> {
     }
 
     pub(crate) fn check_depth(&self, depth: usize, path: &Path<'_>) -> Result<(), Error> {
-        if depth > self.limits.max_depth {
+        let max = self.limits.effective_max_depth();
+        if depth > max {
             return Err(path.err(
                 ErrorKind::DepthLimit,
-                format!("nesting deeper than {} levels", self.limits.max_depth),
+                format!("nesting deeper than {max} levels"),
             ));
         }
         Ok(())

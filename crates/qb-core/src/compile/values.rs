@@ -374,7 +374,7 @@ impl<'v, 'l> Operand<'v, 'l> {
         if matches!(self.value, Value::Null) {
             return Err(self.null_error("a JSON value"));
         }
-        let max_depth = self.limits.max_depth.saturating_mul(4);
+        let max_depth = self.limits.effective_max_depth().saturating_mul(4);
         if self.value.depth() > max_depth {
             return Err(Error::new(
                 ErrorKind::DepthLimit,
@@ -519,7 +519,11 @@ pub(crate) fn is_date(s: &str) -> bool {
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.frac]](Z|±HH[:MM])`.
 pub(crate) fn is_timestamptz(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 17 || !is_date(&s[..10]) || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+    // `get` rather than slicing: byte 10 may fall inside a multi-byte character.
+    let Some(date) = s.get(..10) else {
+        return false;
+    };
+    if b.len() < 17 || !is_date(date) || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
         return false;
     }
     let rest = &b[11..];
@@ -608,6 +612,7 @@ mod tests {
         assert!(is_timestamptz("2024-01-31T10:00+0530"));
         assert!(!is_timestamptz("2024-01-31T10:00:00"));
         assert!(!is_timestamptz("2024-01-31T25:00:00Z"));
+        assert!(!is_timestamptz("6035-11-0\u{da}1T12:00:00+02:00"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, t
 	cargo bench -p qb-bench --bench peers -- --quick
 	cargo build --release -p qb-bench --bin qb-bench-ns
 	bindings/python/install.sh
+	$(FQB_VENV)/bin/python -c 'import sqlalchemy, pypika' 2>/dev/null \
+		|| $(FQB_VENV)/bin/pip install -q --disable-pip-version-check 'sqlalchemy>=2' pypika
 	$(FQB_VENV)/bin/python bindings/python/bench/bench.py --core-bin $(CARGO_TARGET_DIR)/release/qb-bench-ns
 
 FUZZ_SECONDS ?= 180

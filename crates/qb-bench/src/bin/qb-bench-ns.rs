@@ -19,6 +19,9 @@ use qb_bench::{NAMES, Workloads, sea};
 use qb_core::{CompileOptions, compile};
 use sea_query::PostgresQueryBuilder;
 
+/// A named benchmark body.
+type Method<'a> = Box<dyn FnMut() + 'a>;
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -46,7 +49,7 @@ fn main() {
         let name = name.as_str();
         let query = w.query(name);
         let stmt = sea::statement(name);
-        let mut methods: Vec<(&str, Box<dyn FnMut()>)> = vec![
+        let mut methods: Vec<(&str, Method)> = vec![
             (
                 "qb_core",
                 Box::new(|| {

@@ -103,6 +103,18 @@ impl ConvError {
     }
 }
 
+/// A Python `str` as Rust text; a lone surrogate (not encodable as UTF-8) is bad input, not an
+/// interpreter error.
+fn text(s: &Bound<'_, PyString>) -> Result<String, ConvError> {
+    match s.to_cow() {
+        Ok(t) => Ok(t.into_owned()),
+        Err(_) => Err(ConvError::core(
+            ErrorKind::InvalidValue,
+            "string is not valid Unicode (it holds a lone surrogate)",
+        )),
+    }
+}
+
 impl From<PyErr> for ConvError {
     fn from(e: PyErr) -> Self {
         ConvError::Py(e)
@@ -119,7 +131,7 @@ pub(crate) struct Converted {
 /// core reports a wrong top-level type).
 pub(crate) fn document(obj: &Bound<'_, PyAny>, doc: Doc) -> Result<Converted, ConvError> {
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_cow()?;
+        let text = text(s)?;
         let value = qb_core::json::parse_value(&text).map_err(|e| ConvError::Core {
             kind: e.kind(),
             message: e.message().to_owned(),
@@ -150,7 +162,7 @@ impl Walker {
         let py = obj.py();
         // Exact types first (the common case), then subclasses and the richer types.
         if let Ok(s) = obj.cast_exact::<PyString>() {
-            return Ok(Value::Str(s.to_cow()?.into_owned()));
+            return Ok(Value::Str(text(&s)?));
         }
         if obj.is_none() {
             return Ok(Value::Null);
@@ -175,7 +187,10 @@ impl Walker {
                     );
                     return Err(ConvError::core(self.doc.shape_kind(), msg));
                 };
-                let key = ks.to_cow()?.into_owned();
+                let key = match text(ks) {
+                    Ok(k) => k,
+                    Err(e) => return Err(e.at(Seg::Key("<key>".into()))),
+                };
                 match self.walk(&v, depth + 1) {
                     Ok(value) => entries.push((key, value)),
                     Err(e) => return Err(e.at(Seg::Key(key))),
@@ -187,7 +202,10 @@ impl Walker {
             self.check_depth(depth)?;
             let mut items = Vec::with_capacity(l.len());
             for (i, item) in l.iter().enumerate() {
-                items.push(self.walk(&item, depth + 1).map_err(|e| e.at(Seg::Index(i)))?);
+                items.push(
+                    self.walk(&item, depth + 1)
+                        .map_err(|e| e.at(Seg::Index(i)))?,
+                );
             }
             return Ok(Value::List(items));
         }
@@ -195,7 +213,10 @@ impl Walker {
             self.check_depth(depth)?;
             let mut items = Vec::with_capacity(t.len());
             for (i, item) in t.iter().enumerate() {
-                items.push(self.walk(&item, depth + 1).map_err(|e| e.at(Seg::Index(i)))?);
+                items.push(
+                    self.walk(&item, depth + 1)
+                        .map_err(|e| e.at(Seg::Index(i)))?,
+                );
             }
             return Ok(Value::List(items));
         }
@@ -210,7 +231,7 @@ impl Walker {
             return Ok(Value::Float(v));
         }
         if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(Value::Str(s.to_cow()?.into_owned()));
+            return Ok(Value::Str(text(&s)?));
         }
         if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
             if !obj.call_method0(intern!(py, "is_finite"))?.is_truthy()? {
@@ -221,7 +242,12 @@ impl Walker {
             }
             // Plain positional notation (`1E+3` -> `1000`): valid numeric/bigint text.
             let text = obj.call_method1(intern!(py, "__format__"), ("f",))?;
-            return Ok(Value::Decimal(text.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned()));
+            return Ok(Value::Decimal(
+                text.cast::<PyString>()
+                    .map_err(PyErr::from)?
+                    .to_cow()?
+                    .into_owned(),
+            ));
         }
         if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
             return Ok(Value::Str(obj.str()?.to_cow()?.into_owned()));
@@ -230,7 +256,12 @@ impl Walker {
             || obj.is_instance(DATE.import(py, "datetime", "date")?)?
         {
             let text = obj.call_method0(intern!(py, "isoformat"))?;
-            return Ok(Value::Str(text.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned()));
+            return Ok(Value::Str(
+                text.cast::<PyString>()
+                    .map_err(PyErr::from)?
+                    .to_cow()?
+                    .into_owned(),
+            ));
         }
         Err(ConvError::core(
             ErrorKind::InvalidValue,
@@ -254,7 +285,9 @@ impl Walker {
 }
 
 fn type_name<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
-    Ok(Cow::Owned(obj.get_type().qualname()?.to_cow()?.into_owned()))
+    Ok(Cow::Owned(
+        obj.get_type().qualname()?.to_cow()?.into_owned(),
+    ))
 }
 
 /// A string argument that must be a `str` (rollout keys, placeholder names).
@@ -375,12 +408,21 @@ mod tests {
 
     #[test]
     fn timestamps_normalize_for_old_pythons() {
-        assert_eq!(normalize_timestamp("2024-01-31T10:00:00Z"), "2024-01-31T10:00:00+00:00");
+        assert_eq!(
+            normalize_timestamp("2024-01-31T10:00:00Z"),
+            "2024-01-31T10:00:00+00:00"
+        );
         assert_eq!(
             normalize_timestamp("2024-01-31 10:00:00.123+02:00"),
             "2024-01-31 10:00:00.123000+02:00"
         );
-        assert_eq!(normalize_timestamp("2024-01-31T10:00+0530"), "2024-01-31T10:00:00+05:30");
-        assert_eq!(normalize_timestamp("2024-01-31T10:00:00-03"), "2024-01-31T10:00:00-03:00");
+        assert_eq!(
+            normalize_timestamp("2024-01-31T10:00+0530"),
+            "2024-01-31T10:00:00+05:30"
+        );
+        assert_eq!(
+            normalize_timestamp("2024-01-31T10:00:00-03"),
+            "2024-01-31T10:00:00-03:00"
+        );
     }
 }

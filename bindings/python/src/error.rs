@@ -17,11 +17,36 @@ create_exception!(
     PyException,
     "Base class of every fraiseql_qb error; has .code, .number, .path and .message."
 );
-create_exception!(fraiseql_qb, InvalidJsonError, QueryBuilderError, "QB_INVALID_JSON");
-create_exception!(fraiseql_qb, InvalidQueryError, QueryBuilderError, "QB_INVALID_QUERY");
-create_exception!(fraiseql_qb, InvalidSchemaError, QueryBuilderError, "QB_INVALID_SCHEMA");
-create_exception!(fraiseql_qb, UnknownViewError, QueryBuilderError, "QB_UNKNOWN_VIEW");
-create_exception!(fraiseql_qb, UnknownFieldError, QueryBuilderError, "QB_UNKNOWN_FIELD");
+create_exception!(
+    fraiseql_qb,
+    InvalidJsonError,
+    QueryBuilderError,
+    "QB_INVALID_JSON"
+);
+create_exception!(
+    fraiseql_qb,
+    InvalidQueryError,
+    QueryBuilderError,
+    "QB_INVALID_QUERY"
+);
+create_exception!(
+    fraiseql_qb,
+    InvalidSchemaError,
+    QueryBuilderError,
+    "QB_INVALID_SCHEMA"
+);
+create_exception!(
+    fraiseql_qb,
+    UnknownViewError,
+    QueryBuilderError,
+    "QB_UNKNOWN_VIEW"
+);
+create_exception!(
+    fraiseql_qb,
+    UnknownFieldError,
+    QueryBuilderError,
+    "QB_UNKNOWN_FIELD"
+);
 create_exception!(
     fraiseql_qb,
     UnknownOperatorError,
@@ -34,17 +59,42 @@ create_exception!(
     QueryBuilderError,
     "QB_OPERATOR_TYPE_MISMATCH"
 );
-create_exception!(fraiseql_qb, InvalidValueError, QueryBuilderError, "QB_INVALID_VALUE");
+create_exception!(
+    fraiseql_qb,
+    InvalidValueError,
+    QueryBuilderError,
+    "QB_INVALID_VALUE"
+);
 create_exception!(
     fraiseql_qb,
     InvalidIdentifierError,
     QueryBuilderError,
     "QB_INVALID_IDENTIFIER"
 );
-create_exception!(fraiseql_qb, DepthLimitError, QueryBuilderError, "QB_DEPTH_LIMIT");
-create_exception!(fraiseql_qb, SizeLimitError, QueryBuilderError, "QB_SIZE_LIMIT");
-create_exception!(fraiseql_qb, InvalidGroupByError, QueryBuilderError, "QB_INVALID_GROUP_BY");
-create_exception!(fraiseql_qb, UnsupportedError, QueryBuilderError, "QB_UNSUPPORTED");
+create_exception!(
+    fraiseql_qb,
+    DepthLimitError,
+    QueryBuilderError,
+    "QB_DEPTH_LIMIT"
+);
+create_exception!(
+    fraiseql_qb,
+    SizeLimitError,
+    QueryBuilderError,
+    "QB_SIZE_LIMIT"
+);
+create_exception!(
+    fraiseql_qb,
+    InvalidGroupByError,
+    QueryBuilderError,
+    "QB_INVALID_GROUP_BY"
+);
+create_exception!(
+    fraiseql_qb,
+    UnsupportedError,
+    QueryBuilderError,
+    "QB_UNSUPPORTED"
+);
 
 /// The exception class of a kind. Every kind the core knows has its own class; a kind added
 /// to the core later (the enum is `#[non_exhaustive]`) maps to the base until it gets one,

@@ -40,15 +40,12 @@ impl Schema {
     #[new]
     fn new(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
         let converted = convert::document(doc, Doc::Schema).map_err(|e| e.into_py(py))?;
-        let inner = qb_core::Schema::from_value(&converted.value)
-            .map_err(|e| error::to_py(py, &e))?;
-        let views = converted
-            .value
-            .get("views")
-            .map_or(0, |v| match v {
-                qb_core::Value::Object(entries) => entries.len(),
-                _ => 0,
-            });
+        let inner =
+            qb_core::Schema::from_value(&converted.value).map_err(|e| error::to_py(py, &e))?;
+        let views = converted.value.get("views").map_or(0, |v| match v {
+            qb_core::Value::Object(entries) => entries.len(),
+            _ => 0,
+        });
         Ok(Schema { inner, views })
     }
 
@@ -117,16 +114,22 @@ impl CompiledQuery {
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyTuple::new(py, [self.sql.bind(py).as_any(), self.params.bind(py).as_any()])?
-            .into_any()
-            .try_iter()
-            .map(Bound::into_any)
+        PyTuple::new(
+            py,
+            [self.sql.bind(py).as_any(), self.params.bind(py).as_any()],
+        )?
+        .into_any()
+        .try_iter()
+        .map(Bound::into_any)
     }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         let (sql, params) = if let Ok(o) = other.cast::<CompiledQuery>() {
             let o = o.get();
-            (o.sql.bind(py).clone().into_any(), o.params.bind(py).clone().into_any())
+            (
+                o.sql.bind(py).clone().into_any(),
+                o.params.bind(py).clone().into_any(),
+            )
         } else if let Ok(t) = other.cast::<PyTuple>() {
             if t.len() != 2 {
                 return Ok(false);
@@ -183,9 +186,8 @@ fn compile(
     };
     let nodes = converted.nodes;
     let value = converted.value;
-    let run = move || {
-        Query::from_owned_value(value).and_then(|q| qb_core::compile(&q, schema, &options))
-    };
+    let run =
+        move || Query::from_owned_value(value).and_then(|q| qb_core::compile(&q, schema, &options));
     let out = if nodes >= DETACH_NODES {
         py.detach(run)
     } else {

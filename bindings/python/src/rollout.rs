@@ -52,15 +52,12 @@ fn pct(bp: u64, what: &str) -> PyResult<Percentage> {
 
 fn get<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<T>> {
     match d.get_item(key)? {
-        Some(v) if !v.is_none() => v
-            .extract::<T>()
-            .map(Some)
-            .map_err(|_| {
-                bad(format!(
-                    "config key `{key}`: unexpected value {}",
-                    v.repr().map(|r| r.to_string()).unwrap_or_default()
-                ))
-            }),
+        Some(v) if !v.is_none() => v.extract::<T>().map(Some).map_err(|_| {
+            bad(format!(
+                "config key `{key}`: unexpected value {}",
+                v.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        }),
         _ => Ok(None),
     }
 }
@@ -130,10 +127,16 @@ fn overrides_from(d: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigOverrides> {
         o.percentage = Some(pct(bp, "percentage_bp")?);
     }
     if let Some(s) = d.get_item("shadow")?.filter(|v| !v.is_none()) {
-        o.shadow = Some(shadow_from(s.cast::<PyDict>().map_err(|_| bad("`shadow` must be a dict"))?)?);
+        o.shadow = Some(shadow_from(
+            s.cast::<PyDict>()
+                .map_err(|_| bad("`shadow` must be a dict"))?,
+        )?);
     }
     if let Some(t) = d.get_item("trip")?.filter(|v| !v.is_none()) {
-        o.trip = Some(trip_from(t.cast::<PyDict>().map_err(|_| bad("`trip` must be a dict"))?)?);
+        o.trip = Some(trip_from(
+            t.cast::<PyDict>()
+                .map_err(|_| bad("`trip` must be a dict"))?,
+        )?);
     }
     Ok(o)
 }
@@ -152,7 +155,10 @@ fn config_to_py<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>
     d.set_item("shadow", s)?;
     let t = PyDict::new(py);
     t.set_item("enabled", c.trip.enabled)?;
-    t.set_item("window_ms", u64::try_from(c.trip.window.as_millis()).unwrap_or(u64::MAX))?;
+    t.set_item(
+        "window_ms",
+        u64::try_from(c.trip.window.as_millis()).unwrap_or(u64::MAX),
+    )?;
     t.set_item("min_calls", c.trip.min_calls)?;
     t.set_item("threshold_bp", c.trip.threshold.bp())?;
     t.set_item(
@@ -250,8 +256,16 @@ fn env_vars() -> Vec<&'static str> {
 /// The debug line for a served call (identical in every binding).
 #[pyfunction]
 fn served_log_line(view: &str, served_native: bool, reason_name: &str) -> PyResult<String> {
-    let route = if served_native { Route::Native } else { Route::Legacy };
-    Ok(qb_rollout::served_log_line(view, route, reason(reason_name)?))
+    let route = if served_native {
+        Route::Native
+    } else {
+        Route::Legacy
+    };
+    Ok(qb_rollout::served_log_line(
+        view,
+        route,
+        reason(reason_name)?,
+    ))
 }
 
 /// The debug line for a native failure served by legacy.
@@ -357,7 +371,8 @@ impl Rollout {
     }
 
     fn record_native_ok(&self, duration_ns: u64) {
-        self.engine.record_native_ok(Duration::from_nanos(duration_ns));
+        self.engine
+            .record_native_ok(Duration::from_nanos(duration_ns));
     }
 
     fn record_native_err(&self, duration_ns: u64, fell_back: bool) {
@@ -366,11 +381,13 @@ impl Rollout {
     }
 
     fn record_legacy_ok(&self, duration_ns: u64) {
-        self.engine.record_legacy_ok(Duration::from_nanos(duration_ns));
+        self.engine
+            .record_legacy_ok(Duration::from_nanos(duration_ns));
     }
 
     fn record_legacy_err(&self, duration_ns: u64) {
-        self.engine.record_legacy_err(Duration::from_nanos(duration_ns));
+        self.engine
+            .record_legacy_err(Duration::from_nanos(duration_ns));
     }
 
     /// `result`: `match`, `mismatch`, `native_error` or `comparator_error`.
@@ -456,7 +473,9 @@ impl Rollout {
     fn samples_drawn(&self) -> PyResult<u64> {
         match &self.counting {
             Some(c) => Ok(c.0.load(Ordering::SeqCst)),
-            None => Err(PyRuntimeError::new_err("this Rollout has no counting sampler")),
+            None => Err(PyRuntimeError::new_err(
+                "this Rollout has no counting sampler",
+            )),
         }
     }
 

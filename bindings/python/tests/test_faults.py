@@ -189,8 +189,6 @@ def test_a_str_subclass_is_read_as_its_value_not_its_str(schema: Any) -> None:
     assert out.params == ["x"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a str with a lone surrogate raises a bare "
-                   "UnicodeEncodeError from the binding instead of a QueryBuilderError")
 @pytest.mark.parametrize("query", [where("email", "eq", "\ud800"),
                                    {**Q, "where": {"\udfff": {"eq": 1}}},
                                    {"view": "v_user\udc80", "select": ["id"]}])
@@ -389,8 +387,6 @@ def test_prometheus_collector_raising_never_breaks_a_scrape_or_a_call(schema: An
     assert 'fraiseql_query_builder_calls_total{builder_type="rust"}' in text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: QueryBuilderCollector guards only _values(); a "
-                   "failure while building the families (here malformed values) breaks the scrape")
 def test_prometheus_collector_failing_while_building_families(schema: Any) -> None:
     prometheus_client = pytest.importorskip("prometheus_client")
     from fraiseql_qb.prometheus import register_collector
@@ -432,9 +428,6 @@ def test_process_env_malformed(schema: Any, monkeypatch: Any) -> None:
     assert any(w["variable"] == "FRAISEQL_RUST_QB_PERCENTAGE" for w in shim.warnings) or shim.warnings
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an environment value that is not valid UTF-8 "
-                   "(os.environ holds it as a surrogate escape) makes shim creation raise "
-                   "UnicodeEncodeError instead of taking the default with a warning")
 @pytest.mark.parametrize("name", ["FRAISEQL_RUST_QB_PERCENTAGE", "FRAISEQL_USE_PYTHON_QUERY_BUILDER"])
 def test_process_env_with_invalid_utf8(schema: Any, monkeypatch: Any, name: str) -> None:
     monkeypatch.setenv(name, "5\udcff")  # the bytes b"5\xff" in the real environment

@@ -56,11 +56,11 @@ class QueryBuilderCollector:
 
     def collect(self) -> Iterator[Any]:
         try:
-            values = self._values()
+            families = list(self._families(self._values()))
         except Exception:
             logger.exception("fraiseql_qb: collecting query builder metrics failed")
             return iter(())
-        return self._families(values)
+        return iter(families)
 
     def _families(self, v: Optional[Dict[str, Any]]) -> Iterator[Any]:
         calls = CounterMetricFamily(

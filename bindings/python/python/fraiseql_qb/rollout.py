@@ -103,7 +103,14 @@ def percentage_bp(value: Union[int, float, str, Decimal]) -> int:
 
 def _env_pairs(env: Optional[Mapping[str, str]]) -> List[Tuple[str, str]]:
     source = os.environ if env is None else env
-    return [(name, source[name]) for name in ENV_VARS if name in source]
+    # A value that is not valid UTF-8 (os.environ keeps such bytes as surrogate escapes)
+    # reaches the engine with U+FFFD in their place: malformed, so the default applies and a
+    # warning names it.
+    return [
+        (name, source[name].encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        for name in ENV_VARS
+        if name in source
+    ]
 
 
 def config_from_env(

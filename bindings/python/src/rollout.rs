@@ -370,6 +370,64 @@ impl Rollout {
         )
     }
 
+    /// The shim's whole routing step in one call across the boundary: decide, and when the
+    /// decision is native, compile (as `fraiseql_qb.compile`) and record the outcome, timed
+    /// here. Returns `(native, shadow, reason, result, error)`: for a native decision exactly
+    /// one of `result` / `error` is set (the error is the exception to raise or to fall back
+    /// from; `record_native_err` has already counted it with `fell_back = can_fall_back`).
+    #[pyo3(signature = (key, query, schema, placeholder, can_fall_back))]
+    #[allow(clippy::type_complexity)]
+    fn route(
+        &self,
+        py: Python<'_>,
+        key: Option<&str>,
+        query: &Bound<'_, PyAny>,
+        schema: &Bound<'_, PyAny>,
+        placeholder: &Bound<'_, PyAny>,
+        can_fall_back: bool,
+    ) -> PyResult<(
+        bool,
+        bool,
+        &'static str,
+        Option<Py<PyAny>>,
+        Option<Py<PyAny>>,
+        u64,
+    )> {
+        let d: Decision = self.engine.decide(key);
+        let reason = d.reason.as_str();
+        if d.route != Route::Native {
+            return Ok((false, d.shadow, reason, None, None, 0));
+        }
+        let start = std::time::Instant::now();
+        let out = crate::compile(py, query, schema, placeholder);
+        let elapsed = start.elapsed();
+        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        match out {
+            Ok(out) => {
+                self.engine.record_native_ok(elapsed);
+                Ok((
+                    true,
+                    d.shadow,
+                    reason,
+                    Some(Py::new(py, out)?.into_any()),
+                    None,
+                    ns,
+                ))
+            }
+            Err(err) => {
+                self.engine.record_native_err(elapsed, can_fall_back);
+                Ok((
+                    true,
+                    d.shadow,
+                    reason,
+                    None,
+                    Some(err.into_value(py).into_any()),
+                    ns,
+                ))
+            }
+        }
+    }
+
     fn record_native_ok(&self, duration_ns: u64) {
         self.engine
             .record_native_ok(Duration::from_nanos(duration_ns));

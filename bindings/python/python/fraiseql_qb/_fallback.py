@@ -213,6 +213,10 @@ class Rollout:
     def decide(self, key: Optional[str]) -> Tuple[bool, bool, str, bool, Optional[int]]:
         return (False, False, "native_unavailable", False, None)
 
+    def route(self, key: Optional[str], query: Any, schema: Any, placeholder: str,
+              can_fall_back: bool) -> Tuple[bool, bool, str, Any, Any, int]:
+        return (False, False, "native_unavailable", None, None, 0)
+
     def record_legacy_ok(self, duration_ns: int) -> None:
         self._counters.record(duration_ns, False)
         _GLOBAL.record(duration_ns, False)

@@ -328,20 +328,19 @@ class RolloutQueryBuilder:
         (``QueryBuilderError``) is raised only when fallback is off or no legacy is
         registered."""
         engine = self._engine
-        native, shadow, reason, _probe, _bucket = engine.decide(key)
         fell_back = False
+        can_fall_back = self._fallback and self._legacy is not None
+        # One call into the engine decides and, when native, compiles and records the outcome.
+        native, shadow, reason, result, error, elapsed = engine.route(
+            key, query, self._schema, self._placeholder, can_fall_back
+        )
         if native:
-            t = perf_counter_ns()
-            try:
-                result = _native.compile(query, self._schema, self._placeholder)
-            except Exception as err:
-                elapsed = perf_counter_ns() - t
-                fell_back = self._fallback and self._legacy is not None
-                engine.record_native_err(elapsed, fell_back)
+            if error is not None:
+                fell_back = can_fall_back
                 if not fell_back:
-                    raise
+                    raise error
                 if self._log_mode:
-                    self._log(_native.fallback_log_line, _view_of(query), str(err))
+                    self._log(_native.fallback_log_line, _view_of(query), str(error))
                 t = perf_counter_ns()
                 try:
                     result = self._call_legacy(query)
@@ -351,9 +350,6 @@ class RolloutQueryBuilder:
                 elapsed = perf_counter_ns() - t
                 engine.record_legacy_ok(elapsed)
                 native = False
-            else:
-                elapsed = perf_counter_ns() - t
-                engine.record_native_ok(elapsed)
         else:
             t = perf_counter_ns()
             try:

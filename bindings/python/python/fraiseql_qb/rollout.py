@@ -272,6 +272,10 @@ class RolloutQueryBuilder:
             self._engine.apply(config)
             self._fallback = bool(config["fallback"])
             self._log_mode = bool(config["log_mode"])
+            # Precomputed for build(): whether a native failure may go to legacy, and whether
+            # a served native call needs anything after it (logging, the metrics hook).
+            self._can_fall_back = self._fallback and self._legacy is not None
+            self._quiet = not self._log_mode and self._metrics_hook is None
             self.warnings = warnings
         for w in warnings:
             try:
@@ -328,12 +332,14 @@ class RolloutQueryBuilder:
         (``QueryBuilderError``) is raised only when fallback is off or no legacy is
         registered."""
         engine = self._engine
-        fell_back = False
-        can_fall_back = self._fallback and self._legacy is not None
+        can_fall_back = self._can_fall_back
         # One call into the engine decides and, when native, compiles and records the outcome.
         native, shadow, reason, result, error, elapsed = engine.route(
             key, query, self._schema, self._placeholder, can_fall_back
         )
+        if native and error is None and self._quiet:
+            return result
+        fell_back = False
         if native:
             if error is not None:
                 fell_back = can_fall_back

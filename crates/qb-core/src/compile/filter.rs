@@ -444,13 +444,7 @@ impl<'a> Compiler<'a> {
             | Op::DepthGte
             | Op::DepthLt
             | Op::DepthLte => {
-                let n = v.count()?;
-                self.w.sql("(nlevel(");
-                self.typed_expr(r);
-                self.w.sql(")");
-                self.w.sql(len_op(op));
-                self.param(PgType::Bigint, ParamValue::Int(n));
-                self.w.sql(")");
+                self.count_condition("(nlevel(", op, r, v)?;
             }
             _ => return Err(mismatch()),
         }
@@ -665,16 +659,28 @@ impl<'a> Compiler<'a> {
                 );
             }
             Op::LenEq | Op::LenNeq | Op::LenGt | Op::LenGte | Op::LenLt | Op::LenLte => {
-                let n = v.count()?;
-                self.w.sql("(jsonb_array_length(");
-                self.typed_expr(r);
-                self.w.sql(")");
-                self.w.sql(len_op(op));
-                self.param(PgType::Bigint, ParamValue::Int(n));
-                self.w.sql(")");
+                self.count_condition("(jsonb_array_length(", op, r, v)?;
             }
             _ => return Err(mismatch()),
         }
+        Ok(())
+    }
+
+    /// `(<func>(<field>) <op> $n::bigint)`: ltree depth and array length comparisons.
+    fn count_condition(
+        &mut self,
+        func: &'static str,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+    ) -> Result<(), Error> {
+        let n = v.count()?;
+        self.w.sql(func);
+        self.typed_expr(r);
+        self.w.sql(")");
+        self.w.sql(len_op(op));
+        self.param(PgType::Bigint, ParamValue::Int(n));
+        self.w.sql(")");
         Ok(())
     }
 

@@ -629,13 +629,18 @@ impl<'a> Compiler<'a> {
                 } else {
                     self.object(&q.select, None, path, 1)?;
                 }
-                if q.output == Output::JsonText {
-                    self.w.sql("::text");
-                }
-                self.w.sql(" AS \"data\"");
+                self.data_column_alias();
                 Ok(())
             }
         }
+    }
+
+    /// ` AS "data"` after the object (cast to text for `json_text` output).
+    fn data_column_alias(&mut self) {
+        if self.query.output == Output::JsonText {
+            self.w.sql("::text");
+        }
+        self.w.sql(" AS \"data\"");
     }
 
     /// Resolves every field of a selection without writing SQL (the whole-document form
@@ -928,10 +933,7 @@ impl<'a> Compiler<'a> {
             if chunked {
                 self.w.sql(")");
             }
-            if q.output == Output::JsonText {
-                self.w.sql("::text");
-            }
-            self.w.sql(" AS \"data\"");
+            self.data_column_alias();
         }
         Ok(())
     }

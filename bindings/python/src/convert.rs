@@ -162,7 +162,7 @@ impl Walker {
         let py = obj.py();
         // Exact types first (the common case), then subclasses and the richer types.
         if let Ok(s) = obj.cast_exact::<PyString>() {
-            return Ok(Value::Str(text(&s)?));
+            return Ok(Value::Str(text(s)?));
         }
         if obj.is_none() {
             return Ok(Value::Null);
@@ -231,7 +231,7 @@ impl Walker {
             return Ok(Value::Float(v));
         }
         if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(Value::Str(text(&s)?));
+            return Ok(Value::Str(text(s)?));
         }
         if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
             if !obj.call_method0(intern!(py, "is_finite"))?.is_truthy()? {

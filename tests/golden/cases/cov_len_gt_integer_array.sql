@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'lucky_numbers', t."data"->'lucky_numbers') AS "data" FROM "v_user" AS t WHERE (jsonb_array_length(NULLIF(t."data"->'lucky_numbers', 'null'::jsonb)) > %s::bigint)

@@ -36,6 +36,23 @@ impl Limits {
     pub fn effective_max_depth(&self) -> usize {
         self.max_depth.min(Limits::HARD_MAX_DEPTH)
     }
+
+    /// `QB_DEPTH_LIMIT` at `path` when `depth` is past the effective limit: the one check
+    /// the parser and the compiler make before descending.
+    pub(crate) fn check_depth(
+        &self,
+        depth: usize,
+        path: &crate::error::Path<'_>,
+    ) -> Result<(), crate::Error> {
+        let max = self.effective_max_depth();
+        if depth > max {
+            return Err(path.err(
+                crate::ErrorKind::DepthLimit,
+                format!("nesting deeper than {max} levels"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Limits {

@@ -175,14 +175,7 @@ impl Parser<'_> {
     }
 
     fn check_depth(&self, depth: usize, path: &Path<'_>) -> Result<(), Error> {
-        let max = self.limits.effective_max_depth();
-        if depth > max {
-            return Err(path.err(
-                ErrorKind::DepthLimit,
-                format!("nesting deeper than {max} levels"),
-            ));
-        }
-        Ok(())
+        self.limits.check_depth(depth, path)
     }
 
     fn query(&mut self, v: &mut Value) -> Result<Query, Error> {

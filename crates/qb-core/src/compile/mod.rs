@@ -216,14 +216,7 @@ impl<'a> Compiler<'a> {
     }
 
     pub(crate) fn check_depth(&self, depth: usize, path: &Path<'_>) -> Result<(), Error> {
-        let max = self.limits.effective_max_depth();
-        if depth > max {
-            return Err(path.err(
-                ErrorKind::DepthLimit,
-                format!("nesting deeper than {max} levels"),
-            ));
-        }
-        Ok(())
+        self.limits.check_depth(depth, path)
     }
 
     /// Resolves a field path: columns first (single segment), then JSONB fields.

@@ -15,14 +15,11 @@ use crate::options::Placeholder;
 use crate::options::{CompileOptions, Limits};
 use crate::param::{CompiledQuery, ParamType, ParamValue, PgType};
 use crate::schema::{ColumnDef, FieldDef, FieldType, ScalarType, Schema, ViewDef, is_graphql_name};
-pub(crate) use writer::{SqlFragment, SqlWriter};
+pub(crate) use writer::{ROOT_ALIAS, SqlFragment, SqlWriter};
 
 /// PostgreSQL caps a function call at 100 arguments: 50 key/value pairs per
 /// `jsonb_build_object` call; wider objects are concatenated with `||`.
 const MAX_PAIRS_PER_CALL: usize = 50;
-
-/// The table alias of the root view in every statement.
-const ROOT_ALIAS: &str = "t";
 
 /// Type of fields read in permissive mode from keys the registry does not list.
 static PERMISSIVE_TYPE: FieldType = FieldType::Scalar(ScalarType::Text);

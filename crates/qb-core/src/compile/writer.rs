@@ -6,6 +6,9 @@
 use crate::options::Placeholder;
 use crate::param::{Param, ParamType, ParamValue};
 
+/// The table alias of the root view in every statement.
+pub(crate) const ROOT_ALIAS: &str = "t";
+
 /// SQL rendered ahead of time by a [`SqlWriter`] (a view's relation, a column, a JSONB
 /// accessor) and pasted into every statement that needs it. Only the writer can make one, so
 /// it never holds anything but what the writer's own quoting and escaping produced.
@@ -154,7 +157,8 @@ impl SqlWriter {
     /// `t."name"`: a column of the root view.
     pub(crate) fn column(name: &str) -> SqlFragment {
         let mut w = SqlWriter::new(Placeholder::Numbered, 16);
-        w.sql("t.");
+        w.sql(ROOT_ALIAS);
+        w.sql(".");
         w.ident(name);
         w.into_fragment()
     }

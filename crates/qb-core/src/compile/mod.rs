@@ -266,16 +266,19 @@ impl<'a> Compiler<'a> {
                 language: None,
             });
         }
-        if let (Some((_, def)), 1) = (field, segs.len()) {
-            return Ok(Resolved {
-                access: Access::Field(def),
-                ty: &def.ty,
-                language: def.language.as_deref(),
-            });
-        }
+        // The first segment was already found (or not) at the root; the rest resolve level by
+        // level below it.
+        let mut root = field.map(|(_, def)| Resolved {
+            access: Access::Field(def),
+            ty: &def.ty,
+            language: def.language.as_deref(),
+        });
         let mut parent: Option<Resolved<'a>> = None;
         for (i, seg) in segs.iter().enumerate() {
-            let r = self.resolve_in(parent.as_ref(), seg, segs, i, base)?;
+            let r = match root.take() {
+                Some(r) => r,
+                None => self.resolve_in(parent.as_ref(), seg, segs, i, base)?,
+            };
             let nested_ok =
                 matches!(r.ty, FieldType::Object(_)) || matches!(r.access, Access::Dynamic(_));
             if i + 1 < segs.len() && !nested_ok {
@@ -1007,26 +1010,11 @@ impl<'a> Compiler<'a> {
 /// The cast that reads a JSON text value as its SQL type.
 fn scalar_cast(s: ScalarType) -> &'static str {
     match s {
-        ScalarType::Text | ScalarType::Tsvector => {
-            if s == ScalarType::Text {
-                "text"
-            } else {
-                "tsvector"
-            }
-        }
         ScalarType::Integer | ScalarType::Numeric => "numeric",
-        ScalarType::Boolean => "boolean",
-        ScalarType::Uuid => "uuid",
-        ScalarType::Date => "date",
-        ScalarType::Timestamptz => "timestamptz",
-        ScalarType::Inet => "inet",
-        ScalarType::Cidr => "cidr",
-        ScalarType::Macaddr => "macaddr",
-        ScalarType::Ltree => "ltree",
-        ScalarType::Daterange => "daterange",
-        ScalarType::Vector => "vector",
         ScalarType::Bit => "varbit",
-        ScalarType::Jsonb | ScalarType::Coordinates => "jsonb",
+        ScalarType::Coordinates => "jsonb",
+        // Every other registry type name is its PostgreSQL type name.
+        other => other.name(),
     }
 }
 

@@ -266,6 +266,14 @@ impl<'a> Compiler<'a> {
                 language: None,
             });
         }
+        if let (Some((_, def)), 1) = (field, segs.len()) {
+            // The common case: one registered field, no nesting.
+            return Ok(Resolved {
+                access: Access::Field(def),
+                ty: &def.ty,
+                language: def.language.as_deref(),
+            });
+        }
         // The first segment was already found (or not) at the root; the rest resolve level by
         // level below it.
         let mut root = field.map(|(_, def)| Resolved {

@@ -167,35 +167,40 @@ pub(crate) enum Seg<'a> {
 
 /// A path into the input document, kept as a linked list on the stack while walking it, so
 /// that tracking it costs nothing until an error is built.
+///
+/// A host walking its own objects for the parser (see [`Source`](crate::ast::Source)) builds
+/// its errors with [`Path::err`], so they name the node like the core's own errors do.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Path<'p> {
+pub struct Path<'p> {
     parent: Option<&'p Path<'p>>,
     seg: Option<Seg<'p>>,
 }
 
 impl<'p> Path<'p> {
     /// The document root.
-    pub(crate) const ROOT: Path<'static> = Path {
+    pub const ROOT: Path<'static> = Path {
         parent: None,
         seg: None,
     };
 
-    pub(crate) fn key(&'p self, key: &'p str) -> Path<'p> {
+    /// The member `key` of the object at this path.
+    pub fn key(&'p self, key: &'p str) -> Path<'p> {
         Path {
             parent: Some(self),
             seg: Some(Seg::Key(key)),
         }
     }
 
-    pub(crate) fn index(&'p self, index: usize) -> Path<'p> {
+    /// The item `index` of the array at this path.
+    pub fn index(&'p self, index: usize) -> Path<'p> {
         Path {
             parent: Some(self),
             seg: Some(Seg::Index(index)),
         }
     }
 
-    /// Renders the path as `a.b[2].c`.
-    pub(crate) fn render(&self) -> String {
+    /// Renders the path as `a.b[2].c` (empty for the root).
+    pub fn render(&self) -> String {
         let mut segs: Vec<Seg<'_>> = Vec::new();
         let mut node = Some(self);
         while let Some(n) = node {
@@ -224,7 +229,7 @@ impl<'p> Path<'p> {
     }
 
     /// An error of `kind` at this path.
-    pub(crate) fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
+    pub fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error::new(kind, self.render(), message)
     }
 }

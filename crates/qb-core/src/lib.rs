@@ -32,7 +32,7 @@ mod value;
 
 pub use ast::{Filter, Operator, Query};
 pub use compile::compile;
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Path};
 pub use options::{CompileOptions, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
 pub use schema::{FieldType, ScalarType, Schema, ViewDef};

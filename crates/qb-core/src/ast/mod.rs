@@ -6,8 +6,10 @@
 
 mod operator;
 mod parse;
+mod source;
 
 pub use operator::Operator;
+pub use source::{Kind, Source};
 
 use crate::Value;
 

@@ -1,6 +1,10 @@
-//! `Value` -> `Query`: shape checks with error codes and paths. Types and values are checked
-//! later, against the schema, by the compiler.
+//! Document -> `Query`: shape checks with error codes and paths. Types and values are checked
+//! later, against the schema, by the compiler. The parser reads any [`Source`]: a `Value`,
+//! or a binding's host objects.
 
+use std::borrow::Cow;
+
+use super::source::{Kind, Source};
 use super::{
     AggregateFn, AggregateSelection, Condition, Direction, FieldPath, FieldSelection, Filter,
     Nulls, Operator, OrderBy, Output, Query, Selection, ViewName,
@@ -21,14 +25,20 @@ impl Query {
     }
 
     /// Builds a query from its JSON-like form, taking the strings and operands out of `value`
-    /// instead of copying them (what the bindings use: they build the `Value` for this call).
+    /// instead of copying them.
     pub fn from_owned_value(value: Value) -> Result<Query, Error> {
         Query::from_owned_value_with_limits(value, &Limits::default())
     }
 
     /// [`Query::from_owned_value`] with explicit limits.
     pub fn from_owned_value_with_limits(mut value: Value, limits: &Limits) -> Result<Query, Error> {
-        Parser { limits, nodes: 0 }.query(&mut value)
+        Query::from_source(&mut value, limits)
+    }
+
+    /// Builds a query straight from a host's document (see [`Source`]): the same checks,
+    /// codes and paths as [`Query::from_value`], without building a `Value` tree first.
+    pub fn from_source<S: Source>(source: S, limits: &Limits) -> Result<Query, Error> {
+        Parser { limits, nodes: 0 }.query(source)
     }
 }
 
@@ -57,99 +67,85 @@ fn invalid(path: &Path<'_>, msg: impl Into<String>) -> Error {
     path.err(ErrorKind::InvalidQuery, msg)
 }
 
-fn expect_object_mut<'v>(
-    v: &'v mut Value,
-    path: &Path<'_>,
-    what: &str,
-) -> Result<&'v mut [(String, Value)], Error> {
-    match v {
-        Value::Object(entries) => Ok(entries),
-        other => Err(invalid(
-            path,
-            format!("{what} must be an object, found {}", other.type_name()),
-        )),
+/// `{what} must be {expected}, found {kind}`.
+fn wrong(path: &Path<'_>, what: &str, expected: &str, found: Kind) -> Error {
+    invalid(
+        path,
+        format!("{what} must be {expected}, found {}", found.type_name()),
+    )
+}
+
+fn expect_object<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<(), Error> {
+    match v.kind(path)? {
+        Kind::Object => Ok(()),
+        other => Err(wrong(path, what, "an object", other)),
     }
 }
 
-fn expect_list_mut<'v>(
-    v: &'v mut Value,
-    path: &Path<'_>,
-    what: &str,
-) -> Result<&'v mut [Value], Error> {
-    match v {
-        Value::List(items) => Ok(items),
-        other => Err(invalid(
-            path,
-            format!("{what} must be an array, found {}", other.type_name()),
-        )),
+fn expect_list<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<(), Error> {
+    match v.kind(path)? {
+        Kind::List => Ok(()),
+        other => Err(wrong(path, what, "an array", other)),
     }
 }
 
-fn expect_list<'v>(v: &'v Value, path: &Path<'_>, what: &str) -> Result<&'v [Value], Error> {
-    match v {
-        Value::List(items) => Ok(items),
-        other => Err(invalid(
-            path,
-            format!("{what} must be an array, found {}", other.type_name()),
-        )),
+fn expect_str<'v, S: Source>(v: &'v S, path: &Path<'_>, what: &str) -> Result<Cow<'v, str>, Error> {
+    match v.kind(path)? {
+        Kind::Str => v.str(path),
+        other => Err(wrong(path, what, "a string", other)),
     }
 }
 
-fn expect_str<'v>(v: &'v Value, path: &Path<'_>, what: &str) -> Result<&'v str, Error> {
-    match v {
-        Value::Str(s) => Ok(s),
-        other => Err(invalid(
-            path,
-            format!("{what} must be a string, found {}", other.type_name()),
-        )),
+fn expect_string<S: Source>(v: S, path: &Path<'_>, what: &str) -> Result<String, Error> {
+    match v.kind(path)? {
+        Kind::Str => v.into_string(path),
+        other => Err(wrong(path, what, "a string", other)),
     }
 }
 
-fn expect_uint(v: &Value, path: &Path<'_>, what: &str) -> Result<u64, Error> {
-    match v {
-        Value::Int(i) if *i >= 0 => Ok(*i as u64),
-        Value::Int(_) | Value::Decimal(_) | Value::Float(_) => Err(path.err(
+fn expect_uint<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<u64, Error> {
+    match v.kind(path)? {
+        Kind::Int(i) if i >= 0 => Ok(i as u64),
+        Kind::Int(_) | Kind::Number => Err(path.err(
             ErrorKind::InvalidValue,
             format!("{what} must be a non-negative integer"),
         )),
-        other => Err(invalid(
-            path,
-            format!("{what} must be an integer, found {}", other.type_name()),
-        )),
+        other => Err(wrong(path, what, "an integer", other)),
     }
 }
 
-fn expect_bool(v: &Value, path: &Path<'_>, what: &str) -> Result<bool, Error> {
-    match v {
-        Value::Bool(b) => Ok(*b),
-        other => Err(invalid(
-            path,
-            format!("{what} must be a boolean, found {}", other.type_name()),
-        )),
+fn expect_bool<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<bool, Error> {
+    match v.kind(path)? {
+        Kind::Bool(b) => Ok(b),
+        other => Err(wrong(path, what, "a boolean", other)),
     }
 }
 
 /// A field path written as `"a.b"` or `["a", "b"]`.
-fn field_path(v: &Value, path: &Path<'_>) -> Result<FieldPath, Error> {
-    let fp = match v {
-        Value::Str(s) => FieldPath::parse(s),
-        Value::List(items) => {
-            let mut segs = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                segs.push(expect_str(item, &path.index(i), "a path segment")?.to_owned());
-            }
+fn field_path<S: Source>(v: S, path: &Path<'_>) -> Result<FieldPath, Error> {
+    let fp = match v.kind(path)? {
+        Kind::Str => FieldPath::parse(&v.str(path)?),
+        Kind::List => {
+            let mut segs = Vec::with_capacity(v.len());
+            v.items(path, |i, item| {
+                segs.push(expect_string(item, &path.index(i), "a path segment")?);
+                Ok(())
+            })?;
             FieldPath(segs)
         }
         other => {
-            return Err(invalid(
+            return Err(wrong(
                 path,
-                format!(
-                    "a field path must be a string or an array of strings, found {}",
-                    other.type_name()
-                ),
+                "a field path",
+                "a string or an array of strings",
+                other,
             ));
         }
     };
+    checked_path(fp, path)
+}
+
+fn checked_path(fp: FieldPath, path: &Path<'_>) -> Result<FieldPath, Error> {
     if fp.0.is_empty() || fp.0.iter().any(String::is_empty) {
         return Err(invalid(
             path,
@@ -157,6 +153,22 @@ fn field_path(v: &Value, path: &Path<'_>) -> Result<FieldPath, Error> {
         ));
     }
     Ok(fp)
+}
+
+fn aggregate_fn<S: Source>(v: &S, path: &Path<'_>) -> Result<AggregateFn, Error> {
+    Ok(match &*expect_str(v, path, "aggregate")? {
+        "count" => AggregateFn::Count,
+        "sum" => AggregateFn::Sum,
+        "avg" => AggregateFn::Avg,
+        "min" => AggregateFn::Min,
+        "max" => AggregateFn::Max,
+        other => {
+            return Err(invalid(
+                path,
+                format!("unknown aggregate `{other}` (expected count, sum, avg, min or max)"),
+            ));
+        }
+    })
 }
 
 impl Parser<'_> {
@@ -178,19 +190,19 @@ impl Parser<'_> {
         self.limits.check_depth(depth, path)
     }
 
-    fn query(&mut self, v: &mut Value) -> Result<Query, Error> {
+    fn query<S: Source>(&mut self, v: S) -> Result<Query, Error> {
         let root = Path::ROOT;
-        let entries = expect_object_mut(v, &root, "a query")?;
+        expect_object(&v, &root, "a query")?;
         let mut q = Query::new(String::new(), &[]);
         let mut view = None;
         let mut select = None;
-        for (key, value) in entries.iter_mut() {
+        v.entries(&root, |key, value| {
             let path = root.key(key);
-            match key.as_str() {
+            match key {
                 "view" => view = Some(view_name(value, &path)?),
                 "select" => select = Some(self.selections(value, &path, 1)?),
                 "output" => {
-                    q.output = match expect_str(value, &path, "output")? {
+                    q.output = match &*expect_str(&value, &path, "output")? {
                         "json" => Output::Json,
                         "json_text" | "text" => Output::JsonText,
                         "columns" => Output::Columns,
@@ -206,27 +218,29 @@ impl Parser<'_> {
                 }
                 "where" => q.filter = Some(self.filter(value, &path, 1)?),
                 "order_by" => {
-                    let items = expect_list(value, &path, "order_by")?;
-                    q.order_by = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| order_by(item, &path.index(i)))
-                        .collect::<Result<_, _>>()?;
+                    expect_list(&value, &path, "order_by")?;
+                    let mut items = Vec::with_capacity(value.len());
+                    value.items(&path, |i, item| {
+                        items.push(order_by(item, &path.index(i))?);
+                        Ok(())
+                    })?;
+                    q.order_by = items;
                 }
                 "group_by" => {
-                    let items = expect_list(value, &path, "group_by")?;
-                    q.group_by = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| field_path(item, &path.index(i)))
-                        .collect::<Result<_, _>>()?;
+                    expect_list(&value, &path, "group_by")?;
+                    let mut items = Vec::with_capacity(value.len());
+                    value.items(&path, |i, item| {
+                        items.push(field_path(item, &path.index(i))?);
+                        Ok(())
+                    })?;
+                    q.group_by = items;
                 }
-                "limit" => q.limit = Some(expect_uint(value, &path, "limit")?),
-                "offset" => q.offset = Some(expect_uint(value, &path, "offset")?),
-                "camel_case" => q.camel_case = Some(expect_bool(value, &path, "camel_case")?),
+                "limit" => q.limit = Some(expect_uint(&value, &path, "limit")?),
+                "offset" => q.offset = Some(expect_uint(&value, &path, "offset")?),
+                "camel_case" => q.camel_case = Some(expect_bool(&value, &path, "camel_case")?),
                 "document_threshold" => {
                     q.document_threshold =
-                        Some(expect_uint(value, &path, "document_threshold")? as usize)
+                        Some(expect_uint(&value, &path, "document_threshold")? as usize)
                 }
                 other => {
                     return Err(invalid(
@@ -238,53 +252,61 @@ impl Parser<'_> {
                     ));
                 }
             }
-        }
+            Ok(())
+        })?;
         q.view = view.ok_or_else(|| invalid(&root, "missing key `view`"))?;
         q.select = select.ok_or_else(|| invalid(&root, "missing key `select`"))?;
         Ok(q)
     }
 
-    fn selections(
+    fn selections<S: Source>(
         &mut self,
-        v: &mut Value,
+        v: S,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<Vec<Selection>, Error> {
         self.check_depth(depth, path)?;
-        let items = expect_list_mut(v, path, "select")?;
-        if items.is_empty() {
+        expect_list(&v, path, "select")?;
+        if v.len() == 0 {
             return Err(invalid(path, "a selection must not be empty"));
         }
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter_mut().enumerate() {
+        let mut out = Vec::with_capacity(v.len());
+        v.items(path, |i, item| {
             let p = path.index(i);
             self.count_node(&p)?;
             out.push(self.selection(item, &p, depth)?);
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
-    fn selection(
+    fn selection<S: Source>(
         &mut self,
-        v: &mut Value,
+        v: S,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<Selection, Error> {
-        match v {
-            Value::Str(name) if name == "__typename" => Ok(Selection::Typename { alias: None }),
-            Value::Str(name) => Ok(Selection::field(std::mem::take(name))),
-            Value::Object(entries) => {
+        match v.kind(path)? {
+            Kind::Str => {
+                let name = v.into_string(path)?;
+                Ok(if name == "__typename" {
+                    Selection::Typename { alias: None }
+                } else {
+                    Selection::field(name)
+                })
+            }
+            Kind::Object => {
                 let mut field = None;
                 let mut alias = None;
                 let mut select = None;
                 let mut aggregate = None;
-                for (key, value) in entries.iter_mut() {
+                v.entries(path, |key, value| {
                     let p = path.key(key);
-                    match key.as_str() {
-                        "field" => field = Some(expect_str(value, &p, "field")?),
-                        "alias" => alias = Some(expect_str(value, &p, "alias")?.to_owned()),
+                    match key {
+                        "field" => field = Some(expect_string(value, &p, "field")?),
+                        "alias" => alias = Some(expect_string(value, &p, "alias")?),
                         "select" => select = Some(self.selections(value, &p, depth + 1)?),
-                        "aggregate" => aggregate = Some((expect_str(value, &p, "aggregate")?, p)),
+                        "aggregate" => aggregate = Some(aggregate_fn(&value, &p)?),
                         other => {
                             return Err(invalid(
                                 &p,
@@ -294,28 +316,14 @@ impl Parser<'_> {
                             ));
                         }
                     }
-                }
-                if let Some((name, p)) = aggregate {
-                    let function = match name {
-                        "count" => AggregateFn::Count,
-                        "sum" => AggregateFn::Sum,
-                        "avg" => AggregateFn::Avg,
-                        "min" => AggregateFn::Min,
-                        "max" => AggregateFn::Max,
-                        other => {
-                            return Err(invalid(
-                                &p,
-                                format!(
-                                    "unknown aggregate `{other}` (expected count, sum, avg, min or max)"
-                                ),
-                            ));
-                        }
-                    };
+                    Ok(())
+                })?;
+                if let Some(function) = aggregate {
                     if select.is_some() {
                         return Err(invalid(path, "an aggregate takes no sub-selection"));
                     }
                     let field = match field {
-                        Some(f) => Some(field_path(&Value::Str(f.to_owned()), &path.key("field"))?),
+                        Some(f) => Some(checked_path(FieldPath::parse(&f), &path.key("field"))?),
                         None => None,
                     };
                     let alias =
@@ -334,34 +342,34 @@ impl Parser<'_> {
                     return Ok(Selection::Typename { alias });
                 }
                 Ok(Selection::Field(FieldSelection {
-                    name: name.to_owned(),
+                    name,
                     alias,
                     select,
                 }))
             }
-            other => Err(invalid(
+            other => Err(wrong(
                 path,
-                format!(
-                    "a selection item must be a string or an object, found {}",
-                    other.type_name()
-                ),
+                "a selection item",
+                "a string or an object",
+                other,
             )),
         }
     }
 
-    fn filter(&mut self, v: &mut Value, path: &Path<'_>, depth: usize) -> Result<Filter, Error> {
+    fn filter<S: Source>(&mut self, v: S, path: &Path<'_>, depth: usize) -> Result<Filter, Error> {
         self.check_depth(depth, path)?;
-        let entries = expect_object_mut(v, path, "a filter")?;
-        let mut nodes = Vec::with_capacity(entries.len());
-        for (key, value) in entries.iter_mut() {
+        expect_object(&v, path, "a filter")?;
+        let mut nodes = Vec::with_capacity(v.len());
+        v.entries(path, |key, value| {
             let p = path.key(key);
-            match key.as_str() {
+            match key {
                 "and" | "AND" | "or" | "OR" => {
-                    let items = expect_list_mut(value, &p, key)?;
-                    let mut children = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter_mut().enumerate() {
+                    expect_list(&value, &p, key)?;
+                    let mut children = Vec::with_capacity(value.len());
+                    value.items(&p, |i, item| {
                         children.push(self.filter(item, &p.index(i), depth + 1)?);
-                    }
+                        Ok(())
+                    })?;
                     nodes.push(if key.eq_ignore_ascii_case("and") {
                         Filter::And(children)
                     } else {
@@ -371,9 +379,10 @@ impl Parser<'_> {
                 "not" | "NOT" => {
                     nodes.push(Filter::Not(Box::new(self.filter(value, &p, depth + 1)?)))
                 }
-                _ => self.field_filter(vec![key.clone()], value, &p, depth + 1, &mut nodes)?,
+                _ => self.field_filter(vec![key.to_owned()], value, &p, depth + 1, &mut nodes)?,
             }
-        }
+            Ok(())
+        })?;
         Ok(if nodes.len() == 1 {
             nodes.pop().unwrap_or(Filter::Object(Vec::new()))
         } else {
@@ -382,17 +391,17 @@ impl Parser<'_> {
     }
 
     /// `{"op": value, "nested": {...}}` for the field at `segments`.
-    fn field_filter(
+    fn field_filter<S: Source>(
         &mut self,
         segments: Vec<String>,
-        v: &mut Value,
+        v: S,
         path: &Path<'_>,
         depth: usize,
         out: &mut Vec<Filter>,
     ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
-        let entries = match v {
-            Value::Object(entries) => entries,
+        match v.kind(path)? {
+            Kind::Object => {}
             other => {
                 return Err(invalid(
                     path,
@@ -402,25 +411,25 @@ impl Parser<'_> {
                     ),
                 ));
             }
-        };
-        if entries.is_empty() {
+        }
+        if v.len() == 0 {
             return Err(invalid(
                 path,
                 "a field filter must name at least one operator",
             ));
         }
-        for (key, value) in entries.iter_mut() {
+        v.entries(path, |key, value| {
             let p = path.key(key);
             if let Some(op) = Operator::from_name(key) {
                 self.count_node(&p)?;
                 out.push(Filter::Condition(Condition {
                     path: FieldPath(segments.clone()),
                     op,
-                    value: std::mem::replace(value, Value::Null),
+                    value: value.into_value(&p)?,
                 }));
-            } else if matches!(value, Value::Object(_)) {
+            } else if matches!(value.kind(&p), Ok(Kind::Object)) {
                 let mut nested = segments.clone();
-                nested.push(key.clone());
+                nested.push(key.to_owned());
                 self.field_filter(nested, value, &p, depth + 1, out)?;
             } else {
                 return Err(p.err(
@@ -430,31 +439,34 @@ impl Parser<'_> {
                     ),
                 ));
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
-fn view_name(v: &Value, path: &Path<'_>) -> Result<ViewName, Error> {
-    match v {
-        Value::Str(s) => Ok(match s.split_once('.') {
-            Some((schema, name)) => ViewName {
-                schema: Some(schema.to_owned()),
-                name: name.to_owned(),
-            },
-            None => ViewName {
-                schema: None,
-                name: s.clone(),
-            },
-        }),
-        Value::Object(entries) => {
+fn view_name<S: Source>(v: S, path: &Path<'_>) -> Result<ViewName, Error> {
+    match v.kind(path)? {
+        Kind::Str => {
+            let s = v.into_string(path)?;
+            Ok(match s.split_once('.') {
+                Some((schema, name)) => ViewName {
+                    schema: Some(schema.to_owned()),
+                    name: name.to_owned(),
+                },
+                None => ViewName {
+                    schema: None,
+                    name: s,
+                },
+            })
+        }
+        Kind::Object => {
             let mut schema = None;
             let mut name = None;
-            for (key, value) in entries {
+            v.entries(path, |key, value| {
                 let p = path.key(key);
-                match key.as_str() {
-                    "schema" => schema = Some(expect_str(value, &p, "schema")?.to_owned()),
-                    "name" => name = Some(expect_str(value, &p, "name")?.to_owned()),
+                match key {
+                    "schema" => schema = Some(expect_string(value, &p, "schema")?),
+                    "name" => name = Some(expect_string(value, &p, "name")?),
                     other => {
                         return Err(invalid(
                             &p,
@@ -462,37 +474,32 @@ fn view_name(v: &Value, path: &Path<'_>) -> Result<ViewName, Error> {
                         ));
                     }
                 }
-            }
+                Ok(())
+            })?;
             let name = name.ok_or_else(|| invalid(path, "missing key `name`"))?;
             Ok(ViewName { schema, name })
         }
-        other => Err(invalid(
-            path,
-            format!(
-                "view must be a string or an object, found {}",
-                other.type_name()
-            ),
-        )),
+        other => Err(wrong(path, "view", "a string or an object", other)),
     }
 }
 
-fn order_by(v: &Value, path: &Path<'_>) -> Result<OrderBy, Error> {
-    match v {
-        Value::Str(_) => Ok(OrderBy {
+fn order_by<S: Source>(v: S, path: &Path<'_>) -> Result<OrderBy, Error> {
+    match v.kind(path)? {
+        Kind::Str => Ok(OrderBy {
             path: field_path(v, path)?,
             direction: Direction::Asc,
             nulls: None,
         }),
-        Value::Object(entries) => {
+        Kind::Object => {
             let mut field = None;
             let mut direction = Direction::Asc;
             let mut nulls = None;
-            for (key, value) in entries {
+            v.entries(path, |key, value| {
                 let p = path.key(key);
-                match key.as_str() {
+                match key {
                     "field" => field = Some(field_path(value, &p)?),
                     "direction" => {
-                        direction = match expect_str(value, &p, "direction")? {
+                        direction = match &*expect_str(&value, &p, "direction")? {
                             "asc" | "ASC" => Direction::Asc,
                             "desc" | "DESC" => Direction::Desc,
                             other => {
@@ -504,7 +511,7 @@ fn order_by(v: &Value, path: &Path<'_>) -> Result<OrderBy, Error> {
                         }
                     }
                     "nulls" => {
-                        nulls = Some(match expect_str(value, &p, "nulls")? {
+                        nulls = Some(match &*expect_str(&value, &p, "nulls")? {
                             "first" | "FIRST" => Nulls::First,
                             "last" | "LAST" => Nulls::Last,
                             other => {
@@ -522,7 +529,8 @@ fn order_by(v: &Value, path: &Path<'_>) -> Result<OrderBy, Error> {
                         ));
                     }
                 }
-            }
+                Ok(())
+            })?;
             let path_ = field.ok_or_else(|| invalid(path, "missing key `field`"))?;
             Ok(OrderBy {
                 path: path_,
@@ -530,12 +538,11 @@ fn order_by(v: &Value, path: &Path<'_>) -> Result<OrderBy, Error> {
                 nulls,
             })
         }
-        other => Err(invalid(
+        other => Err(wrong(
             path,
-            format!(
-                "an order_by item must be a string or an object, found {}",
-                other.type_name()
-            ),
+            "an order_by item",
+            "a string or an object",
+            other,
         )),
     }
 }

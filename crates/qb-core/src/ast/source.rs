@@ -1,0 +1,144 @@
+//! What the query parser reads: any tree of JSON-like nodes.
+//!
+//! The parser is written once, against [`Source`]. qb-core implements it for `&mut Value`
+//! (JSON text and Rust callers); a binding may implement it for its host's own objects, so a
+//! Python dict becomes a [`Query`](super::Query) in one walk, without an intermediate
+//! [`Value`] tree. Every shape check, error code and path stays in the parser either way.
+
+use std::borrow::Cow;
+
+use crate::Value;
+use crate::error::{Error, Path};
+
+/// The JSON kind of a node, with the scalar the parser may need from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// Any other number (a float, a decimal, an integer beyond `i64`).
+    Number,
+    /// A string: read it with [`Source::str`] or [`Source::into_string`].
+    Str,
+    /// An array: walk it with [`Source::items`].
+    List,
+    /// An object: walk it with [`Source::entries`].
+    Object,
+}
+
+impl Kind {
+    /// The JSON type name, for error messages (the same names as [`Value::type_name`]).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool(_) => "boolean",
+            Kind::Int(_) | Kind::Number => "number",
+            Kind::Str => "string",
+            Kind::List => "array",
+            Kind::Object => "object",
+        }
+    }
+}
+
+/// One node of a query document, as the parser reads it. The parser calls [`Source::kind`]
+/// first and then only the accessors that kind allows; an implementation may return an
+/// error (or anything) when called otherwise.
+///
+/// Errors a host produces (a value with no JSON form, text that is not valid Unicode) are
+/// built with `at.err(..)`, where `at` is the path of the node being read, so they carry the
+/// same paths as the parser's own errors.
+pub trait Source: Sized {
+    /// The node's kind, or an error when the host value has no JSON form.
+    fn kind(&self, at: &Path<'_>) -> Result<Kind, Error>;
+
+    /// The text of a [`Kind::Str`] node.
+    fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error>;
+
+    /// The text of a [`Kind::Str`] node, owned (moved out where the source allows it).
+    fn into_string(self, at: &Path<'_>) -> Result<String, Error> {
+        Ok(self.str(at)?.into_owned())
+    }
+
+    /// The number of items or entries of a [`Kind::List`] or [`Kind::Object`] node.
+    fn len(&self) -> usize;
+
+    /// Calls `f` with each key and value of a [`Kind::Object`] node, in order, stopping at
+    /// the first error.
+    fn entries<F>(self, at: &Path<'_>, f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>;
+
+    /// Calls `f` with each index and item of a [`Kind::List`] node, in order, stopping at
+    /// the first error.
+    fn items<F>(self, at: &Path<'_>, f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>;
+
+    /// The whole node as a [`Value`] (a filter operand, checked later against the schema).
+    fn into_value(self, at: &Path<'_>) -> Result<Value, Error>;
+}
+
+/// A `Value` read in place: strings and operands are moved out, nothing is copied.
+impl Source for &mut Value {
+    fn kind(&self, _at: &Path<'_>) -> Result<Kind, Error> {
+        Ok(match &**self {
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Int(i) => Kind::Int(*i),
+            Value::Float(_) | Value::Decimal(_) => Kind::Number,
+            Value::Str(_) => Kind::Str,
+            Value::List(_) => Kind::List,
+            Value::Object(_) => Kind::Object,
+        })
+    }
+
+    fn str(&self, _at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+        Ok(Cow::Borrowed(self.as_str().unwrap_or_default()))
+    }
+
+    fn into_string(self, _at: &Path<'_>) -> Result<String, Error> {
+        Ok(match self {
+            Value::Str(s) => std::mem::take(s),
+            _ => String::new(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        match &**self {
+            Value::List(items) => items.len(),
+            Value::Object(entries) => entries.len(),
+            _ => 0,
+        }
+    }
+
+    fn entries<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        if let Value::Object(entries) = self {
+            for (key, value) in entries.iter_mut() {
+                f(key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        if let Value::List(items) = self {
+            for (i, item) in items.iter_mut().enumerate() {
+                f(i, item)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
+        Ok(std::mem::replace(self, Value::Null))
+    }
+}

@@ -267,7 +267,7 @@ impl Parser<'_> {
     ) -> Result<Vec<Selection>, Error> {
         self.check_depth(depth, path)?;
         expect_list(&v, path, "select")?;
-        if v.len() == 0 {
+        if v.is_empty() {
             return Err(invalid(path, "a selection must not be empty"));
         }
         let mut out = Vec::with_capacity(v.len());
@@ -412,7 +412,7 @@ impl Parser<'_> {
                 ));
             }
         }
-        if v.len() == 0 {
+        if v.is_empty() {
             return Err(invalid(
                 path,
                 "a field filter must name at least one operator",

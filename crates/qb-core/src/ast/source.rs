@@ -65,6 +65,11 @@ pub trait Source: Sized {
     /// The number of items or entries of a [`Kind::List`] or [`Kind::Object`] node.
     fn len(&self) -> usize;
 
+    /// Whether a list or object node has no items or entries.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Calls `f` with each key and value of a [`Kind::Object`] node, in order, stopping at
     /// the first error.
     fn entries<F>(self, at: &Path<'_>, f: F) -> Result<(), Error>

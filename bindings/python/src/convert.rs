@@ -1,18 +1,24 @@
-//! Type conversion only: Python objects -> `qb_core::Value`, typed params -> Python values.
+//! Type conversion only: Python objects -> the core's query parser ([`Node`], a
+//! [`Source`]) or `qb_core::Value` (schemas, operands), typed params -> Python values.
 //!
 //! Nothing here knows SQL or validates a query: shape and value checks happen once, in
-//! qb-core. The walk only refuses what has no `Value` form (bytes, sets, arbitrary objects,
-//! NaN/inf, non-string keys) and input nested deeper than [`MAX_DEPTH`] (so a cyclic dict is
-//! an error, not a stack overflow).
+//! qb-core, which reads a query dict in place through [`Node`]. The conversions only refuse
+//! what has no JSON form (bytes, sets, arbitrary objects, NaN/inf, non-string keys) and
+//! operands nested deeper than [`MAX_DEPTH`] (so a cyclic dict is an error, not a stack
+//! overflow; the parser's own depth limit covers selections and filters).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use qb_core::{Error, ErrorKind, Param, ParamValue, PgType, Value};
+use qb_core::ast::{Kind, Source};
+use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
+
+use crate::pystr::utf8;
 
 /// Deepest nesting accepted from Python (the core's own depth limit is lower; this one only
 /// protects the walk itself, e.g. from cyclic dicts).
@@ -80,40 +86,63 @@ impl ConvError {
                 kind,
                 message,
                 rev_path,
-            } => {
-                let mut path = String::new();
-                for seg in rev_path.iter().rev() {
-                    match seg {
-                        Seg::Key(k) => {
-                            if !path.is_empty() {
-                                path.push('.');
-                            }
-                            path.push_str(k);
-                        }
-                        Seg::Index(i) => {
-                            path.push('[');
-                            path.push_str(&i.to_string());
-                            path.push(']');
-                        }
-                    }
-                }
-                crate::error::to_py(py, &Error::new(kind, path, message))
+            } => crate::error::to_py(
+                py,
+                &Error::new(kind, nested(String::new(), &rev_path), message),
+            ),
+        }
+    }
+
+    /// The core error for a failure inside the node at `at` (a Python exception is kept in
+    /// `walk`, to be raised as is).
+    fn into_core(self, at: &Path<'_>, walk: &Walk) -> Error {
+        match self {
+            ConvError::Core {
+                kind,
+                message,
+                rev_path,
+            } => Error::new(kind, nested(at.render(), &rev_path), message),
+            ConvError::Py(e) => {
+                walk.py_err.set(Some(e));
+                at.err(
+                    ErrorKind::InvalidValue,
+                    "a Python exception was raised here",
+                )
             }
         }
     }
 }
 
+/// `path` extended by the segments of `rev_path` (innermost first).
+fn nested(mut path: String, rev_path: &[Seg]) -> String {
+    for seg in rev_path.iter().rev() {
+        match seg {
+            Seg::Key(k) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Seg::Index(i) => {
+                path.push('[');
+                path.push_str(&i.to_string());
+                path.push(']');
+            }
+        }
+    }
+    path
+}
+
 /// A Python `str` as Rust text; a lone surrogate (not encodable as UTF-8) is bad input, not an
 /// interpreter error.
 fn text(s: &Bound<'_, PyString>) -> Result<String, ConvError> {
-    match s.to_cow() {
-        Ok(t) => Ok(t.into_owned()),
-        Err(_) => Err(ConvError::core(
-            ErrorKind::InvalidValue,
-            "string is not valid Unicode (it holds a lone surrogate)",
-        )),
+    match utf8(s) {
+        Some(t) => Ok(t.to_owned()),
+        None => Err(ConvError::core(ErrorKind::InvalidValue, NOT_UNICODE)),
     }
 }
+
+const NOT_UNICODE: &str = "string is not valid Unicode (it holds a lone surrogate)";
 
 impl From<PyErr> for ConvError {
     fn from(e: PyErr) -> Self {
@@ -299,6 +328,174 @@ pub(crate) fn type_error(what: &str, obj: &Bound<'_, PyAny>) -> PyErr {
 }
 
 // ---------------------------------------------------------------------------------------
+// A query dict read in place by the core's parser
+
+/// What the nodes of one query walk share: how many nodes were read (the GIL policy in lib.rs
+/// uses it) and the first Python exception raised on the way, which is re-raised as is.
+#[derive(Default)]
+pub(crate) struct Walk {
+    nodes: Cell<usize>,
+    py_err: Cell<Option<PyErr>>,
+}
+
+impl Walk {
+    /// The number of nodes read so far.
+    pub(crate) fn nodes(&self) -> usize {
+        self.nodes.get()
+    }
+
+    fn count(&self, n: usize) {
+        self.nodes.set(self.nodes.get() + n);
+    }
+
+    /// The exception for a parse error: the Python exception behind it, if there was one.
+    pub(crate) fn error(&self, py: Python<'_>, e: &Error) -> PyErr {
+        match self.py_err.take() {
+            Some(pe) => pe,
+            None => crate::error::to_py(py, e),
+        }
+    }
+}
+
+/// One Python object of a query document, as the core's parser reads it
+/// ([`qb_core::Query::from_source`]): keys and strings are borrowed, never copied unless the
+/// AST keeps them; operands become `Value`s through the same walk as schemas.
+pub(crate) struct Node<'w, 'py> {
+    obj: Bound<'py, PyAny>,
+    walk: &'w Walk,
+}
+
+impl<'w, 'py> Node<'w, 'py> {
+    pub(crate) fn new(obj: Bound<'py, PyAny>, walk: &'w Walk) -> Self {
+        Node { obj, walk }
+    }
+
+    fn value(&self, at: &Path<'_>) -> Result<Value, Error> {
+        let mut walker = Walker {
+            doc: Doc::Query,
+            nodes: 0,
+        };
+        let out = walker
+            .walk(&self.obj, 0)
+            .map_err(|e| e.into_core(at, self.walk));
+        self.walk.count(walker.nodes);
+        out
+    }
+}
+
+impl Source for Node<'_, '_> {
+    fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
+        self.walk.count(1);
+        let obj = &self.obj;
+        // The parser's common cases first: exact str, dict, list.
+        if obj.is_exact_instance_of::<PyString>() {
+            return Ok(Kind::Str);
+        }
+        if obj.is_instance_of::<PyDict>() {
+            return Ok(Kind::Object);
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            return Ok(Kind::List);
+        }
+        if obj.is_none() {
+            return Ok(Kind::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Kind::Bool(b.is_true()));
+        }
+        if let Ok(i) = obj.cast::<PyInt>() {
+            return Ok(i.extract::<i64>().map_or(Kind::Number, Kind::Int));
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Ok(Kind::Number);
+        }
+        if obj.is_instance_of::<PyString>() {
+            return Ok(Kind::Str);
+        }
+        // Decimal (a number), UUID, date, datetime (their text), or a value with no JSON
+        // form (the walk's error).
+        Ok(match self.value(at)? {
+            Value::Str(_) => Kind::Str,
+            _ => Kind::Number,
+        })
+    }
+
+    fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+        if let Ok(s) = self.obj.cast::<PyString>() {
+            return utf8(s)
+                .map(Cow::Borrowed)
+                .ok_or_else(|| at.err(ErrorKind::InvalidValue, NOT_UNICODE));
+        }
+        // A UUID, date or datetime: its text, as an operand would have it.
+        match self.value(at)? {
+            Value::Str(ref mut s) => Ok(Cow::Owned(std::mem::take(s))),
+            other => Err(at.err(
+                ErrorKind::InvalidQuery,
+                format!("expected a string, found {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn len(&self) -> usize {
+        let obj = &self.obj;
+        if let Ok(d) = obj.cast::<PyDict>() {
+            d.len()
+        } else if let Ok(l) = obj.cast::<PyList>() {
+            l.len()
+        } else if let Ok(t) = obj.cast::<PyTuple>() {
+            t.len()
+        } else {
+            0
+        }
+    }
+
+    fn entries<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        let Ok(dict) = self.obj.cast::<PyDict>() else {
+            return Ok(());
+        };
+        for (k, v) in dict.iter() {
+            let Ok(ks) = k.cast::<PyString>() else {
+                return Err(at.err(
+                    ErrorKind::InvalidQuery,
+                    format!(
+                        "object keys must be strings, got {}",
+                        type_name(&k).unwrap_or(Cow::Borrowed("?"))
+                    ),
+                ));
+            };
+            let Some(key) = utf8(ks) else {
+                return Err(at.key("<key>").err(ErrorKind::InvalidValue, NOT_UNICODE));
+            };
+            f(key, Node::new(v, self.walk))?;
+        }
+        Ok(())
+    }
+
+    fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        if let Ok(list) = self.obj.cast::<PyList>() {
+            for (i, item) in list.iter().enumerate() {
+                f(i, Node::new(item, self.walk))?;
+            }
+        } else if let Ok(tuple) = self.obj.cast::<PyTuple>() {
+            for (i, item) in tuple.iter().enumerate() {
+                f(i, Node::new(item, self.walk))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
+        self.value(at)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Params -> Python
 
 /// The Python value a driver expects for one parameter, chosen by the wire type of its base
@@ -320,9 +517,12 @@ fn value_to_py<'py>(py: Python<'py>, wire: PgType, v: &ParamValue) -> PyResult<B
         (PgType::Bigint, ParamValue::Int(i)) => Ok(i.into_pyobject(py)?.into_any()),
         (PgType::Float8, ParamValue::Float(f)) => Ok(PyFloat::new(py, *f).into_any()),
         (PgType::Float8, ParamValue::Int(i)) => Ok(PyFloat::new(py, *i as f64).into_any()),
+        (PgType::Numeric, ParamValue::Text(s)) => DECIMAL
+            .import(py, "decimal", "Decimal")?
+            .call1((s.as_str(),)),
         (PgType::Numeric, v) => DECIMAL
             .import(py, "decimal", "Decimal")?
-            .call1((scalar_text(v),)),
+            .call1((v.to_pg_text(),)),
         (PgType::Uuid, ParamValue::Text(s)) => UUID.import(py, "uuid", "UUID")?.call1((s,)),
         (PgType::Date, ParamValue::Text(s)) => DATE
             .import(py, "datetime", "date")?
@@ -344,16 +544,8 @@ fn value_to_py<'py>(py: Python<'py>, wire: PgType, v: &ParamValue) -> PyResult<B
             py.get_type::<PyInt>().call1((s,))
         }
         (_, ParamValue::Text(s)) => Ok(PyString::new(py, s).into_any()),
-        (_, other) => Ok(PyString::new(py, &scalar_text(other)).into_any()),
+        (_, other) => Ok(PyString::new(py, &other.to_pg_text()).into_any()),
     }
-}
-
-fn scalar_text(v: &ParamValue) -> String {
-    Param {
-        ty: qb_core::ParamType::Scalar(PgType::Text),
-        value: v.clone(),
-    }
-    .to_pg_text()
 }
 
 /// ISO 8601 text as `datetime.fromisoformat` of Python 3.9/3.10 reads it: `Z` -> `+00:00`,

@@ -12,12 +12,14 @@
 
 mod convert;
 mod error;
+mod pystr;
 mod rollout;
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
-use qb_core::{CompileOptions, ParamType, Placeholder, Query};
+use qb_core::{CompileOptions, Limits, ParamType, Placeholder, Query};
+use smallvec::SmallVec;
 
 use convert::{ConvError, Doc};
 
@@ -61,7 +63,8 @@ struct CompiledQuery {
     sql: Py<PyString>,
     params: Py<PyList>,
     /// SQL type names of the params (`uuid`, `text[]`...), when known.
-    types: Option<Vec<ParamType>>,
+    /// (Inline up to 8: a typical query's params cost no allocation.)
+    types: Option<SmallVec<[ParamType; 8]>>,
 }
 
 #[pymethods]
@@ -154,7 +157,7 @@ fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
     let s = p
         .cast::<PyString>()
         .map_err(|_| convert::type_error("placeholder", p))?;
-    match s.to_cow()?.as_ref() {
+    match crate::pystr::utf8(s).unwrap_or_default() {
         "numbered" => Ok(Placeholder::Numbered),
         "format" => Ok(Placeholder::Format),
         other => Err(PyValueError::new_err(format!(
@@ -175,7 +178,6 @@ fn compile(
         placeholder: self::placeholder(placeholder)?,
         ..CompileOptions::default()
     };
-    let converted = convert::document(query, Doc::Query).map_err(|e| e.into_py(py))?;
     let owned;
     let schema: &qb_core::Schema = match schema.cast::<Schema>() {
         Ok(s) => &s.get().inner,
@@ -184,10 +186,8 @@ fn compile(
             &owned.inner
         }
     };
-    let nodes = converted.nodes;
-    let value = converted.value;
-    let run =
-        move || Query::from_owned_value(value).and_then(|q| qb_core::compile(&q, schema, &options));
+    let (query, nodes) = parse(py, query)?;
+    let run = move || qb_core::compile(&query, schema, &options);
     let out = if nodes >= DETACH_NODES {
         py.detach(run)
     } else {
@@ -203,6 +203,22 @@ fn compile(
         params: params.unbind(),
         types: Some(out.params.iter().map(|p| p.ty).collect()),
     })
+}
+
+/// The query of a `compile` call and the number of input nodes read: a dict is read in place
+/// by the core's parser; JSON text is parsed by the core.
+fn parse(py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<(Query, usize)> {
+    if query.is_instance_of::<PyString>() {
+        let converted = convert::document(query, Doc::Query).map_err(|e| e.into_py(py))?;
+        let query = Query::from_owned_value(converted.value).map_err(|e| error::to_py(py, &e))?;
+        return Ok((query, converted.nodes));
+    }
+    let walk = convert::Walk::default();
+    let node = convert::Node::new(query.clone(), &walk);
+    match Query::from_source(node, &Limits::default()) {
+        Ok(query) => Ok((query, walk.nodes())),
+        Err(e) => Err(walk.error(py, &e)),
+    }
 }
 
 /// Converts `obj` like `compile` does and returns it as compact JSON text (for tests and

@@ -68,15 +68,35 @@ def test_bad_input_is_typed(schema: Any, query: Any, cls: Any, path: str) -> Non
     assert info.value.code.startswith("QB_")
 
 
-def test_cyclic_dict_is_a_depth_error(schema: Any) -> None:
+def test_cyclic_input_is_a_typed_error(schema: Any) -> None:
+    # The parser reads dicts in place: a cycle is followed until the shape goes wrong (here the
+    # nested query's `view` key is read as a field filter) ...
     d: Any = {"view": "v_user", "select": ["id"]}
     d["where"] = d
-    with pytest.raises(fraiseql_qb.DepthLimitError):
+    with pytest.raises(fraiseql_qb.InvalidQueryError) as info:
         fraiseql_qb.compile(d, schema)
+    assert info.value.path == "where.view"
     lst: Any = []
     lst.append(lst)
-    with pytest.raises(fraiseql_qb.DepthLimitError):
+    with pytest.raises(fraiseql_qb.InvalidQueryError) as info:
         fraiseql_qb.compile({"view": "v_user", "select": lst}, schema)
+    assert info.value.path == "select[0]"
+    # ... or, when every step is well formed, until the depth limit.
+    w: Any = {}
+    w["not"] = w
+    with pytest.raises(fraiseql_qb.DepthLimitError):
+        fraiseql_qb.compile({"view": "v_user", "select": ["id"], "where": w}, schema)
+    sel: Any = {"field": "profile"}
+    sel["select"] = [sel]
+    with pytest.raises(fraiseql_qb.DepthLimitError):
+        fraiseql_qb.compile({"view": "v_user", "select": [sel]}, schema)
+    # Inside an operand, the conversion's own depth limit.
+    op: Any = []
+    op.append(op)
+    with pytest.raises(fraiseql_qb.DepthLimitError) as info:
+        fraiseql_qb.compile({"view": "v_user", "select": ["id"],
+                             "where": {"tags": {"contains": op}}}, schema)
+    assert info.value.path.startswith("where.tags.contains[0][0]")
 
 
 def test_deep_json_text_is_a_depth_error(schema: Any) -> None:

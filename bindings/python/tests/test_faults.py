@@ -189,6 +189,23 @@ def test_a_str_subclass_is_read_as_its_value_not_its_str(schema: Any) -> None:
     assert out.params == ["x"]
 
 
+def test_an_exception_raised_by_an_operand_propagates_as_is(schema: Any) -> None:
+    # A date subclass whose isoformat() raises: the caller's own exception, not a wrapped one,
+    # whether the parser meets it as an operand or where it expects a string.
+    import datetime
+
+    class BadDate(datetime.date):
+        def isoformat(self) -> str:
+            raise RuntimeError("isoformat broke")
+
+    for query in (where("birthDate", "eq", BadDate(2020, 1, 1)),
+                  {"view": BadDate(2020, 1, 1), "select": ["id"]}):
+        with pytest.raises(RuntimeError, match="isoformat broke"):
+            fraiseql_qb.compile(query, schema)
+    # And the next call is clean (no exception left pending).
+    assert fraiseql_qb.compile(Q, schema).params == []
+
+
 @pytest.mark.parametrize("query", [where("email", "eq", "\ud800"),
                                    {**Q, "where": {"\udfff": {"eq": 1}}},
                                    {"view": "v_user\udc80", "select": ["id"]}])

@@ -158,8 +158,15 @@ impl Param {
     /// The value as PostgreSQL's text input format: what a driver sending text would send
     /// (`{"a","b"}` for arrays, `t`/`f` for booleans).
     pub fn to_pg_text(&self) -> String {
+        self.value.to_pg_text()
+    }
+}
+
+impl ParamValue {
+    /// The value as PostgreSQL's text input format (see [`Param::to_pg_text`]).
+    pub fn to_pg_text(&self) -> String {
         let mut out = String::new();
-        write_pg_text(&self.value, &mut out, false);
+        write_pg_text(self, &mut out, false);
         out
     }
 }

@@ -171,6 +171,28 @@ fn aggregate_fn<S: Source>(v: &S, path: &Path<'_>) -> Result<AggregateFn, Error>
     })
 }
 
+/// The field a filter is on (`profile` -> `city`), kept as a chain of borrowed keys on the
+/// stack: only a condition turns it into an owned [`FieldPath`].
+struct Field<'k> {
+    parent: Option<&'k Field<'k>>,
+    key: &'k str,
+    len: usize,
+}
+
+impl Field<'_> {
+    fn to_path(&self) -> FieldPath {
+        let mut segs = vec![String::new(); self.len];
+        let mut node = Some(self);
+        for seg in segs.iter_mut().rev() {
+            if let Some(n) = node {
+                n.key.clone_into(seg);
+                node = n.parent;
+            }
+        }
+        FieldPath(segs)
+    }
+}
+
 impl Parser<'_> {
     fn count_node(&mut self, path: &Path<'_>) -> Result<(), Error> {
         self.nodes += 1;
@@ -379,7 +401,14 @@ impl Parser<'_> {
                 "not" | "NOT" => {
                     nodes.push(Filter::Not(Box::new(self.filter(value, &p, depth + 1)?)))
                 }
-                _ => self.field_filter(vec![key.to_owned()], value, &p, depth + 1, &mut nodes)?,
+                _ => {
+                    let field = Field {
+                        parent: None,
+                        key,
+                        len: 1,
+                    };
+                    self.field_filter(&field, value, &p, depth + 1, &mut nodes)?
+                }
             }
             Ok(())
         })?;
@@ -390,10 +419,10 @@ impl Parser<'_> {
         })
     }
 
-    /// `{"op": value, "nested": {...}}` for the field at `segments`.
+    /// `{"op": value, "nested": {...}}` for `field`.
     fn field_filter<S: Source>(
         &mut self,
-        segments: Vec<String>,
+        field: &Field<'_>,
         v: S,
         path: &Path<'_>,
         depth: usize,
@@ -423,14 +452,17 @@ impl Parser<'_> {
             if let Some(op) = Operator::from_name(key) {
                 self.count_node(&p)?;
                 out.push(Filter::Condition(Condition {
-                    path: FieldPath(segments.clone()),
+                    path: field.to_path(),
                     op,
                     value: value.into_value(&p)?,
                 }));
             } else if matches!(value.kind(&p), Ok(Kind::Object)) {
-                let mut nested = segments.clone();
-                nested.push(key.to_owned());
-                self.field_filter(nested, value, &p, depth + 1, out)?;
+                let nested = Field {
+                    parent: Some(field),
+                    key,
+                    len: field.len + 1,
+                };
+                self.field_filter(&nested, value, &p, depth + 1, out)?;
             } else {
                 return Err(p.err(
                     ErrorKind::UnknownOperator,

@@ -37,7 +37,7 @@ elif mode == "public":
     call = lambda q: fraiseql_qb.compile(q, schema)  # noqa: E731
 else:
     native = fraiseql_qb._native.compile
-    call = lambda q: native(q, schema, "numbered")  # noqa: E731
+    call = lambda q: native(q, schema)  # noqa: E731
 call(q)
 for _ in range(int(sys.argv[3])):
     call(q)

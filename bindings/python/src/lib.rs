@@ -166,16 +166,32 @@ fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
     }
 }
 
-/// Compiles `query` (dict or JSON text) against `schema` (a `Schema`, a dict or JSON text).
+/// Compile ``query`` (a dict or JSON text) against ``schema``.
+///
+/// ``schema`` is best a :class:`Schema` built once and reused; a dict or JSON text is parsed
+/// and validated on every call. ``placeholder="numbered"`` writes ``$1, $2`` (asyncpg,
+/// ``conn.fetch(q.sql, *q.params)``); ``"format"`` writes ``%s`` (psycopg 3,
+/// ``cursor.execute(q.sql, q.params)``).
+///
+/// Returns a :class:`CompiledQuery` (``.sql``, ``.params``, unpacks as ``(sql, params)``).
+/// Raises a :class:`QueryBuilderError` subclass with ``.code``, ``.path`` and ``.message``.
+///
+/// This is ``fraiseql_qb.compile`` itself (no Python wrapper in between: a wrapper's frame
+/// cost about 5% of a medium compile).
 #[pyfunction]
+#[pyo3(signature = (query, schema, *, placeholder = None),
+       text_signature = "(query, schema, *, placeholder='numbered')")]
 fn compile(
     py: Python<'_>,
     query: &Bound<'_, PyAny>,
     schema: &Bound<'_, PyAny>,
-    placeholder: &Bound<'_, PyAny>,
+    placeholder: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<CompiledQuery> {
     let options = CompileOptions {
-        placeholder: self::placeholder(placeholder)?,
+        placeholder: match placeholder {
+            Some(p) => self::placeholder(p)?,
+            None => Placeholder::Numbered,
+        },
         ..CompileOptions::default()
     };
     let owned;
@@ -243,3 +259,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rollout::register(m)?;
     Ok(())
 }
+
+/// The allocator of the extension's own (Rust) allocations; Python objects still use
+/// Python's. Off with `maturin build --no-default-features`.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -399,7 +399,7 @@ impl Rollout {
             return Ok((false, d.shadow, reason, None, None, 0));
         }
         let start = std::time::Instant::now();
-        let out = crate::compile(py, query, schema, placeholder);
+        let out = crate::compile(py, query, schema, Some(placeholder));
         let elapsed = start.elapsed();
         let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         match out {

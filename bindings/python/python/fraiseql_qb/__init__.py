@@ -17,7 +17,7 @@ shim.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Type, Union
+from typing import Dict, Type
 
 from ._loader import NATIVE_AVAILABLE
 from ._loader import native as _native
@@ -53,26 +53,12 @@ ERRORS_BY_CODE: Dict[str, Type[QueryBuilderError]] = {
 
 PLACEHOLDERS = ("numbered", "format")
 
-_compile = _native.compile
-
-
-def compile(
-    query: Union[Mapping[str, Any], str],
-    schema: Union[Schema, Mapping[str, Any], str],
-    *,
-    placeholder: str = "numbered",
-) -> CompiledQuery:
-    """Compile ``query`` (a dict or JSON text) against ``schema``.
-
-    ``schema`` is best a :class:`Schema` built once and reused; a dict or JSON text is parsed
-    and validated on every call. ``placeholder="numbered"`` writes ``$1, $2`` (asyncpg,
-    ``conn.fetch(q.sql, *q.params)``); ``"format"`` writes ``%s`` (psycopg 3,
-    ``cursor.execute(q.sql, q.params)``).
-
-    Returns a :class:`CompiledQuery` (``.sql``, ``.params``, unpacks as ``(sql, params)``).
-    Raises a :class:`QueryBuilderError` subclass with ``.code``, ``.path`` and ``.message``.
-    """
-    return _compile(query, schema, placeholder)
+#: ``compile(query, schema, *, placeholder="numbered") -> CompiledQuery``: compile ``query``
+#: (a dict or JSON text) against ``schema`` (a :class:`Schema`, best built once; a dict or
+#: JSON text is parsed on every call). ``"numbered"`` writes ``$1`` (asyncpg), ``"format"``
+#: writes ``%s`` (psycopg 3). Raises a :class:`QueryBuilderError` subclass. The native
+#: function itself, so a call pays no Python frame.
+compile = _native.compile
 
 
 __all__ = [

@@ -86,7 +86,7 @@ class Schema:
         self.document = schema
 
 
-def compile(query: Any, schema: Any, placeholder: str = "numbered") -> Any:  # noqa: A001
+def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 

@@ -397,7 +397,7 @@ class RolloutQueryBuilder:
         try:
             view = _view_of(query)
             try:
-                native = _native.compile(query, self._schema, self._placeholder)
+                native = _native.compile(query, self._schema, placeholder=self._placeholder)
             except Exception as err:
                 self._engine.record_shadow(
                     "native_error", view, f"query={_describe(query)} native_error={err}"

@@ -2,9 +2,10 @@
 //! errors; everything else is qb-core (compiling) or qb-rollout (the rollout engine). The
 //! Python package (`python/fraiseql_qb`) holds the conveniences.
 //!
-//! GIL policy: converting Python objects needs the GIL, so it always runs attached. The
-//! compile step (query parse + SQL rendering) then runs attached for small inputs, and
-//! detached ([`Python::detach`]) when the input has at least [`DETACH_NODES`] nodes. For a
+//! GIL policy: reading Python objects needs the GIL, so the query parse (the core's parser
+//! walking the dicts in place, see `convert::Node`) always runs attached. The compile step
+//! (name resolution + SQL rendering) then runs attached for small inputs, and detached
+//! ([`Python::detach`]) when the parse read at least [`DETACH_NODES`] nodes. For a
 //! typical query (tens of nodes, a few µs) releasing and re-taking the GIL would cost more
 //! than it frees, and re-taking it can wait for another thread's switch interval; a large
 //! query compiles long enough that letting other threads run is worth it.

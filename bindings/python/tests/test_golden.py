@@ -99,6 +99,20 @@ def test_golden_compile(case: Case, schema: fraiseql_qb.Schema) -> None:
     assert sql == out.sql and params == out.params
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_dict_and_json_text_agree(case: Case, schema: fraiseql_qb.Schema) -> None:
+    # A dict is read in place by the core's parser (the Source over Python objects); JSON text
+    # goes through the core's Value. Both must give the same statement or the same error.
+    def outcome(query: Any) -> Any:
+        try:
+            out = fraiseql_qb.compile(query, case_schema(case, schema), placeholder=case.placeholder)
+            return ("ok", out.sql, out.params, out.param_types)
+        except fraiseql_qb.QueryBuilderError as e:
+            return ("error", e.code, e.path, e.message)
+
+    assert outcome(case.query) == outcome(fraiseql_qb._native.to_json(case.query))
+
+
 EXECUTED = [c for c in CASES if c.execute and c.file("rows.json").exists()]
 
 

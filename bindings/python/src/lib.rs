@@ -154,7 +154,7 @@ impl CompiledQuery {
     }
 }
 
-fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
+pub(crate) fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
     let s = p
         .cast::<PyString>()
         .map_err(|_| convert::type_error("placeholder", p))?;
@@ -188,11 +188,22 @@ fn compile(
     schema: &Bound<'_, PyAny>,
     placeholder: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<CompiledQuery> {
+    let placeholder = match placeholder {
+        Some(p) => self::placeholder(p)?,
+        None => Placeholder::Numbered,
+    };
+    compile_with(py, query, schema, placeholder)
+}
+
+/// `compile` with the placeholder style already parsed (the shim parses it once).
+pub(crate) fn compile_with(
+    py: Python<'_>,
+    query: &Bound<'_, PyAny>,
+    schema: &Bound<'_, PyAny>,
+    placeholder: Placeholder,
+) -> PyResult<CompiledQuery> {
     let options = CompileOptions {
-        placeholder: match placeholder {
-            Some(p) => self::placeholder(p)?,
-            None => Placeholder::Numbered,
-        },
+        placeholder,
         ..CompileOptions::default()
     };
     let owned;

@@ -3,13 +3,15 @@
 //! calls the legacy builder, times the calls and reports outcomes here. Only conversions
 //! between the engine's types and Python dicts/tuples live in this file.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
+use qb_core::Placeholder;
 use qb_rollout::{
     Config, ConfigOverrides, ConfigWarning, DURATION_BUCKET_LABELS, Decision, ManualClock,
     MetricValue, MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route,
@@ -372,9 +374,10 @@ impl Rollout {
 
     /// The shim's whole routing step in one call across the boundary: decide, and when the
     /// decision is native, compile (as `fraiseql_qb.compile`) and record the outcome, timed
-    /// here. Returns `(native, shadow, reason, result, error)`: for a native decision exactly
-    /// one of `result` / `error` is set (the error is the exception to raise or to fall back
-    /// from; `record_native_err` has already counted it with `fell_back = can_fall_back`).
+    /// here. Returns `(native, shadow, reason, result, error, elapsed_ns)`: for a native
+    /// decision exactly one of `result` / `error` is set (the error is the exception to
+    /// raise or to fall back from; `record_native_err` has already counted it with
+    /// `fell_back = can_fall_back`). `ShimCore.build` does the same without the tuple.
     #[pyo3(signature = (key, query, schema, placeholder, can_fall_back))]
     #[allow(clippy::type_complexity)]
     fn route(
@@ -393,39 +396,16 @@ impl Rollout {
         Option<Py<PyAny>>,
         u64,
     )> {
-        let d: Decision = self.engine.decide(key);
-        let reason = d.reason.as_str();
-        if d.route != Route::Native {
-            return Ok((false, d.shadow, reason, None, None, 0));
-        }
-        let start = std::time::Instant::now();
-        let out = crate::compile(py, query, schema, Some(placeholder));
-        let elapsed = start.elapsed();
-        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        match out {
-            Ok(out) => {
-                self.engine.record_native_ok(elapsed);
-                Ok((
-                    true,
-                    d.shadow,
-                    reason,
-                    Some(Py::new(py, out)?.into_any()),
-                    None,
-                    ns,
-                ))
-            }
-            Err(err) => {
-                self.engine.record_native_err(elapsed, can_fall_back);
-                Ok((
-                    true,
-                    d.shadow,
-                    reason,
-                    None,
-                    Some(err.into_value(py).into_any()),
-                    ns,
-                ))
-            }
-        }
+        let placeholder = crate::placeholder(placeholder)?;
+        let r = self.route_inner(py, key, query, schema, placeholder, can_fall_back)?;
+        Ok((
+            r.native,
+            r.shadow,
+            r.reason,
+            r.result,
+            r.error,
+            r.elapsed_ns,
+        ))
     }
 
     fn record_native_ok(&self, duration_ns: u64) {
@@ -542,8 +522,163 @@ impl Rollout {
     }
 }
 
+/// The outcome of one routing step (see [`Rollout::route`]).
+struct Routed {
+    native: bool,
+    shadow: bool,
+    reason: &'static str,
+    result: Option<Py<PyAny>>,
+    error: Option<Py<PyAny>>,
+    elapsed_ns: u64,
+}
+
+impl Rollout {
+    fn route_inner(
+        &self,
+        py: Python<'_>,
+        key: Option<&str>,
+        query: &Bound<'_, PyAny>,
+        schema: &Bound<'_, PyAny>,
+        placeholder: Placeholder,
+        can_fall_back: bool,
+    ) -> PyResult<Routed> {
+        let d: Decision = self.engine.decide(key);
+        let mut out = Routed {
+            native: d.route == Route::Native,
+            shadow: d.shadow,
+            reason: d.reason.as_str(),
+            result: None,
+            error: None,
+            elapsed_ns: 0,
+        };
+        if !out.native {
+            return Ok(out);
+        }
+        let start = std::time::Instant::now();
+        let compiled = crate::compile_with(py, query, schema, placeholder);
+        let elapsed = start.elapsed();
+        out.elapsed_ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        match compiled {
+            Ok(c) => {
+                self.engine.record_native_ok(elapsed);
+                out.result = Some(Py::new(py, c)?.into_any());
+            }
+            Err(err) => {
+                self.engine.record_native_err(elapsed, can_fall_back);
+                out.error = Some(err.into_value(py).into_any());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What `ShimCore.build` needs, set by the shim's `reload()` (`_set_route`).
+struct FastRoute {
+    engine: Py<Rollout>,
+    schema: Py<PyAny>,
+    placeholder: Placeholder,
+    can_fall_back: bool,
+    /// No per-call logging and no metrics hook: a served native call returns at once.
+    quiet: bool,
+}
+
+/// Base class of `fraiseql_qb.rollout.RolloutQueryBuilder`: its `build` is native, so the
+/// common call (routed native, compiled, nothing to log) crosses into Rust once and runs no
+/// Python frame. Every other outcome (legacy, fallback, logging, the metrics hook, shadow)
+/// goes to the subclass's `_finish(query, native, shadow, reason, result, error,
+/// elapsed_ns)`.
+#[pyclass(subclass, frozen, module = "fraiseql_qb._native", name = "ShimCore")]
+struct ShimCore {
+    route: Mutex<Option<Arc<FastRoute>>>,
+}
+
+#[pymethods]
+impl ShimCore {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        ShimCore {
+            route: Mutex::new(None),
+        }
+    }
+
+    /// Sets what `build` routes with (called by the shim on every configuration change).
+    fn _set_route(
+        &self,
+        engine: Py<Rollout>,
+        schema: Py<PyAny>,
+        placeholder: &Bound<'_, PyAny>,
+        can_fall_back: bool,
+        quiet: bool,
+    ) -> PyResult<()> {
+        let route = FastRoute {
+            engine,
+            schema,
+            placeholder: crate::placeholder(placeholder)?,
+            can_fall_back,
+            quiet,
+        };
+        *self.route.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(route));
+        Ok(())
+    }
+
+    /// Build ``query`` with the builder the rollout picks. ``key`` (tenant, user, request
+    /// id, or a shape hash) makes the choice sticky when sticky routing is on.
+    ///
+    /// Returns a :class:`~fraiseql_qb.CompiledQuery` (unpacks as ``(sql, params)``).
+    /// Errors: a legacy builder's exception propagates unchanged; a native error
+    /// (``QueryBuilderError``) is raised only when fallback is off or no legacy is
+    /// registered.
+    #[pyo3(signature = (query, *, key = None))]
+    fn build(
+        slf: &Bound<'_, Self>,
+        query: &Bound<'_, PyAny>,
+        key: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        // The lock only guards the swap of the Arc: never held while compiling (a large
+        // compile releases the GIL, and reload() must not wait for it).
+        let route = slf
+            .get()
+            .route
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(route) = route else {
+            return Err(PyRuntimeError::new_err(
+                "the shim is not configured (ShimCore._set_route was never called)",
+            ));
+        };
+        let r = route.engine.get().route_inner(
+            py,
+            key,
+            query,
+            route.schema.bind(py),
+            route.placeholder,
+            route.can_fall_back,
+        )?;
+        if let (true, true, Some(result), None) = (r.native, route.quiet, &r.result, &r.error) {
+            return Ok(result.clone_ref(py));
+        }
+        slf.call_method1(
+            intern!(py, "_finish"),
+            (
+                query,
+                r.native,
+                r.shadow,
+                r.reason,
+                r.result,
+                r.error,
+                r.elapsed_ns,
+            ),
+        )
+        .map(Bound::unbind)
+    }
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Rollout>()?;
+    m.add_class::<ShimCore>()?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(env_vars, m)?)?;
     m.add_function(wrap_pyfunction!(served_log_line, m)?)?;

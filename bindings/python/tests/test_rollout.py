@@ -301,6 +301,45 @@ def test_eight_threads_exact_totals(schema: Any) -> None:
     assert m["python_calls"] == n - (m["rust_calls"] - m["rust_errors"])
 
 
+def test_reconfiguring_while_threads_build(schema: Any) -> None:
+    # build() is native and reads the routing settings that reload()/configure() swap in;
+    # a large query releases the GIL while compiling, so swaps happen mid-call.
+    assert type(rollout.RolloutQueryBuilder.build).__name__ == "method_descriptor"
+    shim = make({"FRAISEQL_RUST_QB_PERCENTAGE": "50"}, schema=schema)
+    big = {"view": "v_user", "select": ["id"],
+           "where": {"email": {"in": [f"u{i}@example.com" for i in range(3000)]}}}
+    per_thread, threads = 300, 4
+    stop = threading.Event()
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            for j in range(per_thread):
+                shim.build(big if j % 5 == 0 else GOOD)
+        except BaseException as e:  # pragma: no cover
+            errors.append(e)
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            shim.configure(percentage=(0, 100, 50)[i % 3], log_mode=bool(i % 2))
+            i += 1
+
+    ts = [threading.Thread(target=work) for _ in range(threads)]
+    c = threading.Thread(target=churn)
+    c.start()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    stop.set()
+    c.join()
+    assert not errors
+    m = shim.metrics()
+    assert m["total_calls"] == per_thread * threads
+    assert m["rust_calls"] + m["python_calls"] == per_thread * threads
+
+
 def test_global_metrics_have_exactly_the_seed_keys(schema: Any) -> None:
     before = get_query_builder_metrics()
     assert list(before) == list(rollout.SEED_KEYS)

@@ -196,6 +196,21 @@ class _Counters:
 _GLOBAL = _Counters()
 
 
+class ShimCore:
+    """The shim's base without the native module: ``build`` asks the engine (every call is
+    legacy here) and hands the outcome to the subclass's ``_finish``."""
+
+    def _set_route(self, engine: Any, schema: Any, placeholder: str, can_fall_back: bool,
+                   quiet: bool) -> None:
+        self._route = (engine, schema, placeholder, can_fall_back)
+
+    def build(self, query: Any, *, key: Optional[str] = None) -> Any:
+        engine, schema, placeholder, can_fall_back = self._route
+        return self._finish(  # type: ignore[attr-defined]
+            query, *engine.route(key, query, schema, placeholder, can_fall_back)
+        )
+
+
 class Rollout:
     """Legacy-only engine: every decision is legacy (reason ``native_unavailable``)."""
 

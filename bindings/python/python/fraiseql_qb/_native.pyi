@@ -49,6 +49,19 @@ def compile(
 def to_json(obj: Any) -> str: ...
 def error_classes() -> List[Tuple[str, int, Type[QueryBuilderError]]]: ...
 
+class ShimCore:
+    """Base of ``RolloutQueryBuilder``: the native ``build``."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+    def _set_route(
+        self,
+        engine: Rollout,
+        schema: Union[Schema, Mapping[str, Any], str],
+        placeholder: str,
+        can_fall_back: bool,
+        quiet: bool,
+    ) -> None: ...
+    def build(self, query: Any, *, key: Optional[str] = None) -> CompiledQuery: ...
+
 class Rollout:
     def __init__(
         self,

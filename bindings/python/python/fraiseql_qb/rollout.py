@@ -149,9 +149,13 @@ def _same(legacy: CompiledQuery, native: CompiledQuery) -> bool:
     return legacy.sql == native.sql and list(legacy.params) == list(native.params)
 
 
-class RolloutQueryBuilder:
-    """Serves ``build(query)`` with the native compiler or with ``legacy``, per the rollout
-    configuration, and keeps exact metrics.
+class RolloutQueryBuilder(_native.ShimCore):
+    """Serves ``build(query, *, key=None)`` with the native compiler or with ``legacy``, per
+    the rollout configuration, and keeps exact metrics.
+
+    ``build`` is native (inherited from ``_native.ShimCore``): a call routed native with
+    nothing to log returns without running Python code; every other outcome continues in
+    :meth:`_finish`.
 
     ``legacy`` is any callable taking the same query and returning ``(sql, params)`` or a
     :class:`~fraiseql_qb.CompiledQuery`; ``None`` means every call is native.
@@ -276,6 +280,9 @@ class RolloutQueryBuilder:
             # a served native call needs anything after it (logging, the metrics hook).
             self._can_fall_back = self._fallback and self._legacy is not None
             self._quiet = not self._log_mode and self._metrics_hook is None
+            self._set_route(
+                self._engine, self._schema, self._placeholder, self._can_fall_back, self._quiet
+            )
             self.warnings = warnings
         for w in warnings:
             try:
@@ -323,22 +330,27 @@ class RolloutQueryBuilder:
         sql, params = result
         return CompiledQuery(sql, params)
 
-    def build(self, query: Any, *, key: Optional[str] = None) -> CompiledQuery:
-        """Build ``query`` with the builder the rollout picks. ``key`` (tenant, user,
-        request id, or a shape hash) makes the choice sticky when sticky routing is on.
+    # ``build(query, *, key=None)`` is ``_native.ShimCore.build``: it decides, compiles when
+    # the decision is native, records the outcome, and returns at once when that is all
+    # there is to do; otherwise it calls ``_finish`` with what happened.
 
-        Returns a :class:`~fraiseql_qb.CompiledQuery` (unpacks as ``(sql, params)``).
-        Errors: a legacy builder's exception propagates unchanged; a native error
-        (``QueryBuilderError``) is raised only when fallback is off or no legacy is
-        registered."""
+    def __call__(self, query: Any, *, key: Optional[str] = None) -> CompiledQuery:
+        return self.build(query, key=key)
+
+    def _finish(
+        self,
+        query: Any,
+        native: bool,
+        shadow: bool,
+        reason: str,
+        result: Optional[CompiledQuery],
+        error: Optional[BaseException],
+        elapsed: int,
+    ) -> CompiledQuery:
+        """The rest of a ``build`` call after the native routing step: fallback, the
+        legacy call, shadow comparison, logging and the metrics hook."""
         engine = self._engine
         can_fall_back = self._can_fall_back
-        # One call into the engine decides and, when native, compiles and records the outcome.
-        native, shadow, reason, result, error, elapsed = engine.route(
-            key, query, self._schema, self._placeholder, can_fall_back
-        )
-        if native and error is None and self._quiet:
-            return result
         fell_back = False
         if native:
             if error is not None:
@@ -383,8 +395,6 @@ class RolloutQueryBuilder:
             except Exception:
                 pass
         return result
-
-    __call__ = build
 
     def _log(self, line: Callable[..., str], *args: Any) -> None:
         try:

@@ -45,63 +45,27 @@ impl Doc {
     }
 }
 
-/// A path segment collected while an error unwinds.
-pub(crate) enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// A conversion failure: either a core error to build (kind, message, reversed path) or a
-/// Python exception raised by a `__str__`/`isoformat` call on the way.
+/// A conversion failure: a core error (with the path of the offending node) or a Python
+/// exception raised by a `__str__`/`isoformat` call on the way.
 pub(crate) enum ConvError {
-    Core {
-        kind: ErrorKind,
-        message: String,
-        rev_path: Vec<Seg>,
-    },
+    Core(Error),
     Py(PyErr),
 }
 
 impl ConvError {
-    fn core(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ConvError::Core {
-            kind,
-            message: message.into(),
-            rev_path: Vec::new(),
-        }
-    }
-
-    fn at(mut self, seg: Seg) -> Self {
-        if let ConvError::Core { rev_path, .. } = &mut self {
-            rev_path.push(seg);
-        }
-        self
-    }
-
     /// The Python exception to raise.
     pub(crate) fn into_py(self, py: Python<'_>) -> PyErr {
         match self {
             ConvError::Py(e) => e,
-            ConvError::Core {
-                kind,
-                message,
-                rev_path,
-            } => crate::error::to_py(
-                py,
-                &Error::new(kind, nested(String::new(), &rev_path), message),
-            ),
+            ConvError::Core(e) => crate::error::to_py(py, &e),
         }
     }
 
-    /// The core error for a failure inside the node at `at` (a Python exception is kept in
-    /// `walk`, to be raised as is).
+    /// The core error for the parser (a Python exception is kept in `walk`, to be raised as
+    /// is; the core error returned then only stops the parse).
     fn into_core(self, at: &Path<'_>, walk: &Walk) -> Error {
         match self {
-            ConvError::Core {
-                kind,
-                message,
-                rev_path,
-            } => Error::new(kind, nested(at.render(), &rev_path), message),
+            ConvError::Core(e) => e,
             ConvError::Py(e) => {
                 walk.py_err.set(Some(e));
                 at.err(
@@ -113,33 +77,17 @@ impl ConvError {
     }
 }
 
-/// `path` extended by the segments of `rev_path` (innermost first).
-fn nested(mut path: String, rev_path: &[Seg]) -> String {
-    for seg in rev_path.iter().rev() {
-        match seg {
-            Seg::Key(k) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-            }
-            Seg::Index(i) => {
-                path.push('[');
-                path.push_str(&i.to_string());
-                path.push(']');
-            }
-        }
-    }
-    path
-}
-
 /// A Python `str` as Rust text; a lone surrogate (not encodable as UTF-8) is bad input, not an
 /// interpreter error.
-fn text(s: &Bound<'_, PyString>) -> Result<String, ConvError> {
+fn text(s: &Bound<'_, PyString>, at: &Path<'_>) -> Result<String, ConvError> {
     match utf8(s) {
         Some(t) => Ok(t.to_owned()),
-        None => Err(ConvError::core(ErrorKind::InvalidValue, NOT_UNICODE)),
+        None => Err(core(at, ErrorKind::InvalidValue, NOT_UNICODE)),
     }
+}
+
+fn core(at: &Path<'_>, kind: ErrorKind, message: impl Into<String>) -> ConvError {
+    ConvError::Core(at.err(kind, message))
 }
 
 const NOT_UNICODE: &str = "string is not valid Unicode (it holds a lone surrogate)";
@@ -160,12 +108,8 @@ pub(crate) struct Converted {
 /// core reports a wrong top-level type).
 pub(crate) fn document(obj: &Bound<'_, PyAny>, doc: Doc) -> Result<Converted, ConvError> {
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = text(s)?;
-        let value = qb_core::json::parse_value(&text).map_err(|e| ConvError::Core {
-            kind: e.kind(),
-            message: e.message().to_owned(),
-            rev_path: Vec::new(),
-        })?;
+        let text = text(s, &Path::ROOT)?;
+        let value = qb_core::json::parse_value(&text).map_err(ConvError::Core)?;
         // JSON text costs about as much per byte as a small node; a rough size is enough.
         return Ok(Converted {
             value,
@@ -173,7 +117,7 @@ pub(crate) fn document(obj: &Bound<'_, PyAny>, doc: Doc) -> Result<Converted, Co
         });
     }
     let mut walker = Walker { doc, nodes: 0 };
-    let value = walker.walk(obj, 0)?;
+    let value = walker.walk(obj, 0, &Path::ROOT)?;
     Ok(Converted {
         value,
         nodes: walker.nodes,
@@ -186,12 +130,17 @@ struct Walker {
 }
 
 impl Walker {
-    fn walk(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvError> {
+    fn walk(
+        &mut self,
+        obj: &Bound<'_, PyAny>,
+        depth: usize,
+        at: &Path<'_>,
+    ) -> Result<Value, ConvError> {
         self.nodes += 1;
         let py = obj.py();
         // Exact types first (the common case), then subclasses and the richer types.
         if let Ok(s) = obj.cast_exact::<PyString>() {
-            return Ok(Value::Str(text(s)?));
+            return Ok(Value::Str(text(s, at)?));
         }
         if obj.is_none() {
             return Ok(Value::Null);
@@ -206,7 +155,7 @@ impl Walker {
             });
         }
         if let Ok(d) = obj.cast::<PyDict>() {
-            self.check_depth(depth)?;
+            self.check_depth(depth, at)?;
             let mut entries = Vec::with_capacity(d.len());
             for (k, v) in d.iter() {
                 let Ok(ks) = k.cast::<PyString>() else {
@@ -214,45 +163,37 @@ impl Walker {
                         "object keys must be strings, got {}",
                         type_name(&k).unwrap_or(Cow::Borrowed("?"))
                     );
-                    return Err(ConvError::core(self.doc.shape_kind(), msg));
+                    return Err(core(at, self.doc.shape_kind(), msg));
                 };
-                let key = match text(ks) {
-                    Ok(k) => k,
-                    Err(e) => return Err(e.at(Seg::Key("<key>".into()))),
+                let Some(key) = utf8(ks) else {
+                    return Err(core(&at.key("<key>"), ErrorKind::InvalidValue, NOT_UNICODE));
                 };
-                match self.walk(&v, depth + 1) {
-                    Ok(value) => entries.push((key, value)),
-                    Err(e) => return Err(e.at(Seg::Key(key))),
-                }
+                let value = self.walk(&v, depth + 1, &at.key(key))?;
+                entries.push((key.to_owned(), value));
             }
             return Ok(Value::Object(entries));
         }
         if let Ok(l) = obj.cast::<PyList>() {
-            self.check_depth(depth)?;
+            self.check_depth(depth, at)?;
             let mut items = Vec::with_capacity(l.len());
             for (i, item) in l.iter().enumerate() {
-                items.push(
-                    self.walk(&item, depth + 1)
-                        .map_err(|e| e.at(Seg::Index(i)))?,
-                );
+                items.push(self.walk(&item, depth + 1, &at.index(i))?);
             }
             return Ok(Value::List(items));
         }
         if let Ok(t) = obj.cast::<PyTuple>() {
-            self.check_depth(depth)?;
+            self.check_depth(depth, at)?;
             let mut items = Vec::with_capacity(t.len());
             for (i, item) in t.iter().enumerate() {
-                items.push(
-                    self.walk(&item, depth + 1)
-                        .map_err(|e| e.at(Seg::Index(i)))?,
-                );
+                items.push(self.walk(&item, depth + 1, &at.index(i))?);
             }
             return Ok(Value::List(items));
         }
         if let Ok(f) = obj.cast::<PyFloat>() {
             let v = f.value();
             if !v.is_finite() {
-                return Err(ConvError::core(
+                return Err(core(
+                    at,
                     ErrorKind::InvalidValue,
                     format!("{v} is not a finite number"),
                 ));
@@ -260,11 +201,12 @@ impl Walker {
             return Ok(Value::Float(v));
         }
         if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(Value::Str(text(s)?));
+            return Ok(Value::Str(text(s, at)?));
         }
         if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
             if !obj.call_method0(intern!(py, "is_finite"))?.is_truthy()? {
-                return Err(ConvError::core(
+                return Err(core(
+                    at,
                     ErrorKind::InvalidValue,
                     format!("Decimal('{}') is not a finite number", obj.str()?.to_cow()?),
                 ));
@@ -292,7 +234,8 @@ impl Walker {
                     .into_owned(),
             ));
         }
-        Err(ConvError::core(
+        Err(core(
+            at,
             ErrorKind::InvalidValue,
             format!(
                 "a value of Python type `{}` has no JSON form (use dict, list, str, int, \
@@ -302,9 +245,10 @@ impl Walker {
         ))
     }
 
-    fn check_depth(&self, depth: usize) -> Result<(), ConvError> {
+    fn check_depth(&self, depth: usize, at: &Path<'_>) -> Result<(), ConvError> {
         if depth >= MAX_DEPTH {
-            return Err(ConvError::core(
+            return Err(core(
+                at,
                 ErrorKind::DepthLimit,
                 format!("input nested deeper than {MAX_DEPTH} levels (or cyclic)"),
             ));
@@ -376,7 +320,7 @@ impl<'w, 'py> Node<'w, 'py> {
             nodes: 0,
         };
         let out = walker
-            .walk(&self.obj, 0)
+            .walk(&self.obj, 0, at)
             .map_err(|e| e.into_core(at, self.walk));
         self.walk.count(walker.nodes);
         out

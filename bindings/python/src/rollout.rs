@@ -379,7 +379,6 @@ impl Rollout {
     /// raise or to fall back from; `record_native_err` has already counted it with
     /// `fell_back = can_fall_back`). `ShimCore.build` does the same without the tuple.
     #[pyo3(signature = (key, query, schema, placeholder, can_fall_back))]
-    #[allow(clippy::type_complexity)]
     fn route(
         &self,
         py: Python<'_>,
@@ -388,24 +387,11 @@ impl Rollout {
         schema: &Bound<'_, PyAny>,
         placeholder: &Bound<'_, PyAny>,
         can_fall_back: bool,
-    ) -> PyResult<(
-        bool,
-        bool,
-        &'static str,
-        Option<Py<PyAny>>,
-        Option<Py<PyAny>>,
-        u64,
-    )> {
+    ) -> PyResult<RoutedTuple> {
         let placeholder = crate::placeholder(placeholder)?;
-        let r = self.route_inner(py, key, query, schema, placeholder, can_fall_back)?;
-        Ok((
-            r.native,
-            r.shadow,
-            r.reason,
-            r.result,
-            r.error,
-            r.elapsed_ns,
-        ))
+        Ok(self
+            .route_inner(py, key, query, schema, placeholder, can_fall_back)?
+            .into_tuple())
     }
 
     fn record_native_ok(&self, duration_ns: u64) {
@@ -530,6 +516,29 @@ struct Routed {
     result: Option<Py<PyAny>>,
     error: Option<Py<PyAny>>,
     elapsed_ns: u64,
+}
+
+/// `(native, shadow, reason, result, error, elapsed_ns)`, as `route` returns it.
+type RoutedTuple = (
+    bool,
+    bool,
+    &'static str,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+    u64,
+);
+
+impl Routed {
+    fn into_tuple(self) -> RoutedTuple {
+        (
+            self.native,
+            self.shadow,
+            self.reason,
+            self.result,
+            self.error,
+            self.elapsed_ns,
+        )
+    }
 }
 
 impl Rollout {
@@ -660,17 +669,10 @@ impl ShimCore {
         if let (true, true, Some(result), None) = (r.native, route.quiet, &r.result, &r.error) {
             return Ok(result.clone_ref(py));
         }
+        let (native, shadow, reason, result, error, elapsed_ns) = r.into_tuple();
         slf.call_method1(
             intern!(py, "_finish"),
-            (
-                query,
-                r.native,
-                r.shadow,
-                r.reason,
-                r.result,
-                r.error,
-                r.elapsed_ns,
-            ),
+            (query, native, shadow, reason, result, error, elapsed_ns),
         )
         .map(Bound::unbind)
     }

@@ -121,6 +121,22 @@ fn expect_bool<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<bool, Er
     }
 }
 
+/// An array whose items each become a `T` through `item`.
+fn list_of<S: Source, T>(
+    v: S,
+    path: &Path<'_>,
+    what: &str,
+    item: impl Fn(S, &Path<'_>) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    expect_list(&v, path, what)?;
+    let mut out = Vec::with_capacity(v.len());
+    v.items(path, |i, node| {
+        out.push(item(node, &path.index(i))?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// A field path written as `"a.b"` or `["a", "b"]`.
 fn field_path<S: Source>(v: S, path: &Path<'_>) -> Result<FieldPath, Error> {
     let fp = match v.kind(path)? {
@@ -239,24 +255,8 @@ impl Parser<'_> {
                     }
                 }
                 "where" => q.filter = Some(self.filter(value, &path, 1)?),
-                "order_by" => {
-                    expect_list(&value, &path, "order_by")?;
-                    let mut items = Vec::with_capacity(value.len());
-                    value.items(&path, |i, item| {
-                        items.push(order_by(item, &path.index(i))?);
-                        Ok(())
-                    })?;
-                    q.order_by = items;
-                }
-                "group_by" => {
-                    expect_list(&value, &path, "group_by")?;
-                    let mut items = Vec::with_capacity(value.len());
-                    value.items(&path, |i, item| {
-                        items.push(field_path(item, &path.index(i))?);
-                        Ok(())
-                    })?;
-                    q.group_by = items;
-                }
+                "order_by" => q.order_by = list_of(value, &path, "order_by", order_by)?,
+                "group_by" => q.group_by = list_of(value, &path, "group_by", field_path)?,
                 "limit" => q.limit = Some(expect_uint(&value, &path, "limit")?),
                 "offset" => q.offset = Some(expect_uint(&value, &path, "offset")?),
                 "camel_case" => q.camel_case = Some(expect_bool(&value, &path, "camel_case")?),

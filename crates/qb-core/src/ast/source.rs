@@ -147,3 +147,66 @@ impl Source for &mut Value {
         Ok(std::mem::replace(self, Value::Null))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorKind, Limits, Query};
+
+    /// A host whose string `"<set>"` stands for one of its values with no JSON form.
+    struct Host<'v>(&'v mut Value);
+
+    impl Source for Host<'_> {
+        fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
+            match &*self.0 {
+                Value::Str(s) if s == "<set>" => {
+                    Err(at.err(ErrorKind::InvalidValue, "a set has no JSON form"))
+                }
+                _ => Source::kind(&self.0, at),
+            }
+        }
+        fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+            Source::str(&self.0, at)
+        }
+        fn len(&self) -> usize {
+            Source::len(&self.0)
+        }
+        fn entries<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
+        where
+            F: FnMut(&str, Self) -> Result<(), Error>,
+        {
+            self.0.entries(at, |k, v| f(k, Host(v)))
+        }
+        fn items<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
+        where
+            F: FnMut(usize, Self) -> Result<(), Error>,
+        {
+            self.0.items(at, |i, v| f(i, Host(v)))
+        }
+        fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
+            self.0.into_value(at)
+        }
+    }
+
+    fn query(select: Value) -> Value {
+        Value::Object(vec![("view".into(), "v".into()), ("select".into(), select)])
+    }
+
+    #[test]
+    fn a_host_source_parses_like_a_value() {
+        let mut doc = query(Value::List(vec!["id".into(), "name".into()]));
+        let via_host = Query::from_source(Host(&mut doc.clone()), &Limits::default());
+        assert_eq!(via_host, Query::from_owned_value(doc.clone()));
+        assert_eq!(via_host.expect("valid").select.len(), 2);
+        // The source was read in place: strings were moved out of it.
+        Query::from_source(&mut doc, &Limits::default()).expect("valid");
+        assert_eq!(doc.get("view"), Some(&Value::Str(String::new())));
+    }
+
+    #[test]
+    fn a_host_error_carries_the_parsers_path() {
+        let mut doc = query(Value::List(vec!["id".into(), "<set>".into()]));
+        let e = Query::from_source(Host(&mut doc), &Limits::default()).expect_err("a set");
+        assert_eq!((e.code(), e.path()), ("QB_INVALID_VALUE", "select[1]"));
+    }
+}

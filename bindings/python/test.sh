@@ -9,6 +9,37 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${FQB_VENV:-/var/tmp/fqb-venv}"
-"$HERE/install.sh"
+WHEEL_DIR="$(mktemp -d "${TMPDIR:-/tmp}/fqb-wheel-test.XXXXXX")"
+trap 'rm -rf -- "$WHEEL_DIR"' EXIT
+FQB_WHEEL_OUT="$WHEEL_DIR" "$HERE/install.sh"
 cd "$HERE"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
+
+# The same abi3 wheel under the oldest CPython it claims (3.9: the binding declares
+# PyUnicode_AsUTF8AndSize itself, outside 3.9's limited API) and the newest one here.
+# FQB_OTHER_PYTHONS (interpreter paths, space-separated) overrides the discovery below;
+# set it to "none" to skip.
+others="${FQB_OTHER_PYTHONS:-}"
+if [ -z "$others" ] && command -v pyenv >/dev/null 2>&1; then
+    root="$(pyenv root)"
+    for pattern in '3.9.*' '3.13.*'; do
+        found="$(ls -d "$root"/versions/$pattern 2>/dev/null | sort -V | tail -n 1)"
+        [ -n "$found" ] && [ -x "$found/bin/python" ] && others="$others $found/bin/python"
+    done
+fi
+if [ -z "$others" ]; then
+    echo "python/test.sh: no other CPython found (pyenv 3.9/3.13); only $("$VENV/bin/python" -V) was tested" >&2
+elif [ "$others" != "none" ]; then
+    for py in $others; do
+        ver="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+        venv="${VENV}-py$ver"
+        [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+        "$venv/bin/python" -c 'import pytest, psycopg, asyncpg, prometheus_client' 2>/dev/null \
+            || "$venv/bin/python" -m pip install -q --disable-pip-version-check pytest \
+                "psycopg[binary]>=3.1" "asyncpg>=0.29" "prometheus-client>=0.17"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall \
+            --no-deps "$WHEEL_DIR"/*.whl
+        echo "python/test.sh: the same wheel under CPython $ver" >&2
+        "$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
+    done
+fi

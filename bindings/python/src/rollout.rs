@@ -3,7 +3,6 @@
 //! calls the legacy builder, times the calls and reports outcomes here. Only conversions
 //! between the engine's types and Python dicts/tuples live in this file.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -13,33 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use qb_core::Placeholder;
 use qb_rollout::{
-    Config, ConfigOverrides, ConfigWarning, DURATION_BUCKET_LABELS, Decision, ManualClock,
-    MetricValue, MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route,
-    Sampler, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
+    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS, Decision,
+    ManualClock, MetricValue, MetricsSnapshot, Percentage, PrometheusValues, Reason,
+    Rollout as Engine, Route, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
 };
-
-/// A sampler that always returns 0 and counts how often it was asked (tests assert that
-/// deterministic decisions draw no randomness).
-#[derive(Debug, Default)]
-struct CountingSampler(AtomicU64);
-
-impl Sampler for CountingSampler {
-    fn sample(&self) -> u32 {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        0
-    }
-}
-
-/// Every reason, to turn the stable name back into the enum for the log line.
-const REASONS: [Reason; 7] = [
-    Reason::NativeUnavailable,
-    Reason::NoLegacy,
-    Reason::KillSwitch,
-    Reason::Tripped,
-    Reason::Forced,
-    Reason::StickyBucket,
-    Reason::PercentageSampled,
-];
 
 fn bad(msg: impl Into<String>) -> PyErr {
     PyValueError::new_err(msg.into())
@@ -223,11 +199,7 @@ fn values_to_py<'py>(py: Python<'py>, v: &PrometheusValues) -> PyResult<Bound<'p
 }
 
 fn reason(name: &str) -> PyResult<Reason> {
-    REASONS
-        .iter()
-        .copied()
-        .find(|r| r.as_str() == name)
-        .ok_or_else(|| bad(format!("unknown reason `{name}`")))
+    Reason::from_name(name).ok_or_else(|| bad(format!("unknown reason `{name}`")))
 }
 
 /// Parses the environment given as `(name, value)` pairs, applies the overrides (canonical
@@ -253,6 +225,12 @@ fn resolve_config<'py>(
 #[pyfunction]
 fn env_vars() -> Vec<&'static str> {
     qb_rollout::ENV_VARS.to_vec()
+}
+
+/// The seed's metric keys, in order (what `get_query_builder_metrics()` returns).
+#[pyfunction]
+fn seed_keys() -> Vec<&'static str> {
+    qb_rollout::SEED_KEYS.to_vec()
 }
 
 /// The debug line for a served call (identical in every binding).
@@ -496,7 +474,7 @@ impl Rollout {
     /// Random draws so far (only with `sampler="counting"`).
     fn samples_drawn(&self) -> PyResult<u64> {
         match &self.counting {
-            Some(c) => Ok(c.0.load(Ordering::SeqCst)),
+            Some(c) => Ok(c.drawn()),
             None => Err(PyRuntimeError::new_err(
                 "this Rollout has no counting sampler",
             )),
@@ -683,6 +661,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ShimCore>()?;
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(env_vars, m)?)?;
+    m.add_function(wrap_pyfunction!(seed_keys, m)?)?;
     m.add_function(wrap_pyfunction!(served_log_line, m)?)?;
     m.add_function(wrap_pyfunction!(fallback_log_line, m)?)?;
     m.add_function(wrap_pyfunction!(global_snapshot, m)?)?;

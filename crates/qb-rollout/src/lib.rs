@@ -27,7 +27,7 @@ mod trip;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -82,6 +82,26 @@ impl Sampler for SeededSampler {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .u32(0..10_000)
+    }
+}
+
+/// A sampler that always returns 0 and counts how often it was asked: conformance vectors
+/// (tests/rollout/vectors.json) assert that deterministic decisions draw no randomness, in
+/// every binding.
+#[derive(Debug, Default)]
+pub struct CountingSampler(AtomicU64);
+
+impl CountingSampler {
+    /// How many samples were drawn so far.
+    pub fn drawn(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Sampler for CountingSampler {
+    fn sample(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        0
     }
 }
 

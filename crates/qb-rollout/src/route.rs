@@ -50,6 +50,22 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the order [`crate::Rollout::decide`] checks them.
+    pub const ALL: [Reason; 7] = [
+        Reason::NativeUnavailable,
+        Reason::NoLegacy,
+        Reason::KillSwitch,
+        Reason::Tripped,
+        Reason::Forced,
+        Reason::StickyBucket,
+        Reason::PercentageSampled,
+    ];
+
+    /// The reason for a stable name, the inverse of [`Reason::as_str`].
+    pub fn from_name(name: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// Stable snake_case name, e.g. `kill_switch`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -271,15 +271,7 @@ fn contract_doc_names_every_key_reason_and_family() {
     for (key, _) in Rollout::default().snapshot().pairs() {
         assert!(doc.contains(&format!("`{key}`")), "{key}");
     }
-    for reason in [
-        Reason::NativeUnavailable,
-        Reason::NoLegacy,
-        Reason::KillSwitch,
-        Reason::Tripped,
-        Reason::Forced,
-        Reason::StickyBucket,
-        Reason::PercentageSampled,
-    ] {
+    for reason in Reason::ALL {
         assert!(
             doc.contains(&format!("`{}`", reason.as_str())),
             "{reason:?}"

@@ -2,12 +2,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use qb_rollout::{
-    Config, ManualClock, MetricValue, Percentage, Rollout, Sampler, ShadowConfig, ShadowResult,
-    TripConfig, fnv1a64, sticky_bucket, sticky_route,
+    Config, CountingSampler, ManualClock, MetricValue, Percentage, Rollout, ShadowConfig,
+    ShadowResult, TripConfig, fnv1a64, sticky_bucket, sticky_route,
 };
 use serde_json::{Map, Value, json};
 
@@ -17,17 +16,6 @@ fn vectors() -> Value {
         "/../../tests/rollout/vectors.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Counts calls so deterministic vectors can assert that no randomness was used.
-#[derive(Debug, Default)]
-struct CountingSampler(AtomicU64);
-
-impl Sampler for CountingSampler {
-    fn sample(&self) -> u32 {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        0
-    }
 }
 
 fn pct(v: &Value) -> Percentage {
@@ -273,11 +261,7 @@ fn decision_vectors() {
             case["bucket"].as_u64(),
             "{name}: bucket"
         );
-        assert_eq!(
-            sampler.0.load(Ordering::SeqCst),
-            0,
-            "{name}: used randomness"
-        );
+        assert_eq!(sampler.drawn(), 0, "{name}: used randomness");
     }
 }
 

@@ -98,6 +98,11 @@ def env_vars() -> List[str]:
     return list(_ENV_VARS)
 
 
+def seed_keys() -> List[str]:
+    # The snapshot lists the seed's nine keys first, as the engine's does.
+    return list(_Counters().snapshot())[:9]
+
+
 def _default_config() -> Dict[str, Any]:
     return {"use_native": False, "percentage_bp": 0, "log_mode": False, "fallback": True,
             "kill_switch": False, "sticky": False,

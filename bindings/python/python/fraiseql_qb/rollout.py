@@ -35,17 +35,7 @@ Schema = _native.Schema
 logger = logging.getLogger("fraiseql_qb.rollout")
 
 #: The seed's metric keys, in order (``get_query_builder_metrics()`` returns exactly these).
-SEED_KEYS: Tuple[str, ...] = (
-    "rust_calls",
-    "python_calls",
-    "rust_errors",
-    "rust_fallbacks",
-    "total_calls",
-    "rust_percentage",
-    "rust_error_rate",
-    "avg_rust_time_ms",
-    "avg_python_time_ms",
-)
+SEED_KEYS: Tuple[str, ...] = tuple(_native.seed_keys())
 
 #: Environment variables read by the shim, in the engine's order.
 ENV_VARS: Tuple[str, ...] = tuple(_native.env_vars())

@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use qb_core::{CompileOptions, ParamValue, Placeholder, Query, Schema};
-use serde_json::{Value as Json, json};
+use qb_core::{CompileOptions, Placeholder, Query, Schema};
+use serde_json::json;
 
 const USAGE: &str = "usage: qb --schema FILE [--placeholder numbered|format] [--json] QUERY_FILE...
 
@@ -64,16 +64,6 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-fn param_value(v: &ParamValue) -> Json {
-    match v {
-        ParamValue::Bool(b) => json!(b),
-        ParamValue::Int(i) => json!(i),
-        ParamValue::Float(f) => json!(f),
-        ParamValue::Text(s) => json!(s),
-        ParamValue::Array(items) => Json::Array(items.iter().map(param_value).collect()),
-    }
-}
-
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -115,14 +105,9 @@ fn main() -> ExitCode {
         let file = path.display().to_string();
         match (result, args.json) {
             (Ok(out), true) => {
-                let params: Vec<Json> = out
-                    .params
-                    .iter()
-                    .map(|p| json!({"type": p.ty.sql_name(), "value": param_value(&p.value)}))
-                    .collect();
                 println!(
                     "{}",
-                    json!({"file": file, "sql": out.sql, "params": params})
+                    json!({"file": file, "sql": out.sql, "params": out.params})
                 );
             }
             (Ok(out), false) => {
@@ -132,11 +117,7 @@ fn main() -> ExitCode {
                         Placeholder::Format => format!("%s#{}", i + 1),
                         _ => format!("${}", i + 1),
                     };
-                    println!(
-                        "--   {mark} {} = {}",
-                        p.ty.sql_name(),
-                        param_value(&p.value)
-                    );
+                    println!("--   {mark} {} = {}", p.ty.sql_name(), json!(p.value));
                 }
                 println!();
             }

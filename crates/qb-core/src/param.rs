@@ -200,6 +200,41 @@ fn write_pg_text(v: &ParamValue, out: &mut String, in_array: bool) {
     }
 }
 
+/// The parameters' JSON form, shared by the `qb` CLI, the golden corpus (`.params.json`) and
+/// the docs: a param is `{"type": "uuid[]", "value": [...]}`, a value its JSON scalar or array.
+#[cfg(feature = "serde")]
+mod serialize {
+    use super::{Param, ParamType, ParamValue};
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+    impl Serialize for ParamType {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&self.sql_name())
+        }
+    }
+
+    impl Serialize for ParamValue {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                ParamValue::Bool(b) => s.serialize_bool(*b),
+                ParamValue::Int(i) => s.serialize_i64(*i),
+                ParamValue::Float(f) => s.serialize_f64(*f),
+                ParamValue::Text(t) => s.serialize_str(t),
+                ParamValue::Array(items) => s.collect_seq(items),
+            }
+        }
+    }
+
+    impl Serialize for Param {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Param", 2)?;
+            st.serialize_field("type", &self.ty)?;
+            st.serialize_field("value", &self.value)?;
+            st.end()
+        }
+    }
+}
+
 /// The compiler's output: SQL text and its parameters, in placeholder order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {

@@ -27,9 +27,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use qb_core::{
-    CompileOptions, Error, ErrorKind, Operator, Param, ParamValue, Placeholder, Query, Schema,
-};
+use qb_core::{CompileOptions, Error, ErrorKind, Operator, Param, Placeholder, Query, Schema};
 use serde_json::{Value as Json, json};
 
 fn doc_path(name: &str) -> PathBuf {
@@ -106,29 +104,14 @@ fn options(words: &[&str], line: usize) -> CompileOptions {
     o
 }
 
-fn value_json(v: &ParamValue) -> Json {
-    match v {
-        ParamValue::Bool(b) => json!(b),
-        ParamValue::Int(i) => json!(i),
-        ParamValue::Float(f) => json!(f),
-        ParamValue::Text(s) => json!(s),
-        ParamValue::Array(items) => Json::Array(items.iter().map(value_json).collect()),
-    }
-}
-
 fn params_json(params: &[Param]) -> Json {
-    Json::Array(
-        params
-            .iter()
-            .map(|p| json!({"type": p.ty.sql_name(), "value": value_json(&p.value)}))
-            .collect(),
-    )
+    json!(params)
 }
 
 fn params_text(params: &[Param]) -> String {
     let mut s = String::from("[\n");
     for (i, p) in params.iter().enumerate() {
-        let one = json!({"type": p.ty.sql_name(), "value": value_json(&p.value)});
+        let one = json!(p);
         s.push_str("  ");
         s.push_str(&one.to_string());
         if i + 1 < params.len() {
@@ -658,7 +641,7 @@ fn operator_table_is_exact_and_complete() {
             .replace("{f}", &f)
             .replace("{t}", &t)
             .replace("{j}", &j);
-        let values = Json::Array(out.params.iter().map(|p| value_json(&p.value)).collect());
+        let values = Json::Array(out.params.iter().map(|p| json!(p.value)).collect());
         let doc_values: Json = serde_json::from_str(&c[4]).unwrap_or(Json::Null);
         if expanded != cond || doc_values != values {
             if bless() {

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use qb_core::{CompileOptions, Param, ParamValue, Placeholder, Query, Schema};
+use qb_core::{CompileOptions, Param, Placeholder, Query, Schema};
 use serde_json::{Value as Json, json};
 
 /// The repository root (two levels above this crate).
@@ -167,25 +167,11 @@ pub fn error_json(e: &qb_core::Error) -> Json {
     json!({"code": e.code(), "path": e.path(), "message": e.message()})
 }
 
-/// Parameters as the corpus stores them: `[{"type": "uuid", "value": "..."}]`.
+/// Parameters as the corpus stores them: `[{"type": "uuid", "value": "..."}]` (qb-core's
+/// `Serialize` for `Param`).
 #[must_use]
 pub fn params_json(params: &[Param]) -> Json {
-    Json::Array(
-        params
-            .iter()
-            .map(|p| json!({"type": p.ty.sql_name(), "value": value_json(&p.value)}))
-            .collect(),
-    )
-}
-
-fn value_json(v: &ParamValue) -> Json {
-    match v {
-        ParamValue::Bool(b) => json!(b),
-        ParamValue::Int(i) => json!(i),
-        ParamValue::Float(f) => json!(f),
-        ParamValue::Text(s) => json!(s),
-        ParamValue::Array(items) => Json::Array(items.iter().map(value_json).collect()),
-    }
+    json!(params)
 }
 
 /// `%s` SQL as `$n` SQL (and `%%` as `%`), to run format-style cases on the server.

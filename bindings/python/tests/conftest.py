@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 import os
 from pathlib import Path
@@ -111,3 +112,34 @@ def same_rows(got: Any, want: Any) -> bool:
     if isinstance(got, list) and isinstance(want, list):
         return len(got) == len(want) and all(same_rows(a, b) for a, b in zip(got, want))
     return bool(got == want) and type(got) is type(want)
+
+
+# ------------------------------------------------------------------ shim helpers (rollout, faults)
+
+GOOD = {"view": "v_user", "select": ["id"], "where": {"age": {"gte": 41}}}
+BAD = {"view": "v_user", "select": ["id"], "where": {"emial": {"eq": "x"}}}
+LEGACY_SQL = "SELECT legacy"
+
+
+def legacy(query: Any) -> Any:
+    return (LEGACY_SQL, [1])
+
+
+def make(env: Any = None, legacy_fn: Any = legacy, **kw: Any) -> Any:
+    """A shim over `legacy_fn` with `env` as its whole environment (`schema=` required)."""
+    from fraiseql_qb.rollout import RolloutQueryBuilder
+
+    return RolloutQueryBuilder(legacy_fn, kw.pop("schema"), env=env or {}, **kw)
+
+
+class Boom(Exception):
+    pass
+
+
+class RaisingHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        raise RuntimeError("handler broke")
+
+    def handle(self, record: logging.LogRecord) -> bool:  # bypass logging's own guard
+        self.emit(record)
+        return True

@@ -25,24 +25,14 @@ import pytest
 import fraiseql_qb
 from fraiseql_qb import QueryBuilderError
 from fraiseql_qb.rollout import RolloutQueryBuilder
+from conftest import BAD, GOOD, LEGACY_SQL, Boom, RaisingHandler, legacy, make
 
 Q = {"view": "v_user", "select": ["id"]}
-GOOD = {"view": "v_user", "select": ["id"], "where": {"age": {"gte": 41}}}
-BAD = {"view": "v_user", "select": ["id"], "where": {"emial": {"eq": "x"}}}
-LEGACY_SQL = "SELECT legacy"
 CALLS_PER_THREAD = int(os.environ.get("FQB_FAULT_CALLS", "20000"))
 
 
 def where(field: str, op: str, value: Any) -> Any:
     return {**Q, "where": {field: {op: value}}}
-
-
-def legacy(query: Any) -> Any:
-    return (LEGACY_SQL, [1])
-
-
-def make(env: Any = None, legacy_fn: Any = legacy, **kw: Any) -> RolloutQueryBuilder:
-    return RolloutQueryBuilder(legacy_fn, kw.pop("schema"), env=env or {}, **kw)
 
 
 # ------------------------------------------------------------------ bad input
@@ -248,19 +238,6 @@ def test_recursion_limit_does_not_crash(schema: Any) -> None:
 
 
 # ------------------------------------------------------------------ the shim under faults
-
-
-class Boom(Exception):
-    pass
-
-
-class RaisingHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        raise RuntimeError("handler broke")
-
-    def handle(self, record: logging.LogRecord) -> bool:  # bypass logging's own guard
-        self.emit(record)
-        return True
 
 
 def check_totals(m: Dict[str, Any], n: int) -> None:

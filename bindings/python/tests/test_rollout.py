@@ -14,20 +14,9 @@ import pytest
 import fraiseql_qb
 from fraiseql_qb import rollout
 from fraiseql_qb.rollout import RolloutQueryBuilder, TripBack, get_query_builder_metrics
-from conftest import CASES, case_schema
-
-GOOD = {"view": "v_user", "select": ["id"], "where": {"age": {"gte": 41}}}
-BAD = {"view": "v_user", "select": ["id"], "where": {"emial": {"eq": "x"}}}
-LEGACY_SQL = "SELECT legacy"
-
-
-def legacy(query: Any) -> Any:
-    return (LEGACY_SQL, [1])
-
-
-def make(env: Any = None, legacy_fn: Any = legacy, **kw: Any) -> RolloutQueryBuilder:
-    return RolloutQueryBuilder(legacy_fn, kw.pop("schema"), env=env or {}, **kw)
-
+from conftest import (
+    BAD, CASES, GOOD, LEGACY_SQL, Boom, RaisingHandler, case_schema, legacy, make,
+)
 
 def test_zero_percent_is_all_legacy(schema: Any) -> None:
     shim = make({"FRAISEQL_RUST_QB_PERCENTAGE": "0"}, schema=schema)
@@ -160,10 +149,6 @@ def test_process_env_is_read(schema: Any, monkeypatch: Any) -> None:
     assert shim.config["percentage_bp"] == 4250
 
 
-class Boom(Exception):
-    pass
-
-
 def test_legacy_error_propagates_unchanged(schema: Any) -> None:
     err = Boom("legacy broke")
 
@@ -181,15 +166,6 @@ def test_legacy_error_propagates_unchanged(schema: Any) -> None:
     with pytest.raises(Boom) as info:
         shim2.build(BAD)
     assert info.value is err
-
-
-class RaisingHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        raise RuntimeError("handler broke")
-
-    def handle(self, record: logging.LogRecord) -> bool:  # bypass logging's own guard
-        self.emit(record)
-        return True
 
 
 def test_log_handler_raising_never_fails_a_call(schema: Any) -> None:

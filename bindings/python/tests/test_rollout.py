@@ -4,7 +4,6 @@ process-wide dict, and the golden corpus through the shim at 0 % and 100 %."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import Any, List

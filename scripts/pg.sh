@@ -17,6 +17,11 @@ DB=fqb_test
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FIXTURE="$ROOT_DIR/tests/fixtures/fixture.sql"
 
+# Debian installs the server binaries outside PATH.
+if ! command -v initdb >/dev/null 2>&1 && [ -d /usr/lib/postgresql/15/bin ]; then
+    PATH="$PATH:/usr/lib/postgresql/15/bin"
+fi
+
 log() { echo "pg.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 

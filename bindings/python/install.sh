@@ -16,21 +16,10 @@ PYTHON="${PYTHON:-python3}"
 
 log() { echo "python/install.sh: $*" >&2; }
 
-if [ ! -x "$VENV/bin/python" ]; then
-    log "creating venv $VENV"
-    "$PYTHON" -m venv "$VENV"
-fi
+# The venv and its tools/test packages (maturin, pytest, drivers): created or completed only
+# when something is missing.
+FQB_VENV="$VENV" PYTHON="$PYTHON" "$ROOT/scripts/setup.sh" python
 PY="$VENV/bin/python"
-
-# Tools and test dependencies (pip is quick when they are already installed).
-need=()
-"$PY" -c 'import maturin' 2>/dev/null || need+=("maturin>=1.16,<2")
-"$PY" -c 'import pytest, psycopg, asyncpg, prometheus_client' 2>/dev/null \
-    || need+=(pytest "psycopg[binary]>=3.1" "asyncpg>=0.29" "prometheus-client>=0.17")
-if [ "${#need[@]}" -gt 0 ]; then
-    log "pip install ${need[*]}"
-    "$PY" -m pip install -q --disable-pip-version-check "${need[@]}"
-fi
 
 WHEELS="$(mktemp -d "${TMPDIR:-/tmp}/fqb-wheel.XXXXXX")"
 trap 'rm -rf -- "$WHEELS"' EXIT

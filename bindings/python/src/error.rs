@@ -95,6 +95,7 @@ create_exception!(
     QueryBuilderError,
     "QB_UNSUPPORTED"
 );
+create_exception!(fraiseql_qb, InternalError, QueryBuilderError, "QB_INTERNAL");
 
 /// The exception class of a kind. Every kind the core knows has its own class; a kind added
 /// to the core later (the enum is `#[non_exhaustive]`) maps to the base until it gets one,
@@ -114,6 +115,7 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::SizeLimit => py.get_type::<SizeLimitError>(),
         ErrorKind::InvalidGroupBy => py.get_type::<InvalidGroupByError>(),
         ErrorKind::Unsupported => py.get_type::<UnsupportedError>(),
+        ErrorKind::Internal => py.get_type::<InternalError>(),
         _ => py.get_type::<QueryBuilderError>(),
     }
 }

@@ -202,10 +202,7 @@ pub(crate) fn compile_with(
     schema: &Bound<'_, PyAny>,
     placeholder: Placeholder,
 ) -> PyResult<CompiledQuery> {
-    let options = CompileOptions {
-        placeholder,
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions::default().with_placeholder(placeholder);
     let owned;
     let schema: &qb_core::Schema = match schema.cast::<Schema>() {
         Ok(s) => &s.get().inner,

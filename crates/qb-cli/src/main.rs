@@ -88,10 +88,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = CompileOptions {
-        placeholder: args.placeholder,
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions::default().with_placeholder(args.placeholder);
     let mut failed = false;
     for path in &args.queries {
         let text = match std::fs::read_to_string(path) {

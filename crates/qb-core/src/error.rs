@@ -34,6 +34,9 @@ pub enum ErrorKind {
     InvalidGroupBy,
     /// Well-formed input that this version does not compile.
     Unsupported,
+    /// A bug: the compiler or a binding failed in a way no input should cause (a binding maps
+    /// a caught panic to it). Retrying with the legacy builder is safe; report it.
+    Internal,
 }
 
 impl ErrorKind {
@@ -52,6 +55,7 @@ impl ErrorKind {
         ErrorKind::SizeLimit,
         ErrorKind::InvalidGroupBy,
         ErrorKind::Unsupported,
+        ErrorKind::Internal,
     ];
 
     /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
@@ -70,6 +74,7 @@ impl ErrorKind {
             ErrorKind::SizeLimit => "QB_SIZE_LIMIT",
             ErrorKind::InvalidGroupBy => "QB_INVALID_GROUP_BY",
             ErrorKind::Unsupported => "QB_UNSUPPORTED",
+            ErrorKind::Internal => "QB_INTERNAL",
         }
     }
 
@@ -89,7 +94,14 @@ impl ErrorKind {
             ErrorKind::SizeLimit => 11,
             ErrorKind::InvalidGroupBy => 12,
             ErrorKind::Unsupported => 13,
+            ErrorKind::Internal => 14,
         }
+    }
+
+    /// Whether input can cause this kind. Only [`ErrorKind::Internal`] cannot: no query or
+    /// schema example exists for it (docs/errors.md says so).
+    pub const fn is_input_error(self) -> bool {
+        !matches!(self, ErrorKind::Internal)
     }
 
     /// The kind for a code string, the inverse of [`ErrorKind::code`].

@@ -16,7 +16,11 @@ pub enum Placeholder {
 ///
 /// `max_depth` is capped at [`Limits::HARD_MAX_DEPTH`]: parsing and compiling recurse once
 /// per nesting level, and the cap keeps that well inside a 2 MiB thread stack.
+///
+/// `#[non_exhaustive]`: start from `Limits::default()` and set fields (or use the `with_`
+/// methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Deepest nesting of `and`/`or`/`not`, nested fields and nested selections.
     pub max_depth: usize,
@@ -31,6 +35,30 @@ pub struct Limits {
 impl Limits {
     /// The deepest nesting any configuration allows (a larger `max_depth` acts as this).
     pub const HARD_MAX_DEPTH: usize = 512;
+
+    /// These limits with `max_depth` set.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// These limits with `max_nodes` set.
+    pub fn with_max_nodes(mut self, max_nodes: usize) -> Self {
+        self.max_nodes = max_nodes;
+        self
+    }
+
+    /// These limits with `max_list_len` set.
+    pub fn with_max_list_len(mut self, max_list_len: usize) -> Self {
+        self.max_list_len = max_list_len;
+        self
+    }
+
+    /// These limits with `max_string_len` set.
+    pub fn with_max_string_len(mut self, max_string_len: usize) -> Self {
+        self.max_string_len = max_string_len;
+        self
+    }
 
     /// `max_depth`, capped at [`Limits::HARD_MAX_DEPTH`].
     pub fn effective_max_depth(&self) -> usize {
@@ -67,7 +95,11 @@ impl Default for Limits {
 }
 
 /// Options for one compile.
+///
+/// `#[non_exhaustive]`: start from `CompileOptions::default()` and set fields (or use the
+/// `with_` methods).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompileOptions {
     /// Placeholder style.
     pub placeholder: Placeholder,
@@ -95,9 +127,30 @@ impl Default for CompileOptions {
 impl CompileOptions {
     /// Options with the `%s` placeholder style.
     pub fn format() -> Self {
-        CompileOptions {
-            placeholder: Placeholder::Format,
-            ..CompileOptions::default()
-        }
+        CompileOptions::default().with_placeholder(Placeholder::Format)
+    }
+
+    /// These options with `placeholder` set.
+    pub fn with_placeholder(mut self, placeholder: Placeholder) -> Self {
+        self.placeholder = placeholder;
+        self
+    }
+
+    /// These options with `camel_case` set.
+    pub fn with_camel_case(mut self, camel_case: bool) -> Self {
+        self.camel_case = camel_case;
+        self
+    }
+
+    /// These options with `document_threshold` set.
+    pub fn with_document_threshold(mut self, document_threshold: Option<usize>) -> Self {
+        self.document_threshold = document_threshold;
+        self
+    }
+
+    /// These options with `limits` set.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 }

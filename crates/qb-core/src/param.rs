@@ -93,6 +93,7 @@ impl PgType {
 
 /// A parameter's type: a scalar or an array of scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamType {
     /// One value.
     Scalar(PgType),
@@ -124,6 +125,7 @@ impl ParamType {
 
 /// A parameter value. Never SQL NULL: null tests are written as `IS NULL` in the SQL.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ParamValue {
     /// For `boolean`.
     Bool(bool),
@@ -139,6 +141,7 @@ pub enum ParamValue {
 
 /// One parameter: its type and value.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Param {
     /// The SQL type (arrays included). Bindings convert by [`PgType::wire`] of its base.
     pub ty: ParamType,
@@ -147,6 +150,11 @@ pub struct Param {
 }
 
 impl Param {
+    /// A parameter of type `ty` holding `value`.
+    pub fn new(ty: ParamType, value: ParamValue) -> Self {
+        Param { ty, value }
+    }
+
     /// A text parameter.
     pub fn text(s: impl Into<String>) -> Self {
         Param {
@@ -237,6 +245,7 @@ mod serialize {
 
 /// The compiler's output: SQL text and its parameters, in placeholder order.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CompiledQuery {
     /// The SQL statement.
     pub sql: String,

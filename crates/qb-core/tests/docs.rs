@@ -383,7 +383,7 @@ fn error_examples_fail_with_the_documented_error() {
     let schema = registry();
     let (_, codes) = check_examples("errors.md", &schema);
     // Every section's examples produce the section's own code.
-    for kind in ErrorKind::ALL {
+    for kind in ErrorKind::ALL.iter().filter(|k| k.is_input_error()) {
         let heading = format!("{} ({})", kind.code(), kind.number());
         let got = codes.get(&heading).cloned().unwrap_or_default();
         assert!(

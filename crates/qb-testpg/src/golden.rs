@@ -150,10 +150,7 @@ pub fn compile_case(case: &Case, shared: &Schema) -> Outcome {
         },
         None => shared,
     };
-    let options = CompileOptions {
-        placeholder: case.placeholder(),
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions::default().with_placeholder(case.placeholder());
     match Query::from_value(case.query_value()).and_then(|q| qb_core::compile(&q, schema, &options))
     {
         Ok(c) => Outcome::Compiled(c),

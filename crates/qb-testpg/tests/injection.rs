@@ -776,6 +776,7 @@ fn param_texts(v: &ParamValue, out: &mut Vec<String>) {
         ParamValue::Float(f) => out.push(f.to_string()),
         ParamValue::Bool(_) => {}
         ParamValue::Array(items) => items.iter().for_each(|i| param_texts(i, out)),
+        other => panic!("a parameter value this test does not know: {other:?}"),
     }
 }
 

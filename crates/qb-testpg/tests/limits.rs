@@ -154,13 +154,8 @@ fn deep_filters_within_the_limit_run() {
 fn raised_depth_limit_does_not_crash() {
     if std::env::var_os("FQB_LIMITS_CHILD").is_some() {
         let schema = golden::fixture_schema();
-        let opts = CompileOptions {
-            limits: Limits {
-                max_depth: DEEP + 10,
-                ..Limits::default()
-            },
-            ..CompileOptions::default()
-        };
+        let opts =
+            CompileOptions::default().with_limits(Limits::default().with_max_depth(DEEP + 10));
         let q = deep_ast(DEEP);
         let r = qb_core::compile(&q, &schema, &opts);
         eprintln!("child: {}", code(r));
@@ -201,13 +196,8 @@ fn in_list_of_a_million_values() {
     assert_eq!(e.code(), "QB_SIZE_LIMIT");
     assert!(e.path().starts_with("where.age.in"), "{}", e.path());
     // raised: one array parameter, runs on PostgreSQL
-    let opts = CompileOptions {
-        limits: Limits {
-            max_list_len: 1_000_000,
-            ..Limits::default()
-        },
-        ..CompileOptions::default()
-    };
+    let opts =
+        CompileOptions::default().with_limits(Limits::default().with_max_list_len(1_000_000));
     let out = compile_doc(&doc, &opts).unwrap();
     assert_eq!(out.params.len(), 1);
     assert!(out.sql.len() < 200, "{}", out.sql);
@@ -268,13 +258,7 @@ fn ten_thousand_fields() {
     let out = compile_doc(&doc, &CompileOptions::default()).unwrap();
     assert_eq!(run(&out).as_array().unwrap().len(), 12);
     // over max_nodes: an error
-    let opts = CompileOptions {
-        limits: Limits {
-            max_nodes: 5_000,
-            ..Limits::default()
-        },
-        ..CompileOptions::default()
-    };
+    let opts = CompileOptions::default().with_limits(Limits::default().with_max_nodes(5_000));
     assert_eq!(code(compile_doc(&doc, &opts)), "QB_SIZE_LIMIT");
     // 10,000 registry fields
     let mut fields =
@@ -334,13 +318,8 @@ fn one_megabyte_strings() {
         assert!(compile_doc(&doc, &CompileOptions::default()).is_err());
     }
     // raised limit: 8 MB compiles
-    let opts = CompileOptions {
-        limits: Limits {
-            max_string_len: 8 << 20,
-            ..Limits::default()
-        },
-        ..CompileOptions::default()
-    };
+    let opts =
+        CompileOptions::default().with_limits(Limits::default().with_max_string_len(8 << 20));
     let doc = query_with_where(obj(vec![(
         "email",
         obj(vec![("contains", Value::Str("y".repeat(8 << 20)))]),
@@ -361,10 +340,7 @@ fn every_limit_is_configurable() {
     let tight = |f: &dyn Fn(&mut Limits)| {
         let mut l = Limits::default();
         f(&mut l);
-        CompileOptions {
-            limits: l,
-            ..CompileOptions::default()
-        }
+        CompileOptions::default().with_limits(l)
     };
     let deep = query_with_where(deep_value("not", 4));
     assert_eq!(
@@ -437,13 +413,7 @@ fn every_limit_is_configurable() {
 #[test]
 fn hard_depth_cap_compiles_on_a_default_thread() {
     let schema = golden::fixture_schema();
-    let opts = CompileOptions {
-        limits: Limits {
-            max_depth: usize::MAX,
-            ..Limits::default()
-        },
-        ..CompileOptions::default()
-    };
+    let opts = CompileOptions::default().with_limits(Limits::default().with_max_depth(usize::MAX));
     let at_cap = deep_ast(Limits::HARD_MAX_DEPTH - 1);
     assert_eq!(code(qb_core::compile(&at_cap, &schema, &opts)), "OK");
     let past_cap = deep_ast(Limits::HARD_MAX_DEPTH);

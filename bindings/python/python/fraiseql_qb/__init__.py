@@ -38,6 +38,7 @@ UnknownFieldError = _native.UnknownFieldError
 UnknownOperatorError = _native.UnknownOperatorError
 UnknownViewError = _native.UnknownViewError
 UnsupportedError = _native.UnsupportedError
+InternalError = _native.InternalError
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -81,6 +82,7 @@ __all__ = [
     "UnknownOperatorError",
     "UnknownViewError",
     "UnsupportedError",
+    "InternalError",
     "__version__",
     "compile",
 ]

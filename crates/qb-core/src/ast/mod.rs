@@ -14,7 +14,11 @@ pub use source::{Kind, Source};
 use crate::Value;
 
 /// One query: a selection from one view, filtered, ordered, grouped and paginated.
+///
+/// `#[non_exhaustive]`: build one with [`Query::new`] (or parse one) and set the fields, so
+/// new features (relations, pagination) are not breaking changes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Query {
     /// The root view, as named in the schema registry.
     pub view: ViewName,

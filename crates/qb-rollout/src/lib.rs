@@ -37,8 +37,8 @@ pub use config::{
     Expected, Malformed, Percentage, ShadowConfig, TripConfig, parse_bool,
 };
 pub use metrics::{
-    DURATION_BUCKET_LABELS, DURATION_BUCKETS_NS, Histogram, MetricValue, MetricsSnapshot,
-    PrometheusValues, SEED_KEYS, TripState,
+    DURATION_BUCKET_LABELS, DURATION_BUCKETS_NS, FAMILIES, Family, FamilyId, FamilyKind,
+    FamilyValue, Histogram, MetricValue, MetricsSnapshot, PrometheusValues, SEED_KEYS, TripState,
 };
 pub use route::{Decision, Reason, Route, STICKY_BUCKETS, fnv1a64, sticky_bucket, sticky_route};
 pub use trip::{Clock, ManualClock, MonotonicClock};

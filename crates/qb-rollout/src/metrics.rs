@@ -406,140 +406,213 @@ impl PrometheusValues {
         }
     }
 
-    /// Prometheus text exposition format 0.0.4, families in a fixed order, `rust` before
-    /// `python`, ending with a newline.
+    /// The samples of `family` (one of [`FAMILIES`]): what a host-built collector (Python
+    /// `prometheus_client`, Node `prom-client`) adds to its family of that name.
+    pub fn family_value(&self, family: &Family) -> FamilyValue<'_> {
+        let per_builder = |f: &dyn Fn(Route) -> u64| {
+            FamilyValue::PerBuilder(ROUTES.map(|r| (r.builder_type(), f(r) as f64)))
+        };
+        match family.id {
+            FamilyId::Calls => per_builder(&|r| self.calls(r)),
+            FamilyId::Errors => per_builder(&|r| self.errors(r)),
+            FamilyId::Fallbacks => FamilyValue::Single(self.fallbacks as f64),
+            FamilyId::Duration => {
+                FamilyValue::Histograms(ROUTES.map(|r| (r.builder_type(), self.duration(r))))
+            }
+            FamilyId::Mode => FamilyValue::Single(f64::from(u8::from(self.mode == Route::Native))),
+            FamilyId::Available => FamilyValue::Single(f64::from(u8::from(self.native_available))),
+            FamilyId::ShadowMismatches => FamilyValue::Single(self.shadow_mismatches as f64),
+            FamilyId::TripState => FamilyValue::Single(f64::from(self.trip_state.gauge())),
+            FamilyId::Trips => FamilyValue::Single(self.trips_total as f64),
+        }
+    }
+
+    /// Prometheus text exposition format 0.0.4: the families of [`FAMILIES`] in order,
+    /// `rust` before `python`, ending with a newline.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let routes = [Route::Native, Route::Legacy];
-        family(
-            &mut out,
-            "fraiseql_query_builder_calls_total",
-            "counter",
-            "Query builder invocations by builder type.",
-        );
-        for r in routes {
-            let _ = writeln!(
-                out,
-                "fraiseql_query_builder_calls_total{{builder_type=\"{}\"}} {}",
-                r.builder_type(),
-                self.calls(r)
-            );
-        }
-        family(
-            &mut out,
-            "fraiseql_query_builder_errors_total",
-            "counter",
-            "Failed query builder invocations by builder type.",
-        );
-        for r in routes {
-            let _ = writeln!(
-                out,
-                "fraiseql_query_builder_errors_total{{builder_type=\"{}\"}} {}",
-                r.builder_type(),
-                self.errors(r)
-            );
-        }
-        family(
-            &mut out,
-            "fraiseql_query_builder_fallbacks_total",
-            "counter",
-            "Native failures served by the legacy builder.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_query_builder_fallbacks_total {}",
-            self.fallbacks
-        );
-        let name = "fraiseql_query_build_duration_seconds";
-        family(
-            &mut out,
-            name,
-            "histogram",
-            "Query build duration in seconds by builder type.",
-        );
-        for r in routes {
-            let h = self.duration(r);
-            let bt = r.builder_type();
-            for (le, c) in DURATION_BUCKET_LABELS.iter().zip(h.cumulative) {
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{{builder_type=\"{bt}\",le=\"{le}\"}} {c}"
-                );
+        for family in &FAMILIES {
+            let name = family.name;
+            let _ = writeln!(out, "# HELP {name} {}", family.help);
+            let _ = writeln!(out, "# TYPE {name} {}", family.kind.as_str());
+            match self.family_value(family) {
+                FamilyValue::Single(v) => {
+                    let _ = writeln!(out, "{name} {v}");
+                }
+                FamilyValue::PerBuilder(samples) => {
+                    for (bt, v) in samples {
+                        let _ = writeln!(out, "{name}{{builder_type=\"{bt}\"}} {v}");
+                    }
+                }
+                FamilyValue::Histograms(hists) => {
+                    for (bt, h) in hists {
+                        for (le, c) in DURATION_BUCKET_LABELS.iter().zip(h.cumulative) {
+                            let _ = writeln!(
+                                out,
+                                "{name}_bucket{{builder_type=\"{bt}\",le=\"{le}\"}} {c}"
+                            );
+                        }
+                        let _ = writeln!(
+                            out,
+                            "{name}_bucket{{builder_type=\"{bt}\",le=\"+Inf\"}} {}",
+                            h.count
+                        );
+                        let _ = writeln!(
+                            out,
+                            "{name}_sum{{builder_type=\"{bt}\"}} {}",
+                            h.sum_seconds()
+                        );
+                        let _ = writeln!(out, "{name}_count{{builder_type=\"{bt}\"}} {}", h.count);
+                    }
+                }
             }
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{builder_type=\"{bt}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "{name}_sum{{builder_type=\"{bt}\"}} {}",
-                h.sum_seconds()
-            );
-            let _ = writeln!(out, "{name}_count{{builder_type=\"{bt}\"}} {}", h.count);
         }
-        family(
-            &mut out,
-            "fraiseql_query_builder_mode",
-            "gauge",
-            "Builder that served the last call: 0 legacy, 1 native.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_query_builder_mode {}",
-            u8::from(self.mode == Route::Native)
-        );
-        family(
-            &mut out,
-            "fraiseql_rust_query_builder_available",
-            "gauge",
-            "Whether the native query builder is available: 0 or 1.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_rust_query_builder_available {}",
-            u8::from(self.native_available)
-        );
-        family(
-            &mut out,
-            "fraiseql_query_builder_shadow_mismatches_total",
-            "counter",
-            "Shadow comparisons where the native result differed from legacy.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_query_builder_shadow_mismatches_total {}",
-            self.shadow_mismatches
-        );
-        family(
-            &mut out,
-            "fraiseql_query_builder_trip_state",
-            "gauge",
-            "Automatic trip-back state: 0 closed, 1 open, 2 half-open.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_query_builder_trip_state {}",
-            self.trip_state.gauge()
-        );
-        family(
-            &mut out,
-            "fraiseql_query_builder_trips_total",
-            "counter",
-            "Times automatic trip-back routed everything to legacy.",
-        );
-        let _ = writeln!(
-            out,
-            "fraiseql_query_builder_trips_total {}",
-            self.trips_total
-        );
         out
     }
 }
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+/// `rust` before `python`, in every family.
+const ROUTES: [Route; 2] = [Route::Native, Route::Legacy];
+
+/// The kind of a Prometheus metric family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FamilyKind {
+    /// A monotonic counter.
+    Counter,
+    /// A gauge.
+    Gauge,
+    /// A histogram with the buckets of [`DURATION_BUCKETS_NS`].
+    Histogram,
+}
+
+impl FamilyKind {
+    /// `counter`, `gauge` or `histogram`, as in `# TYPE` lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FamilyKind::Counter => "counter",
+            FamilyKind::Gauge => "gauge",
+            FamilyKind::Histogram => "histogram",
+        }
+    }
+}
+
+/// Which family a [`Family`] is (for [`PrometheusValues::family_value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FamilyId {
+    /// `fraiseql_query_builder_calls_total`
+    Calls,
+    /// `fraiseql_query_builder_errors_total`
+    Errors,
+    /// `fraiseql_query_builder_fallbacks_total`
+    Fallbacks,
+    /// `fraiseql_query_build_duration_seconds`
+    Duration,
+    /// `fraiseql_query_builder_mode`
+    Mode,
+    /// `fraiseql_rust_query_builder_available`
+    Available,
+    /// `fraiseql_query_builder_shadow_mismatches_total`
+    ShadowMismatches,
+    /// `fraiseql_query_builder_trip_state`
+    TripState,
+    /// `fraiseql_query_builder_trips_total`
+    Trips,
+}
+
+/// One Prometheus metric family: name, kind, help text and labels, the same in the engine's
+/// text and in every host-built collector. The one table of them is [`FAMILIES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// Which family.
+    pub id: FamilyId,
+    /// The metric name (for counters, with its `_total` suffix).
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: FamilyKind,
+    /// The `# HELP` text.
+    pub help: &'static str,
+    /// Whether its samples carry the `builder_type` label (`rust` / `python`).
+    pub by_builder_type: bool,
+}
+
+/// Every family, in exposition order (docs/rollout.md, section 5).
+pub const FAMILIES: [Family; 9] = [
+    Family {
+        id: FamilyId::Calls,
+        name: "fraiseql_query_builder_calls_total",
+        kind: FamilyKind::Counter,
+        help: "Query builder invocations by builder type.",
+        by_builder_type: true,
+    },
+    Family {
+        id: FamilyId::Errors,
+        name: "fraiseql_query_builder_errors_total",
+        kind: FamilyKind::Counter,
+        help: "Failed query builder invocations by builder type.",
+        by_builder_type: true,
+    },
+    Family {
+        id: FamilyId::Fallbacks,
+        name: "fraiseql_query_builder_fallbacks_total",
+        kind: FamilyKind::Counter,
+        help: "Native failures served by the legacy builder.",
+        by_builder_type: false,
+    },
+    Family {
+        id: FamilyId::Duration,
+        name: "fraiseql_query_build_duration_seconds",
+        kind: FamilyKind::Histogram,
+        help: "Query build duration in seconds by builder type.",
+        by_builder_type: true,
+    },
+    Family {
+        id: FamilyId::Mode,
+        name: "fraiseql_query_builder_mode",
+        kind: FamilyKind::Gauge,
+        help: "Builder that served the last call: 0 legacy, 1 native.",
+        by_builder_type: false,
+    },
+    Family {
+        id: FamilyId::Available,
+        name: "fraiseql_rust_query_builder_available",
+        kind: FamilyKind::Gauge,
+        help: "Whether the native query builder is available: 0 or 1.",
+        by_builder_type: false,
+    },
+    Family {
+        id: FamilyId::ShadowMismatches,
+        name: "fraiseql_query_builder_shadow_mismatches_total",
+        kind: FamilyKind::Counter,
+        help: "Shadow comparisons where the native result differed from legacy.",
+        by_builder_type: false,
+    },
+    Family {
+        id: FamilyId::TripState,
+        name: "fraiseql_query_builder_trip_state",
+        kind: FamilyKind::Gauge,
+        help: "Automatic trip-back state: 0 closed, 1 open, 2 half-open.",
+        by_builder_type: false,
+    },
+    Family {
+        id: FamilyId::Trips,
+        name: "fraiseql_query_builder_trips_total",
+        kind: FamilyKind::Counter,
+        help: "Times automatic trip-back routed everything to legacy.",
+        by_builder_type: false,
+    },
+];
+
+/// The samples of one family (see [`PrometheusValues::family_value`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum FamilyValue<'a> {
+    /// One unlabelled sample.
+    Single(f64),
+    /// One sample per `builder_type`, `rust` first.
+    PerBuilder([(&'static str, f64); 2]),
+    /// One histogram per `builder_type`, `rust` first.
+    Histograms([(&'static str, &'a Histogram); 2]),
 }
 
 /// A metric value in the dict: integers stay integers, rates and averages are floats.

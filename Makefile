@@ -18,9 +18,10 @@ test: setup ## every test: Rust, golden corpus and bindings on a real PostgreSQL
 test-rust: setup ## Rust tests only (still starts PostgreSQL)
 	FQB_SKIP_PYTHON=1 scripts/test.sh
 
-lint: ## rustfmt check + clippy with warnings as errors
+lint: ## rustfmt check + clippy and rustdoc with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p qb-core -p qb-rollout --all-features
 
 FQB_VENV ?= /var/tmp/fqb-venv
 export FQB_VENV

@@ -22,6 +22,7 @@ scripts/pg.sh start
 started=1
 eval "$(scripts/pg.sh env)"
 export FQB_PG_URL
+export DATABASE_URL="$FQB_PG_URL"  # what the README's examples read
 
 step "Rust: cargo test (workspace default members, incl. doctests and the golden corpus)"
 cargo test --workspace --locked

@@ -22,6 +22,8 @@
 
 pub mod ast;
 mod compile;
+#[cfg(feature = "postgres")]
+mod driver;
 mod error;
 #[cfg(feature = "json")]
 pub mod json;

@@ -339,7 +339,7 @@ fn clone_deep(root: &Value) -> Value {
 }
 
 /// Dropping a deep value must not overflow the stack either. Children are dismantled
-/// deepest-first by a recursion bounded at [`RECURSION_BUDGET`] levels (cheap for the usual
+/// deepest-first by a recursion bounded at `RECURSION_BUDGET` levels (cheap for the usual
 /// shallow documents), below which an explicit stack takes over.
 impl Drop for Value {
     fn drop(&mut self) {

@@ -10,6 +10,12 @@
 
 pub mod golden;
 
+/// The README's Rust example, compiled and run against the test database as a doctest
+/// (`DATABASE_URL` is set by scripts/test.sh), so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::error::Error;
 
 use bytes::BytesMut;
@@ -97,9 +103,22 @@ pub fn query_json(
     sql: &str,
     params: &[Option<String>],
 ) -> Result<serde_json::Value, postgres::Error> {
-    let wrapped = json_wrap(sql);
     let tp = text_params(params);
-    let row = client.query_one(wrapped.as_str(), &as_dyn(&tp))?;
+    query_json_with(client, sql, &as_dyn(&tp))
+}
+
+/// [`query_json`] with any driver parameters, e.g. a compiled query's own
+/// (`out.pg_params()`, qb-core's `postgres` feature).
+///
+/// # Errors
+/// Any PostgreSQL error (parse, analysis, execution).
+pub fn query_json_with(
+    client: &mut Client,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<serde_json::Value, postgres::Error> {
+    let wrapped = json_wrap(sql);
+    let row = client.query_one(wrapped.as_str(), params)?;
     let text: String = row.try_get(0)?;
     Ok(serde_json::from_str(&text).unwrap_or_else(|e| {
         // json_agg output is always valid JSON; reaching this is a harness bug.

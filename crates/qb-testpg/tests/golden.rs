@@ -76,9 +76,8 @@ fn golden_corpus() {
                 }
                 executed += 1;
                 let sql = golden::format_to_numbered(&out.sql);
-                let text: Vec<Option<String>> =
-                    out.params.iter().map(|p| Some(p.to_pg_text())).collect();
-                let rows = match qb_testpg::query_json(&mut client, &sql, &text) {
+                // The compiled params go through qb-core's own driver glue (`ToSql`).
+                let rows = match qb_testpg::query_json_with(&mut client, &sql, &out.pg_params()) {
                     Ok(Json::Array(rows)) => rows,
                     Ok(other) => {
                         fail(format!("unexpected result {other}"));

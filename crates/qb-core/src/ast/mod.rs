@@ -1,13 +1,15 @@
 //! The query AST: plain data describing one statement over one view.
 //!
-//! Build it from Rust directly, or from a JSON-like [`Value`](crate::Value) with
+//! Build it from Rust directly, or from a JSON-like [`Value`] with
 //! [`Query::from_value`] (and from JSON text with `Query::from_json`, feature `json`).
 //! docs/query-ast.md documents the JSON form with an example per feature.
 
+mod build;
 mod operator;
 mod parse;
 mod source;
 
+pub use build::{FieldRef, field};
 pub use operator::Operator;
 pub use source::{Kind, Source};
 

@@ -211,7 +211,10 @@ impl<'p> Path<'p> {
         }
     }
 
-    /// Renders the path as `a.b[2].c` (empty for the root).
+    /// Renders the path as `a.b[2].c` (empty for the root). A run of at least
+    /// [`Path::MIN_RUN`] repeats of one step or one pair of steps is abbreviated:
+    /// `where.(not × 300).age.eq`, `where.(and[0] × 250).age.eq`,
+    /// `where.tags.contains([0] × 128)`.
     pub fn render(&self) -> String {
         let mut segs: Vec<Seg<'_>> = Vec::new();
         let mut node = Some(self);
@@ -221,28 +224,78 @@ impl<'p> Path<'p> {
             }
             node = n.parent;
         }
+        segs.reverse();
         let mut out = String::new();
-        for seg in segs.iter().rev() {
-            match seg {
-                Seg::Key(k) => {
-                    if !out.is_empty() {
+        let mut i = 0;
+        while i < segs.len() {
+            let run = [1, 2].into_iter().find_map(|unit| {
+                let repeats = repeats_at(&segs, i, unit);
+                (repeats >= Path::MIN_RUN).then_some((unit, repeats))
+            });
+            match run {
+                Some((unit, repeats)) => {
+                    if !out.is_empty() && matches!(segs[i], Seg::Key(_)) {
                         out.push('.');
                     }
-                    out.push_str(k);
+                    out.push('(');
+                    let mut inner = String::new();
+                    segs[i..i + unit]
+                        .iter()
+                        .for_each(|s| push_seg(&mut inner, s));
+                    out.push_str(&inner);
+                    out.push_str(" × ");
+                    out.push_str(itoa::Buffer::new().format(repeats));
+                    out.push(')');
+                    i += unit * repeats;
                 }
-                Seg::Index(i) => {
-                    out.push('[');
-                    out.push_str(itoa::Buffer::new().format(*i));
-                    out.push(']');
+                None => {
+                    push_seg(&mut out, &segs[i]);
+                    i += 1;
                 }
             }
         }
         out
     }
 
+    /// The fewest repeats that [`Path::render`] abbreviates.
+    pub const MIN_RUN: usize = 4;
+
     /// An error of `kind` at this path.
     pub fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error::new(kind, self.render(), message)
+    }
+}
+
+/// How many times `segs[at..at + unit]` repeats back to back from `at`.
+fn repeats_at(segs: &[Seg<'_>], at: usize, unit: usize) -> usize {
+    let same = |a: &Seg<'_>, b: &Seg<'_>| match (a, b) {
+        (Seg::Key(x), Seg::Key(y)) => x == y,
+        (Seg::Index(x), Seg::Index(y)) => x == y,
+        _ => false,
+    };
+    let mut n = 0;
+    while at + (n + 1) * unit <= segs.len()
+        && (0..unit).all(|k| same(&segs[at + k], &segs[at + n * unit + k]))
+    {
+        n += 1;
+    }
+    n
+}
+
+/// Appends one step: `.key` (no dot at the start) or `[index]`.
+fn push_seg(out: &mut String, seg: &Seg<'_>) {
+    match seg {
+        Seg::Key(k) => {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(k);
+        }
+        Seg::Index(i) => {
+            out.push('[');
+            out.push_str(itoa::Buffer::new().format(*i));
+            out.push(']');
+        }
     }
 }
 
@@ -260,6 +313,46 @@ mod tests {
         let op = email.key("ilike");
         assert_eq!(op.render(), "where.and[2].email.ilike");
         assert_eq!(root.render(), "");
+    }
+
+    /// A path `where` + `unit` × `n` + `age`, built on the stack by recursion.
+    fn deep(n: usize, unit: &[Seg<'static>], f: &mut dyn FnMut(&Path<'_>)) {
+        fn go(p: &Path<'_>, left: usize, unit: &[Seg<'static>], f: &mut dyn FnMut(&Path<'_>)) {
+            if left == 0 {
+                return f(&p.key("age"));
+            }
+            fn step<'a>(p: &'a Path<'a>, rest: &[Seg<'static>], k: &mut dyn FnMut(&Path<'_>)) {
+                match rest.split_first() {
+                    None => k(p),
+                    Some((Seg::Key(s), tail)) => step(&p.key(s), tail, k),
+                    Some((Seg::Index(i), tail)) => step(&p.index(*i), tail, k),
+                }
+            }
+            step(p, unit, &mut |q| go(q, left - 1, unit, f));
+        }
+        go(&Path::ROOT.key("where"), n, unit, f);
+    }
+
+    #[test]
+    fn repeated_steps_are_abbreviated() {
+        let mut got = Vec::new();
+        deep(300, &[Seg::Key("not")], &mut |p| got.push(p.render()));
+        deep(250, &[Seg::Key("and"), Seg::Index(0)], &mut |p| {
+            got.push(p.render())
+        });
+        deep(5, &[Seg::Index(0)], &mut |p| got.push(p.render()));
+        deep(3, &[Seg::Key("not")], &mut |p| got.push(p.render()));
+        deep(4, &[Seg::Key("not")], &mut |p| got.push(p.render()));
+        assert_eq!(
+            got,
+            [
+                "where.(not × 300).age",
+                "where.(and[0] × 250).age",
+                "where([0] × 5).age",
+                "where.not.not.not.age",
+                "where.(not × 4).age",
+            ]
+        );
     }
 
     #[test]

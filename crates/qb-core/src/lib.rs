@@ -30,6 +30,7 @@ pub mod json;
 mod options;
 mod param;
 pub mod schema;
+mod suggest;
 mod value;
 
 pub use ast::{Filter, Operator, Query};

@@ -464,10 +464,11 @@ impl Parser<'_> {
                 };
                 self.field_filter(&nested, value, &p, depth + 1, out)?;
             } else {
+                let hint = crate::suggest::did_you_mean(key, Operator::ALL.iter().map(|o| o.name()));
                 return Err(p.err(
                     ErrorKind::UnknownOperator,
                     format!(
-                        "unknown operator `{key}` (a nested field takes an object of operators)"
+                        "unknown operator `{key}`{hint}; a nested field takes an object of operators"
                     ),
                 ));
             }

@@ -48,7 +48,11 @@ pub fn compile(
         .ok_or_else(|| {
             root.key("view").err(
                 ErrorKind::UnknownView,
-                format!("no view `{}` in the schema registry", query.view.key()),
+                format!(
+                    "no view `{}` in the schema registry{}",
+                    query.view.key(),
+                    crate::suggest::did_you_mean(&query.view.key(), schema.view_keys())
+                ),
             )
         })?;
     let mut c = Compiler {
@@ -341,7 +345,15 @@ impl<'a> Compiler<'a> {
                 Some(_) if i > 0 => format!("`{}` has no field `{name}`", segs[..i].join(".")),
                 Some(_) => format!("this object has no field `{name}`"),
             };
-            return Err(Error::new(ErrorKind::UnknownField, at(), msg));
+            // Columns are candidates at the document root only.
+            let columns = parent
+                .is_none()
+                .then(|| self.view.columns.spellings(self.camel))
+                .into_iter()
+                .flatten();
+            let fields = obj.into_iter().flat_map(|o| o.fields.spellings(self.camel));
+            let hint = crate::suggest::did_you_mean(name, columns.chain(fields));
+            return Err(Error::new(ErrorKind::UnknownField, at(), msg + &hint));
         }
         let mut keys = parent.map(Resolved::keys).unwrap_or_default();
         keys.push(Cow::Owned(snake(name, self.camel).into_owned()));

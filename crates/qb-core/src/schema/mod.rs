@@ -317,6 +317,15 @@ impl<T> Named<T> {
         self.lookup(name, false)
     }
 
+    /// Every name a lookup accepts: the names, plus (with `camel`) their camelCase aliases.
+    /// Unordered (for suggestions, which pick deterministically).
+    pub(crate) fn spellings(&self, camel: bool) -> impl Iterator<Item = &str> {
+        self.index
+            .iter()
+            .filter(move |(_, e)| camel || **e & 1 == 0)
+            .map(|(k, _)| &**k)
+    }
+
     fn len(&self) -> usize {
         self.items.len()
     }
@@ -537,6 +546,11 @@ impl Schema {
     /// The view registered under `key` (`name` or `schema.name`).
     pub fn view(&self, key: &str) -> Option<&ViewDef> {
         self.views.get(key)
+    }
+
+    /// Every registered view key (unordered).
+    pub(crate) fn view_keys(&self) -> impl Iterator<Item = &str> {
+        self.views.keys().map(String::as_str)
     }
 
     /// The view for a query's view name.

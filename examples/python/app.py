@@ -13,6 +13,7 @@ Step 3 (later):  FRAISEQL_USE_RUST_QUERY_BUILDER=true, then drop the legacy buil
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -39,8 +40,10 @@ def legacy_build(query: dict) -> tuple:
 
 def main() -> None:
     schema = fraiseql_qb.Schema(json.loads((ROOT / "tests/golden/schema.json").read_text()))
-    shim = RolloutQueryBuilder(legacy_build, schema, placeholder="format",
-                               percentage=os.environ.get("FRAISEQL_RUST_QB_PERCENTAGE", "50"))
+    # The share routed native comes from FRAISEQL_RUST_QB_PERCENTAGE (default 0: all legacy);
+    # a malformed value is logged as a warning and the default applies.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    shim = RolloutQueryBuilder(legacy_build, schema, placeholder="format")
     queries = [
         {"view": "v_user", "select": ["id", "age"], "where": {"age": {"gte": 41}}},
         {"view": "v_user", "select": ["id", "email"], "where": {"age": {"gte": 60}}},

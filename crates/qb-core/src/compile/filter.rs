@@ -13,7 +13,9 @@ use Operator as Op;
 use ScalarType as S;
 
 /// Address ranges behind the network predicates (IANA special-purpose registries).
-const PRIVATE: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}'::inet[]";
+/// `isPrivate` is FraiseQL's set: RFC 1918, loopback 127/8, link-local 169.254/16, unique local
+/// fc00::/7 and link-local fe80::/10 (docs/migrating.md).
+const PRIVATE: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}'::inet[]";
 const LOOPBACK: &str = "'{127.0.0.0/8,::1/128}'::inet[]";
 const LINK_LOCAL: &str = "'{169.254.0.0/16,fe80::/10}'::inet[]";
 const MULTICAST: &str = "'{224.0.0.0/4,ff00::/8}'::inet[]";

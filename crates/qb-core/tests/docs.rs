@@ -715,7 +715,7 @@ fn rust_form_matches_json_form() {
 
     let mut q = Query::new("v_user", &["id", "email"]);
     q.select.push(Selection::Field(FieldSelection {
-        name: "profile".into(),
+        path: FieldPath::parse("profile"),
         alias: Some("home".into()),
         select: Some(vec![Selection::field("city")]),
     }));

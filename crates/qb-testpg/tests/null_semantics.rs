@@ -114,7 +114,6 @@ fn query(where_: Value) -> Value {
         ("select".into(), Value::List(vec!["id".into()])),
         ("where".into(), where_),
         ("order_by".into(), Value::List(vec!["id".into()])),
-        ("camel_case".into(), Value::Bool(false)),
     ])
 }
 

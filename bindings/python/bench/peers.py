@@ -42,7 +42,7 @@ W_KEYS = [(k + s, j) for s in ("", "1", "2") for k, j in W_FIELDS]
 M_FIELDS = [("name", "name"), ("email", "email"), ("nickName", "nick_name"), ("age", "age"),
             ("score", "score"), ("active", "active"), ("birthDate", "birth_date"),
             ("lastLogin", "last_login")]
-PRIVATE = "{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}"
+PRIVATE = "{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}"
 
 
 def _sa_key(k: str) -> Any:

@@ -211,7 +211,7 @@ pub fn statement(name: &str) -> SelectStatement {
                                 inet().binary(
                                     BinOper::Custom("<<="),
                                     PgFunc::any(
-                                        lit("{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}")
+                                        lit("{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}")
                                             .cast_as(Alias::new("inet[]")),
                                     ),
                                 ),

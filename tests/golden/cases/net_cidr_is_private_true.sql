@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('id', t."id", 'network', t."data"->'network') AS "data" FROM "v_user" AS t WHERE ((t."data"->>'network')::cidr <<= ANY('{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}'::inet[]))
+SELECT jsonb_build_object('id', t."id", 'network', t."data"->'network') AS "data" FROM "v_user" AS t WHERE ((t."data"->>'network')::cidr <<= ANY('{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}'::inet[]))

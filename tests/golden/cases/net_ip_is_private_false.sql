@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('id', t."id", 'ip_address', t."data"->'ip_address') AS "data" FROM "v_user" AS t WHERE (NOT (t."data"->>'ip_address')::inet <<= ANY('{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}'::inet[]))
+SELECT jsonb_build_object('id', t."id", 'ip_address', t."data"->'ip_address') AS "data" FROM "v_user" AS t WHERE (NOT (t."data"->>'ip_address')::inet <<= ANY('{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}'::inet[]))

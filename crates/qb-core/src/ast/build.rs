@@ -149,19 +149,19 @@ impl OrderBy {
 }
 
 impl Selection {
-    /// A field selected under another output name.
-    pub fn aliased(name: impl Into<String>, alias: impl Into<String>) -> Selection {
+    /// A field (a dotted path selects a nested field flat) under another output name.
+    pub fn aliased(path: &str, alias: impl Into<String>) -> Selection {
         Selection::Field(FieldSelection {
-            name: name.into(),
+            path: FieldPath::parse(path),
             alias: Some(alias.into()),
             select: None,
         })
     }
 
-    /// A nested object field with its own selection.
-    pub fn nested(name: impl Into<String>, select: Vec<Selection>) -> Selection {
+    /// An object field (at a dotted path) with its own selection.
+    pub fn nested(path: &str, select: Vec<Selection>) -> Selection {
         Selection::Field(FieldSelection {
-            name: name.into(),
+            path: FieldPath::parse(path),
             alias: None,
             select: Some(select),
         })

@@ -54,7 +54,7 @@ impl Query {
                 schema: None,
                 name: view.into(),
             },
-            select: fields.iter().map(|f| Selection::field(*f)).collect(),
+            select: fields.iter().map(|f| Selection::field(f)).collect(),
             output: Output::Json,
             filter: None,
             order_by: Vec::new(),
@@ -115,10 +115,11 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// A plain field by name.
-    pub fn field(name: impl Into<String>) -> Self {
+    /// A plain field by name, or a nested field by dotted path (`profile.city`, output as
+    /// `city`).
+    pub fn field(path: &str) -> Self {
         Selection::Field(FieldSelection {
-            name: name.into(),
+            path: FieldPath::parse(path),
             alias: None,
             select: None,
         })
@@ -128,12 +129,24 @@ impl Selection {
 /// A selected field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSelection {
-    /// The field's name as the query spells it (camelCase allowed).
-    pub name: String,
-    /// Output name; the field name when `None`.
+    /// The field as the query spells it (camelCase allowed): one segment for a field of the
+    /// enclosing object (or a column at the root), several for a nested field selected flat
+    /// (`["address", "city"]`).
+    pub path: FieldPath,
+    /// Output name; the path's last segment when `None`.
     pub alias: Option<String>,
-    /// For nested object fields: the sub-selection. `None` selects the whole value.
+    /// For object fields: the sub-selection. `None` selects the whole value.
     pub select: Option<Vec<Selection>>,
+}
+
+impl FieldSelection {
+    /// The output name: the alias, else the path's last segment.
+    pub fn output_name(&self) -> &str {
+        match &self.alias {
+            Some(a) => a,
+            None => self.path.0.last().map_or("", String::as_str),
+        }
+    }
 }
 
 /// An aggregate in a grouped query.

@@ -132,7 +132,7 @@ operators! {
     InSubnet = "inSubnet" | "in_subnet",
     /// inet/cidr: between two addresses inclusive.
     InRange = "inRange" | "in_range",
-    /// inet/cidr: private (RFC 1918, RFC 4193).
+    /// inet/cidr: private as FraiseQL means it (RFC 1918, 127/8, 169.254/16, fc00::/7, fe80::/10).
     IsPrivate = "isPrivate" | "is_private",
     /// inet/cidr: none of the special-purpose ranges.
     IsPublic = "isPublic" | "is_public",

@@ -311,11 +311,14 @@ impl Parser<'_> {
         match v.kind(path)? {
             Kind::Str => {
                 let name = v.into_string(path)?;
-                Ok(if name == "__typename" {
-                    Selection::Typename { alias: None }
-                } else {
-                    Selection::field(name)
-                })
+                if name == "__typename" {
+                    return Ok(Selection::Typename { alias: None });
+                }
+                Ok(Selection::Field(FieldSelection {
+                    path: checked_path(FieldPath::parse(&name), path)?,
+                    alias: None,
+                    select: None,
+                }))
             }
             Kind::Object => {
                 let mut field = None;
@@ -325,7 +328,7 @@ impl Parser<'_> {
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
-                        "field" => field = Some(expect_string(value, &p, "field")?),
+                        "field" => field = Some(field_path(value, &p)?),
                         "alias" => alias = Some(expect_string(value, &p, "alias")?),
                         "select" => select = Some(self.selections(value, &p, depth + 1)?),
                         "aggregate" => aggregate = Some(aggregate_fn(&value, &p)?),
@@ -344,10 +347,6 @@ impl Parser<'_> {
                     if select.is_some() {
                         return Err(invalid(path, "an aggregate takes no sub-selection"));
                     }
-                    let field = match field {
-                        Some(f) => Some(checked_path(FieldPath::parse(&f), &path.key("field"))?),
-                        None => None,
-                    };
                     let alias =
                         alias.ok_or_else(|| invalid(path, "an aggregate needs an `alias`"))?;
                     return Ok(Selection::Aggregate(AggregateSelection {
@@ -356,15 +355,15 @@ impl Parser<'_> {
                         alias,
                     }));
                 }
-                let name = field.ok_or_else(|| invalid(path, "missing key `field`"))?;
-                if name == "__typename" {
+                let field_path = field.ok_or_else(|| invalid(path, "missing key `field`"))?;
+                if field_path.0.len() == 1 && field_path.0[0] == "__typename" {
                     if select.is_some() {
                         return Err(invalid(path, "__typename takes no sub-selection"));
                     }
                     return Ok(Selection::Typename { alias });
                 }
                 Ok(Selection::Field(FieldSelection {
-                    name,
+                    path: field_path,
                     alias,
                     select,
                 }))

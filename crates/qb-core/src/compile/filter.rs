@@ -13,7 +13,9 @@ use Operator as Op;
 use ScalarType as S;
 
 /// Address ranges behind the network predicates (IANA special-purpose registries).
-const PRIVATE: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7}'::inet[]";
+/// `isPrivate` is FraiseQL's set: RFC 1918, loopback 127/8, link-local 169.254/16, unique local
+/// fc00::/7 and link-local fe80::/10 (docs/migrating.md).
+const PRIVATE: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}'::inet[]";
 const LOOPBACK: &str = "'{127.0.0.0/8,::1/128}'::inet[]";
 const LINK_LOCAL: &str = "'{169.254.0.0/16,fe80::/10}'::inet[]";
 const MULTICAST: &str = "'{224.0.0.0/4,ff00::/8}'::inet[]";
@@ -126,11 +128,48 @@ impl<'a> Compiler<'a> {
             return Ok(());
         }
 
-        match r.ty {
-            FieldType::Scalar(s) => self.scalar_condition(*s, c.op, &r, &operand, &mismatch),
-            FieldType::Array(elem) => self.array_condition(*elem, c.op, &r, &operand, &mismatch),
-            FieldType::Object(_) => self.jsonb_condition(c.op, &r, &operand, &mismatch),
+        // A NULL field must make the condition NULL (UNKNOWN), so that `not` of it is UNKNOWN
+        // too. Most predicates are NULL on a NULL field by themselves (strict operators and
+        // functions); the few whose SQL is not get a guard (see `null_guard`).
+        if null_guard(r.ty, c.op) {
+            return self.null_guarded(c.op, &r, &operand, &mismatch);
         }
+        self.typed_condition(c.op, &r, &operand, &mismatch)
+    }
+
+    /// The predicate of `op` on `r`, by the field's type (inlined into both callers: it is
+    /// only a dispatch, and a call would cost the common path ~25 instructions per condition).
+    #[inline(always)]
+    fn typed_condition(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        match r.ty {
+            FieldType::Scalar(s) => self.scalar_condition(*s, op, r, v, mismatch),
+            FieldType::Array(elem) => self.array_condition(*elem, op, r, v, mismatch),
+            FieldType::Object(_) => self.jsonb_condition(op, r, v, mismatch),
+        }
+    }
+
+    /// `(CASE WHEN <field> IS NULL THEN NULL ELSE <predicate> END)`: NULL on a NULL field for
+    /// the predicates that would not be by themselves ([`null_guard`]).
+    #[inline(never)]
+    fn null_guarded(
+        &mut self,
+        op: Operator,
+        r: &Resolved<'_>,
+        v: &Operand<'_, '_>,
+        mismatch: &dyn Fn() -> Error,
+    ) -> Result<(), Error> {
+        self.w.sql("(CASE WHEN ");
+        self.typed_expr(r);
+        self.w.sql(" IS NULL THEN NULL ELSE ");
+        self.typed_condition(op, r, v, mismatch)?;
+        self.w.sql(" END)");
+        Ok(())
     }
 
     /// `<typed field> <sql_op> <param>` in parentheses.
@@ -716,6 +755,29 @@ impl<'a> Compiler<'a> {
         out.push(']');
         Ok(out)
     }
+}
+
+/// Whether the SQL written for `op` on a field of type `ty` can be non-NULL when the field is
+/// NULL, and so needs `CASE WHEN <field> IS NULL THEN NULL ELSE <predicate> END`.
+///
+/// A predicate built only from strict operators and functions (`=`, `@>`, `?|`, `<<=`, `~`,
+/// `@@`, `nlevel`, `jsonb_array_length`, `ts_rank`, pgvector's distances, ...) is NULL on a
+/// NULL field whatever the operand. These are not:
+/// - array `overlaps`: `f @> ANY(ARRAY(…operand elements…))` is FALSE for an empty operand, even
+///   when `f` is NULL (ANY over an empty array);
+/// - `distance_within`: `least(1, …)` ignores a NULL argument, so a NULL location has the
+///   distance of the antipode.
+///
+/// `in`/`nin` are not listed: `in: []` (FALSE) and `nin: []` (TRUE) on every row are
+/// documented in docs/query-ast.md (NULL semantics). `isnull` tests NULL itself.
+/// `crates/qb-testpg/tests/null_semantics.rs` checks on PostgreSQL, for every (type, operator)
+/// pair the compiler accepts, that nothing else needs a guard.
+fn null_guard(ty: &FieldType, op: Operator) -> bool {
+    matches!(
+        (ty, op),
+        (FieldType::Array(_), Op::Overlaps)
+            | (FieldType::Scalar(S::Coordinates), Op::DistanceWithin)
+    )
 }
 
 fn len_op(op: Operator) -> &'static str {

@@ -291,19 +291,7 @@ impl<'a> Compiler<'a> {
                 Some(r) => r,
                 None => self.resolve_in(parent.as_ref(), seg, segs, i, base)?,
             };
-            let nested_ok =
-                matches!(r.ty, FieldType::Object(_)) || matches!(r.access, Access::Dynamic(_));
-            if i + 1 < segs.len() && !nested_ok {
-                return Err(Error::new(
-                    ErrorKind::UnknownField,
-                    field_path_string(base, &segs[..i + 2], None),
-                    format!(
-                        "`{seg}` is {}; it has no field `{}`",
-                        r.ty.describe(),
-                        segs[i + 1]
-                    ),
-                ));
-            }
+            check_descend(&r, segs, i, base)?;
             parent = Some(r);
         }
         parent.ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
@@ -364,17 +352,25 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// A selected field's name resolved inside `parent` (or at the root); errors name `p`.
+    /// A selected field's path resolved inside `parent` (or at the root, where a one-segment
+    /// path may name a column); errors name `p` + the segments.
     fn resolve_selected(
         &self,
         parent: Option<&Resolved<'a>>,
-        name: &'a String,
+        path: &'a FieldPath,
         p: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
-        match parent {
-            None => self.resolve(std::slice::from_ref(name), p),
-            Some(_) => self.resolve_in(parent, name, std::slice::from_ref(name), 0, p),
+        let segs = &path.0;
+        let Some(parent) = parent else {
+            return self.resolve(segs, p);
+        };
+        let mut cur: Option<Resolved<'a>> = None;
+        for (i, seg) in segs.iter().enumerate() {
+            let r = self.resolve_in(Some(cur.as_ref().unwrap_or(parent)), seg, segs, i, p)?;
+            check_descend(&r, segs, i, p)?;
+            cur = Some(r);
         }
+        cur.ok_or_else(|| p.err(ErrorKind::InvalidQuery, "empty field path"))
     }
 
     /// `t."data"->'a'->'b'` (jsonb, JSON null kept), or `t."col"`.
@@ -672,7 +668,7 @@ impl<'a> Compiler<'a> {
             self.count_node(&|| p.render())?;
             match s {
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(parent, &f.name, &p)?;
+                    let r = self.resolve_selected(parent, &f.path, &p)?;
                     if let Some(sub) = &f.select {
                         self.sub_selection_target(&r, &p)?;
                         self.check_selection(sub, Some(&r), &p.key("select"), depth + 1)?;
@@ -693,7 +689,7 @@ impl<'a> Compiler<'a> {
 
     fn output_name<'s>(&self, s: &'s Selection, p: &Path<'_>) -> Result<&'s str, Error> {
         let (name, aliased) = match s {
-            Selection::Field(f) => (f.alias.as_deref().unwrap_or(&f.name), f.alias.is_some()),
+            Selection::Field(f) => (f.output_name(), f.alias.is_some()),
             Selection::Typename { alias } => {
                 (alias.as_deref().unwrap_or("__typename"), alias.is_some())
             }
@@ -796,7 +792,7 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(parent, &f.name, &p)?;
+                    let r = self.resolve_selected(parent, &f.path, &p)?;
                     // The output key is usually the field's own key or camelCase alias,
                     // rendered once in the registry.
                     match &r.access {
@@ -857,7 +853,7 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(None, &f.name, &p)?;
+                    let r = self.resolve_selected(None, &f.path, &p)?;
                     match &f.select {
                         None => self.column_expr(&r),
                         Some(sub) => {
@@ -920,7 +916,7 @@ impl<'a> Compiler<'a> {
                 Selection::Typename { .. } => self.typename(&p)?,
                 Selection::Aggregate(a) => self.aggregate_expr(a.function, a.field.as_ref(), &p)?,
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(None, &f.name, &p)?;
+                    let r = self.resolve_selected(None, &f.path, &p)?;
                     match &f.select {
                         Some(_) if columns => {
                             return Err(p.err(
@@ -932,7 +928,7 @@ impl<'a> Compiler<'a> {
                             self.sub_selection_target(&r, &p)?;
                             self.grouped_object(sub, &r, groups, &p.key("select"), 2)?;
                         }
-                        None => self.group_key(&r, groups, columns, &f.name, &p)?,
+                        None => self.group_key(&r, groups, columns, &f.path, &p)?,
                     }
                 }
             }
@@ -957,13 +953,16 @@ impl<'a> Compiler<'a> {
         r: &Resolved<'a>,
         groups: &[Resolved<'a>],
         columns: bool,
-        name: &str,
+        path: &FieldPath,
         p: &Path<'_>,
     ) -> Result<(), Error> {
         let Some(g) = groups.iter().find(|g| g.same_place(r)) else {
             return Err(p.err(
                 ErrorKind::InvalidGroupBy,
-                format!("`{name}` is selected but not in group_by; group by it or aggregate it"),
+                format!(
+                    "`{}` is selected but not in group_by; group by it or aggregate it",
+                    path.0.join(".")
+                ),
             ));
         };
         if columns {
@@ -1011,13 +1010,13 @@ impl<'a> Compiler<'a> {
                     ));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(Some(parent), &f.name, &p)?;
+                    let r = self.resolve_selected(Some(parent), &f.path, &p)?;
                     match &f.select {
                         Some(sub) => {
                             self.sub_selection_target(&r, &p)?;
                             self.grouped_object(sub, &r, groups, &p.key("select"), depth + 1)?;
                         }
-                        None => self.group_key(&r, groups, false, &f.name, &p)?,
+                        None => self.group_key(&r, groups, false, &f.path, &p)?,
                     }
                 }
             }
@@ -1036,6 +1035,29 @@ fn scalar_cast(s: ScalarType) -> &'static str {
         // Every other registry type name is its PostgreSQL type name.
         other => other.name(),
     }
+}
+
+/// `segs[i]` resolved to `r`: it must be an object (or a permissive key) when the path goes on.
+fn check_descend(
+    r: &Resolved<'_>,
+    segs: &[String],
+    i: usize,
+    base: &Path<'_>,
+) -> Result<(), Error> {
+    let nested_ok = matches!(r.ty, FieldType::Object(_)) || matches!(r.access, Access::Dynamic(_));
+    if i + 1 < segs.len() && !nested_ok {
+        return Err(Error::new(
+            ErrorKind::UnknownField,
+            field_path_string(base, &segs[..i + 2], None),
+            format!(
+                "`{}` is {}; it has no field `{}`",
+                segs[i],
+                r.ty.describe(),
+                segs[i + 1]
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_orderable(r: &Resolved<'_>, p: &Path<'_>, what: &str) -> Result<(), Error> {

@@ -1,0 +1,1 @@
+SELECT t."id" AS "id", t."data"->>'name' AS "name", t."data"->'profile'->>'city' AS "city", t."data"->'profile'->>'zip' AS "postalCode", 'User' AS "__typename" FROM "v_user" AS t WHERE ((t."data"->>'active')::boolean = $1::boolean) ORDER BY t."data"->'profile'->>'city' ASC, t."id" ASC LIMIT $2::bigint OFFSET $3::bigint

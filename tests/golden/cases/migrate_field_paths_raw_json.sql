@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'name', t."data"->'name', 'city', t."data"->'profile'->'city', 'postalCode', t."data"->'profile'->'zip', '__typename', 'User')::text AS "data" FROM "v_user" AS t WHERE ((t."data"->>'active')::boolean = $1::boolean) ORDER BY t."data"->'profile'->>'city' ASC, t."id" ASC LIMIT $2::bigint OFFSET $3::bigint

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('city', to_jsonb(t."data"->'profile'->>'city'), 'users', count(*)) AS "data" FROM "v_user" AS t WHERE (t."data"->'profile'->>'city' IS NOT NULL) GROUP BY t."data"->'profile'->>'city' ORDER BY count(*) DESC, t."data"->'profile'->>'city' ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'ip', t."data"->'ip', 'net', t."data"->'net') AS "data" FROM "v_address" AS t WHERE (NOT (t."data"->>'ip')::inet <<= ANY('{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,169.254.0.0/16,fc00::/7,fe80::/10}'::inet[])) ORDER BY t."id" ASC

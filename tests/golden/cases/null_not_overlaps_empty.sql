@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE NOT ((CASE WHEN NULLIF(t."data"->'tags', 'null'::jsonb) IS NULL THEN NULL ELSE (NULLIF(t."data"->'tags', 'null'::jsonb) @> ANY(ARRAY(SELECT jsonb_build_array(e) FROM jsonb_array_elements($1::text::jsonb) AS e))) END))

@@ -1,0 +1,1 @@
+SELECT t."data"->'profile'->>'city' AS "city", t."data"->'profile'->>'zip' AS "zip", 'User' AS "__typename", count(*) AS "n" FROM "v_user" AS t WHERE (t."data"->'profile'->>'city' = ANY($1::text[])) GROUP BY t."data"->'profile'->>'city', t."data"->'profile'->>'zip' ORDER BY t."data"->'profile'->>'city' ASC, t."data"->'profile'->>'zip' ASC

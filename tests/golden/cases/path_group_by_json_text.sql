@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('town', to_jsonb(t."data"->'profile'->>'city'), 'avgAge', avg((t."data"->>'age')::numeric))::text AS "data" FROM "v_user" AS t WHERE (t."data"->'profile'->>'city' IS NOT NULL) GROUP BY t."data"->'profile'->>'city' ORDER BY avg((t."data"->>'age')::numeric) DESC, t."data"->'profile'->>'city' ASC

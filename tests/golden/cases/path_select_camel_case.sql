@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'underScore', t."data"->'metadata'->'under_score', 'emailNotifications', t."data"->'metadata'->'notifications'->'email', 'theme', t."data"->'metadata'->'theme') AS "data" FROM "v_user" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

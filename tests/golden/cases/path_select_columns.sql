@@ -1,0 +1,1 @@
+SELECT t."id" AS "id", t."data"->'profile'->>'city' AS "city", t."data"->'profile'->'address'->>'street' AS "street", NULLIF(t."data"->'profile'->'address'->'geo', 'null'::jsonb) AS "geo", 'User' AS "__typename" FROM "v_user" AS t WHERE ((t."data"->>'age')::numeric >= $1::bigint) ORDER BY t."id" ASC

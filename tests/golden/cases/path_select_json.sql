@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'city', t."data"->'profile'->'city', 'street', t."data"->'profile'->'address'->'street', 'zip', t."data"->'profile'->'zip', '__typename', 'User') AS "data" FROM "v_user" AS t ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'geoPoint', t."data"->'profile'->'address'->'geo', 'postalCode', t."data"->'profile'->'zip', 'kind', 'User')::text AS "data" FROM "v_user" AS t WHERE (t."data"->'profile'->>'city' = $1::text) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'note', t."data"->'extra'->'note', 'body', t."data"->'body') AS "data" FROM "v_comment" AS t WHERE ((t."data"->>'likes')::numeric >= $1::bigint) ORDER BY t."id" ASC

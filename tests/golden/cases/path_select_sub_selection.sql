@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'home', CASE WHEN jsonb_typeof(t."data"->'profile'->'address') = 'object' THEN jsonb_build_object('street', t."data"->'profile'->'address'->'street', 'where', t."data"->'profile'->'address'->'geo') END) AS "data" FROM "v_user" AS t WHERE ((t."data"->>'age')::numeric <= $1::bigint) ORDER BY t."id" ASC

@@ -805,3 +805,34 @@ fn migrating_md_links_existing_golden_cases() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The README's and `make demo`'s example queries: every `examples/queries/*.json` compiles
+/// against the golden registry and every `examples/invalid/*.json` fails with a code, so the
+/// examples and the documented rules cannot drift apart (examples/queries/03 is the grouped
+/// sub-selection query-ast.md documents).
+#[test]
+fn example_queries_compile_and_invalid_examples_fail() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let schema_text = std::fs::read_to_string(root.join("tests/golden/schema.json"))
+        .unwrap_or_else(|e| panic!("tests/golden/schema.json: {e}"));
+    let schema = Schema::from_json(&schema_text).unwrap_or_else(|e| panic!("schema: {e}"));
+    for (dir, must_compile) in [("examples/queries", true), ("examples/invalid", false)] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{dir} has no examples");
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("example");
+            let got = Query::from_json(&text)
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()));
+            match (got, must_compile) {
+                (Ok(_), true) | (Err(_), false) => {}
+                (Err(e), true) => panic!("{}: {e}", f.display()),
+                (Ok(out), false) => panic!("{} compiled: {}", f.display(), out.sql),
+            }
+        }
+    }
+}

@@ -1,1 +1,1 @@
-SELECT (t."data"->>'published')::boolean AS "published", count(*) AS "n", sum((t."data"->>'views')::numeric) AS "views" FROM "v_post" AS t GROUP BY (t."data"->>'published')::boolean ORDER BY (t."data"->>'published')::boolean ASC NULLS FIRST
+SELECT (t."data"->>'published')::boolean AS "published", count(*) AS "n", (sum((t."data"->>'views')::numeric))::bigint AS "views" FROM "v_post" AS t GROUP BY (t."data"->>'published')::boolean ORDER BY (t."data"->>'published')::boolean ASC NULLS FIRST

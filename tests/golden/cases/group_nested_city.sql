@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('n', count(*), 'oldest', max((t."data"->>'age')::numeric)) AS "data" FROM "v_user" AS t GROUP BY t."data"->'profile'->>'city' ORDER BY t."data"->'profile'->>'city' ASC NULLS FIRST
+SELECT jsonb_build_object('n', count(*), 'oldest', (max((t."data"->>'age')::numeric))::bigint) AS "data" FROM "v_user" AS t GROUP BY t."data"->'profile'->>'city' ORDER BY t."data"->'profile'->>'city' ASC NULLS FIRST

@@ -1,1 +1,1 @@
-SELECT jsonb_build_object('n', count(*), 'views', sum((t."data"->>'views')::numeric), 'best', max((t."data"->>'rating')::numeric), 'first_day', min((t."data"->>'published_on')::date)) AS "data" FROM "v_post" AS t WHERE (t."tenant_id" = %s::uuid)
+SELECT jsonb_build_object('n', count(*), 'views', (sum((t."data"->>'views')::numeric))::bigint, 'best', max((t."data"->>'rating')::numeric), 'first_day', min((t."data"->>'published_on')::date)) AS "data" FROM "v_post" AS t WHERE (t."tenant_id" = %s::uuid)

@@ -564,15 +564,8 @@ impl<'a> Compiler<'a> {
         field: Option<&'a FieldPath>,
         p: &Path<'_>,
     ) -> Result<(), Error> {
-        self.w.sql(match f {
-            AggregateFn::Count => "count(",
-            AggregateFn::Sum => "sum(",
-            AggregateFn::Avg => "avg(",
-            AggregateFn::Min => "min(",
-            AggregateFn::Max => "max(",
-        });
-        match field {
-            None if f == AggregateFn::Count => self.w.sql("*"),
+        let arg = match field {
+            None if f == AggregateFn::Count => None,
             None => {
                 return Err(p.err(
                     ErrorKind::InvalidQuery,
@@ -604,10 +597,33 @@ impl<'a> Compiler<'a> {
                         format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
                     ));
                 }
-                self.typed_expr(&r);
+                Some(r)
             }
+        };
+        // The sum, min or max of integers is an integer: `bigint`, not the `numeric` the
+        // field is compared as (which drivers return as a decimal type).
+        let as_bigint = matches!(f, AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max)
+            && arg
+                .as_ref()
+                .is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
+        if as_bigint {
+            self.w.sql("(");
+        }
+        self.w.sql(match f {
+            AggregateFn::Count => "count(",
+            AggregateFn::Sum => "sum(",
+            AggregateFn::Avg => "avg(",
+            AggregateFn::Min => "min(",
+            AggregateFn::Max => "max(",
+        });
+        match &arg {
+            None => self.w.sql("*"),
+            Some(r) => self.typed_expr(r),
         }
         self.w.sql(")");
+        if as_bigint {
+            self.w.sql(")::bigint");
+        }
         Ok(())
     }
 
@@ -873,10 +889,16 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// A leaf as a typed column; vectors stay text so no extension is needed to read them.
+    /// A leaf as a typed column; vectors stay text so no extension is needed to read them,
+    /// and integer JSON fields come back as `bigint` (drivers' integer type) rather than the
+    /// `numeric` they are compared as.
     fn column_expr(&mut self, r: &Resolved<'_>) {
         match r.ty {
             FieldType::Scalar(ScalarType::Vector | ScalarType::Bit) => self.text_expr(r),
+            FieldType::Scalar(ScalarType::Integer) if !matches!(r.access, Access::Column(_)) => {
+                self.typed_expr(r);
+                self.w.sql("::bigint");
+            }
             _ => self.typed_expr(r),
         }
     }
@@ -966,7 +988,7 @@ impl<'a> Compiler<'a> {
             ));
         };
         if columns {
-            self.typed_expr(g);
+            self.column_expr(g);
         } else {
             self.w.sql("to_jsonb(");
             self.typed_expr(g);

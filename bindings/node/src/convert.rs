@@ -77,20 +77,34 @@ impl Walk {
         Ok(proto)
     }
 
-    /// What a JS value is, as JSON sees it.
-    fn classify(&self, v: Raw, at: &Path<'_>) -> JsResult<Class> {
+    /// What a JS value is, as JSON sees it (`known`: its `typeof`, when already read).
+    fn classify(&self, v: Raw, known: Option<Type>, at: &Path<'_>) -> JsResult<Class> {
         let env = self.env;
-        Ok(match env.type_of(v)? {
+        let ty = match known {
+            Some(t) => t,
+            None => env.type_of(v)?,
+        };
+        Ok(match ty {
             Type::String => Class::Str,
             Type::Object => {
                 if env.is_array(v)? {
                     Class::List
-                } else if self.is_plain(v)? {
-                    Class::Object
-                } else if env.is_date(v)? {
-                    Class::Date
-                } else {
+                } else if env.is_typed_array(v)? {
+                    // Buffer and typed arrays have index keys: refused before they are read.
                     return Err(no_json_form(env, v, at));
+                } else {
+                    let entries = self.entries_of(v)?;
+                    if entries.is_empty() {
+                        // Date, Map, Set, ArrayBuffer... have no own enumerable keys: an
+                        // empty object is the one place where they must be told apart.
+                        if env.is_date(v)? {
+                            return Ok(Class::Date);
+                        }
+                        if !self.is_plain(v)? {
+                            return Err(no_json_form(env, v, at));
+                        }
+                    }
+                    Class::Object(entries)
                 }
             }
             Type::Number => {
@@ -129,7 +143,8 @@ impl Walk {
         env.strict_equals(proto, self.object_proto()?)
     }
 
-    /// The own enumerable properties of a plain object whose value is not `undefined`.
+    /// The own enumerable properties of an object whose value is not `undefined`, with
+    /// each value's `typeof`.
     fn entries_of(&self, obj: Raw) -> JsResult<Entries> {
         let env = self.env;
         let keys = env.keys(obj)?;
@@ -138,17 +153,24 @@ impl Walk {
         for i in 0..n {
             let k = env.element(keys, i)?;
             let v = env.get(obj, k)?;
-            if env.type_of(v)? != Type::Undefined {
-                out.push((k, v));
+            let t = env.type_of(v)?;
+            if t != Type::Undefined {
+                out.push((k, v, t));
             }
         }
         Ok(out)
     }
 
     /// The whole node as a `Value` (operands, schemas).
-    pub(crate) fn value(&self, v: Raw, depth: usize, at: &Path<'_>) -> JsResult<Value> {
+    pub(crate) fn value(
+        &self,
+        v: Raw,
+        known: Option<Type>,
+        depth: usize,
+        at: &Path<'_>,
+    ) -> JsResult<Value> {
         let env = self.env;
-        Ok(match self.classify(v, at)? {
+        Ok(match self.classify(v, known, at)? {
             Class::Null => Value::Null,
             Class::Bool(b) => Value::Bool(b),
             Class::Number(d) => number_value(d),
@@ -168,29 +190,30 @@ impl Walk {
                             "undefined (or a hole of a sparse array) has no JSON form",
                         )));
                     }
-                    items.push(self.value(item, depth + 1, &p)?);
+                    items.push(self.value(item, None, depth + 1, &p)?);
                 }
                 Value::List(items)
             }
-            Class::Object => {
-                check_depth(depth, at)?;
-                let entries = self.entries_of(v)?;
-                let mut out = Vec::with_capacity(entries.len());
-                for (k, item) in entries {
-                    let key = env.string(k)?;
-                    let value = self.value(item, depth + 1, &at.key(&key))?;
-                    out.push((key, value));
-                }
-                Value::Object(out)
-            }
+            Class::Object(entries) => self.object_value(entries, depth, at)?,
         })
+    }
+
+    fn object_value(&self, entries: Entries, depth: usize, at: &Path<'_>) -> JsResult<Value> {
+        check_depth(depth, at)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, item, t) in entries {
+            let key = self.env.string(k)?;
+            let value = self.value(item, Some(t), depth + 1, &at.key(&key))?;
+            out.push((key, value));
+        }
+        Ok(Value::Object(out))
     }
 }
 
-type Entries = SmallVec<[(Raw, Raw); 8]>;
+type Entries = SmallVec<[(Raw, Raw, Type); 8]>;
 
 /// The JSON view of a JS value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 enum Class {
     Null,
     Bool(bool),
@@ -199,7 +222,7 @@ enum Class {
     BigInt,
     Date,
     List,
-    Object,
+    Object(Entries),
 }
 
 fn check_depth(depth: usize, at: &Path<'_>) -> JsResult<()> {
@@ -386,7 +409,7 @@ pub(crate) fn document(env: Env, v: Raw) -> JsResult<Value> {
         return Ok(qb_core::json::parse_value(&text)?);
     }
     let walk = Walk::new(env);
-    walk.value(v, 0, &Path::ROOT)
+    walk.value(v, None, 0, &Path::ROOT)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -399,108 +422,36 @@ pub(crate) fn document(env: Env, v: Raw) -> JsResult<Value> {
 pub(crate) struct Node<'w> {
     v: Raw,
     walk: &'w Walk,
-    /// An object's entries (`undefined` values left out), read once for `len` and `entries`.
-    entries: RefCell<Option<Entries>>,
+    /// The value's `typeof`, when its parent already read it.
+    ty: Option<Type>,
+    /// What `kind` found: a list's length, or an object's entries (`undefined` values left
+    /// out), for `len`, `entries` and `items`.
+    shape: RefCell<Shape>,
+}
+
+#[derive(Debug, Default)]
+enum Shape {
+    #[default]
+    Unread,
+    List(u32),
+    Object(Entries),
+    Scalar,
 }
 
 impl<'w> Node<'w> {
     pub(crate) fn new(v: Raw, walk: &'w Walk) -> Self {
+        Node::typed(v, None, walk)
+    }
+
+    fn typed(v: Raw, ty: Option<Type>, walk: &'w Walk) -> Self {
         Node {
             v,
             walk,
-            entries: RefCell::new(None),
+            ty,
+            shape: RefCell::new(Shape::Unread),
         }
     }
 
-    fn fill_entries(&self) -> JsResult<()> {
-        if self.entries.borrow().is_none() {
-            let e = self.walk.entries_of(self.v)?;
-            *self.entries.borrow_mut() = Some(e);
-        }
-        Ok(())
-    }
-}
-
-impl Source for Node<'_> {
-    fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
-        let walk = self.walk;
-        let class = walk.classify(self.v, at).map_err(|f| walk.stop(at, f))?;
-        Ok(match class {
-            Class::Str | Class::Date => Kind::Str,
-            Class::Object => Kind::Object,
-            Class::List => Kind::List,
-            Class::Null => Kind::Null,
-            Class::Bool(b) => Kind::Bool(b),
-            Class::Number(d) => match int_of(d) {
-                Some(i) => Kind::Int(i),
-                None => Kind::Number,
-            },
-            Class::BigInt => match bigint_value(walk.env, self.v).map_err(|f| walk.stop(at, f))? {
-                Value::Int(i) => Kind::Int(i),
-                _ => Kind::Number,
-            },
-        })
-    }
-
-    fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
-        self.into_string_ref(at).map(Cow::Owned)
-    }
-
-    fn into_string(self, at: &Path<'_>) -> Result<String, Error> {
-        self.into_string_ref(at)
-    }
-
-    fn len(&self) -> usize {
-        let env = self.walk.env;
-        match env.is_array(self.v) {
-            Ok(true) => return env.array_len(self.v).map_or(0, |n| n as usize),
-            Ok(false) => {}
-            Err(_) => return 0,
-        }
-        if self.fill_entries().is_err() {
-            // Reported again (and kept) when the parser walks the entries.
-            return 1;
-        }
-        self.entries.borrow().as_ref().map_or(0, SmallVec::len)
-    }
-
-    fn entries<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(&str, Self) -> Result<(), Error>,
-    {
-        let walk = self.walk;
-        let env = walk.env;
-        self.fill_entries().map_err(|e| walk.stop(at, e))?;
-        let entries = self.entries.take().unwrap_or_default();
-        for (k, v) in entries {
-            env.with_str(k, |key| f(key, Node::new(v, walk)))
-                .map_err(|e| walk.stop(at, e))??;
-        }
-        Ok(())
-    }
-
-    fn items<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(usize, Self) -> Result<(), Error>,
-    {
-        let walk = self.walk;
-        let env = walk.env;
-        let n = env.array_len(self.v).map_err(|e| walk.stop(at, e))?;
-        for i in 0..n {
-            let item = env.element(self.v, i).map_err(|e| walk.stop(at, e))?;
-            f(i as usize, Node::new(item, walk))?;
-        }
-        Ok(())
-    }
-
-    fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
-        self.walk
-            .value(self.v, 0, at)
-            .map_err(|f| self.walk.stop(at, f))
-    }
-}
-
-impl Node<'_> {
     fn into_string_ref(&self, at: &Path<'_>) -> Result<String, Error> {
         let walk = self.walk;
         let env = walk.env;
@@ -512,6 +463,100 @@ impl Node<'_> {
             }
         })();
         r.map_err(|f| walk.stop(at, f))
+    }
+}
+
+impl Source for Node<'_> {
+    fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
+        let walk = self.walk;
+        let class = walk
+            .classify(self.v, self.ty, at)
+            .map_err(|f| walk.stop(at, f))?;
+        let (kind, shape) = match class {
+            Class::Str | Class::Date => (Kind::Str, Shape::Scalar),
+            Class::Object(entries) => (Kind::Object, Shape::Object(entries)),
+            Class::List => {
+                let n = walk.env.array_len(self.v).map_err(|f| walk.stop(at, f))?;
+                (Kind::List, Shape::List(n))
+            }
+            Class::Null => (Kind::Null, Shape::Scalar),
+            Class::Bool(b) => (Kind::Bool(b), Shape::Scalar),
+            Class::Number(d) => (
+                match int_of(d) {
+                    Some(i) => Kind::Int(i),
+                    None => Kind::Number,
+                },
+                Shape::Scalar,
+            ),
+            Class::BigInt => match bigint_value(walk.env, self.v).map_err(|f| walk.stop(at, f))? {
+                Value::Int(i) => (Kind::Int(i), Shape::Scalar),
+                _ => (Kind::Number, Shape::Scalar),
+            },
+        };
+        *self.shape.borrow_mut() = shape;
+        Ok(kind)
+    }
+
+    fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+        self.into_string_ref(at).map(Cow::Owned)
+    }
+
+    fn into_string(self, at: &Path<'_>) -> Result<String, Error> {
+        self.into_string_ref(at)
+    }
+
+    fn len(&self) -> usize {
+        match &*self.shape.borrow() {
+            Shape::List(n) => *n as usize,
+            Shape::Object(e) => e.len(),
+            _ => 0,
+        }
+    }
+
+    fn entries<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        let walk = self.walk;
+        let env = walk.env;
+        let Shape::Object(entries) = self.shape.take() else {
+            return Ok(());
+        };
+        for (k, v, t) in entries {
+            env.with_str(k, |key| f(key, Node::typed(v, Some(t), walk)))
+                .map_err(|e| walk.stop(at, e))??;
+        }
+        Ok(())
+    }
+
+    fn items<F>(self, at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        let walk = self.walk;
+        let env = walk.env;
+        let Shape::List(n) = self.shape.take() else {
+            return Ok(());
+        };
+        for i in 0..n {
+            let item = env.element(self.v, i).map_err(|e| walk.stop(at, e))?;
+            f(i as usize, Node::new(item, walk))?;
+        }
+        Ok(())
+    }
+
+    fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
+        // An object already read by `kind` is converted from its entries.
+        match self.shape.take() {
+            Shape::Object(entries) => self
+                .walk
+                .object_value(entries, 0, at)
+                .map_err(|f| self.walk.stop(at, f)),
+            _ => self
+                .walk
+                .value(self.v, self.ty, 0, at)
+                .map_err(|f| self.walk.stop(at, f)),
+        }
     }
 }
 

@@ -153,6 +153,11 @@ impl Env {
         self.is(v, sys::napi_is_array, "is_array")
     }
 
+    #[inline]
+    pub(crate) fn is_typed_array(self, v: Raw) -> JsResult<bool> {
+        self.is(v, sys::napi_is_typedarray, "is_typedarray")
+    }
+
     pub(crate) fn is_date(self, v: Raw) -> JsResult<bool> {
         self.is(v, sys::napi_is_date, "is_date")
     }

@@ -208,7 +208,7 @@ fn compile(cx: &Cx) -> JsResult<Raw> {
 fn to_json(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let walk = Walk::new(env);
-    let v = walk.value(cx.arg(0)?, 0, &Path::ROOT)?;
+    let v = walk.value(cx.arg(0)?, None, 0, &Path::ROOT)?;
     env.str(&v.to_json())
 }
 

@@ -13,7 +13,12 @@ class QueryBuilderError extends Error {
     this.code = d.code !== undefined ? d.code : new.target.code;
     this.number = d.number !== undefined ? d.number : new.target.number;
     this.path = d.path !== undefined ? d.path : '';
-    if (d.message !== undefined) this.message = d.message;
+    if (d.message !== undefined) {
+      // The stack keeps the display line (code and path included); `message` is the core's.
+      if (d.captureFrom) Error.captureStackTrace(this, d.captureFrom);
+      void this.stack;
+      this.message = d.message;
+    }
   }
 }
 QueryBuilderError.code = '';
@@ -54,7 +59,7 @@ for (const [code, number, name] of KINDS) {
 /** The factory the native module calls for every core error. */
 function makeError(number, code, path, message, display) {
   const cls = byNumber[number] || QueryBuilderError;
-  return new cls(display, { code, number, path, message });
+  return new cls(display, { code, number, path, message, captureFrom: makeError });
 }
 
 // ---- errors of the rollout shim (not core errors) -------------------------------------

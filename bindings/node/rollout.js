@@ -85,6 +85,8 @@ function typeName(v) {
  * `[sql, params]` or `{ sql, params }`. Anything else is a LegacyResultError naming the type
  * (use the `adaptLegacy` option, e.g. `legacyAdapters.knex`, for other shapes).
  */
+const QUERY_CONFIG_KEYS = new Set(['text', 'values', 'name', 'rowMode', 'types']);
+
 function normalizeLegacy(r) {
   if (typeof r === 'string') return { text: r, values: [] };
   if (Array.isArray(r)) {
@@ -92,11 +94,17 @@ function normalizeLegacy(r) {
       return { text: r[0], values: r[1] };
     }
   } else if (r !== null && typeof r === 'object' && typeof r.then !== 'function') {
-    if (typeof r.text === 'string' && (r.values === undefined || Array.isArray(r.values))) {
+    const keys = Object.keys(r);
+    // node-postgres' QueryConfig (extra keys it knows are allowed), or { sql, params }.
+    if (
+      typeof r.text === 'string' &&
+      (r.values === undefined || Array.isArray(r.values)) &&
+      keys.every((k) => QUERY_CONFIG_KEYS.has(k))
+    ) {
       return { text: r.text, values: r.values === undefined ? [] : r.values };
     }
-    if (typeof r.sql === 'string' && (r.params === undefined || Array.isArray(r.params))) {
-      return { text: r.sql, values: r.params === undefined ? [] : r.params };
+    if (typeof r.sql === 'string' && Array.isArray(r.params) && keys.every((k) => k === 'sql' || k === 'params')) {
+      return { text: r.sql, values: r.params };
     }
   }
   const hint =
@@ -133,6 +141,11 @@ function placeholderStyle(text) {
 }
 
 // ---- helpers -------------------------------------------------------------------------
+
+/** The core's display form of an error: `CODE at PATH: message`. */
+function displayOf(err) {
+  return err.path ? `${err.code} at ${err.path}: ${err.message}` : `${err.code}: ${err.message}`;
+}
 
 function viewOf(query) {
   try {
@@ -476,7 +489,7 @@ class RolloutQueryBuilder {
   }
 
   #fallBack(query, err) {
-    if (this.#logMode) this.#log(native.logLine('fallback', viewOf(query), String(err)));
+    if (this.#logMode) this.#log(native.logLine('fallback', viewOf(query), displayOf(err)));
     const t0 = now();
     const result = this.#callLegacy(query, t0);
     const ns = elapsedNs(t0);
@@ -551,7 +564,12 @@ class RolloutQueryBuilder {
       try {
         nat = native.compile(query, this.#schema, { placeholder: this.#placeholder });
       } catch (err) {
-        native.rolloutRecordShadow(this.#h, 'native_error', view, `query=${describe(query)} native_error=${err}`);
+        native.rolloutRecordShadow(
+          this.#h,
+          'native_error',
+          view,
+          `query=${describe(query)} native_error=${err instanceof QueryBuilderError ? displayOf(err) : err}`,
+        );
         return;
       }
       if (this.#shadow.mode === 'rows') {

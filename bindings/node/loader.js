@@ -40,4 +40,5 @@ function load() {
   throw err;
 }
 
-module.exports = { native: load(), platformSuffix };
+module.exports = { platformSuffix };
+if (!process.env.FRAISEQL_QB_LOADER_NO_LOAD) module.exports.native = load();

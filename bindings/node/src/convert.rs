@@ -452,7 +452,7 @@ impl<'w> Node<'w> {
         }
     }
 
-    fn into_string_ref(&self, at: &Path<'_>) -> Result<String, Error> {
+    fn read_string(&self, at: &Path<'_>) -> Result<String, Error> {
         let walk = self.walk;
         let env = walk.env;
         let r = (|| -> JsResult<String> {
@@ -498,11 +498,11 @@ impl Source for Node<'_> {
     }
 
     fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
-        self.into_string_ref(at).map(Cow::Owned)
+        self.read_string(at).map(Cow::Owned)
     }
 
     fn into_string(self, at: &Path<'_>) -> Result<String, Error> {
-        self.into_string_ref(at)
+        self.read_string(at)
     }
 
     fn len(&self) -> usize {

@@ -842,15 +842,19 @@ pub(crate) fn boundary(
             ptr::null_mut()
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            e.throw(Fail::Core(internal(&what)));
+            e.throw(Fail::Core(internal(&panic_text(&*panic))));
             ptr::null_mut()
         }
     }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 /// The `QB_INTERNAL` error for a caught panic.

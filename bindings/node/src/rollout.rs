@@ -506,8 +506,14 @@ fn rollout_route(cx: &Cx) -> JsResult<Raw> {
         placeholder,
         param_types: false,
     };
+    let (query, schema) = (cx.arg(1)?, cx.arg(2)?);
     let start = Instant::now();
-    let compiled = crate::compile_raw(env, cx.arg(1)?, cx.arg(2)?, options);
+    // A panic in the compile is a native failure like any other (recorded, then fallen back
+    // from), not only an error at the boundary.
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::compile_raw(env, query, schema, options)
+    }))
+    .unwrap_or_else(|p| Err(Fail::Core(crate::js::internal(&crate::js::panic_text(&*p)))));
     let elapsed = start.elapsed();
     match compiled {
         Ok(out) => {

@@ -456,7 +456,11 @@ impl<'w> Node<'w> {
         let walk = self.walk;
         let env = walk.env;
         let r = (|| -> JsResult<String> {
-            if env.type_of(self.v)? == Type::String {
+            let ty = match self.ty {
+                Some(t) => t,
+                None => env.type_of(self.v)?,
+            };
+            if ty == Type::String {
                 env.string(self.v)
             } else {
                 date_text(env, self.v, at)

@@ -434,9 +434,26 @@ impl Env {
         )
     }
 
+    /// A JS string from Rust text. ASCII text (SQL, most values) is created as Latin-1, a
+    /// plain copy into a one-byte string; V8's UTF-8 path decodes and validates every byte.
     #[inline]
     pub(crate) fn str(self, s: &str) -> JsResult<Raw> {
         let mut out = ptr::null_mut();
+        if s.is_ascii() {
+            // SAFETY: s has s.len() bytes; ASCII is valid Latin-1 with the same meaning.
+            self.check(
+                unsafe {
+                    sys::napi_create_string_latin1(
+                        self.0,
+                        s.as_ptr().cast::<c_char>(),
+                        s.len() as isize,
+                        &mut out,
+                    )
+                },
+                "create_string_latin1",
+            )?;
+            return Ok(out);
+        }
         // SAFETY: s is valid UTF-8 of s.len() bytes.
         self.check(
             unsafe {

@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= /var/tmp/fqb-target
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: ## install what demo and test need (Debian packages, the Python venv); idempotent
+setup: ## install what demo and test need (Debian packages, the Python venv, Node packages); idempotent
 	scripts/setup.sh
 
 demo: setup ## compile the example queries, show SQL + params, then a rollout with metrics
@@ -16,7 +16,7 @@ test: setup ## every test: Rust, golden corpus and bindings on a real PostgreSQL
 	scripts/test.sh
 
 test-rust: setup ## Rust tests only (still starts PostgreSQL)
-	FQB_SKIP_PYTHON=1 scripts/test.sh
+	FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 scripts/test.sh
 
 lint: ## rustfmt check + clippy and rustdoc with warnings as errors
 	cargo fmt --all -- --check

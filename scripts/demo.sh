@@ -19,3 +19,8 @@ if [ -x examples/python/demo.sh ]; then
     echo "==> rollout: a psycopg application moving from its legacy builder to the native one"
     examples/python/demo.sh
 fi
+
+if [ -x examples/node/demo.sh ]; then
+    echo "==> rollout: a node-postgres application moving from its legacy builder to the native one"
+    examples/node/demo.sh
+fi

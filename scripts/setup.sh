@@ -5,6 +5,7 @@
 #   scripts/setup.sh            every piece (what `make demo`, `make test` and .ci/run run first)
 #   scripts/setup.sh system     Debian packages only
 #   scripts/setup.sh python     the Python venv ($FQB_VENV) and its packages only
+#   scripts/setup.sh node       bindings/node/node_modules, exactly as package-lock.json says
 #   scripts/setup.sh check      report what is missing, install nothing (exit 1 if anything is)
 #
 # Each piece is detected the way its user finds it (libclang by loading it as bindgen does,
@@ -138,16 +139,47 @@ setup_python() {
     [ -z "$need" ] || die "still missing in $FQB_VENV after pip install: $need"
 }
 
+# ---- Node packages -----------------------------------------------------------------------
+
+NODE_DIR=bindings/node
+NODE_STAMP="$NODE_DIR/node_modules/.fqb-lock.sha256"
+
+node_lock_hash() { sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1; }
+
+# node_modules matches the lock when `npm ci` ran on this very lock (it writes the stamp
+# after installing); anything else (missing, stale, edited by hand) is reinstalled.
+missing_node() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "nodejs npm"; return; }
+    local major; major="$(node -p 'process.versions.node.split(".")[0]')"
+    [ "$major" -ge 18 ] || { echo "nodejs>=18 (found $(node --version))"; return; }
+    [ -f "$NODE_STAMP" ] && [ "$(cat "$NODE_STAMP")" = "$(node_lock_hash)" ] || echo "node_modules"
+}
+
+setup_node() {
+    local need; need="$(missing_node)"
+    [ -n "$need" ] || return 0
+    if [ "$mode" = check ]; then log "missing: $need"; return 1; fi
+    case "$need" in
+        node_modules) ;;
+        *) die "Node.js 18+ with npm is needed (found: $need); install it (e.g. apt-get install nodejs npm)" ;;
+    esac
+    log "npm ci in $NODE_DIR (node_modules missing or not matching package-lock.json)"
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    node_lock_hash > "$NODE_STAMP"
+    installed=1
+}
+
 # ---- main ----------------------------------------------------------------------------------
 
 command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust with rustup (https://rustup.rs)"
 status=0
 case "$mode" in
-    all) setup_system; setup_python ;;
+    all) setup_system; setup_python; setup_node ;;
     system) setup_system ;;
     python) setup_python ;;
-    check) setup_system || status=1; setup_python || status=1 ;;
-    *) echo "usage: $0 [all|system|python|check]" >&2; exit 2 ;;
+    node) setup_node ;;
+    check) setup_system || status=1; setup_python || status=1; setup_node || status=1 ;;
+    *) echo "usage: $0 [all|system|python|node|check]" >&2; exit 2 ;;
 esac
 if [ "$status" -ne 0 ]; then exit 1; fi
 if [ "$installed" = 0 ]; then log "ok (nothing to install)"; else log "ok"; fi

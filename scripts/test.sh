@@ -4,7 +4,8 @@
 # developer's server is left alone) and stops it at the end, pass or fail.
 #
 #   scripts/test.sh            (what `make test` and CI run)
-#   FQB_SKIP_PYTHON=1 scripts/test.sh   (Rust only, for a quick loop; CI never sets it)
+#   FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 scripts/test.sh   (Rust only, for a quick loop; CI never
+#   sets them)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,5 +31,9 @@ cargo test --workspace --locked
 if [ "${FQB_SKIP_PYTHON:-0}" != 1 ] && [ -x bindings/python/test.sh ]; then
     step "Python: bindings/python/test.sh"
     bindings/python/test.sh
+fi
+if [ "${FQB_SKIP_NODE:-0}" != 1 ] && [ -x bindings/node/test.sh ]; then
+    step "Node: bindings/node/test.sh"
+    bindings/node/test.sh
 fi
 step "all test suites passed"

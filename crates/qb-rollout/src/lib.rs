@@ -23,6 +23,7 @@
 mod config;
 mod metrics;
 mod route;
+mod rows;
 mod trip;
 
 use std::collections::VecDeque;
@@ -41,6 +42,7 @@ pub use metrics::{
     FamilyValue, Histogram, MetricValue, MetricsSnapshot, PrometheusValues, SEED_KEYS, TripState,
 };
 pub use route::{Decision, Reason, Route, STICKY_BUCKETS, fnv1a64, sticky_bucket, sticky_route};
+pub use rows::{RowDifference, RowOrder, compare_rows};
 pub use trip::{Clock, ManualClock, MonotonicClock};
 
 use metrics::{Counters, duration_ns};

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Instruction counts per call (valgrind --tool=callgrind), stable on a noisy machine: the core
+# (qb-bench-ns) and the Node methods of bench/methods.js. Each Node figure is
+# (Ir with 2,000 calls - Ir with 0 calls) / 2,000, both after the same 2,000-call warm-up,
+# so start-up and JIT compilation cancel. About 35 s per valgrind run.
+#
+#   bindings/node/bench/callgrind.sh [W...] [-- METHOD...]      (default: M; schema shim knex kysely)
+# Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), OUT (callgrind files, default a temp dir).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
+OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fqb-node-callgrind.XXXXXX")}"
+N=2000
+workloads=(); methods=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do workloads+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+methods=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(M)
+[ ${#methods[@]} -gt 0 ] || methods=(schema shim knex kysely)
+(cd "$ROOT" && cargo build -q --release --locked -p qb-bench --bin qb-bench-ns)
+"$HERE/../build.sh" >/dev/null
+ir() { valgrind --tool=callgrind --callgrind-out-file="$OUT/$1" "${@:2}" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+echo "Ir per call (callgrind files in $OUT)"
+for w in "${workloads[@]}"; do
+    a=$(ir "core.$w.0" "$TARGET/release/qb-bench-ns" --workloads "$w" --run qb_core --iters 0)
+    b=$(ir "core.$w.$N" "$TARGET/release/qb-bench-ns" --workloads "$w" --run qb_core --iters "$N")
+    printf '%-22s %10d\n' "$w core" $(( (b - a) / N ))
+    for m in "${methods[@]}"; do
+        a=$(ir "node.$w.$m.0" node "$HERE/loop.js" "$w" "$m" 0)
+        b=$(ir "node.$w.$m.$N" node "$HERE/loop.js" "$w" "$m" "$N")
+        printf '%-22s %10d\n' "$w node $m" $(( (b - a) / N ))
+    done
+done

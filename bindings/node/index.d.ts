@@ -1,0 +1,526 @@
+// Type declarations of the npm package `fraiseql-qb`. Hand-written for the JS API (the
+// native module's own surface is internal); the block between the `generated` markers is
+// produced from the core's vocabularies and `test/types.test.js` fails when it, or the
+// list of exports, is stale (`BLESS=1 node --test test/types.test.js` rewrites the block).
+// The query and registry forms are documented in docs/query-ast.md.
+
+// <generated from the native module by test/types.test.js: do not edit>
+/** Every filter operator name (docs/query-ast.md, "Operators"). */
+export type OperatorName =
+  | 'eq'
+  | 'neq'
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
+  | 'in'
+  | 'nin'
+  | 'isnull'
+  | 'contains'
+  | 'startswith'
+  | 'endswith'
+  | 'icontains'
+  | 'istartswith'
+  | 'iendswith'
+  | 'like'
+  | 'ilike'
+  | 'matches'
+  | 'imatches'
+  | 'not_matches'
+  | 'plain_query'
+  | 'phrase_query'
+  | 'websearch_query'
+  | 'rank_gt'
+  | 'rank_gte'
+  | 'rank_lt'
+  | 'rank_lte'
+  | 'rank_cd_gt'
+  | 'rank_cd_gte'
+  | 'rank_cd_lt'
+  | 'rank_cd_lte'
+  | 'contained_by'
+  | 'overlaps'
+  | 'len_eq'
+  | 'len_neq'
+  | 'len_gt'
+  | 'len_gte'
+  | 'len_lt'
+  | 'len_lte'
+  | 'any_eq'
+  | 'all_eq'
+  | 'strictly_contains'
+  | 'has_key'
+  | 'has_any_keys'
+  | 'has_all_keys'
+  | 'path_exists'
+  | 'path_match'
+  | 'inSubnet'
+  | 'inRange'
+  | 'isPrivate'
+  | 'isPublic'
+  | 'isIPv4'
+  | 'isIPv6'
+  | 'isLoopback'
+  | 'isLinkLocal'
+  | 'isMulticast'
+  | 'isDocumentation'
+  | 'isCarrierGrade'
+  | 'ancestor_of'
+  | 'descendant_of'
+  | 'matches_lquery'
+  | 'matches_ltxtquery'
+  | 'matches_any_lquery'
+  | 'depth_eq'
+  | 'depth_neq'
+  | 'depth_gt'
+  | 'depth_gte'
+  | 'depth_lt'
+  | 'depth_lte'
+  | 'contains_date'
+  | 'adjacent'
+  | 'strictly_left'
+  | 'strictly_right'
+  | 'not_left'
+  | 'not_right'
+  | 'cosine_distance'
+  | 'l2_distance'
+  | 'l1_distance'
+  | 'inner_product'
+  | 'hamming_distance'
+  | 'jaccard_distance'
+  | 'distance_within';
+
+/** Every registry scalar type name (docs/query-ast.md, "The schema registry"). */
+export type ScalarTypeName =
+  | 'text'
+  | 'integer'
+  | 'numeric'
+  | 'boolean'
+  | 'uuid'
+  | 'date'
+  | 'timestamptz'
+  | 'inet'
+  | 'cidr'
+  | 'macaddr'
+  | 'ltree'
+  | 'daterange'
+  | 'tsvector'
+  | 'vector'
+  | 'bit'
+  | 'jsonb'
+  | 'coordinates';
+
+/** Every error code, with its stable number (docs/errors.md). */
+export interface ErrorNumbers {
+  QB_INVALID_JSON: 1;
+  QB_INVALID_QUERY: 2;
+  QB_INVALID_SCHEMA: 3;
+  QB_UNKNOWN_VIEW: 4;
+  QB_UNKNOWN_FIELD: 5;
+  QB_UNKNOWN_OPERATOR: 6;
+  QB_OPERATOR_TYPE_MISMATCH: 7;
+  QB_INVALID_VALUE: 8;
+  QB_INVALID_IDENTIFIER: 9;
+  QB_DEPTH_LIMIT: 10;
+  QB_SIZE_LIMIT: 11;
+  QB_INVALID_GROUP_BY: 12;
+  QB_UNSUPPORTED: 13;
+  QB_INTERNAL: 14;
+}
+// </generated>
+
+export type ErrorCode = keyof ErrorNumbers;
+
+// ---- the query AST (JSON form) -------------------------------------------------------------
+
+/**
+ * A value the compiler reads, as JSON sees it: a property whose value is `undefined` is
+ * absent; a `Date` is its ISO text; a `BigInt` an exact integer. Functions, symbols, NaN,
+ * infinities, binary data, Map/Set and other non-JSON values are refused with
+ * `InvalidValueError`.
+ */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Date
+  | JsonValue[]
+  | { [key: string]: JsonValue | undefined };
+
+/** Operands by operator: a value, a list for `in`/`nin`, a boolean for `isnull`... */
+export type FieldFilter = { [op in OperatorName]?: JsonValue } & {
+  /** A nested field: an object of operators (or of further nested fields). */
+  [nestedField: string]: JsonValue | FieldFilter | undefined;
+};
+
+/** A `where` filter: field filters, combined with `and` / `or` / `not`. */
+export type Filter =
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter }
+  | { [field: string]: FieldFilter | Filter[] | Filter | undefined };
+
+/** One selected item: a field path (`"profile.city"`), or an object form. */
+export type Selection =
+  | string
+  | {
+      /** A field path, as a dotted string or a list of segments. */
+      field?: string | string[];
+      /** The output name. */
+      alias?: string;
+      /** A nested selection on an object field. */
+      select?: Selection[];
+      /** An aggregate (grouped queries). */
+      aggregate?: 'count' | 'sum' | 'avg' | 'min' | 'max';
+    };
+
+/** An order key: a field path, or an object with direction and NULLS placement. */
+export type OrderKey =
+  | string
+  | {
+      field: string | string[];
+      direction?: 'asc' | 'desc';
+      nulls?: 'first' | 'last';
+    };
+
+/** A query: which view, which fields, which rows, in which order (docs/query-ast.md). */
+export interface Query {
+  /** A registry key: `v_user` or schema-qualified `app.v_order`. */
+  view: string;
+  select: Selection[];
+  where?: Filter;
+  order_by?: OrderKey[];
+  group_by?: Array<string | string[]>;
+  limit?: number | bigint;
+  offset?: number | bigint;
+  /** `json` (default: one jsonb `data` column), `json_text`, or `columns`. */
+  output?: 'json' | 'json_text' | 'text' | 'columns';
+  /** Map camelCase names to snake_case keys (default true). */
+  camel_case?: boolean;
+  /** Select the whole document once this many fields are selected. */
+  document_threshold?: number | null;
+}
+
+// ---- the schema registry ----------------------------------------------------------------
+
+/** A field type: a scalar name, an array of one (`"text[]"`), or an object form. */
+export type FieldType =
+  | ScalarTypeName
+  | `${ScalarTypeName}[]`
+  | string
+  | {
+      type: ScalarTypeName | 'object' | string;
+      /** The fields of an `object` field. */
+      fields?: Record<string, FieldType>;
+      /** The text search configuration of a `tsvector` field. */
+      language?: string;
+    };
+
+/** One view of the registry. */
+export interface ViewDef {
+  typename?: string;
+  /** The JSONB column (default `data`). */
+  data_column?: string;
+  /** SQL columns by name. */
+  columns?: Record<string, ScalarTypeName | string>;
+  /** JSONB fields by key. */
+  fields?: Record<string, FieldType>;
+  /** Accept fields the registry does not list. */
+  permissive?: boolean;
+  /** Default text search configuration. */
+  language?: string;
+}
+
+/** The registry document: `{ views: { KEY: VIEW } }`. */
+export interface Registry {
+  views: Record<string, ViewDef>;
+}
+
+/** A schema registry, parsed and validated once; reusable by any number of compiles. */
+export class Schema {
+  /** Throws `InvalidSchemaError` (or `InvalidJsonError` for bad JSON text). */
+  constructor(registry: Registry | string);
+  /** The view keys, in registry order. */
+  readonly views: readonly string[];
+  toString(): string;
+}
+
+// ---- compiling ------------------------------------------------------------------------------
+
+export type Placeholder = 'numbered' | 'format';
+
+export interface CompileOptions {
+  /** `numbered` (default): `$1, $2` (node-postgres); `format`: `%s`. */
+  placeholder?: Placeholder;
+  /** Add `paramTypes` (`["uuid", "text[]", ...]`) to the result. */
+  paramTypes?: boolean;
+}
+
+/**
+ * A parameter value as node-postgres sends it: `boolean` for booleans, `number` for float8,
+ * and exact text for every other type (int8 and numeric keep every digit; uuid, dates,
+ * timestamps, network types, jsonb...: the SQL casts each placeholder); arrays as arrays.
+ */
+export type ParamValue = string | number | boolean | ParamValue[];
+
+/** What `compile` returns: node-postgres' QueryConfig (`client.query(result)`). */
+export interface CompiledQuery {
+  text: string;
+  values: ParamValue[];
+  /** With `{ paramTypes: true }`: the SQL type of each value. */
+  paramTypes?: string[];
+}
+
+/**
+ * Compile `query` (an object, or JSON text) against `schema` (best a `Schema` built once; a
+ * registry object is parsed and validated on every call). Throws a `QueryBuilderError`
+ * subclass with `code`, `number`, `path` and `message`; a getter or proxy of the query that
+ * throws propagates its own exception.
+ */
+export function compile(
+  query: Query | string,
+  schema: Schema | Registry | string,
+  options: CompileOptions & { paramTypes: true },
+): CompiledQuery & { paramTypes: string[] };
+export function compile(query: Query | string, schema: Schema | Registry | string, options?: CompileOptions): CompiledQuery;
+
+/** `value` as compile reads an operand, as compact JSON text (descriptions, tests). */
+export function toJson(value: unknown): string;
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/** Base class of every compile, parse and schema error. */
+export class QueryBuilderError extends Error {
+  /** The stable code, e.g. `QB_UNKNOWN_FIELD`. */
+  readonly code: ErrorCode;
+  /** The stable number (1-14). */
+  readonly number: number;
+  /** The offending node, e.g. `where.and[1].email.eq`; `''` for the root. */
+  readonly path: string;
+  /** The sentence, without code or path. */
+  readonly message: string;
+  static readonly code: ErrorCode | '';
+  static readonly number: number;
+}
+export class InvalidJsonError extends QueryBuilderError {}
+export class InvalidQueryError extends QueryBuilderError {}
+export class InvalidSchemaError extends QueryBuilderError {}
+export class UnknownViewError extends QueryBuilderError {}
+export class UnknownFieldError extends QueryBuilderError {}
+export class UnknownOperatorError extends QueryBuilderError {}
+export class OperatorTypeMismatchError extends QueryBuilderError {}
+export class InvalidValueError extends QueryBuilderError {}
+export class InvalidIdentifierError extends QueryBuilderError {}
+export class DepthLimitError extends QueryBuilderError {}
+export class SizeLimitError extends QueryBuilderError {}
+export class InvalidGroupByError extends QueryBuilderError {}
+export class UnsupportedError extends QueryBuilderError {}
+/** A bug (a panic caught at the binding boundary); the shim may fall back from it. */
+export class InternalError extends QueryBuilderError {}
+
+/** The error class of each code. */
+export const errorsByCode: Readonly<{ [C in ErrorCode]: typeof QueryBuilderError }>;
+
+/** The legacy builder returned something the shim does not understand (a legacy error). */
+export class LegacyResultError extends TypeError {
+  readonly code: 'FRAISEQL_QB_LEGACY_RESULT';
+}
+/** The legacy builder writes another placeholder style than the shim (configuration error). */
+export class PlaceholderMismatchError extends Error {
+  readonly code: 'FRAISEQL_QB_PLACEHOLDER_MISMATCH';
+}
+/** Native compiler unavailable and no legacy builder registered. */
+export class NoBuilderAvailableError extends Error {
+  readonly code: 'FRAISEQL_QB_NO_BUILDER';
+}
+
+// ---- the rollout shim (docs/rollout.md) ------------------------------------------------------
+
+/** What a legacy builder may return. */
+export type LegacyStatement =
+  | string
+  | { text: string; values?: unknown[] }
+  | [string, unknown[]]
+  | { sql: string; params: unknown[] };
+
+export type LegacyBuilder<Q = Query> = (query: Q) => unknown;
+
+/** A statement as the shim hands it to the shadow executor. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export interface Logger {
+  debug(message: string): void;
+  warn(message: string): void;
+}
+
+export interface TripBackOptions {
+  enabled?: boolean;
+  windowMs?: number;
+  minCalls?: number;
+  /** Percentage of failed native attempts (0-100) above which the breaker opens. */
+  threshold?: number;
+  coolDownMs?: number;
+  probeSuccesses?: number;
+}
+
+/** Settings: each overrides its environment variable; `undefined` keeps the environment's. */
+export interface RolloutSettings {
+  useNative?: boolean;
+  /** Share of calls native, 0-100 (0.01 steps). */
+  percentage?: number | string;
+  logMode?: boolean;
+  fallback?: boolean;
+  killSwitch?: boolean;
+  sticky?: boolean;
+  shadowPercentage?: number | string;
+  shadowKeepLast?: number;
+  tripBack?: boolean | TripBackOptions;
+}
+
+export interface ShadowOptions {
+  /**
+   * Runs one statement and resolves to its rows (e.g. `pgShadowExecutor(pool)`): with it,
+   * shadow runs compare rows (ordered when the query has `order_by`, else as multisets)
+   * after the call has returned, never affecting its answer or latency.
+   */
+  executor?: (statement: Statement) => Promise<unknown[]>;
+  /** `rows` (default with an executor) or `text` (SQL text and values). */
+  mode?: 'rows' | 'text';
+  /** Time budget of one shadow execution (default 5000 ms): past it, a comparator error. */
+  timeoutMs?: number;
+  /** Shadow executions in flight at most (default 4); samples beyond are skipped. */
+  maxInFlight?: number;
+}
+
+export interface MetricsEvent {
+  view: string;
+  servedBy: 'rust' | 'python';
+  reason: string;
+  fallback: boolean;
+  durationNs: number;
+}
+
+export interface RolloutOptions<Q = Query> extends RolloutSettings {
+  /** The one placeholder style of both routes (default `numbered`); the legacy builder's
+   * output is checked against it on its first call with parameters. */
+  placeholder?: Placeholder;
+  /** Turns a legacy result of another shape into a `LegacyStatement` (`legacyAdapters`). */
+  adaptLegacy?: (result: any) => LegacyStatement;
+  /** Text-mode shadow comparison: `true` when the statements are equivalent. */
+  comparator?: (legacy: Statement, native: CompiledQuery) => boolean;
+  shadow?: ShadowOptions;
+  /** Called after every call (never fails it). */
+  onMetrics?: (event: MetricsEvent) => void;
+  /** Default: debug lines on the console (log mode only), warnings as process warnings. */
+  logger?: Logger;
+  /** Replaces `process.env` (tests). */
+  env?: Record<string, string | undefined>;
+}
+
+/** The canonical configuration (percentages in basis points). */
+export interface RolloutConfig {
+  use_native: boolean;
+  percentage_bp: number;
+  log_mode: boolean;
+  fallback: boolean;
+  kill_switch: boolean;
+  sticky: boolean;
+  shadow: { percentage_bp: number; keep_last: number };
+  trip: {
+    enabled: boolean;
+    window_ms: number;
+    min_calls: number;
+    threshold_bp: number;
+    cool_down_ms: number;
+    probe_successes: number;
+  };
+}
+
+export interface ConfigWarning {
+  variable: string;
+  value: string;
+  expected: 'bool' | 'percentage';
+  default: string;
+  message: string;
+}
+
+/** The seed's nine metric keys, names as in the seed. */
+export interface SeedMetrics {
+  rust_calls: number;
+  python_calls: number;
+  rust_errors: number;
+  rust_fallbacks: number;
+  total_calls: number;
+  rust_percentage: number;
+  rust_error_rate: number;
+  avg_rust_time_ms: number;
+  avg_python_time_ms: number;
+}
+
+export interface Metrics extends SeedMetrics {
+  python_errors: number;
+  shadow_runs: number;
+  shadow_mismatches: number;
+  shadow_errors: number;
+  trip_state: 'closed' | 'open' | 'half_open';
+  trips_total: number;
+  native_available: boolean;
+}
+
+export interface ShadowMismatch {
+  seq: number;
+  result: 'mismatch' | 'native_error';
+  view: string;
+  input: string;
+}
+
+export class RolloutQueryBuilder<Q = Query> {
+  constructor(legacy: LegacyBuilder<Q> | null, schema: Schema | Registry | string, options?: RolloutOptions<Q>);
+  /** Build `query` with the builder the rollout picks; `key` makes the choice sticky. */
+  build(query: Q, options?: { key?: string }): CompiledQuery | Statement;
+  configure(settings: RolloutSettings): void;
+  reload(): void;
+  readonly config: RolloutConfig;
+  readonly warnings: ConfigWarning[];
+  readonly schema: Schema;
+  readonly placeholder: Placeholder;
+  readonly nativeAvailable: boolean;
+  setNativeAvailable(available: boolean): void;
+  readonly tripState: 'closed' | 'open' | 'half_open';
+  metrics(): Metrics;
+  prometheusText(): string;
+  shadowMismatches(): ShadowMismatch[];
+  /** Resolves when every shadow execution started so far has finished. */
+  shadowIdle(): Promise<void>;
+  resetMetrics(): void;
+}
+
+/** Process-wide metrics: the seed's nine keys, or all sixteen with `{ extended: true }`. */
+export function getQueryBuilderMetrics(options?: { extended?: false }): SeedMetrics;
+export function getQueryBuilderMetrics(options: { extended: true }): Metrics;
+/** Process-wide metrics in Prometheus text format 0.0.4. */
+export function getPrometheusText(): string;
+/** Parse the environment (default `process.env`) as a shim does. */
+export function configFromEnv(env?: Record<string, string | undefined>): {
+  config: RolloutConfig;
+  warnings: ConfigWarning[];
+};
+/** `adaptLegacy` functions for Knex (`.toSQL().toNative()`) and Kysely (`.compile()`). */
+export const legacyAdapters: Readonly<{
+  knex(result: any): LegacyStatement;
+  kysely(result: any): LegacyStatement;
+}>;
+/** A shadow executor over a node-postgres Pool: READ ONLY transaction, statement_timeout. */
+export function pgShadowExecutor(
+  pool: { connect(): Promise<{ query(q: any): Promise<{ rows: unknown[] }>; release(): void }> },
+  options?: { statementTimeoutMs?: number },
+): (statement: Statement) => Promise<unknown[]>;
+/** The environment variables the shim reads. */
+export const ENV_VARS: readonly string[];
+/** The seed's metric keys, in order. */
+export const SEED_KEYS: readonly (keyof SeedMetrics)[];

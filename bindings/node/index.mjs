@@ -1,0 +1,36 @@
+// ESM entry: the CommonJS package's exports by name.
+import fqb from './index.js';
+
+export const {
+  compile,
+  Schema,
+  toJson,
+  QueryBuilderError,
+  InvalidJsonError,
+  InvalidQueryError,
+  InvalidSchemaError,
+  UnknownViewError,
+  UnknownFieldError,
+  UnknownOperatorError,
+  OperatorTypeMismatchError,
+  InvalidValueError,
+  InvalidIdentifierError,
+  DepthLimitError,
+  SizeLimitError,
+  InvalidGroupByError,
+  UnsupportedError,
+  InternalError,
+  errorsByCode,
+  LegacyResultError,
+  PlaceholderMismatchError,
+  NoBuilderAvailableError,
+  RolloutQueryBuilder,
+  getQueryBuilderMetrics,
+  getPrometheusText,
+  configFromEnv,
+  legacyAdapters,
+  pgShadowExecutor,
+  ENV_VARS,
+  SEED_KEYS,
+} = fqb;
+export default fqb;

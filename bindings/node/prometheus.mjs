@@ -1,0 +1,4 @@
+import prometheus from './prometheus.js';
+
+export const { registerCollector } = prometheus;
+export default prometheus;

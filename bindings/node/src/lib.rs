@@ -1,0 +1,296 @@
+//! The native module of the npm package `fraiseql-qb` (napi-rs, Node-API 8). It converts
+//! types and maps errors; everything else is qb-core (compiling) or qb-rollout (the rollout
+//! engine). The JS package (`index.js`, `rollout.js`, `prometheus.js`) holds the
+//! conveniences; `index.d.ts` types them.
+//!
+//! Exported functions are plain Node-API callbacks (`js::entry!`) behind one panic boundary
+//! (`js::boundary`): a panic is a `QB_INTERNAL` error, never an abort. Values cross in one
+//! walk: a query object is read in place by the core's parser (`convert::Node`, a
+//! `qb_core::ast::Source`), never serialized to JSON.
+#![deny(unsafe_code)]
+// napi-rs registers the module only outside `cfg(test)`; `clippy --all-targets` checks the
+// (never run) test build too, where nothing would be reachable.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
+mod convert;
+mod error;
+mod js;
+mod rollout;
+
+use napi::sys;
+use qb_core::{
+    CompileOptions, CompiledQuery, Limits, Operator, Path, Placeholder, Query, ScalarType,
+};
+
+use convert::{Node, Walk};
+use js::{Cx, Env, Fail, Instance, JsResult, Raw, Type, TypeTag, entry};
+
+/// Marks a JS `Schema` object carrying a compiled registry.
+static SCHEMA_TAG: TypeTag = TypeTag::new(0x6672_6169_7365_716c, 0x7162_5f73_6368_656d);
+
+/// A schema registry, parsed and validated once; wrapped into a JS `Schema` instance.
+struct SchemaBox {
+    inner: qb_core::Schema,
+}
+
+/// `init(makeError)`: registers the JS error factory for this environment (main thread or
+/// worker).
+fn init(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let factory = cx.arg(0)?;
+    if env.type_of(factory)? != Type::Function {
+        return Err(Fail::Type(
+            "init(makeError): makeError must be a function".into(),
+        ));
+    }
+    let make_error = env.reference(factory)?;
+    env.set_instance(Instance { make_error })?;
+    env.undefined()
+}
+
+/// `schemaWrap(target, doc)`: parses and validates `doc` (an object or JSON text) and wraps
+/// the registry into `target`. Returns the view keys.
+fn schema_wrap(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let target = cx.arg(0)?;
+    if env.type_of(target)? != Type::Object {
+        return Err(Fail::Type(
+            "schemaWrap(target, doc): target must be an object".into(),
+        ));
+    }
+    let value = convert::document(env, cx.arg(1)?)?;
+    let inner = qb_core::Schema::from_value(&value)?;
+    let views: Vec<String> = match value.get("views") {
+        Some(qb_core::Value::Object(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let out = env.array(views.len())?;
+    for (i, v) in views.iter().enumerate() {
+        let s = env.str(v)?;
+        env.set_element(out, i as u32, s)?;
+    }
+    env.wrap(target, SchemaBox { inner }, &SCHEMA_TAG)?;
+    Ok(out)
+}
+
+/// `isSchema(value)`: whether `value` carries a registry.
+fn is_schema(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let found = env.unwrap::<SchemaBox>(cx.arg(0)?, &SCHEMA_TAG)?.is_some();
+    env.boolean(found)
+}
+
+/// What `compile` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    pub(crate) placeholder: Placeholder,
+    pub(crate) param_types: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            placeholder: Placeholder::Numbered,
+            param_types: false,
+        }
+    }
+}
+
+pub(crate) fn placeholder_of(env: Env, v: Raw) -> JsResult<Placeholder> {
+    if env.type_of(v)? != Type::String {
+        return Err(Fail::Type(
+            "placeholder must be the string \"numbered\" or \"format\"".into(),
+        ));
+    }
+    env.with_str(v, |s| match s {
+        "numbered" => Ok(Placeholder::Numbered),
+        "format" => Ok(Placeholder::Format),
+        other => Err(Fail::Range(format!(
+            "placeholder must be \"numbered\" or \"format\", got {other:?}"
+        ))),
+    })?
+}
+
+/// `{ placeholder, paramTypes }`, each optional; `undefined`/`null` means the defaults.
+fn options_of(env: Env, v: Raw) -> JsResult<Options> {
+    let mut o = Options::default();
+    match env.type_of(v)? {
+        Type::Undefined | Type::Null => return Ok(o),
+        Type::Object => {}
+        _ => {
+            return Err(Fail::Type(
+                "compile(query, schema, options): options must be an object such as \
+                 { placeholder: \"format\" }"
+                    .into(),
+            ));
+        }
+    }
+    let p = env.get_named(v, "placeholder\0")?;
+    if !matches!(env.type_of(p)?, Type::Undefined | Type::Null) {
+        o.placeholder = placeholder_of(env, p)?;
+    }
+    let t = env.get_named(v, "paramTypes\0")?;
+    o.param_types = match env.type_of(t)? {
+        Type::Undefined | Type::Null => false,
+        Type::Boolean => env.bool_value(t)?,
+        _ => return Err(Fail::Type("options.paramTypes must be a boolean".into())),
+    };
+    Ok(o)
+}
+
+/// The query of a `compile` call: an object is read in place by the core's parser; a
+/// string is JSON text, parsed by the core.
+fn parse_query(env: Env, v: Raw) -> JsResult<Query> {
+    if env.type_of(v)? == Type::String {
+        let text = env.string(v)?;
+        return Ok(Query::from_json(&text)?);
+    }
+    let walk = Walk::new(env);
+    Query::from_source(Node::new(v, &walk), &Limits::default()).map_err(|e| walk.failure(e))
+}
+
+/// Compiles `query` against `schema` (a wrapped `Schema`, or a document parsed for this call).
+pub(crate) fn compile_raw(
+    env: Env,
+    query: Raw,
+    schema: Raw,
+    o: Options,
+) -> JsResult<CompiledQuery> {
+    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let owned;
+    let schema: &qb_core::Schema = match env.unwrap::<SchemaBox>(schema, &SCHEMA_TAG)? {
+        Some(s) => &s.inner,
+        None => {
+            if !matches!(env.type_of(schema)?, Type::Object | Type::String) {
+                return Err(Fail::Type(
+                    "compile(query, schema): schema must be a Schema, a registry object or JSON text"
+                        .into(),
+                ));
+            }
+            owned = qb_core::Schema::from_value(&convert::document(env, schema)?)?;
+            &owned
+        }
+    };
+    let query = parse_query(env, query)?;
+    Ok(qb_core::compile(&query, schema, &options)?)
+}
+
+/// The `{ text, values }` object node-postgres takes as is (`client.query(result)`), with
+/// `paramTypes` (`["uuid", "text[]", ...]`) when asked for.
+pub(crate) fn result_to_js(env: Env, out: &CompiledQuery, param_types: bool) -> JsResult<Raw> {
+    let obj = env.object()?;
+    let text = env.str(&out.sql)?;
+    env.set_named(obj, "text\0", text)?;
+    let values = env.array(out.params.len())?;
+    for (i, p) in out.params.iter().enumerate() {
+        let v = convert::param_to_js(env, p)?;
+        env.set_element(values, i as u32, v)?;
+    }
+    env.set_named(obj, "values\0", values)?;
+    if param_types {
+        let types = env.array(out.params.len())?;
+        for (i, p) in out.params.iter().enumerate() {
+            let t = env.str(&p.ty.sql_name())?;
+            env.set_element(types, i as u32, t)?;
+        }
+        env.set_named(obj, "paramTypes\0", types)?;
+    }
+    Ok(obj)
+}
+
+/// `compile(query, schema, options?)`.
+fn compile(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let o = options_of(env, cx.arg(2)?)?;
+    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, o)?;
+    result_to_js(env, &out, o.param_types)
+}
+
+/// `toJson(value)`: converts `value` as `compile` reads an operand and returns compact JSON
+/// text (tests, and descriptions of inputs in shadow reports).
+fn to_json(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let walk = Walk::new(env);
+    let v = walk.value(cx.arg(0)?, None, 0, &Path::ROOT)?;
+    env.str(&v.to_json())
+}
+
+fn string_list<'a>(env: Env, items: impl ExactSizeIterator<Item = &'a str>) -> JsResult<Raw> {
+    let arr = env.array(items.len())?;
+    for (i, s) in items.enumerate() {
+        let v = env.str(s)?;
+        env.set_element(arr, i as u32, v)?;
+    }
+    Ok(arr)
+}
+
+/// `meta()`: the core's vocabularies, for the package and for the test that keeps
+/// `index.d.ts` current: `{ errorKinds: [[code, number]...], operators, scalarTypes,
+/// maxInputDepth }`.
+fn meta(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let obj = env.object()?;
+    let kinds: Vec<(&str, u32)> = error::kinds().collect();
+    let arr = env.array(kinds.len())?;
+    for (i, (code, number)) in kinds.iter().enumerate() {
+        let pair = env.array(2)?;
+        let c = env.str(code)?;
+        env.set_element(pair, 0, c)?;
+        let n = env.number(f64::from(*number))?;
+        env.set_element(pair, 1, n)?;
+        env.set_element(arr, i as u32, pair)?;
+    }
+    env.set_named(obj, "errorKinds\0", arr)?;
+    let ops = string_list(env, Operator::ALL.iter().map(|o| o.name()))?;
+    env.set_named(obj, "operators\0", ops)?;
+    let types = string_list(env, ScalarType::ALL.iter().map(|t| t.name()))?;
+    env.set_named(obj, "scalarTypes\0", types)?;
+    let depth = env.number(convert::MAX_DEPTH as f64)?;
+    env.set_named(obj, "maxInputDepth\0", depth)?;
+    Ok(obj)
+}
+
+/// `panicForTest()`: panics inside the boundary (the test of the panic boundary).
+fn panic_for_test(_cx: &Cx) -> JsResult<Raw> {
+    panic!("panicForTest was called");
+}
+
+entry!(init_cb => init);
+entry!(schema_wrap_cb => schema_wrap);
+entry!(is_schema_cb => is_schema);
+entry!(compile_cb => compile);
+entry!(to_json_cb => to_json);
+entry!(meta_cb => meta);
+entry!(panic_for_test_cb => panic_for_test);
+
+/// Module registration (napi-rs calls this once per environment: main thread or worker).
+mod registration {
+    use napi::bindgen_prelude::Object;
+    use napi::{Env, JsValue};
+
+    use super::*;
+
+    #[napi_derive::napi(module_exports)]
+    pub fn module_exports(exports: Object, env: Env) -> napi::Result<()> {
+        let e = js::Env(env.raw());
+        let fns: &[(&'static str, sys::napi_callback)] = &[
+            ("init", Some(init_cb)),
+            ("schemaWrap", Some(schema_wrap_cb)),
+            ("isSchema", Some(is_schema_cb)),
+            ("compile", Some(compile_cb)),
+            ("toJson", Some(to_json_cb)),
+            ("meta", Some(meta_cb)),
+            ("panicForTest", Some(panic_for_test_cb)),
+        ];
+        js::export_functions(e, exports.raw(), fns)
+            .and_then(|()| rollout::export(e, exports.raw()))
+            .map_err(|_| {
+                napi::Error::from_reason("fraiseql-qb: registering the native functions failed")
+            })
+    }
+}
+
+/// The allocator of the addon's own (Rust) allocations; JS values still use V8's heap.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,0 +1,77 @@
+// Compiled (strict, no emit) by test/types.test.js against index.d.ts: the declarations
+// describe the package as a TypeScript user meets it. `@ts-expect-error` lines must fail.
+import { Client } from 'pg';
+import {
+  compile,
+  Schema,
+  RolloutQueryBuilder,
+  QueryBuilderError,
+  UnknownFieldError,
+  errorsByCode,
+  getQueryBuilderMetrics,
+  legacyAdapters,
+  pgShadowExecutor,
+  type Query,
+  type Registry,
+  type CompiledQuery,
+  type ErrorCode,
+  type OperatorName,
+} from '../../index';
+import { registerCollector } from '../../prometheus';
+
+const registry: Registry = { views: { v_user: { columns: { id: 'uuid' }, fields: { age: 'integer', tags: 'text[]' } } } };
+const schema = new Schema(registry);
+const views: readonly string[] = schema.views;
+
+const query: Query = {
+  view: 'v_user',
+  select: ['id', { field: 'age', alias: 'years' }],
+  where: { and: [{ age: { gte: 18n } }, { tags: { contains: ['a'] } }], not: undefined } as Query['where'],
+  order_by: [{ field: 'age', direction: 'desc', nulls: 'last' }],
+  limit: 10,
+};
+
+async function run(client: Client): Promise<number> {
+  const q: CompiledQuery = compile(query, schema);
+  const res = await client.query(q);
+  const typed = compile(query, schema, { placeholder: 'numbered', paramTypes: true });
+  const types: string[] = typed.paramTypes;
+  return res.rowCount ?? types.length;
+}
+
+try {
+  compile('{"view": "v_user", "select": ["id"]}', schema);
+} catch (e) {
+  if (e instanceof QueryBuilderError) {
+    const code: ErrorCode = e.code;
+    const where: string = e.path;
+    const n: number = e.number;
+    void [code, where, n, e instanceof UnknownFieldError, errorsByCode.QB_UNKNOWN_FIELD];
+  }
+}
+
+const shim = new RolloutQueryBuilder((q: Query) => ({ text: `SELECT ${q.view}`, values: [] }), schema, {
+  placeholder: 'numbered',
+  percentage: 25,
+  tripBack: { minCalls: 10 },
+  adaptLegacy: legacyAdapters.knex,
+  shadow: { executor: async () => [], timeoutMs: 100 },
+  onMetrics: (e) => void e.servedBy,
+});
+const built = shim.build(query, { key: 'tenant-1' });
+const text: string = built.text;
+const rustCalls: number = getQueryBuilderMetrics().rust_calls;
+const state: 'closed' | 'open' | 'half_open' = getQueryBuilderMetrics({ extended: true }).trip_state;
+const op: OperatorName = 'isIPv4';
+registerCollector({ shim });
+void [views, run, text, rustCalls, state, op, pgShadowExecutor];
+
+// @ts-expect-error: not a placeholder style
+compile(query, schema, { placeholder: 'qmark' });
+// @ts-expect-error: a query needs a view
+const noView: Query = { select: ['id'] };
+// @ts-expect-error: not an operator
+const badOp: OperatorName = 'equals';
+// @ts-expect-error: not a seed metric
+void getQueryBuilderMetrics().python_errors;
+void [noView, badOp];

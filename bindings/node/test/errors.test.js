@@ -56,7 +56,7 @@ test('a core error carries code, number, path and message; its stack shows the w
   assert.equal(err.code, 'QB_UNKNOWN_FIELD');
   assert.equal(err.number, 5);
   assert.equal(err.path, 'where.and[1].emial');
-  assert.equal(err.message, 'view `v_user` has no field `emial`');
+  assert.equal(err.message, 'view `v_user` has no field `emial` (did you mean `email`?)');
   assert.match(err.stack, /^UnknownFieldError: QB_UNKNOWN_FIELD at where\.and\[1\]\.emial: view `v_user` has no field `emial`/);
 });
 

@@ -192,7 +192,7 @@ test('log mode: the engine\'s lines, at debug level', () => {
   assert.deepEqual(logger.lines.debug, [
     'fraiseql query builder: view "v_user" served by rust (reason=forced)',
     'fraiseql query builder: view "v_user" native build failed, served by python (fallback): ' +
-      'QB_UNKNOWN_FIELD at where.emial: view `v_user` has no field `emial`',
+      'QB_UNKNOWN_FIELD at where.emial: view `v_user` has no field `emial` (did you mean `email`?)',
     'fraiseql query builder: view "v_user" served by python (reason=forced)',
   ]);
 });

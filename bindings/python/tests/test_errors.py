@@ -161,13 +161,42 @@ def test_subclasses_and_rich_values(schema: Any) -> None:
 
 
 def test_timestamp_forms_come_back_as_aware_datetimes(schema: Any) -> None:
+    # Every spelling of an instant comes back as the same aware datetime, in UTC.
     for text, want in [
         ("2024-01-31T10:00:00Z", dt.datetime(2024, 1, 31, 10, tzinfo=dt.timezone.utc)),
         ("2024-01-31T10:00+0530", dt.datetime(2024, 1, 31, 10, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))),
         ("2024-01-31 10:00:00.5-03", dt.datetime(2024, 1, 31, 10, 0, 0, 500000, tzinfo=dt.timezone(dt.timedelta(hours=-3)))),
+        ("Jan 31 2024 1:00:00.5 pm GMT", dt.datetime(2024, 1, 31, 13, 0, 0, 500000, tzinfo=dt.timezone.utc)),
+        ("2024-01-31 23:59:60+00", dt.datetime(2024, 2, 1, 0, 0, tzinfo=dt.timezone.utc)),
+        ("2024-01-31 24:00:00.0000004z", dt.datetime(2024, 2, 1, 0, 0, tzinfo=dt.timezone.utc)),
     ]:
         out = fraiseql_qb.compile(where("lastLogin", "gt", text), schema)
-        assert out.params == [want] and out.params[0].utcoffset() == want.utcoffset(), text
+        assert out.params == [want] and out.params[0].utcoffset() == dt.timedelta(0), text
+
+
+def test_canonical_operands_convert_to_native_values(schema: Any) -> None:
+    # Each type's canonical parameter text is read by the binding's conversion.
+    cases = [
+        ("id", "{11111111000000000000000000000001}", uuid.UUID("11111111-0000-0000-0000-000000000001")),
+        ("birthDate", "Feb 29, 2000", dt.date(2000, 2, 29)),
+        ("birthDate", "0001-01-01", dt.date(1, 1, 1)),
+        ("birthDate", "9999-12-31", dt.date(9999, 12, 31)),
+        ("lastLogin", "0001-01-01T00:00:00Z", dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)),
+        ("lastLogin", "9999-12-31T23:59:59.999999Z", dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)),
+        ("score", " 1.50e2 ", Decimal("150")),
+        ("score", "NaN", Decimal("NaN")),
+        ("score", "-inf", Decimal("-Infinity")),
+        ("age", " -42 ", -42),
+        ("active", "off", False),
+    ]
+    for field, text, want in cases:
+        out = fraiseql_qb.compile(where(field, "eq", text), schema)
+        got = out.params[0]
+        assert type(got) is type(want), (text, got)
+        if isinstance(want, Decimal) and want.is_nan():
+            assert got.is_nan(), text
+        else:
+            assert got == want, (text, got)
 
 
 def test_compiled_query_protocol(schema: Any) -> None:

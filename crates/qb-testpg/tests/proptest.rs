@@ -558,9 +558,12 @@ fn ill_typed_query() -> impl Strategy<Value = Value> {
             "eq",
             Value::Str(format!("{y}-{m}-45"))
         )),
-        "[a-z]{1,8}".prop_map(|t| cond("lastLogin", "gt", Value::Str(t))),
+        // (`epoch` is a timestamp; every other word is invalid or refused)
+        "[a-z]{1,8}"
+            .prop_filter("not epoch", |t| t != "epoch")
+            .prop_map(|t| cond("lastLogin", "gt", Value::Str(t))),
         (256u32..999).prop_map(|o| cond("ip_address", "eq", Value::Str(format!("{o}.1.1.1")))),
-        prop_oneof![Just(Value::Int(1)), Just(s("yes")), Just(Value::Null)]
+        prop_oneof![Just(Value::Int(1)), Just(s("maybe")), Just(Value::Null)]
             .prop_map(|v| cond("active", "eq", v)),
         any::<i64>().prop_map(|n| cond("tags", "contains", Value::Int(n))),
         any_value()

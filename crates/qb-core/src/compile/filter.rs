@@ -457,18 +457,18 @@ impl<'a> Compiler<'a> {
                 );
             }
             Op::MatchesLquery => {
-                let q = v.ltree_query("an lquery")?;
+                let q = v.ltree_query(false)?;
                 self.compare(r, " ~ ", PgType::Lquery, ParamValue::Text(q));
             }
             Op::MatchesLtxtquery => {
-                let q = v.ltree_query("an ltxtquery")?;
+                let q = v.ltree_query(true)?;
                 self.compare(r, " @ ", PgType::Ltxtquery, ParamValue::Text(q));
             }
             Op::MatchesAnyLquery => {
                 let items = v.list()?;
                 let mut qs = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    qs.push(ParamValue::Text(v.item(i, item).ltree_query("an lquery")?));
+                    qs.push(ParamValue::Text(v.item(i, item).ltree_query(false)?));
                 }
                 self.w.sql("(");
                 self.typed_expr(r);
@@ -739,9 +739,9 @@ impl<'a> Compiler<'a> {
                 out.push(',');
             }
             let (_, value) = if indexed {
-                v.item(i, item).scalar(elem)?
+                v.item(i, item).array_element(elem)?
             } else {
-                v.scalar(elem)?
+                v.array_element(elem)?
             };
             match value {
                 ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(n)),

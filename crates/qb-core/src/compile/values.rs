@@ -7,7 +7,104 @@ use crate::options::Limits;
 use crate::param::{ParamValue, PgType};
 use crate::schema::ScalarType;
 use smallvec::SmallVec;
-use std::net::IpAddr;
+
+mod c;
+mod datetime;
+mod ltree;
+mod network;
+mod number;
+mod range;
+
+const DATE: &str = "a date (e.g. 2024-01-31)";
+const TIMESTAMP: &str = "a timestamp (e.g. 2024-01-31T10:00:00Z)";
+const DATERANGE: &str = "a date range such as [2024-01-01,2024-02-01)";
+
+/// Why a string is not accepted as a value of its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bad {
+    /// PostgreSQL's input function rejects it.
+    Invalid,
+    /// PostgreSQL accepts it; we refuse it for a documented reason.
+    Refused(Refusal),
+}
+
+/// Why an operand PostgreSQL accepts is refused; each has a row in docs/query-ast.md
+/// ("Operand formats") and its tag appears in the error message: `refused (<tag>)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `now`, `today`, `tomorrow`, `yesterday`.
+    Clock,
+    /// A timestamp without an offset: the session's `TimeZone` decides.
+    TimeZone,
+    /// A time zone name or abbreviation.
+    ZoneName,
+    /// A numeric date whose field order `DateStyle` decides.
+    DateStyle,
+    /// `infinity` / `-infinity` dates and timestamps.
+    Infinite,
+    /// A date or timestamp outside years 1 to 9999 (including BC).
+    YearRange,
+    /// Non-ASCII text in ltree values.
+    Locale,
+    /// An ltxtquery nested deeper than [`ltree::LTXTQUERY_MAX_NESTING`].
+    Nesting,
+    /// `NaN` or `Infinity` as an array element.
+    JsonNumber,
+}
+
+impl Refusal {
+    /// The tag in the message (`refused (timezone)`).
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Refusal::Clock => "clock",
+            Refusal::TimeZone => "timezone",
+            Refusal::ZoneName => "zone-name",
+            Refusal::DateStyle => "datestyle",
+            Refusal::Infinite => "infinite",
+            Refusal::YearRange => "year-range",
+            Refusal::Locale => "locale",
+            Refusal::Nesting => "nesting",
+            Refusal::JsonNumber => "json-number",
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::Clock => {
+                "its value depends on the clock (now, today, tomorrow, yesterday); \
+                 send the date or instant itself"
+            }
+            Refusal::TimeZone => {
+                "it has no UTC offset, so the session's TimeZone would decide the instant; \
+                 add Z or an offset such as +02:00"
+            }
+            Refusal::ZoneName => {
+                "time zone names and abbreviations take their offsets from server settings \
+                 (timezone_abbreviations, the time zone database); write Z or an offset such \
+                 as +02:00"
+            }
+            Refusal::DateStyle => {
+                "its field order depends on the session's DateStyle; write YYYY-MM-DD or a \
+                 month name"
+            }
+            Refusal::Infinite => "infinity has no value in the drivers' native date/datetime types",
+            Refusal::YearRange => {
+                "years outside 1 to 9999 (and BC) have no value in the drivers' native \
+                 date/datetime types"
+            }
+            Refusal::Locale => {
+                "whether a non-ASCII character is a letter depends on the database's LC_CTYPE"
+            }
+            Refusal::Nesting => {
+                "ltxtquery nested deeper than 1000 parentheses: PostgreSQL's limit depends on \
+                 its max_stack_depth setting"
+            }
+            Refusal::JsonNumber => {
+                "NaN and Infinity are not JSON numbers, so no stored array holds them"
+            }
+        }
+    }
+}
 
 /// One operand (or a part of one), with what it takes to build `QB_INVALID_VALUE` errors at
 /// its path: the operator's path plus the keys/indexes into the operand (rendered only on
@@ -193,7 +290,9 @@ impl<'v, 'l> Operand<'v, 'l> {
         }
     }
 
-    /// One scalar of type `ty`, as the parameter type and value it travels as.
+    /// One scalar of type `ty`, as the parameter type and value it travels as. Strings are
+    /// checked against PostgreSQL's input function for the type and sent in one canonical
+    /// form per value (docs/query-ast.md, "Operand formats").
     pub(crate) fn scalar(&self, ty: ScalarType) -> Result<(PgType, ParamValue), Error> {
         if matches!(self.value, Value::Null) {
             return Err(self.null_error(ty.name()));
@@ -204,45 +303,40 @@ impl<'v, 'l> Operand<'v, 'l> {
                 ParamValue::Text(self.string("a string")?.to_owned()),
             ),
             ScalarType::Integer => (PgType::Bigint, ParamValue::Int(self.integer()?)),
-            ScalarType::Numeric => (PgType::Numeric, ParamValue::Text(self.numeric()?)),
-            ScalarType::Boolean => (PgType::Boolean, ParamValue::Bool(self.boolean()?)),
+            ScalarType::Numeric => (
+                PgType::Numeric,
+                ParamValue::Text(self.numeric()?.into_text()),
+            ),
+            ScalarType::Boolean => (PgType::Boolean, ParamValue::Bool(self.bool_value()?)),
             ScalarType::Uuid => (PgType::Uuid, ParamValue::Text(self.uuid()?)),
             ScalarType::Date => {
-                let s = self.string("a date (YYYY-MM-DD)")?;
-                if !is_date(s) {
-                    return Err(self.err(format!("`{s}` is not a date (YYYY-MM-DD)")));
-                }
-                (PgType::Date, ParamValue::Text(s.to_owned()))
+                let s = self.string("a date")?;
+                let d = datetime::date(s).map_err(|b| self.bad(s, b, DATE))?;
+                (PgType::Date, ParamValue::Text(d))
             }
             ScalarType::Timestamptz => {
                 let s = self.string("a timestamp")?;
-                if !is_timestamptz(s) {
-                    return Err(self.err(format!(
-                        "`{s}` is not an ISO 8601 timestamp with an offset (e.g. 2024-01-31T10:00:00Z)"
-                    )));
-                }
-                (PgType::Timestamptz, ParamValue::Text(s.to_owned()))
+                let t = datetime::timestamptz(s).map_err(|b| self.bad(s, b, TIMESTAMP))?;
+                (PgType::Timestamptz, ParamValue::Text(t))
             }
             ScalarType::Inet => (PgType::Inet, ParamValue::Text(self.inet(false)?)),
             ScalarType::Cidr => (PgType::Cidr, ParamValue::Text(self.inet(true)?)),
             ScalarType::Macaddr => (PgType::Macaddr, ParamValue::Text(self.macaddr()?)),
             ScalarType::Ltree => {
                 let s = self.string("an ltree path")?;
-                if !is_ltree(s) {
-                    return Err(self.err(format!(
-                        "`{s}` is not an ltree path (labels of A-Z a-z 0-9 _ joined by dots)"
-                    )));
-                }
+                ltree::ltree(s).map_err(|b| {
+                    self.bad(
+                        s,
+                        b,
+                        "an ltree path (labels of A-Z a-z 0-9 _ joined by dots)",
+                    )
+                })?;
                 (PgType::Ltree, ParamValue::Text(s.to_owned()))
             }
             ScalarType::Daterange => {
                 let s = self.string("a date range")?;
-                if !is_daterange(s) {
-                    return Err(self.err(format!(
-                        "`{s}` is not a date range such as [2024-01-01,2024-02-01)"
-                    )));
-                }
-                (PgType::Daterange, ParamValue::Text(s.to_owned()))
+                let r = range::daterange(s).map_err(|b| self.bad(s, b, DATERANGE))?;
+                (PgType::Daterange, ParamValue::Text(r))
             }
             ScalarType::Jsonb | ScalarType::Coordinates => {
                 (PgType::Jsonb, ParamValue::Text(self.json()?))
@@ -260,6 +354,47 @@ impl<'v, 'l> Operand<'v, 'l> {
                 ParamValue::Text(self.string("a string")?.to_owned()),
             ),
         })
+    }
+
+    /// One element of an array operand (`contains`, `any_eq`, …), as the JSON value written
+    /// into the jsonb operand. Array operators compare JSON values, not typed values, so
+    /// string elements are validated as their type but written as given (normalising them
+    /// would change which stored arrays match); numbers and booleans become JSON numbers and
+    /// booleans.
+    pub(crate) fn array_element(&self, ty: ScalarType) -> Result<(PgType, ParamValue), Error> {
+        if ty == ScalarType::Numeric && !matches!(self.value, Value::Null) {
+            return match self.numeric()? {
+                number::Numeric::Finite(t) => Ok((PgType::Numeric, ParamValue::Text(t))),
+                special => {
+                    let text = match self.value {
+                        Value::Str(s) => s.clone(),
+                        _ => special.into_text(),
+                    };
+                    Err(self.refused(&text, Refusal::JsonNumber))
+                }
+            };
+        }
+        let (pg, value) = self.scalar(ty)?;
+        Ok(match (value, self.value) {
+            (v @ (ParamValue::Int(_) | ParamValue::Bool(_) | ParamValue::Float(_)), _) => (pg, v),
+            (_, Value::Str(s)) => (pg, ParamValue::Text(s.clone())),
+            (v, _) => (pg, v),
+        })
+    }
+
+    /// A boolean field's value: a JSON boolean, or a string `boolin` accepts.
+    fn bool_value(&self) -> Result<bool, Error> {
+        match self.value {
+            Value::Str(_) => {
+                let s = self.string("a boolean")?;
+                number::boolean(s).ok_or_else(|| {
+                    self.err(format!(
+                        "`{s}` is not a boolean (true/false, yes/no, on/off, 1/0)"
+                    ))
+                })
+            }
+            _ => self.boolean(),
+        }
     }
 
     fn integer(&self) -> Result<i64, Error> {
@@ -280,40 +415,44 @@ impl<'v, 'l> Operand<'v, 'l> {
                     self.err(format!("`{d}` is not an integer within the 64-bit range"))
                 })
             }
+            Value::Str(_) => {
+                let s = self.string("an integer")?;
+                number::int8(s)
+                    .ok_or_else(|| self.err(format!("`{s}` is not an integer in the bigint range")))
+            }
             other => Err(self.err(format!("expected an integer, found {}", describe(other)))),
         }
     }
 
-    fn numeric(&self) -> Result<String, Error> {
-        match self.value {
-            Value::Int(i) => Ok(itoa::Buffer::new().format(*i).to_owned()),
+    fn numeric(&self) -> Result<number::Numeric, Error> {
+        let text: std::borrow::Cow<'_, str> = match self.value {
+            Value::Int(i) => {
+                return Ok(number::Numeric::Finite(
+                    itoa::Buffer::new().format(*i).to_owned(),
+                ));
+            }
             Value::Float(f) if f.is_finite() => {
+                // The shortest round-trip decimal, positional: already canonical.
                 let mut s = String::new();
                 crate::value::write_float(*f, &mut s);
-                Ok(s)
+                return Ok(number::Numeric::Finite(s));
             }
-            Value::Decimal(d) | Value::Str(d) if is_decimal(d) => Ok(d.clone()),
-            Value::Decimal(d) | Value::Str(d) => {
-                Err(self.err(format!("`{d}` is not a decimal number")))
+            Value::Decimal(d) => d.as_str().into(),
+            Value::Str(_) => self.string("a number")?.into(),
+            other => {
+                return Err(self.err(format!("expected a number, found {}", describe(other))));
             }
-            other => Err(self.err(format!("expected a number, found {}", describe(other)))),
-        }
+        };
+        number::numeric(&text).ok_or_else(|| self.err(format!("`{text}` is not a decimal number")))
     }
 
     fn uuid(&self) -> Result<String, Error> {
         let s = self.string("a UUID")?;
-        let b = s.as_bytes();
-        let ok = b.len() == 36
-            && b.iter().enumerate().all(|(i, c)| match i {
-                8 | 13 | 18 | 23 => *c == b'-',
-                _ => c.is_ascii_hexdigit(),
-            });
-        if !ok {
-            return Err(self.err(format!(
+        network::uuid(s).ok_or_else(|| {
+            self.err(format!(
                 "`{s}` is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-            )));
-        }
-        Ok(s.to_ascii_lowercase())
+            ))
+        })
     }
 
     fn inet(&self, cidr: bool) -> Result<String, Error> {
@@ -323,50 +462,36 @@ impl<'v, 'l> Operand<'v, 'l> {
             "an IP address"
         };
         let s = self.string(what)?;
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let ip: IpAddr = addr
-            .parse()
-            .map_err(|_| self.err(format!("`{s}` is not {what}")))?;
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        let bits = match prefix {
-            Some(p) => match p.parse::<u8>() {
-                Ok(n) if n <= max && !p.starts_with('+') => n,
-                _ => return Err(self.err(format!("`{s}` has an invalid prefix length"))),
-            },
-            None => max,
-        };
-        if cidr {
-            let host_bits_set = match ip {
-                IpAddr::V4(v4) => bits < 32 && (u32::from(v4) & (u32::MAX >> bits)) != 0,
-                IpAddr::V6(v6) => bits < 128 && (u128::from(v6) & (u128::MAX >> bits)) != 0,
-            };
-            if host_bits_set {
-                return Err(self.err(format!("`{s}` has bits set to the right of the prefix")));
+        match network::inet(s, cidr) {
+            Some(v) => Ok(v.to_text(cidr)),
+            None if cidr && network::inet(s, false).is_some() => {
+                Err(self.err(format!("`{s}` has bits set to the right of the prefix")))
             }
+            None => Err(self.err(format!("`{s}` is not {what}"))),
         }
-        Ok(s.to_owned())
     }
 
     fn macaddr(&self) -> Result<String, Error> {
         let s = self.string("a MAC address")?;
-        let b = s.as_bytes();
-        let sep = b.get(2).copied();
-        let ok = b.len() == 17
-            && matches!(sep, Some(b':') | Some(b'-'))
-            && b.iter().enumerate().all(|(i, c)| {
-                if i % 3 == 2 {
-                    Some(*c) == sep
-                } else {
-                    c.is_ascii_hexdigit()
-                }
-            });
-        if !ok {
-            return Err(self.err(format!("`{s}` is not a MAC address (08:00:2b:01:02:03)")));
+        network::macaddr(s)
+            .map(network::macaddr_text)
+            .ok_or_else(|| self.err(format!("`{s}` is not a MAC address (08:00:2b:01:02:03)")))
+    }
+
+    fn refused(&self, s: &str, why: Refusal) -> Error {
+        self.err(format!(
+            "`{s}` is refused ({}): {}",
+            why.tag(),
+            why.reason()
+        ))
+    }
+
+    /// The error for string `s` that is not `what` (`an ltree path …`).
+    fn bad(&self, s: &str, bad: Bad, what: &str) -> Error {
+        match bad {
+            Bad::Invalid => self.err(format!("`{s}` is not {what}")),
+            Bad::Refused(why) => self.refused(s, why),
         }
-        Ok(s.to_ascii_lowercase().replace('-', ":"))
     }
 
     /// Any non-null JSON value, as JSON text.
@@ -430,15 +555,17 @@ impl<'v, 'l> Operand<'v, 'l> {
         Ok(s.to_owned())
     }
 
-    /// An lquery / ltxtquery: checked for its character set; PostgreSQL checks the syntax.
-    pub(crate) fn ltree_query(&self, what: &str) -> Result<String, Error> {
+    /// An `lquery` (`txt` false) or `ltxtquery` (`txt` true), checked as `lquery_in` /
+    /// `ltxtquery_in` check it; sent as given (their output repeats the input).
+    pub(crate) fn ltree_query(&self, txt: bool) -> Result<String, Error> {
+        let what = if txt { "an ltxtquery" } else { "an lquery" };
         let s = self.string(what)?;
-        let ok = !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.*|!@%{},&() -".contains(c));
-        if !ok {
-            return Err(self.err(format!("`{s}` is not {what}")));
-        }
+        let checked = if txt {
+            ltree::ltxtquery(s)
+        } else {
+            ltree::lquery(s)
+        };
+        checked.map_err(|b| self.bad(s, b, what))?;
         Ok(s.to_owned())
     }
 }
@@ -450,183 +577,81 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn is_decimal(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-        i += 1;
-    }
-    let int_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let mut digits = i - int_start;
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let frac_start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        digits += i - frac_start;
-    }
-    if digits == 0 {
-        return false;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-            i += 1;
-        }
-        let exp_start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == exp_start || i - exp_start > 4 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
-}
-
-/// `YYYY-MM-DD` naming a real calendar day.
-pub(crate) fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
-    else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    y >= 1 && d >= 1 && d <= days
-}
-
-/// `YYYY-MM-DD[T ]HH:MM[:SS[.frac]](Z|±HH[:MM])`.
-pub(crate) fn is_timestamptz(s: &str) -> bool {
-    let b = s.as_bytes();
-    // `get` rather than slicing: byte 10 may fall inside a multi-byte character.
-    let Some(date) = s.get(..10) else {
-        return false;
-    };
-    if b.len() < 17 || !is_date(date) || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
-        return false;
-    }
-    let rest = &b[11..];
-    let (Some(h), Some(mi)) = (
-        digits(rest.get(0..2).unwrap_or(&[])),
-        digits(rest.get(3..5).unwrap_or(&[])),
-    ) else {
-        return false;
-    };
-    if rest[2] != b':' || h > 23 || mi > 59 {
-        return false;
-    }
-    let mut i = 5;
-    if rest.get(i) == Some(&b':') {
-        match digits(rest.get(i + 1..i + 3).unwrap_or(&[])) {
-            Some(sec) if sec <= 60 => i += 3,
-            _ => return false,
-        }
-        if rest.get(i) == Some(&b'.') {
-            i += 1;
-            let start = i;
-            while rest.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == start {
-                return false;
-            }
-        }
-    }
-    match &rest[i..] {
-        b"Z" | b"z" => true,
-        [sign @ (b'+' | b'-'), tz @ ..] => {
-            let _ = sign;
-            match tz.len() {
-                2 => digits(tz).is_some_and(|h| h <= 15),
-                4 => digits(tz).is_some(),
-                5 => {
-                    tz[2] == b':'
-                        && digits(&tz[..2]).is_some_and(|h| h <= 15)
-                        && digits(&tz[3..]).is_some()
-                }
-                _ => false,
-            }
-        }
-        _ => false,
-    }
-}
-
-/// Labels of `[A-Za-z0-9_]` joined by dots (PostgreSQL 15's ltree); the empty path is valid.
-pub(crate) fn is_ltree(s: &str) -> bool {
-    s.is_empty()
-        || s.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 1000
-                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        })
-}
-
-/// `empty`, or `[`/`(` + optional date + `,` + optional date + `]`/`)`.
-pub(crate) fn is_daterange(s: &str) -> bool {
-    if s.eq_ignore_ascii_case("empty") {
-        return true;
-    }
-    let b = s.as_bytes();
-    if b.len() < 3 || !matches!(b[0], b'[' | b'(') || !matches!(b[b.len() - 1], b']' | b')') {
-        return false;
-    }
-    let inner = &s[1..s.len() - 1];
-    let Some((lo, hi)) = inner.split_once(',') else {
-        return false;
-    };
-    (lo.is_empty() || is_date(lo)) && (hi.is_empty() || is_date(hi))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::{CompileOptions, ParamValue, Query, Schema, compile};
 
-    #[test]
-    fn dates_and_timestamps() {
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2023-02-29"));
-        assert!(!is_date("2024-13-01"));
-        assert!(is_timestamptz("2024-01-31T10:00:00Z"));
-        assert!(is_timestamptz("2024-01-31 10:00:00.123+02:00"));
-        assert!(is_timestamptz("2024-01-31T10:00+0530"));
-        assert!(!is_timestamptz("2024-01-31T10:00:00"));
-        assert!(!is_timestamptz("2024-01-31T25:00:00Z"));
-        assert!(!is_timestamptz("6035-11-0\u{da}1T12:00:00+02:00"));
+    fn params(field_type: &str, op: &str, operand: &str) -> Result<Vec<ParamValue>, String> {
+        let schema = Schema::from_json(&format!(
+            r#"{{"views": {{"v": {{"columns": {{"id": "uuid"}}, "fields": {{"f": "{field_type}"}}}}}}}}"#
+        ))
+        .map_err(|e| e.message().to_owned())?;
+        let q = Query::from_json(&format!(
+            r#"{{"view": "v", "select": ["id"], "where": {{"f": {{"{op}": {operand}}}}}}}"#
+        ))
+        .map_err(|e| e.message().to_owned())?;
+        compile(&q, &schema, &CompileOptions::default())
+            .map(|c| c.params.into_iter().map(|p| p.value).collect())
+            .map_err(|e| e.message().to_owned())
+    }
+
+    fn text(s: &str) -> ParamValue {
+        ParamValue::Text(s.to_owned())
     }
 
     #[test]
-    fn decimals_ranges_and_ltree() {
-        assert!(is_decimal("-12.5e3"));
-        assert!(is_decimal(".5"));
-        assert!(!is_decimal("1e"));
-        assert!(!is_decimal("12.5.1"));
-        assert!(!is_decimal("NaN"));
-        assert!(is_daterange("[2024-01-01,2024-02-01)"));
-        assert!(is_daterange("(,2024-02-01]"));
-        assert!(!is_daterange("[2024-01-01;2024-02-01)"));
-        assert!(is_ltree("top.science"));
-        assert!(!is_ltree("top..science"));
-        assert!(!is_ltree("top.sci-ence"));
+    fn scalars_are_sent_in_canonical_form() {
+        assert_eq!(
+            params("uuid", "in", r#"["{A0EEBC999C0B4EF8BB6D6BB9BD380A11}"]"#),
+            Ok(vec![ParamValue::Array(vec![text(
+                "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+            )])])
+        );
+        assert_eq!(
+            params("timestamptz", "eq", r#""2024-01-31 12:00+02""#),
+            Ok(vec![text("2024-01-31T10:00:00+00:00")])
+        );
+        assert_eq!(params("numeric", "eq", "1.50e2"), Ok(vec![text("150")]));
+        assert_eq!(params("numeric", "eq", r#""-0.00""#), Ok(vec![text("0")]));
+        assert_eq!(
+            params("integer", "eq", r#"" 42 ""#),
+            Ok(vec![ParamValue::Int(42)])
+        );
+        assert_eq!(
+            params("boolean", "eq", r#""on""#),
+            Ok(vec![ParamValue::Bool(true)])
+        );
+        let refused = params("timestamptz", "eq", r#""2024-01-31 12:00""#).expect_err("no offset");
+        assert!(refused.contains("refused (timezone)"), "{refused}");
+        // Operator switches stay JSON booleans.
+        assert!(params("inet", "isPrivate", r#""yes""#).is_err());
+    }
+
+    #[test]
+    fn array_elements_are_checked_but_written_as_given() {
+        assert_eq!(
+            params(
+                "uuid[]",
+                "contains",
+                r#"["A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"]"#
+            ),
+            Ok(vec![text(r#"["A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"]"#)])
+        );
+        assert_eq!(
+            params("timestamptz[]", "any_eq", r#""2024-01-31T10:00:00Z""#),
+            Ok(vec![text(r#"["2024-01-31T10:00:00Z"]"#)])
+        );
+        assert_eq!(
+            params("numeric[]", "contains", r#"[1.50e2, "2.50"]"#),
+            Ok(vec![text("[150,2.5]")])
+        );
+        assert_eq!(
+            params("integer[]", "contains", r#"[" 7"]"#),
+            Ok(vec![text("[7]")])
+        );
+        let refused = params("numeric[]", "contains", r#"["NaN"]"#).expect_err("NaN element");
+        assert!(refused.contains("refused (json-number)"), "{refused}");
+        assert!(params("uuid[]", "contains", r#"["nope"]"#).is_err());
+        assert!(params("timestamptz[]", "contains", r#"["2024-01-31T10:00:00"]"#).is_err());
     }
 }

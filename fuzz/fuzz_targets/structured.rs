@@ -125,7 +125,9 @@ fn good_operand(i: u8) -> Value {
         25 => s("$.seats > 10"),
         26 => obj(vec![("plan", s("pro"))]),
         27 => Value::List(vec![s("top.*"), s("*.art")]),
-        28 => Value::Decimal("12345678901234567890.123".to_owned()),
+        28 => Value::Decimal(
+            qb_core::Number::new("12345678901234567890.123").expect("a number"),
+        ),
         29 => Value::Int(2),
         30 => s("50%_off\\"),
         31 => s("^a.*$"),

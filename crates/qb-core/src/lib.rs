@@ -25,6 +25,7 @@ mod compile;
 mod error;
 #[cfg(feature = "json")]
 pub mod json;
+mod number;
 mod options;
 mod param;
 pub mod schema;
@@ -33,6 +34,7 @@ mod value;
 pub use ast::{Filter, Operator, Query};
 pub use compile::compile;
 pub use error::{Error, ErrorKind, Path};
+pub use number::{Number, NumberError};
 pub use options::{CompileOptions, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
 pub use schema::{FieldType, ScalarType, Schema, ViewDef};

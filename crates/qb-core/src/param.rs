@@ -139,6 +139,25 @@ pub enum ParamValue {
     Array(Vec<ParamValue>),
 }
 
+/// Dropping nested arrays iteratively (only a hand-built value nests; the compiler's arrays
+/// are one level deep).
+impl Drop for ParamValue {
+    fn drop(&mut self) {
+        let ParamValue::Array(items) = self else {
+            return;
+        };
+        if !items.iter().any(|i| matches!(i, ParamValue::Array(_))) {
+            return;
+        }
+        let mut stack = std::mem::take(items);
+        while let Some(mut item) = stack.pop() {
+            if let ParamValue::Array(inner) = &mut item {
+                stack.append(inner);
+            }
+        }
+    }
+}
+
 /// One parameter: its type and value.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

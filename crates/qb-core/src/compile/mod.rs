@@ -9,7 +9,9 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use crate::ast::{AggregateFn, Direction, FieldPath, Nulls, Output, Query, Selection};
+use crate::ast::{
+    AggregateFn, Direction, FieldPath, FieldSelection, Nulls, Output, Query, Selection,
+};
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::Placeholder;
 use crate::options::{CompileOptions, Limits};
@@ -60,7 +62,7 @@ pub fn compile(
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
-    c.statement(options)?;
+    c.statement()?;
     let (sql, params) = c.w.finish();
     Ok(CompiledQuery { sql, params })
 }
@@ -225,6 +227,8 @@ impl<'a> Compiler<'a> {
         let Some(first) = segs.first() else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         };
+        // One segment per nesting level (a hand-built path may be of any length).
+        self.check_depth(segs.len(), base)?;
         // Columns win over JSONB fields of the same name. Both indexes hold the camelCase
         // aliases, so a conversion is needed only for spellings they do not cover.
         let columns = &self.view.columns;
@@ -428,14 +432,16 @@ impl<'a> Compiler<'a> {
         self.w.param(ParamType::Scalar(ty), value);
     }
 
-    fn statement(&mut self, options: &CompileOptions) -> Result<(), Error> {
+    fn statement(&mut self) -> Result<(), Error> {
         let q = self.query;
         let root = Path::ROOT;
         let grouped = !q.group_by.is_empty()
             || q.select
                 .iter()
                 .any(|s| matches!(s, Selection::Aggregate(_)));
-        let threshold = q.document_threshold.or(options.document_threshold);
+        // Whole-document output returns keys the registry may not list: only a view that
+        // opted in (its `document_threshold`) ever gets it.
+        let threshold = self.view.document_threshold;
 
         // Group keys first: selections and order keys are checked against them.
         let group_path = root.key("group_by");
@@ -603,14 +609,23 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Leaf fields the selection would build (for the document threshold).
+    /// Leaf fields the selection would build (for the document threshold), counted
+    /// without recursion: a hand-built selection may nest deeper than any limit, and the
+    /// depth is checked only when the selection is walked.
     fn leaf_count(sel: &[Selection]) -> usize {
-        sel.iter()
-            .map(|s| match s {
-                Selection::Field(f) => f.select.as_deref().map_or(1, Self::leaf_count),
-                _ => 1,
-            })
-            .sum()
+        let mut count = 0;
+        let mut stack = vec![sel];
+        while let Some(level) = stack.pop() {
+            for s in level {
+                match s {
+                    Selection::Field(FieldSelection {
+                        select: Some(sub), ..
+                    }) => stack.push(sub),
+                    _ => count += 1,
+                }
+            }
+        }
+        count
     }
 
     fn select(&mut self, path: &Path<'_>, threshold: Option<usize>) -> Result<(), Error> {

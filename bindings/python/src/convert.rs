@@ -6,6 +6,13 @@
 //! what has no JSON form (bytes, sets, arbitrary objects, NaN/inf, non-string keys) and
 //! operands nested deeper than [`MAX_DEPTH`] (so a cyclic dict is an error, not a stack
 //! overflow; the parser's own depth limit covers selections and filters).
+//!
+//! Bounded work on hostile objects: a dict is read through a copy ([`entries`]), so code that
+//! runs during the read (a key's `__eq__`, a value's `isoformat`, another thread) cannot
+//! change what is being iterated; a list is read up to the length it had when the read began;
+//! numbers beyond `i64` are converted without expanding them (a `Decimal` by its own text,
+//! `1E+300000000` stays 12 bytes; an `int` by its bit length first, see
+//! [`qb_core::Number::MAX_INTEGER_BITS`]), and the core's [`qb_core::Number`] checks the text.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -16,10 +23,100 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use qb_core::ast::{Kind, Source};
-use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
+use qb_core::{Error, ErrorKind, Number, Param, ParamValue, Path, PgType, Value};
 
-use crate::pystr::utf8;
+/// The UTF-8 text of a Python `str` (PyO3's own accessor: borrowed from the object, no copy);
+/// `None` when it is not valid Unicode (a lone surrogate), with no Python exception left set.
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    s.to_str().ok()
+}
 
+/// The entries of a dict as they were when the read began. Iterating the dict itself panics
+/// in PyO3 when it changes size during the read (a value's `isoformat` or `__str__`, a key's
+/// `__eq__`, another thread may change it); a snapshot is ours alone. A `dict` is copied
+/// (`PyDict_Copy`, a table copy); a subclass is read through `PyDict_Items` (its storage,
+/// whatever `keys()`/`__iter__` it defines, as the rest of the walk reads it).
+enum Entries<'py> {
+    Copy(Bound<'py, PyDict>),
+    Items(Bound<'py, PyList>),
+}
+
+impl<'py> Entries<'py> {
+    fn of(d: &Bound<'py, PyDict>) -> PyResult<Self> {
+        if d.is_exact_instance_of::<PyDict>() {
+            Ok(Entries::Copy(d.copy()?))
+        } else {
+            Ok(Entries::Items(d.items()))
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Entries::Copy(d) => d.len(),
+            Entries::Items(l) => l.len(),
+        }
+    }
+
+    /// Calls `f` with each key and value, stopping at the first error (`py_err` maps a
+    /// Python error of the read itself).
+    fn try_for_each<E>(
+        self,
+        py_err: impl Fn(PyErr) -> E,
+        mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Entries::Copy(d) => {
+                for (k, v) in d.iter() {
+                    f(k, v)?;
+                }
+            }
+            Entries::Items(items) => {
+                for pair in items.iter() {
+                    let pair = pair.cast_into::<PyTuple>().map_err(|e| py_err(e.into()))?;
+                    let k = pair.get_item(0).map_err(&py_err)?;
+                    let v = pair.get_item(1).map_err(&py_err)?;
+                    f(k, v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A number that is not an `i64`, as the core's checked [`Number`], or `QB_INVALID_VALUE` at
+/// `at` (not a JSON number, or beyond PostgreSQL's `numeric` range).
+fn number(text: String, at: &Path<'_>) -> Result<Value, ConvError> {
+    Number::new(text)
+        .map(Value::Decimal)
+        .map_err(|e| core(at, ErrorKind::InvalidValue, e.to_string()))
+}
+
+/// An `int` beyond `i64`: refused by its bit length when it cannot fit `numeric` (before any
+/// conversion: CPython's int-to-text is quadratic), else converted by `str()`. CPython 3.11+
+/// refuses `str()` past 4300 digits (`sys.set_int_max_str_digits`): that is bad input too.
+fn big_int(i: &Bound<'_, PyInt>, at: &Path<'_>) -> Result<Value, ConvError> {
+    let py = i.py();
+    let bits: u64 = i.call_method0(intern!(py, "bit_length"))?.extract()?;
+    if bits > Number::MAX_INTEGER_BITS {
+        return Err(core(
+            at,
+            ErrorKind::InvalidValue,
+            format!(
+                "an int of {bits} bits is outside PostgreSQL's numeric range (at most {} digits)",
+                Number::MAX_INTEGER_DIGITS
+            ),
+        ));
+    }
+    match i.str() {
+        Ok(s) => number(s.to_cow()?.into_owned(), at),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => Err(core(
+            at,
+            ErrorKind::InvalidValue,
+            format!("an int of {bits} bits has too many digits to convert to text: {e}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
 /// Deepest nesting accepted from Python (the core's own depth limit is lower; this one only
 /// protects the walk itself, e.g. from cyclic dicts).
 pub(crate) const MAX_DEPTH: usize = 128;
@@ -149,15 +246,16 @@ impl Walker {
             return Ok(Value::Bool(b.is_true()));
         }
         if let Ok(i) = obj.cast::<PyInt>() {
-            return Ok(match i.extract::<i64>() {
-                Ok(v) => Value::Int(v),
-                Err(_) => Value::Decimal(i.str()?.to_cow()?.into_owned()),
-            });
+            return match i.extract::<i64>() {
+                Ok(v) => Ok(Value::Int(v)),
+                Err(_) => big_int(i, at),
+            };
         }
         if let Ok(d) = obj.cast::<PyDict>() {
             self.check_depth(depth, at)?;
+            let d = Entries::of(d)?;
             let mut entries = Vec::with_capacity(d.len());
-            for (k, v) in d.iter() {
+            d.try_for_each(ConvError::Py, |k, v| {
                 let Ok(ks) = k.cast::<PyString>() else {
                     let msg = format!(
                         "object keys must be strings, got {}",
@@ -170,7 +268,8 @@ impl Walker {
                 };
                 let value = self.walk(&v, depth + 1, &at.key(key))?;
                 entries.push((key.to_owned(), value));
-            }
+                Ok(())
+            })?;
             return Ok(Value::Object(entries));
         }
         if let Ok(l) = obj.cast::<PyList>() {
@@ -211,14 +310,9 @@ impl Walker {
                     format!("Decimal('{}') is not a finite number", obj.str()?.to_cow()?),
                 ));
             }
-            // Plain positional notation (`1E+3` -> `1000`): valid numeric/bigint text.
-            let text = obj.call_method1(intern!(py, "__format__"), ("f",))?;
-            return Ok(Value::Decimal(
-                text.cast::<PyString>()
-                    .map_err(PyErr::from)?
-                    .to_cow()?
-                    .into_owned(),
-            ));
+            // Its own text (`1E+3`, `1E+300000000`): a JSON number, never expanded; the core
+            // checks it against numeric's range and reads exponents where it needs integers.
+            return number(obj.str()?.to_cow()?.into_owned(), at);
         }
         if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
             return Ok(Value::Str(obj.str()?.to_cow()?.into_owned()));
@@ -400,7 +494,10 @@ impl Source for Node<'_, '_> {
         let Ok(dict) = self.obj.cast::<PyDict>() else {
             return Ok(());
         };
-        for (k, v) in dict.iter() {
+        let walk = self.walk;
+        let py_err = |e: PyErr| ConvError::Py(e).into_core(at, walk);
+        let dict = Entries::of(dict).map_err(py_err)?;
+        dict.try_for_each(py_err, |k, v| {
             let Ok(ks) = k.cast::<PyString>() else {
                 return Err(at.err(
                     ErrorKind::InvalidQuery,
@@ -413,9 +510,8 @@ impl Source for Node<'_, '_> {
             let Some(key) = utf8(ks) else {
                 return Err(at.key("<key>").err(ErrorKind::InvalidValue, NOT_UNICODE));
             };
-            f(key, Node::new(v, self.walk))?;
-        }
-        Ok(())
+            f(key, Node::new(v, walk))
+        })
     }
 
     fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>

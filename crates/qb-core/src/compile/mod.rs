@@ -722,20 +722,20 @@ impl<'a> Compiler<'a> {
         for (i, s) in sel.iter().enumerate() {
             names.push(self.output_name(s, &path.index(i))?);
         }
-        // The first item whose name an earlier item already has. A bitmap of name hashes
-        // (16 bits per name) rules most names out at once; only a hash collision pays for the
-        // exact scan, so this stays linear for wide selections.
-        let words = (names.len() / 4).max(16);
-        let mut bloom: SmallVec<[u64; 16]> = smallvec::smallvec![0; words];
-        let duplicate = (0..names.len()).find(|&i| {
-            let h = names[i].bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
-            let (word, bit) = ((h >> 6) as usize % words, 1u64 << (h & 63));
-            let maybe_seen = bloom[word] & bit != 0;
-            bloom[word] |= bit;
-            maybe_seen && names[..i].contains(&names[i])
-        });
+        // The first item whose name an earlier item already has: a scan for the usual
+        // narrow selection, a sort for a wide one (O(n log n) whatever the names: a hashed
+        // filter with fixed seeds degraded to a quadratic scan on names chosen to collide).
+        let duplicate = if names.len() <= 16 {
+            (1..names.len()).find(|&i| names[..i].contains(&names[i]))
+        } else {
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_unstable_by(|&a, &b| names[a].cmp(names[b]).then(a.cmp(&b)));
+            order
+                .windows(2)
+                .filter(|w| names[w[0]] == names[w[1]])
+                .map(|w| w[1])
+                .min()
+        };
         if let Some(i) = duplicate {
             return Err(path.index(i).err(
                 ErrorKind::InvalidQuery,

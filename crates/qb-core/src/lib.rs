@@ -17,6 +17,13 @@
 //!
 //! Pure Rust: no FFI, no I/O, no global state. See ARCHITECTURE.md for the code map and the
 //! invariants, docs/query-ast.md for the input forms and docs/errors.md for error codes.
+//!
+//! The API can grow without breaking callers: the structs later features extend ([`Query`],
+//! [`CompileOptions`], [`Limits`], [`CompiledQuery`], [`Param`]) and the public enums are
+//! `#[non_exhaustive]`. Build them with their constructors and `with_` methods
+//! ([`Query::new`], `CompileOptions::default().with_placeholder(..)`,
+//! `Limits::default().with_max_depth(..)`, [`CompiledQuery::new`], [`Param::new`]) and match
+//! enums with a wildcard arm.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

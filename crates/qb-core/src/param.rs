@@ -124,6 +124,7 @@ impl ParamType {
 }
 
 /// A parameter value. Never SQL NULL: null tests are written as `IS NULL` in the SQL.
+/// `#[non_exhaustive]`: a `match` needs a wildcard arm.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ParamValue {
@@ -158,7 +159,8 @@ impl Drop for ParamValue {
     }
 }
 
-/// One parameter: its type and value.
+/// One parameter: its type and value. `#[non_exhaustive]`: build one with [`Param::new`] or
+/// [`Param::text`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Param {
@@ -263,6 +265,9 @@ mod serialize {
 }
 
 /// The compiler's output: SQL text and its parameters, in placeholder order.
+///
+/// `#[non_exhaustive]` (the shape cache will add to it): read the fields; build one from
+/// parts with [`CompiledQuery::new`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CompiledQuery {
@@ -270,6 +275,16 @@ pub struct CompiledQuery {
     pub sql: String,
     /// Parameters; `params[i]` is placeholder `$i+1` (or the i-th `%s`).
     pub params: Vec<Param>,
+}
+
+impl CompiledQuery {
+    /// A compiled query from its parts (a cache, a test, a host's own statement).
+    pub fn new(sql: impl Into<String>, params: Vec<Param>) -> Self {
+        CompiledQuery {
+            sql: sql.into(),
+            params,
+        }
+    }
 }
 
 #[cfg(test)]

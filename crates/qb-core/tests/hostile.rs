@@ -35,6 +35,9 @@ use Expect::{Compiles, Refused};
 
 type Work = Box<dyn FnOnce() -> Result<(), Error>>;
 
+/// A case: its name, what it must end with, and the builder of its input and work.
+type Case = (&'static str, Expect, fn() -> Work);
+
 fn registry() -> Schema {
     Schema::from_json(REGISTRY).expect("registry")
 }
@@ -74,7 +77,7 @@ fn condition(path: FieldPath, op: Operator, value: Value) -> Filter {
 
 /// Every case: name, expectation, and the input built (outside the measurement) with the
 /// work to run on it.
-fn cases() -> Vec<(&'static str, Expect, fn() -> Work)> {
+fn cases() -> Vec<Case> {
     vec![
         // Numbers.
         (

@@ -225,7 +225,7 @@ fn queries_differing_only_in_non_shape_values_compile_to_the_same_sql() {
                 Ok(())
             },
         )
-        .unwrap();
+        .expect("equal shapes compile to the same SQL");
 }
 
 /// The documented exceptions: these booleans are shape, not values.

@@ -7,9 +7,9 @@
 //! operands nested deeper than [`MAX_DEPTH`] (so a cyclic dict is an error, not a stack
 //! overflow; the parser's own depth limit covers selections and filters).
 //!
-//! Bounded work on hostile objects: a dict is read through a copy ([`entries`]), so code that
-//! runs during the read (a key's `__eq__`, a value's `isoformat`, another thread) cannot
-//! change what is being iterated; a list is read up to the length it had when the read began;
+//! Bounded work on hostile objects: a dict is read from a snapshot of its entries
+//! ([`entries`]), so code that runs during the read (a key's `__eq__`, a value's `isoformat`,
+//! another thread) cannot change what is being iterated; a list is read up to the length it had when the read began;
 //! numbers beyond `i64` are converted without expanding them (a `Decimal` by its own text,
 //! `1E+300000000` stays 12 bytes; an `int` by its bit length first, see
 //! [`qb_core::Number::MAX_INTEGER_BITS`]), and the core's [`qb_core::Number`] checks the text.
@@ -24,6 +24,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use qb_core::ast::{Kind, Source};
 use qb_core::{Error, ErrorKind, Number, Param, ParamValue, Path, PgType, Value};
+use smallvec::SmallVec;
 
 /// The UTF-8 text of a Python `str` (PyO3's own accessor: borrowed from the object, no copy);
 /// `None` when it is not valid Unicode (a lone surrogate), with no Python exception left set.
@@ -31,56 +32,17 @@ fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
     s.to_str().ok()
 }
 
-/// The entries of a dict as they were when the read began. Iterating the dict itself panics
-/// in PyO3 when it changes size during the read (a value's `isoformat` or `__str__`, a key's
-/// `__eq__`, another thread may change it); a snapshot is ours alone. A `dict` is copied
-/// (`PyDict_Copy`, a table copy); a subclass is read through `PyDict_Items` (its storage,
-/// whatever `keys()`/`__iter__` it defines, as the rest of the walk reads it).
-enum Entries<'py> {
-    Copy(Bound<'py, PyDict>),
-    Items(Bound<'py, PyList>),
-}
+/// The entries of a dict as they were when the read began. Iterating the dict while reading
+/// its values panics in PyO3 when it changes size in between (a value's `isoformat` or
+/// `__str__`, a key's `__eq__`, another thread may change it); so the entries are first
+/// collected, with strong references, in one tight pass that runs no Python code (nothing
+/// can change the dict during it), and then read. Up to 8 entries (most query dicts) stay on
+/// the stack: the snapshot costs no allocation. A subclass is read through its storage, as
+/// the rest of the walk reads it, whatever `keys()`/`__iter__` it defines.
+type Entries<'py> = SmallVec<[(Bound<'py, PyAny>, Bound<'py, PyAny>); 8]>;
 
-impl<'py> Entries<'py> {
-    fn of(d: &Bound<'py, PyDict>) -> PyResult<Self> {
-        if d.is_exact_instance_of::<PyDict>() {
-            Ok(Entries::Copy(d.copy()?))
-        } else {
-            Ok(Entries::Items(d.items()))
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Entries::Copy(d) => d.len(),
-            Entries::Items(l) => l.len(),
-        }
-    }
-
-    /// Calls `f` with each key and value, stopping at the first error (`py_err` maps a
-    /// Python error of the read itself).
-    fn try_for_each<E>(
-        self,
-        py_err: impl Fn(PyErr) -> E,
-        mut f: impl FnMut(Bound<'py, PyAny>, Bound<'py, PyAny>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        match self {
-            Entries::Copy(d) => {
-                for (k, v) in d.iter() {
-                    f(k, v)?;
-                }
-            }
-            Entries::Items(items) => {
-                for pair in items.iter() {
-                    let pair = pair.cast_into::<PyTuple>().map_err(|e| py_err(e.into()))?;
-                    let k = pair.get_item(0).map_err(&py_err)?;
-                    let v = pair.get_item(1).map_err(&py_err)?;
-                    f(k, v)?;
-                }
-            }
-        }
-        Ok(())
-    }
+fn entries<'py>(d: &Bound<'py, PyDict>) -> Entries<'py> {
+    d.iter().collect()
 }
 
 /// A number that is not an `i64`, as the core's checked [`Number`], or `QB_INVALID_VALUE` at
@@ -253,9 +215,9 @@ impl Walker {
         }
         if let Ok(d) = obj.cast::<PyDict>() {
             self.check_depth(depth, at)?;
-            let d = Entries::of(d)?;
-            let mut entries = Vec::with_capacity(d.len());
-            d.try_for_each(ConvError::Py, |k, v| {
+            let d = entries(d);
+            let mut out = Vec::with_capacity(d.len());
+            for (k, v) in d {
                 let Ok(ks) = k.cast::<PyString>() else {
                     let msg = format!(
                         "object keys must be strings, got {}",
@@ -267,10 +229,9 @@ impl Walker {
                     return Err(core(&at.key("<key>"), ErrorKind::InvalidValue, NOT_UNICODE));
                 };
                 let value = self.walk(&v, depth + 1, &at.key(key))?;
-                entries.push((key.to_owned(), value));
-                Ok(())
-            })?;
-            return Ok(Value::Object(entries));
+                out.push((key.to_owned(), value));
+            }
+            return Ok(Value::Object(out));
         }
         if let Ok(l) = obj.cast::<PyList>() {
             self.check_depth(depth, at)?;
@@ -495,9 +456,7 @@ impl Source for Node<'_, '_> {
             return Ok(());
         };
         let walk = self.walk;
-        let py_err = |e: PyErr| ConvError::Py(e).into_core(at, walk);
-        let dict = Entries::of(dict).map_err(py_err)?;
-        dict.try_for_each(py_err, |k, v| {
+        for (k, v) in entries(dict) {
             let Ok(ks) = k.cast::<PyString>() else {
                 return Err(at.err(
                     ErrorKind::InvalidQuery,
@@ -510,8 +469,9 @@ impl Source for Node<'_, '_> {
             let Some(key) = utf8(ks) else {
                 return Err(at.key("<key>").err(ErrorKind::InvalidValue, NOT_UNICODE));
             };
-            f(key, Node::new(v, walk))
-        })
+            f(key, Node::new(v, walk))?;
+        }
+        Ok(())
     }
 
     fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>

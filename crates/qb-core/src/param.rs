@@ -143,18 +143,23 @@ pub enum ParamValue {
 /// Dropping nested arrays iteratively (only a hand-built value nests; the compiler's arrays
 /// are one level deep).
 impl Drop for ParamValue {
+    #[inline]
     fn drop(&mut self) {
-        let ParamValue::Array(items) = self else {
-            return;
-        };
-        if !items.iter().any(|i| matches!(i, ParamValue::Array(_))) {
-            return;
-        }
-        let mut stack = std::mem::take(items);
-        while let Some(mut item) = stack.pop() {
-            if let ParamValue::Array(inner) = &mut item {
-                stack.append(inner);
+        if let ParamValue::Array(items) = self {
+            if items.iter().any(|i| matches!(i, ParamValue::Array(_))) {
+                drop_nested(std::mem::take(items));
             }
+        }
+    }
+}
+
+/// The slow path of [`ParamValue`]'s drop: nested arrays, one at a time.
+#[cold]
+fn drop_nested(items: Vec<ParamValue>) {
+    let mut stack = items;
+    while let Some(mut item) = stack.pop() {
+        if let ParamValue::Array(inner) = &mut item {
+            stack.append(inner);
         }
     }
 }

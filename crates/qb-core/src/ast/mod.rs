@@ -277,17 +277,23 @@ impl Drop for Filter {
 /// Each level's sub-selections are moved onto a heap stack before the level drops, so every
 /// `FieldSelection` that drops has no sub-selection left.
 impl Drop for FieldSelection {
+    #[inline]
     fn drop(&mut self) {
-        let Some(sub) = self.select.take() else {
-            return;
-        };
-        let mut stack = vec![sub];
-        while let Some(mut level) = stack.pop() {
-            for s in &mut level {
-                if let Selection::Field(f) = s {
-                    if let Some(inner) = f.select.take() {
-                        stack.push(inner);
-                    }
+        if let Some(sub) = self.select.take() {
+            drop_selections(sub);
+        }
+    }
+}
+
+/// The slow path of [`FieldSelection`]'s drop: sub-selections, level by level.
+#[cold]
+fn drop_selections(sub: Vec<Selection>) {
+    let mut stack = vec![sub];
+    while let Some(mut level) = stack.pop() {
+        for s in &mut level {
+            if let Selection::Field(f) = s {
+                if let Some(inner) = f.select.take() {
+                    stack.push(inner);
                 }
             }
         }

@@ -725,15 +725,37 @@ impl<'a> Compiler<'a> {
         // The first item whose name an earlier item already has: a scan for the usual
         // narrow selection, a sort for a wide one (O(n log n) whatever the names: a hashed
         // filter with fixed seeds degraded to a quadratic scan on names chosen to collide).
+        // Names are compared by (length, first 8 bytes) as integers first; only names equal
+        // in both are compared whole.
+        let key = |i: usize| {
+            let b = names[i].as_bytes();
+            let mut head = [0u8; 8];
+            let n = b.len().min(8);
+            head[..n].copy_from_slice(&b[..n]);
+            (b.len(), u64::from_be_bytes(head))
+        };
         let duplicate = if names.len() <= 16 {
-            (1..names.len()).find(|&i| names[..i].contains(&names[i]))
+            let keys: SmallVec<[(usize, u64); 16]> = (0..names.len()).map(key).collect();
+            (1..names.len()).find(|&i| {
+                (0..i).any(|j| keys[j] == keys[i] && (keys[i].0 <= 8 || names[j] == names[i]))
+            })
         } else {
-            let mut order: Vec<usize> = (0..names.len()).collect();
-            order.sort_unstable_by(|&a, &b| names[a].cmp(names[b]).then(a.cmp(&b)));
+            let mut order: Vec<(usize, u64, usize)> = (0..names.len())
+                .map(|i| {
+                    let (len, head) = key(i);
+                    (len, head, i)
+                })
+                .collect();
+            order.sort_unstable_by(|a, b| {
+                (a.0, a.1)
+                    .cmp(&(b.0, b.1))
+                    .then_with(|| names[a.2].cmp(names[b.2]))
+                    .then(a.2.cmp(&b.2))
+            });
             order
                 .windows(2)
-                .filter(|w| names[w[0]] == names[w[1]])
-                .map(|w| w[1])
+                .filter(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1) && names[w[0].2] == names[w[1].2])
+                .map(|w| w[1].2)
                 .min()
         };
         if let Some(i) = duplicate {
@@ -1057,6 +1079,40 @@ fn check_orderable(r: &Resolved<'_>, p: &Path<'_>, what: &str) -> Result<(), Err
 #[cfg(test)]
 mod tests {
     use super::snake;
+
+    /// Duplicate output names are found among narrow and wide selections, also when names
+    /// share their first 8 bytes (compared as integers first) and repeat far apart.
+    #[cfg(feature = "json")]
+    #[test]
+    fn duplicate_output_names_narrow_and_wide() {
+        use crate::{CompileOptions, Query, Schema, compile};
+        let schema = Schema::from_json(
+            r#"{"views": {"v": {"permissive": true, "columns": {"id": "uuid"}}}}"#,
+        )
+        .expect("registry");
+        let check = |names: &[String]| {
+            let sel: Vec<String> = names
+                .iter()
+                .map(|n| format!(r#"{{"field": "id", "alias": "{n}"}}"#))
+                .collect();
+            let q = Query::from_json(&format!(
+                r#"{{"view": "v", "select": [{}]}}"#,
+                sel.join(",")
+            ))
+            .expect("query");
+            compile(&q, &schema, &CompileOptions::default()).map_err(|e| e.path().to_owned())
+        };
+        for n in [3, 16, 17, 200] {
+            let mut names: Vec<String> = (0..n).map(|i| format!("abcdefgh_{i}")).collect();
+            assert!(check(&names).is_ok(), "{n} distinct names");
+            names.push("abcdefgh_1".into());
+            names.push("abcdefgh_0".into());
+            assert_eq!(check(&names), Err(format!("select[{n}]")), "{n}");
+            let mut short: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+            short.push("n0".into());
+            assert_eq!(check(&short), Err(format!("select[{n}]")), "{n} short");
+        }
+    }
 
     #[test]
     fn camel_to_snake() {

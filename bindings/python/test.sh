@@ -15,20 +15,20 @@ FQB_WHEEL_OUT="$WHEEL_DIR" "$HERE/install.sh"
 cd "$HERE"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
 
-# The same abi3 wheel under the oldest CPython it claims (3.9: the binding declares
-# PyUnicode_AsUTF8AndSize itself, outside 3.9's limited API) and the newest one here.
+# The same abi3 wheel under the oldest CPython it claims (3.10, the floor of its abi3-py310
+# stable ABI) and the newest one here.
 # FQB_OTHER_PYTHONS (interpreter paths, space-separated) overrides the discovery below;
 # set it to "none" to skip.
 others="${FQB_OTHER_PYTHONS:-}"
 if [ -z "$others" ] && command -v pyenv >/dev/null 2>&1; then
     root="$(pyenv root)"
-    for pattern in '3.9.*' '3.13.*'; do
+    for pattern in '3.10.*' '3.13.*'; do
         found="$(ls -d "$root"/versions/$pattern 2>/dev/null | sort -V | tail -n 1)"
         [ -n "$found" ] && [ -x "$found/bin/python" ] && others="$others $found/bin/python"
     done
 fi
 if [ -z "$others" ]; then
-    echo "python/test.sh: no other CPython found (pyenv 3.9/3.13); only $("$VENV/bin/python" -V) was tested" >&2
+    echo "python/test.sh: no other CPython found (pyenv 3.10/3.13); only $("$VENV/bin/python" -V) was tested" >&2
 elif [ "$others" != "none" ]; then
     for py in $others; do
         ver="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"

@@ -67,6 +67,7 @@ def main():
         document_threshold field alias aggregate direction nulls and or not AND OR NOT
         json json_text columns asc desc ASC DESC first last FIRST LAST count sum avg min max
         __typename views typename data_column columns fields permissive language type object
+        document_threshold
         from to lat lng meters vector threshold query simple english""".split())
     fixture = json.loads((ROOT / "tests/golden/schema.json").read_text())
 

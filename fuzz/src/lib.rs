@@ -22,6 +22,61 @@ pub fn fixture_schema() -> &'static Schema {
     })
 }
 
+/// The fixture registry with `v_user`'s whole-document threshold (a registry opt-in) at
+/// `threshold`, one registry per value, built once.
+pub fn fixture_schema_with_threshold(threshold: u8) -> &'static Schema {
+    static SCHEMAS: OnceLock<Vec<Schema>> = OnceLock::new();
+    let all = SCHEMAS.get_or_init(|| {
+        (0..8)
+            .map(|t| {
+                let mut s = fixture_schema().clone();
+                let view = s.view("v_user").cloned().expect("v_user");
+                s.add_view(view.document_threshold(Some(t)))
+                    .expect("valid view");
+                s
+            })
+            .collect()
+    });
+    &all[usize::from(threshold) % all.len()]
+}
+
+/// Reads JSON text with qb-core's reader and checks its contract: an error has a `QB_`
+/// code, and a repeated key is `QB_INVALID_JSON` with the key's path; a document read has
+/// no object with a repeated key and no number outside `numeric`'s range (every `Number`
+/// was checked). Returns the document when it was read.
+pub fn check_json_reader(text: &str) -> Option<Value> {
+    match qb_core::json::parse_value(text) {
+        Ok(value) => {
+            let mut stack = vec![&value];
+            while let Some(v) = stack.pop() {
+                match v {
+                    Value::List(items) => stack.extend(items),
+                    Value::Object(entries) => {
+                        let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+                        keys.sort_unstable();
+                        assert!(
+                            keys.windows(2).all(|w| w[0] != w[1]),
+                            "a repeated key was read: {keys:?}"
+                        );
+                        stack.extend(entries.iter().map(|(_, v)| v));
+                    }
+                    Value::Decimal(n) => assert!(qb_core::Number::new(n.as_str()).is_ok()),
+                    _ => {}
+                }
+            }
+            Some(value)
+        }
+        Err(e) => {
+            assert!(e.code().starts_with("QB_"), "bad code {}", e.code());
+            if e.message().starts_with("duplicate key") {
+                assert_eq!(e.code(), "QB_INVALID_JSON");
+                assert!(!e.path().is_empty(), "a repeated key has a path");
+            }
+            None
+        }
+    }
+}
+
 /// `%s` SQL as `$n` SQL (`%%` as `%`). Panics on a lone `%` (psycopg would reject it).
 pub fn format_to_numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);

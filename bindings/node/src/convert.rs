@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use qb_core::ast::{Kind, Source};
-use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
+use qb_core::{Error, ErrorKind, Number, Param, ParamValue, Path, PgType, Value};
 use smallvec::SmallVec;
 
 use crate::js::{Env, Fail, JsResult, Raw, Type};
@@ -175,7 +175,7 @@ impl Walk {
             Class::Bool(b) => Value::Bool(b),
             Class::Number(d) => number_value(d),
             Class::Str => Value::Str(env.string(v)?),
-            Class::BigInt => bigint_value(env, v)?,
+            Class::BigInt => bigint_value(env, v, at)?,
             Class::Date => Value::Str(date_text(env, v, at)?),
             Class::List => {
                 check_depth(depth, at)?;
@@ -264,10 +264,23 @@ fn js_number_text(d: f64) -> &'static str {
     }
 }
 
-fn bigint_value(env: Env, v: Raw) -> JsResult<Value> {
+/// A BigInt as an exact integer: `Int` when it fits 64 bits, else a checked [`Number`]
+/// (refused by its size before any text is built when it cannot fit `numeric`).
+fn bigint_value(env: Env, v: Raw, at: &Path<'_>) -> JsResult<Value> {
     Ok(match env.bigint_value(v)? {
         Ok(i) => Value::Int(i),
-        Err((negative, words)) => Value::Decimal(bigint_text(negative, &words)),
+        Err((negative, words)) => {
+            let bits = words.len() as u64 * 64;
+            if bits > Number::MAX_INTEGER_BITS + 64 {
+                return Err(Fail::Core(at.err(
+                    ErrorKind::InvalidValue,
+                    format!("a BigInt of about {bits} bits is outside numeric's range"),
+                )));
+            }
+            let number = Number::new(bigint_text(negative, &words))
+                .map_err(|e| Fail::Core(at.err(ErrorKind::InvalidValue, e.to_string())))?;
+            Value::Decimal(number)
+        }
     })
 }
 
@@ -492,10 +505,12 @@ impl Source for Node<'_> {
                 },
                 Shape::Scalar,
             ),
-            Class::BigInt => match bigint_value(walk.env, self.v).map_err(|f| walk.stop(at, f))? {
-                Value::Int(i) => (Kind::Int(i), Shape::Scalar),
-                _ => (Kind::Number, Shape::Scalar),
-            },
+            Class::BigInt => {
+                match bigint_value(walk.env, self.v, at).map_err(|f| walk.stop(at, f))? {
+                    Value::Int(i) => (Kind::Int(i), Shape::Scalar),
+                    _ => (Kind::Number, Shape::Scalar),
+                }
+            }
         };
         *self.shape.borrow_mut() = shape;
         Ok(kind)

@@ -6,6 +6,13 @@
 //! what has no JSON form (bytes, sets, arbitrary objects, NaN/inf, non-string keys) and
 //! operands nested deeper than [`MAX_DEPTH`] (so a cyclic dict is an error, not a stack
 //! overflow; the parser's own depth limit covers selections and filters).
+//!
+//! Bounded work on hostile objects: a dict is read from a snapshot of its entries
+//! ([`entries`]), so code that runs during the read (a key's `__eq__`, a value's `isoformat`,
+//! another thread) cannot change what is being iterated; a list is read up to the length it had when the read began;
+//! numbers beyond `i64` are converted without expanding them (a `Decimal` by its own text,
+//! `1E+300000000` stays 12 bytes; an `int` by its bit length first, see
+//! [`qb_core::Number::MAX_INTEGER_BITS`]), and the core's [`qb_core::Number`] checks the text.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -16,10 +23,62 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use qb_core::ast::{Kind, Source};
-use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
+use qb_core::{Error, ErrorKind, Number, Param, ParamValue, Path, PgType, Value};
+use smallvec::SmallVec;
 
-use crate::pystr::utf8;
+/// The UTF-8 text of a Python `str` (PyO3's own accessor: borrowed from the object, no copy);
+/// `None` when it is not valid Unicode (a lone surrogate), with no Python exception left set.
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    s.to_str().ok()
+}
 
+/// The entries of a dict as they were when the read began. Iterating the dict while reading
+/// its values panics in PyO3 when it changes size in between (a value's `isoformat` or
+/// `__str__`, a key's `__eq__`, another thread may change it); so the entries are first
+/// collected, with strong references, in one tight pass that runs no Python code (nothing
+/// can change the dict during it), and then read. Up to 8 entries (most query dicts) stay on
+/// the stack: the snapshot costs no allocation. A subclass is read through its storage, as
+/// the rest of the walk reads it, whatever `keys()`/`__iter__` it defines.
+type Entries<'py> = SmallVec<[(Bound<'py, PyAny>, Bound<'py, PyAny>); 8]>;
+
+fn entries<'py>(d: &Bound<'py, PyDict>) -> Entries<'py> {
+    d.iter().collect()
+}
+
+/// A number that is not an `i64`, as the core's checked [`Number`], or `QB_INVALID_VALUE` at
+/// `at` (not a JSON number, or beyond PostgreSQL's `numeric` range).
+fn number(text: String, at: &Path<'_>) -> Result<Value, ConvError> {
+    Number::new(text)
+        .map(Value::Decimal)
+        .map_err(|e| core(at, ErrorKind::InvalidValue, e.to_string()))
+}
+
+/// An `int` beyond `i64`: refused by its bit length when it cannot fit `numeric` (before any
+/// conversion: CPython's int-to-text is quadratic), else converted by `str()`. CPython 3.11+
+/// refuses `str()` past 4300 digits (`sys.set_int_max_str_digits`): that is bad input too.
+fn big_int(i: &Bound<'_, PyInt>, at: &Path<'_>) -> Result<Value, ConvError> {
+    let py = i.py();
+    let bits: u64 = i.call_method0(intern!(py, "bit_length"))?.extract()?;
+    if bits > Number::MAX_INTEGER_BITS {
+        return Err(core(
+            at,
+            ErrorKind::InvalidValue,
+            format!(
+                "an int of {bits} bits is outside PostgreSQL's numeric range (at most {} digits)",
+                Number::MAX_INTEGER_DIGITS
+            ),
+        ));
+    }
+    match i.str() {
+        Ok(s) => number(s.to_cow()?.into_owned(), at),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => Err(core(
+            at,
+            ErrorKind::InvalidValue,
+            format!("an int of {bits} bits has too many digits to convert to text: {e}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
 /// Deepest nesting accepted from Python (the core's own depth limit is lower; this one only
 /// protects the walk itself, e.g. from cyclic dicts).
 pub(crate) const MAX_DEPTH: usize = 128;
@@ -149,15 +208,16 @@ impl Walker {
             return Ok(Value::Bool(b.is_true()));
         }
         if let Ok(i) = obj.cast::<PyInt>() {
-            return Ok(match i.extract::<i64>() {
-                Ok(v) => Value::Int(v),
-                Err(_) => Value::Decimal(i.str()?.to_cow()?.into_owned()),
-            });
+            return match i.extract::<i64>() {
+                Ok(v) => Ok(Value::Int(v)),
+                Err(_) => big_int(i, at),
+            };
         }
         if let Ok(d) = obj.cast::<PyDict>() {
             self.check_depth(depth, at)?;
-            let mut entries = Vec::with_capacity(d.len());
-            for (k, v) in d.iter() {
+            let d = entries(d);
+            let mut out = Vec::with_capacity(d.len());
+            for (k, v) in d {
                 let Ok(ks) = k.cast::<PyString>() else {
                     let msg = format!(
                         "object keys must be strings, got {}",
@@ -169,9 +229,9 @@ impl Walker {
                     return Err(core(&at.key("<key>"), ErrorKind::InvalidValue, NOT_UNICODE));
                 };
                 let value = self.walk(&v, depth + 1, &at.key(key))?;
-                entries.push((key.to_owned(), value));
+                out.push((key.to_owned(), value));
             }
-            return Ok(Value::Object(entries));
+            return Ok(Value::Object(out));
         }
         if let Ok(l) = obj.cast::<PyList>() {
             self.check_depth(depth, at)?;
@@ -211,14 +271,9 @@ impl Walker {
                     format!("Decimal('{}') is not a finite number", obj.str()?.to_cow()?),
                 ));
             }
-            // Plain positional notation (`1E+3` -> `1000`): valid numeric/bigint text.
-            let text = obj.call_method1(intern!(py, "__format__"), ("f",))?;
-            return Ok(Value::Decimal(
-                text.cast::<PyString>()
-                    .map_err(PyErr::from)?
-                    .to_cow()?
-                    .into_owned(),
-            ));
+            // Its own text (`1E+3`, `1E+300000000`): a JSON number, never expanded; the core
+            // checks it against numeric's range and reads exponents where it needs integers.
+            return number(obj.str()?.to_cow()?.into_owned(), at);
         }
         if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
             return Ok(Value::Str(obj.str()?.to_cow()?.into_owned()));
@@ -400,7 +455,8 @@ impl Source for Node<'_, '_> {
         let Ok(dict) = self.obj.cast::<PyDict>() else {
             return Ok(());
         };
-        for (k, v) in dict.iter() {
+        let walk = self.walk;
+        for (k, v) in entries(dict) {
             let Ok(ks) = k.cast::<PyString>() else {
                 return Err(at.err(
                     ErrorKind::InvalidQuery,
@@ -413,7 +469,7 @@ impl Source for Node<'_, '_> {
             let Some(key) = utf8(ks) else {
                 return Err(at.key("<key>").err(ErrorKind::InvalidValue, NOT_UNICODE));
             };
-            f(key, Node::new(v, self.walk))?;
+            f(key, Node::new(v, walk))?;
         }
         Ok(())
     }

@@ -138,11 +138,15 @@ pub(crate) fn to_py(py: Python<'_>, e: &Error) -> PyErr {
 /// `(code, number, class)` for every kind of the core, in catalog order (for the test that
 /// keeps this mapping exhaustive, and for `fraiseql_qb.ERRORS_BY_CODE`).
 #[pyfunction]
-pub(crate) fn error_classes(py: Python<'_>) -> Vec<(&'static str, u32, Bound<'_, PyType>)> {
-    ErrorKind::ALL
-        .iter()
-        .map(|k| (k.code(), k.number(), class_of(py, *k)))
-        .collect()
+pub(crate) fn error_classes(
+    py: Python<'_>,
+) -> PyResult<Vec<(&'static str, u32, Bound<'_, PyType>)>> {
+    crate::boundary::guard(py, "error_classes", || {
+        Ok(ErrorKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.number(), class_of(py, *k)))
+            .collect())
+    })
 }
 
 /// Registers the classes on the native module.

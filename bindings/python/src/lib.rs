@@ -9,11 +9,14 @@
 //! typical query (tens of nodes, a few µs) releasing and re-taking the GIL would cost more
 //! than it frees, and re-taking it can wait for another thread's switch interval; a large
 //! query compiles long enough that letting other threads run is worth it.
-#![deny(unsafe_code)]
+//!
+//! Every exported function and method runs inside [`boundary::guard`]: a panic reaches Python
+//! as `InternalError` (`QB_INTERNAL`), never as `PanicException`.
+#![forbid(unsafe_code)]
 
+mod boundary;
 mod convert;
 mod error;
-mod pystr;
 mod rollout;
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
@@ -22,6 +25,7 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use qb_core::{CompileOptions, Limits, ParamType, Placeholder, Query};
 use smallvec::SmallVec;
 
+use boundary::guard;
 use convert::{ConvError, Doc};
 
 /// Inputs with at least this many nodes (dict entries, list items, scalars; JSON text: one
@@ -42,6 +46,16 @@ impl Schema {
     /// `InvalidJsonError`, `DepthLimitError`, `InvalidValueError`) when it is malformed.
     #[new]
     fn new(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(py, "Schema()", || Schema::build(py, doc))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<fraiseql_qb.Schema with {} views>", self.views)
+    }
+}
+
+impl Schema {
+    fn build(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
         let converted = convert::document(doc, Doc::Schema).map_err(|e| e.into_py(py))?;
         let inner =
             qb_core::Schema::from_value(&converted.value).map_err(|e| error::to_py(py, &e))?;
@@ -50,10 +64,6 @@ impl Schema {
             _ => 0,
         });
         Ok(Schema { inner, views })
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<fraiseql_qb.Schema with {} views>", self.views)
     }
 }
 
@@ -73,14 +83,16 @@ impl CompiledQuery {
     /// A compiled query from parts (e.g. a legacy builder's `(sql, params)`).
     #[new]
     fn new(py: Python<'_>, sql: Bound<'_, PyString>, params: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let list = match params.cast::<PyList>() {
-            Ok(l) => l.clone(),
-            Err(_) => PyList::new(py, params.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
-        };
-        Ok(CompiledQuery {
-            sql: sql.unbind(),
-            params: list.unbind(),
-            types: None,
+        guard(py, "CompiledQuery()", || {
+            let list = match params.cast::<PyList>() {
+                Ok(l) => l.clone(),
+                Err(_) => PyList::new(py, params.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
+            };
+            Ok(CompiledQuery {
+                sql: sql.unbind(),
+                params: list.unbind(),
+                types: None,
+            })
         })
     }
 
@@ -99,10 +111,13 @@ impl CompiledQuery {
     /// The SQL type of each parameter (`"uuid"`, `"text[]"`...), or None for a query built
     /// from parts.
     #[getter]
-    fn param_types(&self) -> Option<Vec<String>> {
-        self.types
-            .as_ref()
-            .map(|t| t.iter().map(|ty| ty.sql_name()).collect())
+    fn param_types(&self, py: Python<'_>) -> PyResult<Option<Vec<String>>> {
+        guard(py, "CompiledQuery.param_types", || {
+            Ok(self
+                .types
+                .as_ref()
+                .map(|t| t.iter().map(|ty| ty.sql_name()).collect()))
+        })
     }
 
     fn __len__(&self) -> usize {
@@ -128,6 +143,22 @@ impl CompiledQuery {
     }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(py, "CompiledQuery.__eq__", || self.equals(py, other))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, "CompiledQuery.__repr__", || {
+            Ok(format!(
+                "CompiledQuery(sql={}, params={})",
+                self.sql.bind(py).repr()?,
+                self.params.bind(py).repr()?
+            ))
+        })
+    }
+}
+
+impl CompiledQuery {
+    fn equals(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         let (sql, params) = if let Ok(o) = other.cast::<CompiledQuery>() {
             let o = o.get();
             (
@@ -144,21 +175,13 @@ impl CompiledQuery {
         };
         Ok(self.sql.bind(py).as_any().eq(sql)? && self.params.bind(py).as_any().eq(params)?)
     }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "CompiledQuery(sql={}, params={})",
-            self.sql.bind(py).repr()?,
-            self.params.bind(py).repr()?
-        ))
-    }
 }
 
 pub(crate) fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
     let s = p
         .cast::<PyString>()
         .map_err(|_| convert::type_error("placeholder", p))?;
-    match crate::pystr::utf8(s).unwrap_or_default() {
+    match s.to_str().unwrap_or_default() {
         "numbered" => Ok(Placeholder::Numbered),
         "format" => Ok(Placeholder::Format),
         other => Err(PyValueError::new_err(format!(
@@ -188,11 +211,13 @@ fn compile(
     schema: &Bound<'_, PyAny>,
     placeholder: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<CompiledQuery> {
-    let placeholder = match placeholder {
-        Some(p) => self::placeholder(p)?,
-        None => Placeholder::Numbered,
-    };
-    compile_with(py, query, schema, placeholder)
+    guard(py, "compile", || {
+        let placeholder = match placeholder {
+            Some(p) => self::placeholder(p)?,
+            None => Placeholder::Numbered,
+        };
+        compile_with(py, query, schema, placeholder)
+    })
 }
 
 /// `compile` with the placeholder style already parsed (the shim parses it once).
@@ -202,12 +227,13 @@ pub(crate) fn compile_with(
     schema: &Bound<'_, PyAny>,
     placeholder: Placeholder,
 ) -> PyResult<CompiledQuery> {
+    boundary::injected_panic_point();
     let options = CompileOptions::default().with_placeholder(placeholder);
     let owned;
     let schema: &qb_core::Schema = match schema.cast::<Schema>() {
         Ok(s) => &s.get().inner,
         Err(_) => {
-            owned = Schema::new(py, schema)?;
+            owned = Schema::build(py, schema)?;
             &owned.inner
         }
     };
@@ -250,9 +276,11 @@ fn parse(py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<(Query, usize)> {
 /// for describing inputs in shadow-mode reports).
 #[pyfunction]
 fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    convert::document(obj, Doc::Query)
-        .map(|c| c.value.to_json())
-        .map_err(|e: ConvError| e.into_py(py))
+    guard(py, "to_json", || {
+        convert::document(obj, Doc::Query)
+            .map(|c| c.value.to_json())
+            .map_err(|e: ConvError| e.into_py(py))
+    })
 }
 
 #[pymodule]
@@ -262,6 +290,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(error::error_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(boundary::inject_panics, m)?)?;
     m.add("DETACH_NODES", DETACH_NODES)?;
     m.add("MAX_INPUT_DEPTH", convert::MAX_DEPTH)?;
     error::register(m)?;

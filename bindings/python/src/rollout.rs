@@ -12,10 +12,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use qb_core::Placeholder;
 use qb_rollout::{
-    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS, Decision,
-    ManualClock, MetricValue, MetricsSnapshot, Percentage, PrometheusValues, Reason,
-    Rollout as Engine, Route, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
+    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS,
+    DURATION_BUCKETS_NS, Decision, FAMILIES, FamilyValue, Histogram, ManualClock, MetricValue,
+    MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route, SeededSampler,
+    ShadowConfig, ShadowResult, TripConfig,
 };
+
+use crate::boundary::guard;
 
 fn bad(msg: impl Into<String>) -> PyErr {
     PyValueError::new_err(msg.into())
@@ -171,7 +174,21 @@ fn snapshot_to_py<'py>(py: Python<'py>, s: &MetricsSnapshot) -> PyResult<Bound<'
     Ok(d)
 }
 
-/// Raw numbers for host-built collectors (`fraiseql_qb.prometheus`).
+/// A histogram as `prometheus_client` takes it: cumulative `(le, count)` pairs ending with
+/// `+Inf`.
+fn buckets_to_py<'py>(py: Python<'py>, h: &Histogram) -> PyResult<Bound<'py, PyList>> {
+    let buckets = PyList::empty(py);
+    for (le, c) in DURATION_BUCKET_LABELS.iter().zip(h.cumulative) {
+        buckets.append((*le, c))?;
+    }
+    buckets.append(("+Inf", h.count))?;
+    Ok(buckets)
+}
+
+/// Raw numbers for host-built collectors (`fraiseql_qb.prometheus`): the per-builder and
+/// flat keys, and under each family's name (`qb_rollout::FAMILIES`) its samples as
+/// `PrometheusValues::family_value` gives them: a number, `{builder_type: number}`, or
+/// `{builder_type: {"buckets", "sum_seconds"}}`.
 fn values_to_py<'py>(py: Python<'py>, v: &PrometheusValues) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (label, route) in [("rust", Route::Native), ("python", Route::Legacy)] {
@@ -179,15 +196,34 @@ fn values_to_py<'py>(py: Python<'py>, v: &PrometheusValues) -> PyResult<Bound<'p
         let r = PyDict::new(py);
         r.set_item("calls", v.calls(route))?;
         r.set_item("errors", v.errors(route))?;
-        let buckets = PyList::empty(py);
-        for (le, c) in DURATION_BUCKET_LABELS.iter().zip(h.cumulative) {
-            buckets.append((*le, c))?;
-        }
-        buckets.append(("+Inf", h.count))?;
-        r.set_item("buckets", buckets)?;
+        r.set_item("buckets", buckets_to_py(py, h)?)?;
         r.set_item("count", h.count)?;
         r.set_item("sum_seconds", h.sum_seconds())?;
         d.set_item(label, r)?;
+    }
+    for family in &FAMILIES {
+        let samples = match v.family_value(family) {
+            FamilyValue::Single(x) => x.into_pyobject(py)?.into_any(),
+            FamilyValue::PerBuilder(pairs) => {
+                let per = PyDict::new(py);
+                for (bt, x) in pairs {
+                    per.set_item(bt, x)?;
+                }
+                per.into_any()
+            }
+            FamilyValue::Histograms(hists) => {
+                let per = PyDict::new(py);
+                for (bt, h) in hists {
+                    let one = PyDict::new(py);
+                    one.set_item("buckets", buckets_to_py(py, h)?)?;
+                    one.set_item("sum_seconds", h.sum_seconds())?;
+                    per.set_item(bt, one)?;
+                }
+                per.into_any()
+            }
+            _ => py.None().into_bound(py),
+        };
+        d.set_item(family.name, samples)?;
     }
     d.set_item("fallbacks", v.fallbacks)?;
     d.set_item("mode", u8::from(v.mode == Route::Native))?;
@@ -212,73 +248,119 @@ fn resolve_config<'py>(
     env: Vec<(String, String)>,
     overrides: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<Bound<'py, PyDict>>)> {
-    let o = overrides_from(overrides)?;
-    let (cfg, warnings) = Config::resolve(env, &o);
-    let ws = warnings
-        .iter()
-        .map(|w| warning_to_py(py, w))
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok((config_to_py(py, &cfg)?, ws))
+    guard(py, "resolve_config", || {
+        let o = overrides_from(overrides)?;
+        let (cfg, warnings) = Config::resolve(env, &o);
+        let ws = warnings
+            .iter()
+            .map(|w| warning_to_py(py, w))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((config_to_py(py, &cfg)?, ws))
+    })
 }
 
 /// The names of the environment variables the engine reads, in its order.
 #[pyfunction]
-fn env_vars() -> Vec<&'static str> {
-    qb_rollout::ENV_VARS.to_vec()
+fn env_vars(py: Python<'_>) -> PyResult<Vec<&'static str>> {
+    guard(py, "env_vars", || Ok(qb_rollout::ENV_VARS.to_vec()))
 }
 
 /// The seed's metric keys, in order (what `get_query_builder_metrics()` returns).
 #[pyfunction]
-fn seed_keys() -> Vec<&'static str> {
-    qb_rollout::SEED_KEYS.to_vec()
+fn seed_keys(py: Python<'_>) -> PyResult<Vec<&'static str>> {
+    guard(py, "seed_keys", || Ok(qb_rollout::SEED_KEYS.to_vec()))
+}
+
+/// The Prometheus families, in exposition order: `(name, kind, help, by_builder_type)`, from
+/// the engine's one table (`qb_rollout::FAMILIES`). The `prometheus_client` collector builds
+/// its families from it, and the stand-in module carries a copy a test compares.
+#[pyfunction]
+fn prometheus_families(
+    py: Python<'_>,
+) -> PyResult<Vec<(&'static str, &'static str, &'static str, bool)>> {
+    guard(py, "prometheus_families", || {
+        Ok(FAMILIES
+            .iter()
+            .map(|f| (f.name, f.kind.as_str(), f.help, f.by_builder_type))
+            .collect())
+    })
+}
+
+/// The duration histogram's buckets: `(upper bound in ns, le label)`.
+#[pyfunction]
+fn duration_buckets(py: Python<'_>) -> PyResult<Vec<(u64, &'static str)>> {
+    guard(py, "duration_buckets", || {
+        Ok(DURATION_BUCKETS_NS
+            .iter()
+            .copied()
+            .zip(DURATION_BUCKET_LABELS.iter().copied())
+            .collect())
+    })
 }
 
 /// The debug line for a served call (identical in every binding).
 #[pyfunction]
-fn served_log_line(view: &str, served_native: bool, reason_name: &str) -> PyResult<String> {
-    let route = if served_native {
-        Route::Native
-    } else {
-        Route::Legacy
-    };
-    Ok(qb_rollout::served_log_line(
-        view,
-        route,
-        reason(reason_name)?,
-    ))
+fn served_log_line(
+    py: Python<'_>,
+    view: &str,
+    served_native: bool,
+    reason_name: &str,
+) -> PyResult<String> {
+    guard(py, "served_log_line", || {
+        let route = if served_native {
+            Route::Native
+        } else {
+            Route::Legacy
+        };
+        Ok(qb_rollout::served_log_line(
+            view,
+            route,
+            reason(reason_name)?,
+        ))
+    })
 }
 
 /// The debug line for a native failure served by legacy.
 #[pyfunction]
-fn fallback_log_line(view: &str, native_error: &str) -> String {
-    qb_rollout::fallback_log_line(view, native_error)
+fn fallback_log_line(py: Python<'_>, view: &str, native_error: &str) -> PyResult<String> {
+    guard(py, "fallback_log_line", || {
+        Ok(qb_rollout::fallback_log_line(view, native_error))
+    })
 }
 
 /// Process-wide metrics dict (all shims ever created), 16 keys, the seed's nine first.
 #[pyfunction]
 fn global_snapshot(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    snapshot_to_py(py, &qb_rollout::global_snapshot())
+    guard(py, "global_snapshot", || {
+        snapshot_to_py(py, &qb_rollout::global_snapshot())
+    })
 }
 
 /// Process-wide Prometheus text (format 0.0.4).
 #[pyfunction]
-fn global_prometheus_text() -> String {
-    qb_rollout::global_render_prometheus()
+fn global_prometheus_text(py: Python<'_>) -> PyResult<String> {
+    guard(py, "global_prometheus_text", || {
+        Ok(qb_rollout::global_render_prometheus())
+    })
 }
 
 /// Process-wide raw numbers for a `prometheus_client` collector.
 #[pyfunction]
 fn global_prometheus_values(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    values_to_py(py, &qb_rollout::global_prometheus_values())
+    guard(py, "global_prometheus_values", || {
+        values_to_py(py, &qb_rollout::global_prometheus_values())
+    })
 }
 
 /// FNV-1a 64 of a key's UTF-8 bytes and its sticky bucket (for tests and tooling).
 #[pyfunction]
-fn sticky_bucket(key: &str) -> (u64, u32) {
-    (
-        qb_rollout::fnv1a64(key.as_bytes()),
-        qb_rollout::sticky_bucket(key),
-    )
+fn sticky_bucket(py: Python<'_>, key: &str) -> PyResult<(u64, u32)> {
+    guard(py, "sticky_bucket", || {
+        Ok((
+            qb_rollout::fnv1a64(key.as_bytes()),
+            qb_rollout::sticky_bucket(key),
+        ))
+    })
 }
 
 /// One rollout engine. `sampler`: None (thread-local random), an int seed, or `"counting"`
@@ -296,6 +378,228 @@ impl Rollout {
     #[new]
     #[pyo3(signature = (config=None, *, manual_clock=false, sampler=None))]
     fn new(
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyDict>>,
+        manual_clock: bool,
+        sampler: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        guard(py, "Rollout()", || {
+            Rollout::build(config, manual_clock, sampler)
+        })
+    }
+
+    /// Replace the configuration (canonical dict, partial: missing keys take the defaults).
+    fn apply(&self, py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        guard(py, "Rollout.apply", || {
+            let cfg = Config::default().with_overrides(&overrides_from(config)?);
+            self.engine.apply(cfg);
+            Ok(())
+        })
+    }
+
+    /// The configuration in force, as the canonical dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, "Rollout.config", || {
+            config_to_py(py, &self.engine.config())
+        })
+    }
+
+    /// `(native, shadow, reason, probe, bucket)` for one call.
+    #[pyo3(signature = (key=None))]
+    fn decide(
+        &self,
+        py: Python<'_>,
+        key: Option<&str>,
+    ) -> PyResult<(bool, bool, &'static str, bool, Option<u32>)> {
+        guard(py, "Rollout.decide", || {
+            let d: Decision = self.engine.decide(key);
+            Ok((
+                d.route == Route::Native,
+                d.shadow,
+                d.reason.as_str(),
+                d.probe,
+                d.bucket,
+            ))
+        })
+    }
+
+    /// The shim's whole routing step in one call across the boundary: decide, and when the
+    /// decision is native, compile (as `fraiseql_qb.compile`) and record the outcome, timed
+    /// here. Returns `(native, shadow, reason, result, error, elapsed_ns)`: for a native
+    /// decision exactly one of `result` / `error` is set (the error is the exception to
+    /// raise or to fall back from; `record_native_err` has already counted it with
+    /// `fell_back = can_fall_back`). `ShimCore.build` does the same without the tuple.
+    #[pyo3(signature = (key, query, schema, placeholder, can_fall_back))]
+    fn route(
+        &self,
+        py: Python<'_>,
+        key: Option<&str>,
+        query: &Bound<'_, PyAny>,
+        schema: &Bound<'_, PyAny>,
+        placeholder: &Bound<'_, PyAny>,
+        can_fall_back: bool,
+    ) -> PyResult<RoutedTuple> {
+        guard(py, "Rollout.route", || {
+            let placeholder = crate::placeholder(placeholder)?;
+            Ok(self
+                .route_inner(py, key, query, schema, placeholder, can_fall_back)?
+                .into_tuple())
+        })
+    }
+
+    fn record_native_ok(&self, py: Python<'_>, duration_ns: u64) -> PyResult<()> {
+        guard(py, "Rollout.record_native_ok", || {
+            self.engine
+                .record_native_ok(Duration::from_nanos(duration_ns));
+            Ok(())
+        })
+    }
+
+    fn record_native_err(&self, py: Python<'_>, duration_ns: u64, fell_back: bool) -> PyResult<()> {
+        guard(py, "Rollout.record_native_err", || {
+            self.engine
+                .record_native_err(Duration::from_nanos(duration_ns), fell_back);
+            Ok(())
+        })
+    }
+
+    fn record_legacy_ok(&self, py: Python<'_>, duration_ns: u64) -> PyResult<()> {
+        guard(py, "Rollout.record_legacy_ok", || {
+            self.engine
+                .record_legacy_ok(Duration::from_nanos(duration_ns));
+            Ok(())
+        })
+    }
+
+    fn record_legacy_err(&self, py: Python<'_>, duration_ns: u64) -> PyResult<()> {
+        guard(py, "Rollout.record_legacy_err", || {
+            self.engine
+                .record_legacy_err(Duration::from_nanos(duration_ns));
+            Ok(())
+        })
+    }
+
+    /// `result`: `match`, `mismatch`, `native_error` or `comparator_error`.
+    fn record_shadow(&self, py: Python<'_>, result: &str, view: &str, input: &str) -> PyResult<()> {
+        guard(py, "Rollout.record_shadow", || {
+            let r = match result {
+                "match" => ShadowResult::Match,
+                "mismatch" => ShadowResult::Mismatch,
+                "native_error" => ShadowResult::NativeError,
+                "comparator_error" => ShadowResult::ComparatorError,
+                other => return Err(bad(format!("unknown shadow result `{other}`"))),
+            };
+            self.engine.record_shadow(r, view, input);
+            Ok(())
+        })
+    }
+
+    /// Kept mismatching shadow inputs, oldest first: dicts `{seq, result, view, input}`.
+    fn shadow_mismatches<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        guard(py, "Rollout.shadow_mismatches", || {
+            self.engine
+                .shadow_mismatches()
+                .iter()
+                .map(|m| {
+                    let d = PyDict::new(py);
+                    d.set_item("seq", m.seq)?;
+                    d.set_item("result", m.result.as_str())?;
+                    d.set_item("view", &m.view)?;
+                    d.set_item("input", &m.input)?;
+                    Ok(d)
+                })
+                .collect()
+        })
+    }
+
+    #[getter]
+    fn legacy_registered(&self, py: Python<'_>) -> PyResult<bool> {
+        guard(py, "Rollout.legacy_registered", || {
+            Ok(self.engine.legacy_registered())
+        })
+    }
+
+    fn set_legacy_registered(&self, py: Python<'_>, registered: bool) -> PyResult<()> {
+        guard(py, "Rollout.set_legacy_registered", || {
+            self.engine.set_legacy_registered(registered);
+            Ok(())
+        })
+    }
+
+    #[getter]
+    fn native_available(&self, py: Python<'_>) -> PyResult<bool> {
+        guard(py, "Rollout.native_available", || {
+            Ok(self.engine.native_available())
+        })
+    }
+
+    fn set_native_available(&self, py: Python<'_>, available: bool) -> PyResult<()> {
+        guard(py, "Rollout.set_native_available", || {
+            self.engine.set_native_available(available);
+            Ok(())
+        })
+    }
+
+    /// `closed`, `open` or `half_open`.
+    fn trip_state(&self, py: Python<'_>) -> PyResult<&'static str> {
+        guard(py, "Rollout.trip_state", || {
+            Ok(self.engine.trip_state().as_str())
+        })
+    }
+
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, "Rollout.snapshot", || {
+            snapshot_to_py(py, &self.engine.snapshot())
+        })
+    }
+
+    fn prometheus_text(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, "Rollout.prometheus_text", || {
+            Ok(self.engine.render_prometheus())
+        })
+    }
+
+    fn prometheus_values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, "Rollout.prometheus_values", || {
+            values_to_py(py, &self.engine.prometheus_values())
+        })
+    }
+
+    fn reset_metrics(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, "Rollout.reset_metrics", || {
+            self.engine.reset_metrics();
+            Ok(())
+        })
+    }
+
+    /// Moves the manual clock (only with `manual_clock=True`).
+    fn advance_ms(&self, py: Python<'_>, ms: u64) -> PyResult<()> {
+        guard(py, "Rollout.advance_ms", || match &self.clock {
+            Some(c) => {
+                c.advance_ms(ms);
+                Ok(())
+            }
+            None => Err(PyRuntimeError::new_err("this Rollout has no manual clock")),
+        })
+    }
+
+    /// Random draws so far (only with `sampler="counting"`).
+    fn samples_drawn(&self, py: Python<'_>) -> PyResult<u64> {
+        guard(py, "Rollout.samples_drawn", || match &self.counting {
+            Some(c) => Ok(c.drawn()),
+            None => Err(PyRuntimeError::new_err(
+                "this Rollout has no counting sampler",
+            )),
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, "Rollout.__repr__", || Ok(format!("{:?}", self.engine)))
+    }
+}
+
+impl Rollout {
+    fn build(
         config: Option<&Bound<'_, PyDict>>,
         manual_clock: bool,
         sampler: Option<&Bound<'_, PyAny>>,
@@ -323,166 +627,6 @@ impl Rollout {
             clock,
             counting,
         })
-    }
-
-    /// Replace the configuration (canonical dict, partial: missing keys take the defaults).
-    fn apply(&self, config: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let cfg = Config::default().with_overrides(&overrides_from(config)?);
-        self.engine.apply(cfg);
-        Ok(())
-    }
-
-    /// The configuration in force, as the canonical dict.
-    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        config_to_py(py, &self.engine.config())
-    }
-
-    /// `(native, shadow, reason, probe, bucket)` for one call.
-    #[pyo3(signature = (key=None))]
-    fn decide(&self, key: Option<&str>) -> (bool, bool, &'static str, bool, Option<u32>) {
-        let d: Decision = self.engine.decide(key);
-        (
-            d.route == Route::Native,
-            d.shadow,
-            d.reason.as_str(),
-            d.probe,
-            d.bucket,
-        )
-    }
-
-    /// The shim's whole routing step in one call across the boundary: decide, and when the
-    /// decision is native, compile (as `fraiseql_qb.compile`) and record the outcome, timed
-    /// here. Returns `(native, shadow, reason, result, error, elapsed_ns)`: for a native
-    /// decision exactly one of `result` / `error` is set (the error is the exception to
-    /// raise or to fall back from; `record_native_err` has already counted it with
-    /// `fell_back = can_fall_back`). `ShimCore.build` does the same without the tuple.
-    #[pyo3(signature = (key, query, schema, placeholder, can_fall_back))]
-    fn route(
-        &self,
-        py: Python<'_>,
-        key: Option<&str>,
-        query: &Bound<'_, PyAny>,
-        schema: &Bound<'_, PyAny>,
-        placeholder: &Bound<'_, PyAny>,
-        can_fall_back: bool,
-    ) -> PyResult<RoutedTuple> {
-        let placeholder = crate::placeholder(placeholder)?;
-        Ok(self
-            .route_inner(py, key, query, schema, placeholder, can_fall_back)?
-            .into_tuple())
-    }
-
-    fn record_native_ok(&self, duration_ns: u64) {
-        self.engine
-            .record_native_ok(Duration::from_nanos(duration_ns));
-    }
-
-    fn record_native_err(&self, duration_ns: u64, fell_back: bool) {
-        self.engine
-            .record_native_err(Duration::from_nanos(duration_ns), fell_back);
-    }
-
-    fn record_legacy_ok(&self, duration_ns: u64) {
-        self.engine
-            .record_legacy_ok(Duration::from_nanos(duration_ns));
-    }
-
-    fn record_legacy_err(&self, duration_ns: u64) {
-        self.engine
-            .record_legacy_err(Duration::from_nanos(duration_ns));
-    }
-
-    /// `result`: `match`, `mismatch`, `native_error` or `comparator_error`.
-    fn record_shadow(&self, result: &str, view: &str, input: &str) -> PyResult<()> {
-        let r = match result {
-            "match" => ShadowResult::Match,
-            "mismatch" => ShadowResult::Mismatch,
-            "native_error" => ShadowResult::NativeError,
-            "comparator_error" => ShadowResult::ComparatorError,
-            other => return Err(bad(format!("unknown shadow result `{other}`"))),
-        };
-        self.engine.record_shadow(r, view, input);
-        Ok(())
-    }
-
-    /// Kept mismatching shadow inputs, oldest first: dicts `{seq, result, view, input}`.
-    fn shadow_mismatches<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        self.engine
-            .shadow_mismatches()
-            .iter()
-            .map(|m| {
-                let d = PyDict::new(py);
-                d.set_item("seq", m.seq)?;
-                d.set_item("result", m.result.as_str())?;
-                d.set_item("view", &m.view)?;
-                d.set_item("input", &m.input)?;
-                Ok(d)
-            })
-            .collect()
-    }
-
-    #[getter]
-    fn legacy_registered(&self) -> bool {
-        self.engine.legacy_registered()
-    }
-
-    fn set_legacy_registered(&self, registered: bool) {
-        self.engine.set_legacy_registered(registered);
-    }
-
-    #[getter]
-    fn native_available(&self) -> bool {
-        self.engine.native_available()
-    }
-
-    fn set_native_available(&self, available: bool) {
-        self.engine.set_native_available(available);
-    }
-
-    /// `closed`, `open` or `half_open`.
-    fn trip_state(&self) -> &'static str {
-        self.engine.trip_state().as_str()
-    }
-
-    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        snapshot_to_py(py, &self.engine.snapshot())
-    }
-
-    fn prometheus_text(&self) -> String {
-        self.engine.render_prometheus()
-    }
-
-    fn prometheus_values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        values_to_py(py, &self.engine.prometheus_values())
-    }
-
-    fn reset_metrics(&self) {
-        self.engine.reset_metrics();
-    }
-
-    /// Moves the manual clock (only with `manual_clock=True`).
-    fn advance_ms(&self, ms: u64) -> PyResult<()> {
-        match &self.clock {
-            Some(c) => {
-                c.advance_ms(ms);
-                Ok(())
-            }
-            None => Err(PyRuntimeError::new_err("this Rollout has no manual clock")),
-        }
-    }
-
-    /// Random draws so far (only with `sampler="counting"`).
-    fn samples_drawn(&self) -> PyResult<u64> {
-        match &self.counting {
-            Some(c) => Ok(c.drawn()),
-            None => Err(PyRuntimeError::new_err(
-                "this Rollout has no counting sampler",
-            )),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!("{:?}", self.engine)
     }
 }
 
@@ -542,7 +686,11 @@ impl Rollout {
             return Ok(out);
         }
         let start = std::time::Instant::now();
-        let compiled = crate::compile_with(py, query, schema, placeholder);
+        // A panic in the compile is a native failure like any other: counted, and served by
+        // legacy when fallback is on (the entry point's own guard is the outer net).
+        let compiled = guard(py, "compile", || {
+            crate::compile_with(py, query, schema, placeholder)
+        });
         let elapsed = start.elapsed();
         out.elapsed_ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         match compiled {
@@ -592,21 +740,24 @@ impl ShimCore {
     /// Sets what `build` routes with (called by the shim on every configuration change).
     fn _set_route(
         &self,
+        py: Python<'_>,
         engine: Py<Rollout>,
         schema: Py<PyAny>,
         placeholder: &Bound<'_, PyAny>,
         can_fall_back: bool,
         quiet: bool,
     ) -> PyResult<()> {
-        let route = FastRoute {
-            engine,
-            schema,
-            placeholder: crate::placeholder(placeholder)?,
-            can_fall_back,
-            quiet,
-        };
-        *self.route.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(route));
-        Ok(())
+        guard(py, "ShimCore._set_route", || {
+            let route = FastRoute {
+                engine,
+                schema,
+                placeholder: crate::placeholder(placeholder)?,
+                can_fall_back,
+                quiet,
+            };
+            *self.route.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(route));
+            Ok(())
+        })
     }
 
     /// Build ``query`` with the builder the rollout picks. ``key`` (tenant, user, request
@@ -618,6 +769,19 @@ impl ShimCore {
     /// registered.
     #[pyo3(signature = (query, *, key = None))]
     fn build(
+        slf: &Bound<'_, Self>,
+        query: &Bound<'_, PyAny>,
+        key: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        guard(py, "RolloutQueryBuilder.build", || {
+            ShimCore::build_inner(slf, query, key)
+        })
+    }
+}
+
+impl ShimCore {
+    fn build_inner(
         slf: &Bound<'_, Self>,
         query: &Bound<'_, PyAny>,
         key: Option<&str>,
@@ -662,6 +826,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(resolve_config, m)?)?;
     m.add_function(wrap_pyfunction!(env_vars, m)?)?;
     m.add_function(wrap_pyfunction!(seed_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(prometheus_families, m)?)?;
+    m.add_function(wrap_pyfunction!(duration_buckets, m)?)?;
     m.add_function(wrap_pyfunction!(served_log_line, m)?)?;
     m.add_function(wrap_pyfunction!(fallback_log_line, m)?)?;
     m.add_function(wrap_pyfunction!(global_snapshot, m)?)?;

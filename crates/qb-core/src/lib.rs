@@ -17,6 +17,13 @@
 //!
 //! Pure Rust: no FFI, no I/O, no global state. See ARCHITECTURE.md for the code map and the
 //! invariants, docs/query-ast.md for the input forms and docs/errors.md for error codes.
+//!
+//! The API can grow without breaking callers: the structs later features extend ([`Query`],
+//! [`CompileOptions`], [`Limits`], [`CompiledQuery`], [`Param`]) and the public enums are
+//! `#[non_exhaustive]`. Build them with their constructors and `with_` methods
+//! ([`Query::new`], `CompileOptions::default().with_placeholder(..)`,
+//! `Limits::default().with_max_depth(..)`, [`CompiledQuery::new`], [`Param::new`]) and match
+//! enums with a wildcard arm.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -27,6 +34,7 @@ mod driver;
 mod error;
 #[cfg(feature = "json")]
 pub mod json;
+mod number;
 mod options;
 mod param;
 pub mod schema;
@@ -36,6 +44,7 @@ mod value;
 pub use ast::{Filter, Operator, Query};
 pub use compile::compile;
 pub use error::{Error, ErrorKind, Path};
+pub use number::{Number, NumberError};
 pub use options::{CompileOptions, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
 pub use schema::{FieldType, ScalarType, Schema, ViewDef};

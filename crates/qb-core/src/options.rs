@@ -106,9 +106,6 @@ pub struct CompileOptions {
     /// Default for [`Query::camel_case`](crate::Query::camel_case): map camelCase query names
     /// to snake_case data keys. Default `true`.
     pub camel_case: bool,
-    /// Default for [`Query::document_threshold`](crate::Query::document_threshold).
-    /// Default `None`: always build the object.
-    pub document_threshold: Option<usize>,
     /// Limits.
     pub limits: Limits,
 }
@@ -118,7 +115,6 @@ impl Default for CompileOptions {
         CompileOptions {
             placeholder: Placeholder::Numbered,
             camel_case: true,
-            document_threshold: None,
             limits: Limits::default(),
         }
     }
@@ -139,12 +135,6 @@ impl CompileOptions {
     /// These options with `camel_case` set.
     pub fn with_camel_case(mut self, camel_case: bool) -> Self {
         self.camel_case = camel_case;
-        self
-    }
-
-    /// These options with `document_threshold` set.
-    pub fn with_document_threshold(mut self, document_threshold: Option<usize>) -> Self {
-        self.document_threshold = document_threshold;
         self
     }
 

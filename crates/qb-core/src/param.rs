@@ -124,6 +124,7 @@ impl ParamType {
 }
 
 /// A parameter value. Never SQL NULL: null tests are written as `IS NULL` in the SQL.
+/// `#[non_exhaustive]`: a `match` needs a wildcard arm.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ParamValue {
@@ -139,7 +140,32 @@ pub enum ParamValue {
     Array(Vec<ParamValue>),
 }
 
-/// One parameter: its type and value.
+/// Dropping nested arrays iteratively (only a hand-built value nests; the compiler's arrays
+/// are one level deep).
+impl Drop for ParamValue {
+    #[inline]
+    fn drop(&mut self) {
+        if let ParamValue::Array(items) = self {
+            if items.iter().any(|i| matches!(i, ParamValue::Array(_))) {
+                drop_nested(std::mem::take(items));
+            }
+        }
+    }
+}
+
+/// The slow path of [`ParamValue`]'s drop: nested arrays, one at a time.
+#[cold]
+fn drop_nested(items: Vec<ParamValue>) {
+    let mut stack = items;
+    while let Some(mut item) = stack.pop() {
+        if let ParamValue::Array(inner) = &mut item {
+            stack.append(inner);
+        }
+    }
+}
+
+/// One parameter: its type and value. `#[non_exhaustive]`: build one with [`Param::new`] or
+/// [`Param::text`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Param {
@@ -244,6 +270,9 @@ mod serialize {
 }
 
 /// The compiler's output: SQL text and its parameters, in placeholder order.
+///
+/// `#[non_exhaustive]` (the shape cache will add to it): read the fields; build one from
+/// parts with [`CompiledQuery::new`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CompiledQuery {
@@ -251,6 +280,16 @@ pub struct CompiledQuery {
     pub sql: String,
     /// Parameters; `params[i]` is placeholder `$i+1` (or the i-th `%s`).
     pub params: Vec<Param>,
+}
+
+impl CompiledQuery {
+    /// A compiled query from its parts (a cache, a test, a host's own statement).
+    pub fn new(sql: impl Into<String>, params: Vec<Param>) -> Self {
+        CompiledQuery {
+            sql: sql.into(),
+            params,
+        }
+    }
 }
 
 #[cfg(test)]

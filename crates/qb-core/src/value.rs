@@ -3,6 +3,8 @@
 //! Bindings turn a Python dict, a JavaScript object or JSON text into a `Value`; everything
 //! after that (shape checks, validation, error paths) happens once, in this crate.
 
+use crate::Number;
+
 /// A JSON-like value. Objects keep their keys in input order, so the SQL follows the order
 /// the caller wrote. Cloning and dropping are iterative: no input depth can overflow the stack.
 #[derive(Debug, PartialEq)]
@@ -15,8 +17,10 @@ pub enum Value {
     Int(i64),
     /// A finite float.
     Float(f64),
-    /// An exact decimal number written as text (integers beyond `i64`, Python `Decimal`).
-    Decimal(String),
+    /// Any other number, as its exact text (integers beyond `i64`, decimals from JSON text,
+    /// Python `Decimal`): a [`Number`], checked when it was made (JSON number grammar,
+    /// PostgreSQL's `numeric` range), so its text is always a number and nothing else.
+    Decimal(Number),
     /// A string.
     Str(String),
     /// An array.
@@ -124,7 +128,7 @@ pub(crate) fn write_float(f: f64, out: &mut String) {
     }
 }
 
-fn write_json_string(s: &str, out: &mut String) {
+pub(crate) fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -183,11 +187,14 @@ mod de {
     /// The key serde_json's `arbitrary_precision` feature wraps a number's text in.
     const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-    /// A JSON number's exact text as a `Value`: `Int` when it fits `i64`, else `Decimal`.
-    fn number_from_text(text: String) -> Value {
+    /// A JSON number's exact text as a `Value`: `Int` when it fits `i64`, else a checked
+    /// `Decimal`.
+    fn number_from_text<E: serde::de::Error>(text: String) -> Result<Value, E> {
         match text.parse::<i64>() {
-            Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(text),
+            Ok(i) => Ok(Value::Int(i)),
+            Err(_) => crate::Number::new(text)
+                .map(Value::Decimal)
+                .map_err(E::custom),
         }
     }
 
@@ -215,7 +222,7 @@ mod de {
         fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
             Ok(match i64::try_from(u) {
                 Ok(i) => Value::Int(i),
-                Err(_) => Value::Decimal(u.to_string()),
+                Err(_) => Value::Decimal(crate::Number::from(u)),
             })
         }
         fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Value, E> {
@@ -244,7 +251,7 @@ mod de {
                 if entries.is_empty() && key == NUMBER_TOKEN {
                     // serde_json's `arbitrary_precision` hands numbers over as their text.
                     let text: String = map.next_value()?;
-                    return Ok(number_from_text(text));
+                    return number_from_text(text);
                 }
                 let value = map.next_value::<Value>()?;
                 entries.push((key, value));
@@ -429,7 +436,10 @@ mod tests {
                     Value::Object(vec![("z".into(), Value::Null)]),
                 ]),
             ),
-            ("a".into(), Value::Decimal("1.50".into())),
+            (
+                "a".into(),
+                Value::Decimal(Number::new("1.50").expect("number")),
+            ),
         ]);
         assert_eq!(v.clone(), v);
     }
@@ -446,24 +456,15 @@ mod tests {
         assert_eq!(v.to_json(), r#"{"a\"b":"x\\y\n\u0001","n":[-3,1.5,null]}"#);
     }
 
-    #[cfg(feature = "json")]
     #[test]
-    fn deserializes_in_key_order_with_exact_numbers() {
-        let v: Value = serde_json::from_str(
-            r#"{"z":1,"a":18446744073709551615,"m":2.5,"h":12345678901234567890.123}"#,
-        )
-        .expect("valid JSON");
+    fn numbers_write_their_text() {
+        let v = Value::List(vec![
+            Value::Decimal(Number::new("12345678901234567890.123").expect("number")),
+            Value::Decimal(Number::from(u64::MAX)),
+        ]);
         assert_eq!(
-            v,
-            Value::Object(vec![
-                ("z".into(), Value::Int(1)),
-                ("a".into(), Value::Decimal("18446744073709551615".into())),
-                ("m".into(), Value::Decimal("2.5".into())),
-                (
-                    "h".into(),
-                    Value::Decimal("12345678901234567890.123".into())
-                ),
-            ])
+            v.to_json(),
+            "[12345678901234567890.123,18446744073709551615]"
         );
     }
 }

@@ -11,7 +11,7 @@
 //!   followed by ```` ```json error ````: parsing/compiling must fail with exactly that
 //!   `{"code", "path", "message"}`.
 //!
-//! Options: `format` (`%s` placeholders), `camel_case=false`, `document_threshold=N`,
+//! Options: `format` (`%s` placeholders), `camel_case=false`,
 //! `max_depth=N`, `max_nodes=N`, `max_list_len=N`, `max_string_len=N`.
 //!
 //! The operator table of query-ast.md (between `<!-- operator-table:begin -->` and
@@ -93,7 +93,6 @@ fn options(words: &[&str], line: usize) -> CompileOptions {
         match k {
             "format" => o.placeholder = Placeholder::Format,
             "camel_case" => o.camel_case = v == "true",
-            "document_threshold" => o.document_threshold = Some(n()),
             "max_depth" => o.limits.max_depth = n(),
             "max_nodes" => o.limits.max_nodes = n(),
             "max_list_len" => o.limits.max_list_len = n(),

@@ -691,7 +691,9 @@ fn marked_queries() -> Vec<Value> {
         out.push(w(
             "score",
             op,
-            Value::Decimal("123456789012345678901234567890.987654321".into()),
+            Value::Decimal(
+                qb_core::Number::new("123456789012345678901234567890.987654321").expect("number"),
+            ),
         ));
     }
     out.push(w(

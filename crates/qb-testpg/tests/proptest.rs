@@ -369,7 +369,9 @@ const ORDERABLE: &[&str] = &[
     "profile.city",
 ];
 
-fn well_typed_query() -> impl Strategy<Value = Value> {
+/// A query on `v_user` and the view's whole-document threshold (a registry opt-in) to
+/// compile it with.
+fn well_typed_query() -> impl Strategy<Value = (Value, Option<i64>)> {
     let select = prop::sample::subsequence(SELECTABLE.to_vec(), 1..8);
     let nested = prop::option::of(prop::sample::subsequence(vec!["city", "zip"], 1..3));
     let order = prop::collection::vec(
@@ -437,10 +439,7 @@ fn well_typed_query() -> impl Strategy<Value = Value> {
             if let Some(o) = offset {
                 q.push(("offset", Value::Int(o as i64)));
             }
-            if let Some(t) = thr {
-                q.push(("document_threshold", Value::Int(t)));
-            }
-            obj(q)
+            (obj(q), thr)
         })
 }
 
@@ -450,15 +449,29 @@ fn pg_params(out: &qb_core::CompiledQuery) -> Vec<Option<String>> {
 
 #[test]
 fn well_typed_queries_parse_and_execute() {
-    let schema = golden::fixture_schema();
+    let fixture = golden::fixture_schema();
+    // The fixture with v_user's whole-document threshold at 0..6 (a registry opt-in).
+    let with_threshold: Vec<qb_core::Schema> = (0..6)
+        .map(|t| {
+            let mut s = fixture.clone();
+            let view = s.view("v_user").cloned().expect("v_user");
+            s.add_view(view.document_threshold(Some(t)))
+                .expect("valid view");
+            s
+        })
+        .collect();
     let pg = RefCell::new(client());
     let mut runner = TestRunner::new(config(CASES_WELL_TYPED));
     runner
-        .run(&well_typed_query(), |v| {
+        .run(&well_typed_query(), |(v, thr)| {
+            let schema = match thr {
+                Some(t) => &with_threshold[t as usize],
+                None => &fixture,
+            };
             let q = Query::from_value(&v)
                 .map_err(|e| TestCaseError::fail(format!("{e} in {}", v.to_json())))?;
             for opts in [CompileOptions::default(), CompileOptions::format()] {
-                let out = qb_core::compile(&q, &schema, &opts).map_err(|e| {
+                let out = qb_core::compile(&q, schema, &opts).map_err(|e| {
                     TestCaseError::fail(format!(
                         "{}: {} at {} in {}",
                         e.code(),

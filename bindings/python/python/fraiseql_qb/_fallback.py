@@ -7,19 +7,56 @@ reported (a warning on the ``fraiseql_qb.rollout`` logger at import and
 :class:`NativeUnavailableError`. This module mirrors the surface of ``_native`` that
 ``fraiseql_qb``, ``fraiseql_qb.rollout`` and ``fraiseql_qb.prometheus`` use; it holds no SQL
 knowledge.
+
+Its public surface is the native module's (names, properties, the error table, the Prometheus
+families and their HELP lines): ``tests/test_parity.py`` compares them, so the degraded mode
+keeps one contract.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
 #: Set by the loader: why the native module could not be imported.
 IMPORT_ERROR: Optional[BaseException] = None
 
-_BUCKETS = ("0.000001", "0.000005", "0.00001", "0.000025", "0.00005", "0.0001", "0.00025",
-            "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1")
+#: The native module's constants (nothing here uses them; kept for the same surface).
+DETACH_NODES = 1024
+MAX_INPUT_DEPTH = 128
+
+#: ``_native.duration_buckets()``: the histogram's upper bounds in ns and their ``le`` labels.
+_BUCKETS: List[Tuple[int, str]] = [
+    (1_000, "0.000001"), (5_000, "0.000005"), (10_000, "0.00001"), (25_000, "0.000025"),
+    (50_000, "0.00005"), (100_000, "0.0001"), (250_000, "0.00025"), (500_000, "0.0005"),
+    (1_000_000, "0.001"), (2_500_000, "0.0025"), (5_000_000, "0.005"), (10_000_000, "0.01"),
+    (25_000_000, "0.025"), (50_000_000, "0.05"), (100_000_000, "0.1"),
+]
+
+#: ``_native.prometheus_families()``: a copy of the engine's one table of families
+#: (``qb_rollout::FAMILIES``): ``(name, kind, help, by_builder_type)`` in exposition order.
+_FAMILIES: List[Tuple[str, str, str, bool]] = [
+    ("fraiseql_query_builder_calls_total", "counter",
+     "Query builder invocations by builder type.", True),
+    ("fraiseql_query_builder_errors_total", "counter",
+     "Failed query builder invocations by builder type.", True),
+    ("fraiseql_query_builder_fallbacks_total", "counter",
+     "Native failures served by the legacy builder.", False),
+    ("fraiseql_query_build_duration_seconds", "histogram",
+     "Query build duration in seconds by builder type.", True),
+    ("fraiseql_query_builder_mode", "gauge",
+     "Builder that served the last call: 0 legacy, 1 native.", False),
+    ("fraiseql_rust_query_builder_available", "gauge",
+     "Whether the native query builder is available: 0 or 1.", False),
+    ("fraiseql_query_builder_shadow_mismatches_total", "counter",
+     "Shadow comparisons where the native result differed from legacy.", False),
+    ("fraiseql_query_builder_trip_state", "gauge",
+     "Automatic trip-back state: 0 closed, 1 open, 2 half-open.", False),
+    ("fraiseql_query_builder_trips_total", "counter",
+     "Times automatic trip-back routed everything to legacy.", False),
+]
 _ENV_VARS = ["FRAISEQL_USE_RUST_QUERY_BUILDER", "FRAISEQL_RUST_QB_PERCENTAGE",
              "FRAISEQL_LOG_QUERY_BUILDER_MODE", "FRAISEQL_RUST_QB_FALLBACK",
              "FRAISEQL_USE_PYTHON_QUERY_BUILDER", "FRAISEQL_RUST_QB_STICKY",
@@ -62,22 +99,51 @@ def error_classes() -> List[Tuple[str, int, type]]:
 
 
 class CompiledQuery:
-    """SQL and params (what a legacy builder returned); unpacks as ``(sql, params)``."""
+    """SQL and params (what a legacy builder returned); unpacks as ``(sql, params)``, indexes
+    as ``q[0]``/``q[1]``; ``param_types`` is None (only the native compiler knows them)."""
 
-    __slots__ = ("sql", "params")
+    __slots__ = ("_sql", "_params")
 
     def __init__(self, sql: str, params: Any) -> None:
-        self.sql = sql
-        self.params = list(params)
+        self._sql = sql
+        self._params = params if isinstance(params, list) else list(params)
+
+    @property
+    def sql(self) -> str:
+        return self._sql
+
+    @property
+    def params(self) -> List[Any]:
+        return self._params
+
+    @property
+    def param_types(self) -> Optional[List[str]]:
+        return None
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> Any:
+        if index in (0, -2):
+            return self._sql
+        if index in (1, -1):
+            return self._params
+        raise IndexError("CompiledQuery index out of range")
 
     def __iter__(self) -> Any:
-        return iter((self.sql, self.params))
+        return iter((self._sql, self._params))
 
     def __eq__(self, other: Any) -> bool:
-        return tuple(self) == tuple(other) if isinstance(other, (tuple, CompiledQuery)) else False
+        if isinstance(other, CompiledQuery):
+            return self._sql == other.sql and self._params == other.params
+        if isinstance(other, tuple):
+            return len(other) == 2 and self._sql == other[0] and self._params == other[1]
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"CompiledQuery(sql={self.sql!r}, params={self.params!r})"
+        return f"CompiledQuery(sql={self._sql!r}, params={self._params!r})"
 
 
 class Schema:
@@ -85,6 +151,9 @@ class Schema:
 
     def __init__(self, schema: Any) -> None:
         self.document = schema
+
+    def __repr__(self) -> str:
+        return "<fraiseql_qb.Schema (not validated: the native module is missing)>"
 
 
 def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001
@@ -102,6 +171,26 @@ def env_vars() -> List[str]:
 def seed_keys() -> List[str]:
     # The snapshot lists the seed's nine keys first, as the engine's does.
     return list(_Counters().snapshot())[:9]
+
+
+def sticky_bucket(key: str) -> Tuple[int, int]:
+    """FNV-1a 64 of the key's UTF-8 and its sticky bucket (``% 10000``), as the engine's."""
+    h = 0xCBF29CE484222325
+    for b in key.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h, h % 10_000
+
+
+def prometheus_families() -> List[Tuple[str, str, str, bool]]:
+    return list(_FAMILIES)
+
+
+def duration_buckets() -> List[Tuple[int, str]]:
+    return list(_BUCKETS)
+
+
+def _inject_panics(n: int) -> None:
+    """Nothing native runs here, so nothing can panic."""
 
 
 def _default_config() -> Dict[str, Any]:
@@ -131,6 +220,15 @@ def fallback_log_line(view: str, native_error: str) -> str:
             f"served by python (fallback): {native_error}")
 
 
+def _number(x: Any) -> str:
+    """A sample value as the engine writes it (Rust's ``{}`` of an ``f64``): positional
+    notation, no ``.0`` on whole numbers."""
+    x = float(x)
+    if x == int(x):
+        return str(int(x))
+    return format(Decimal(repr(x)), "f")
+
+
 class _Counters:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -139,17 +237,16 @@ class _Counters:
     def reset(self) -> None:
         self.calls = self.errors = 0
         self.total_ns = 0
-        self.buckets = [0] * len(_BUCKETS)
+        self.buckets = [0] * (len(_BUCKETS) + 1)  # the last one: +Inf overflow
 
     def record(self, duration_ns: int, error: bool) -> None:
         with self.lock:
             self.calls += 1
             self.errors += int(error)
             self.total_ns += duration_ns
-            seconds = duration_ns / 1e9
-            for i, le in enumerate(_BUCKETS):
-                if seconds <= float(le):
-                    self.buckets[i] += 1
+            i = next((i for i, (le, _) in enumerate(_BUCKETS) if duration_ns <= le),
+                     len(_BUCKETS))
+            self.buckets[i] += 1
 
     def snapshot(self) -> Dict[str, Any]:
         with self.lock:
@@ -162,40 +259,55 @@ class _Counters:
                     "native_available": False}
 
     def values(self) -> Dict[str, Any]:
+        """The native ``prometheus_values()`` dict: per-builder and flat keys, and each
+        family's samples under its name."""
         with self.lock:
+            cumulative, acc = [], 0
+            for (_, label), n in zip(_BUCKETS, self.buckets):
+                acc += n
+                cumulative.append((label, acc))
             python = {"calls": self.calls, "errors": self.errors,
-                      "buckets": list(zip(_BUCKETS, self.buckets)) + [("+Inf", self.calls)],
+                      "buckets": cumulative + [("+Inf", self.calls)],
                       "count": self.calls, "sum_seconds": self.total_ns / 1e9}
-        rust = {"calls": 0, "errors": 0, "buckets": [(le, 0) for le in _BUCKETS] + [("+Inf", 0)],
+        rust = {"calls": 0, "errors": 0,
+                "buckets": [(label, 0) for _, label in _BUCKETS] + [("+Inf", 0)],
                 "count": 0, "sum_seconds": 0.0}
-        return {"rust": rust, "python": python, "fallbacks": 0, "mode": 0,
-                "native_available": 0, "shadow_mismatches": 0, "trip_state": 0, "trips_total": 0}
+        flat = {"fallbacks": 0, "mode": 0, "native_available": 0, "shadow_mismatches": 0,
+                "trip_state": 0, "trips_total": 0}
+        per = {"rust": rust, "python": python}
+        samples: Dict[str, Any] = {
+            "fraiseql_query_builder_calls_total": {b: float(per[b]["calls"]) for b in per},
+            "fraiseql_query_builder_errors_total": {b: float(per[b]["errors"]) for b in per},
+            "fraiseql_query_builder_fallbacks_total": 0.0,
+            "fraiseql_query_build_duration_seconds": {
+                b: {"buckets": per[b]["buckets"], "sum_seconds": per[b]["sum_seconds"]}
+                for b in per},
+            "fraiseql_query_builder_mode": 0.0,
+            "fraiseql_rust_query_builder_available": 0.0,
+            "fraiseql_query_builder_shadow_mismatches_total": 0.0,
+            "fraiseql_query_builder_trip_state": 0.0,
+            "fraiseql_query_builder_trips_total": 0.0,
+        }
+        return {**per, **flat, **samples}
 
     def text(self) -> str:
+        """Prometheus text format 0.0.4, rendered from the families table like the engine's
+        ``render``: the same families, HELP lines and samples (tests/test_parity.py)."""
         v = self.values()
         out = []
-        for name, kind, help_ in (
-            ("fraiseql_query_builder_calls_total", "counter", "Query builds by builder."),
-            ("fraiseql_query_builder_errors_total", "counter", "Failed query builds by builder."),
-        ):
+        for name, kind, help_, _by_builder in _FAMILIES:
             out += [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
-            key = "calls" if "calls" in name else "errors"
-            out += [f'{name}{{builder_type="{b}"}} {v[b][key]}' for b in ("rust", "python")]
-        out += ["# HELP fraiseql_query_builder_fallbacks_total Native failures served by legacy.",
-                "# TYPE fraiseql_query_builder_fallbacks_total counter",
-                "fraiseql_query_builder_fallbacks_total 0",
-                "# HELP fraiseql_query_build_duration_seconds Query build duration.",
-                "# TYPE fraiseql_query_build_duration_seconds histogram"]
-        for b in ("rust", "python"):
-            for le, c in v[b]["buckets"]:
-                out.append(f'fraiseql_query_build_duration_seconds_bucket{{builder_type="{b}",le="{le}"}} {c}')
-            out.append(f'fraiseql_query_build_duration_seconds_sum{{builder_type="{b}"}} {v[b]["sum_seconds"]}')
-            out.append(f'fraiseql_query_build_duration_seconds_count{{builder_type="{b}"}} {v[b]["count"]}')
-        out += ["# HELP fraiseql_query_builder_mode Builder that served the last call: 0 legacy, 1 native.",
-                "# TYPE fraiseql_query_builder_mode gauge", "fraiseql_query_builder_mode 0",
-                "# HELP fraiseql_rust_query_builder_available Whether the native query builder is available: 0 or 1.",
-                "# TYPE fraiseql_rust_query_builder_available gauge",
-                "fraiseql_rust_query_builder_available 0"]
+            samples = v[name]
+            if kind == "histogram":
+                for b, h in samples.items():
+                    for le, c in h["buckets"]:
+                        out.append(f'{name}_bucket{{builder_type="{b}",le="{le}"}} {c}')
+                    out.append(f'{name}_sum{{builder_type="{b}"}} {_number(h["sum_seconds"])}')
+                    out.append(f'{name}_count{{builder_type="{b}"}} {h["buckets"][-1][1]}')
+            elif isinstance(samples, dict):
+                out += [f'{name}{{builder_type="{b}"}} {_number(x)}' for b, x in samples.items()]
+            else:
+                out.append(f"{name} {_number(samples)}")
         return "\n".join(out) + "\n"
 
 
@@ -257,12 +369,14 @@ class Rollout:
     def shadow_mismatches(self) -> List[Dict[str, Any]]:
         return []
 
+    @property
     def legacy_registered(self) -> bool:
         return self._legacy
 
     def set_legacy_registered(self, registered: bool) -> None:
         self._legacy = bool(registered)
 
+    @property
     def native_available(self) -> bool:
         return False
 
@@ -284,6 +398,15 @@ class Rollout:
     def reset_metrics(self) -> None:
         with self._counters.lock:
             self._counters.reset()
+
+    def advance_ms(self, ms: int) -> None:
+        raise RuntimeError("this Rollout has no manual clock")
+
+    def samples_drawn(self) -> int:
+        raise RuntimeError("this Rollout has no counting sampler")
+
+    def __repr__(self) -> str:
+        return f"Rollout(stand-in, legacy only, config={self._config!r})"
 
 
 def global_snapshot() -> Dict[str, Any]:

@@ -36,9 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger("fraiseql_qb.rollout")
 
-_BUILDERS = ("rust", "python")
-
-
 class QueryBuilderCollector:
     """A custom collector over one shim (``shim``) or the whole process (``shim=None``)."""
 
@@ -63,60 +60,26 @@ class QueryBuilderCollector:
         return iter(families)
 
     def _families(self, v: Optional[Dict[str, Any]]) -> Iterator[Any]:
-        calls = CounterMetricFamily(
-            "fraiseql_query_builder_calls_total",
-            "Query builder invocations by builder type.",
-            labels=["builder_type"],
-        )
-        errors = CounterMetricFamily(
-            "fraiseql_query_builder_errors_total",
-            "Failed query builder invocations by builder type.",
-            labels=["builder_type"],
-        )
-        duration = HistogramMetricFamily(
-            "fraiseql_query_build_duration_seconds",
-            "Query build duration in seconds by builder type.",
-            labels=["builder_type"],
-        )
-        if v is not None:
-            for b in _BUILDERS:
-                r = v[b]
-                calls.add_metric([b], r["calls"])
-                errors.add_metric([b], r["errors"])
-                duration.add_metric([b], list(r["buckets"]), r["sum_seconds"])
-        fallbacks = CounterMetricFamily(
-            "fraiseql_query_builder_fallbacks_total",
-            "Native failures served by the legacy builder.",
-            value=None if v is None else v["fallbacks"],
-        )
-        mode = GaugeMetricFamily(
-            "fraiseql_query_builder_mode",
-            "Builder that served the last call: 0 legacy, 1 native.",
-            value=None if v is None else v["mode"],
-        )
-        available = GaugeMetricFamily(
-            "fraiseql_rust_query_builder_available",
-            "Whether the native query builder is available: 0 or 1.",
-            value=None if v is None else v["native_available"],
-        )
-        mismatches = CounterMetricFamily(
-            "fraiseql_query_builder_shadow_mismatches_total",
-            "Shadow comparisons where the native result differed from legacy.",
-            value=None if v is None else v["shadow_mismatches"],
-        )
-        trip_state = GaugeMetricFamily(
-            "fraiseql_query_builder_trip_state",
-            "Automatic trip-back state: 0 closed, 1 open, 2 half-open.",
-            value=None if v is None else v["trip_state"],
-        )
-        trips = CounterMetricFamily(
-            "fraiseql_query_builder_trips_total",
-            "Times automatic trip-back routed everything to legacy.",
-            value=None if v is None else v["trips_total"],
-        )
-        return iter(
-            [calls, errors, fallbacks, duration, mode, available, mismatches, trip_state, trips]
-        )
+        # The families, their kinds and HELP lines come from the engine's one table
+        # (``_native.prometheus_families()``); the samples of each are the engine's
+        # ``family_value``, under the family's name in ``v``.
+        out = []
+        for name, kind, help_, by_builder in _native.prometheus_families():
+            samples = None if v is None else v[name]
+            if kind == "histogram":
+                family = HistogramMetricFamily(name, help_, labels=["builder_type"])
+                for b, h in (samples or {}).items():
+                    family.add_metric([b], list(h["buckets"]), h["sum_seconds"])
+            else:
+                cls = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+                if by_builder:
+                    family = cls(name, help_, labels=["builder_type"])
+                    for b, x in (samples or {}).items():
+                        family.add_metric([b], x)
+                else:
+                    family = cls(name, help_, value=samples)
+            out.append(family)
+        return iter(out)
 
 
 def register_collector(

@@ -39,11 +39,10 @@ pub struct Query {
     /// `OFFSET`, sent as a parameter.
     pub offset: Option<u64>,
     /// Map camelCase names in the query to snake_case keys in the data. `None` uses
-    /// [`CompileOptions::camel_case`](crate::CompileOptions::camel_case).
+    /// [`CompileOptions::camel_case`](crate::CompileOptions::camel_case). Only spelling
+    /// changes: every name still resolves to a registered field (or, in a permissive view,
+    /// to a key the view lets any query read), so a query may set it (docs/query-ast.md).
     pub camel_case: Option<bool>,
-    /// Select the whole JSONB document instead of building an object when the selection has
-    /// more leaf fields than this. `None` uses the compile option.
-    pub document_threshold: Option<usize>,
 }
 
 impl Query {
@@ -62,7 +61,6 @@ impl Query {
             limit: None,
             offset: None,
             camel_case: None,
-            document_threshold: None,
         }
     }
 }
@@ -286,6 +284,33 @@ impl Drop for Filter {
         take_children(self, &mut stack);
         while let Some(mut f) = stack.pop() {
             take_children(&mut f, &mut stack);
+        }
+    }
+}
+
+/// Dropping a deep selection iteratively: nested `select`s built in Rust may be 100,000 deep.
+/// Each level's sub-selections are moved onto a heap stack before the level drops, so every
+/// `FieldSelection` that drops has no sub-selection left.
+impl Drop for FieldSelection {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(sub) = self.select.take() {
+            drop_selections(sub);
+        }
+    }
+}
+
+/// The slow path of [`FieldSelection`]'s drop: sub-selections, level by level.
+#[cold]
+fn drop_selections(sub: Vec<Selection>) {
+    let mut stack = vec![sub];
+    while let Some(mut level) = stack.pop() {
+        for s in &mut level {
+            if let Selection::Field(f) = s {
+                if let Some(inner) = f.select.take() {
+                    stack.push(inner);
+                }
+            }
         }
     }
 }

@@ -140,7 +140,15 @@ fn list_of<S: Source, T>(
 /// A field path written as `"a.b"` or `["a", "b"]`.
 fn field_path<S: Source>(v: S, path: &Path<'_>) -> Result<FieldPath, Error> {
     let fp = match v.kind(path)? {
-        Kind::Str => FieldPath::parse(&v.str(path)?),
+        Kind::Str => {
+            let text = v.str(path)?;
+            // Counted before splitting: a long run of dots must not become as many strings.
+            if text.bytes().filter(|b| *b == b'.').count() >= Limits::HARD_MAX_DEPTH {
+                return Err(too_long(path));
+            }
+            FieldPath::parse(&text)
+        }
+        Kind::List if v.len() > Limits::HARD_MAX_DEPTH => return Err(too_long(path)),
         Kind::List => {
             let mut segs = Vec::with_capacity(v.len());
             v.items(path, |i, item| {
@@ -161,7 +169,21 @@ fn field_path<S: Source>(v: S, path: &Path<'_>) -> Result<FieldPath, Error> {
     checked_path(fp, path)
 }
 
+/// A field path has one segment per nesting level: no more than any depth limit allows.
+fn too_long(path: &Path<'_>) -> Error {
+    path.err(
+        ErrorKind::DepthLimit,
+        format!(
+            "a field path of more than {} segments",
+            Limits::HARD_MAX_DEPTH
+        ),
+    )
+}
+
 fn checked_path(fp: FieldPath, path: &Path<'_>) -> Result<FieldPath, Error> {
+    if fp.0.len() > Limits::HARD_MAX_DEPTH {
+        return Err(too_long(path));
+    }
     if fp.0.is_empty() || fp.0.iter().any(String::is_empty) {
         return Err(invalid(
             path,
@@ -260,16 +282,14 @@ impl Parser<'_> {
                 "limit" => q.limit = Some(expect_uint(&value, &path, "limit")?),
                 "offset" => q.offset = Some(expect_uint(&value, &path, "offset")?),
                 "camel_case" => q.camel_case = Some(expect_bool(&value, &path, "camel_case")?),
-                "document_threshold" => {
-                    q.document_threshold =
-                        Some(expect_uint(&value, &path, "document_threshold")? as usize)
-                }
+                // What a query may read is the registry's decision: whole-document output
+                // (`document_threshold`) is a per-view opt-in there, never a query key.
                 other => {
                     return Err(invalid(
                         &path,
                         format!(
                             "unknown key `{other}` (expected view, select, output, where, order_by, \
-                             group_by, limit, offset, camel_case or document_threshold)"
+                             group_by, limit, offset or camel_case)"
                         ),
                     ));
                 }

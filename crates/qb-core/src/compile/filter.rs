@@ -743,12 +743,12 @@ impl<'a> Compiler<'a> {
             } else {
                 v.array_element(elem)?
             };
-            match value {
-                ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
-                ParamValue::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-                ParamValue::Float(f) => crate::value::write_float(f, &mut out),
-                ParamValue::Text(t) if elem == S::Numeric => out.push_str(&t),
-                ParamValue::Text(t) => Value::Str(t).write_json(&mut out),
+            match &value {
+                ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
+                ParamValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                ParamValue::Float(f) => crate::value::write_float(*f, &mut out),
+                ParamValue::Text(t) if elem == S::Numeric => out.push_str(t),
+                ParamValue::Text(t) => crate::value::write_json_string(t, &mut out),
                 ParamValue::Array(_) => return Err(v.err("nested lists are not array elements")),
             }
         }

@@ -9,7 +9,9 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use crate::ast::{AggregateFn, Direction, FieldPath, Nulls, Output, Query, Selection};
+use crate::ast::{
+    AggregateFn, Direction, FieldPath, FieldSelection, Nulls, Output, Query, Selection,
+};
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::Placeholder;
 use crate::options::{CompileOptions, Limits};
@@ -64,7 +66,7 @@ pub fn compile(
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
-    c.statement(options)?;
+    c.statement()?;
     let (sql, params) = c.w.finish();
     Ok(CompiledQuery { sql, params })
 }
@@ -229,6 +231,8 @@ impl<'a> Compiler<'a> {
         let Some(first) = segs.first() else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         };
+        // One segment per nesting level (a hand-built path may be of any length).
+        self.check_depth(segs.len(), base)?;
         // Columns win over JSONB fields of the same name. Both indexes hold the camelCase
         // aliases, so a conversion is needed only for spellings they do not cover.
         let columns = &self.view.columns;
@@ -436,14 +440,16 @@ impl<'a> Compiler<'a> {
         self.w.param(ParamType::Scalar(ty), value);
     }
 
-    fn statement(&mut self, options: &CompileOptions) -> Result<(), Error> {
+    fn statement(&mut self) -> Result<(), Error> {
         let q = self.query;
         let root = Path::ROOT;
         let grouped = !q.group_by.is_empty()
             || q.select
                 .iter()
                 .any(|s| matches!(s, Selection::Aggregate(_)));
-        let threshold = q.document_threshold.or(options.document_threshold);
+        // Whole-document output returns keys the registry may not list: only a view that
+        // opted in (its `document_threshold`) ever gets it.
+        let threshold = self.view.document_threshold;
 
         // Group keys first: selections and order keys are checked against them.
         let group_path = root.key("group_by");
@@ -627,14 +633,23 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Leaf fields the selection would build (for the document threshold).
+    /// Leaf fields the selection would build (for the document threshold), counted
+    /// without recursion: a hand-built selection may nest deeper than any limit, and the
+    /// depth is checked only when the selection is walked.
     fn leaf_count(sel: &[Selection]) -> usize {
-        sel.iter()
-            .map(|s| match s {
-                Selection::Field(f) => f.select.as_deref().map_or(1, Self::leaf_count),
-                _ => 1,
-            })
-            .sum()
+        let mut count = 0;
+        let mut stack = vec![sel];
+        while let Some(level) = stack.pop() {
+            for s in level {
+                match s {
+                    Selection::Field(FieldSelection {
+                        select: Some(sub), ..
+                    }) => stack.push(sub),
+                    _ => count += 1,
+                }
+            }
+        }
+        count
     }
 
     fn select(&mut self, path: &Path<'_>, threshold: Option<usize>) -> Result<(), Error> {
@@ -731,20 +746,42 @@ impl<'a> Compiler<'a> {
         for (i, s) in sel.iter().enumerate() {
             names.push(self.output_name(s, &path.index(i))?);
         }
-        // The first item whose name an earlier item already has. A bitmap of name hashes
-        // (16 bits per name) rules most names out at once; only a hash collision pays for the
-        // exact scan, so this stays linear for wide selections.
-        let words = (names.len() / 4).max(16);
-        let mut bloom: SmallVec<[u64; 16]> = smallvec::smallvec![0; words];
-        let duplicate = (0..names.len()).find(|&i| {
-            let h = names[i].bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        // The first item whose name an earlier item already has: a scan for the usual
+        // narrow selection, a sort for a wide one (O(n log n) whatever the names: a hashed
+        // filter with fixed seeds degraded to a quadratic scan on names chosen to collide).
+        // Names are compared by (length, first 8 bytes) as integers first; only names equal
+        // in both are compared whole.
+        let key = |i: usize| {
+            let b = names[i].as_bytes();
+            let mut head = [0u8; 8];
+            let n = b.len().min(8);
+            head[..n].copy_from_slice(&b[..n]);
+            (b.len(), u64::from_be_bytes(head))
+        };
+        let duplicate = if names.len() <= 16 {
+            let keys: SmallVec<[(usize, u64); 16]> = (0..names.len()).map(key).collect();
+            (1..names.len()).find(|&i| {
+                (0..i).any(|j| keys[j] == keys[i] && (keys[i].0 <= 8 || names[j] == names[i]))
+            })
+        } else {
+            let mut order: Vec<(usize, u64, usize)> = (0..names.len())
+                .map(|i| {
+                    let (len, head) = key(i);
+                    (len, head, i)
+                })
+                .collect();
+            order.sort_unstable_by(|a, b| {
+                (a.0, a.1)
+                    .cmp(&(b.0, b.1))
+                    .then_with(|| names[a.2].cmp(names[b.2]))
+                    .then(a.2.cmp(&b.2))
             });
-            let (word, bit) = ((h >> 6) as usize % words, 1u64 << (h & 63));
-            let maybe_seen = bloom[word] & bit != 0;
-            bloom[word] |= bit;
-            maybe_seen && names[..i].contains(&names[i])
-        });
+            order
+                .windows(2)
+                .filter(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1) && names[w[0].2] == names[w[1].2])
+                .map(|w| w[1].2)
+                .min()
+        };
         if let Some(i) = duplicate {
             return Err(path.index(i).err(
                 ErrorKind::InvalidQuery,
@@ -1098,6 +1135,40 @@ fn check_orderable(r: &Resolved<'_>, p: &Path<'_>, what: &str) -> Result<(), Err
 #[cfg(test)]
 mod tests {
     use super::snake;
+
+    /// Duplicate output names are found among narrow and wide selections, also when names
+    /// share their first 8 bytes (compared as integers first) and repeat far apart.
+    #[cfg(feature = "json")]
+    #[test]
+    fn duplicate_output_names_narrow_and_wide() {
+        use crate::{CompileOptions, Query, Schema, compile};
+        let schema = Schema::from_json(
+            r#"{"views": {"v": {"permissive": true, "columns": {"id": "uuid"}}}}"#,
+        )
+        .expect("registry");
+        let check = |names: &[String]| {
+            let sel: Vec<String> = names
+                .iter()
+                .map(|n| format!(r#"{{"field": "id", "alias": "{n}"}}"#))
+                .collect();
+            let q = Query::from_json(&format!(
+                r#"{{"view": "v", "select": [{}]}}"#,
+                sel.join(",")
+            ))
+            .expect("query");
+            compile(&q, &schema, &CompileOptions::default()).map_err(|e| e.path().to_owned())
+        };
+        for n in [3, 16, 17, 200] {
+            let mut names: Vec<String> = (0..n).map(|i| format!("abcdefgh_{i}")).collect();
+            assert!(check(&names).is_ok(), "{n} distinct names");
+            names.push("abcdefgh_1".into());
+            names.push("abcdefgh_0".into());
+            assert_eq!(check(&names), Err(format!("select[{n}]")), "{n}");
+            let mut short: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+            short.push("n0".into());
+            assert_eq!(check(&short), Err(format!("select[{n}]")), "{n} short");
+        }
+    }
 
     #[test]
     fn camel_to_snake() {

@@ -199,17 +199,7 @@ impl<'v, 'l> Operand<'v, 'l> {
     pub(crate) fn string(&self, what: &str) -> Result<&'v str, Error> {
         match self.value {
             Value::Str(s) => {
-                if s.len() > self.limits.max_string_len {
-                    return Err(Error::new(
-                        ErrorKind::SizeLimit,
-                        self.render_path(),
-                        format!(
-                            "string of {} bytes exceeds the limit of {}",
-                            s.len(),
-                            self.limits.max_string_len
-                        ),
-                    ));
-                }
+                self.bounded(s)?;
                 if s.contains('\0') {
                     return Err(self.err(format!("{what} must not contain NUL characters")));
                 }
@@ -217,6 +207,22 @@ impl<'v, 'l> Operand<'v, 'l> {
             }
             other => Err(self.err(format!("expected {what}, found {}", describe(other)))),
         }
+    }
+
+    /// `text` when it is within `max_string_len`, else `QB_SIZE_LIMIT` at this operand.
+    fn bounded<'t>(&self, text: &'t str) -> Result<&'t str, Error> {
+        if text.len() > self.limits.max_string_len {
+            return Err(Error::new(
+                ErrorKind::SizeLimit,
+                self.render_path(),
+                format!(
+                    "string of {} bytes exceeds the limit of {}",
+                    text.len(),
+                    self.limits.max_string_len
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     pub(crate) fn boolean(&self) -> Result<bool, Error> {
@@ -402,19 +408,13 @@ impl<'v, 'l> Operand<'v, 'l> {
             Value::Int(i) => Ok(*i),
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(*f as i64),
             Value::Float(_) => Err(self.err("expected an integer, found a fractional number")),
-            Value::Decimal(d) => {
-                // `18.0` is an integer written with a zero fraction; `18.5` is not.
-                let whole = match d.split_once('.') {
-                    Some((w, frac)) if frac.bytes().all(|b| b == b'0') => w,
-                    Some(_) => {
-                        return Err(self.err("expected an integer, found a fractional number"));
-                    }
-                    None => d.as_str(),
-                };
-                whole.parse::<i64>().map_err(|_| {
-                    self.err(format!("`{d}` is not an integer within the 64-bit range"))
-                })
+            // `18.0` and `1.8e1` are integers written another way; `18.5` is not.
+            Value::Decimal(d) if !d.is_integer() => {
+                Err(self.err("expected an integer, found a fractional number"))
             }
+            Value::Decimal(d) => d.to_i64().ok_or_else(|| {
+                self.err(format!("`{d}` is not an integer within the 64-bit range"))
+            }),
             Value::Str(_) => {
                 let s = self.string("an integer")?;
                 number::int8(s)
@@ -437,7 +437,9 @@ impl<'v, 'l> Operand<'v, 'l> {
                 crate::value::write_float(*f, &mut s);
                 return Ok(number::Numeric::Finite(s));
             }
-            Value::Decimal(d) => d.as_str().into(),
+            // A `Number` is checked (grammar, numeric's range) when it is made; its text is
+            // still bounded by `max_string_len` like any operand text.
+            Value::Decimal(d) => self.bounded(d.as_str())?.into(),
             Value::Str(_) => self.string("a number")?.into(),
             other => {
                 return Err(self.err(format!("expected a number, found {}", describe(other))));

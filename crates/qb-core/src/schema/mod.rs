@@ -354,7 +354,47 @@ pub struct ObjectDef {
     pub(crate) fields: Named<FieldDef>,
 }
 
+/// Dropping a deep object definition iteratively: `FieldType::Object` nests without a limit
+/// when built in Rust (the registry's JSON form stops at 32 levels).
+impl Drop for ObjectDef {
+    fn drop(&mut self) {
+        fn take_nested(obj: &mut ObjectDef, stack: &mut Vec<ObjectDef>) {
+            for (_, def) in obj.fields.items.iter_mut() {
+                if let FieldType::Object(_) = def.ty {
+                    let FieldType::Object(inner) =
+                        std::mem::replace(&mut def.ty, FieldType::Scalar(ScalarType::Jsonb))
+                    else {
+                        continue;
+                    };
+                    stack.push(*inner);
+                }
+            }
+        }
+        let mut stack = Vec::new();
+        take_nested(self, &mut stack);
+        while let Some(mut obj) = stack.pop() {
+            take_nested(&mut obj, &mut stack);
+        }
+    }
+}
+
 impl ObjectDef {
+    /// Nesting depth of object fields (an object without object fields is 1), computed
+    /// without recursion.
+    pub(crate) fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((obj, d)) = stack.pop() {
+            max = max.max(d);
+            for (_, def) in obj.fields.items.iter() {
+                if let FieldType::Object(inner) = &def.ty {
+                    stack.push((inner, d + 1));
+                }
+            }
+        }
+        max
+    }
+
     /// An object with no fields.
     pub fn new() -> Self {
         ObjectDef::default()
@@ -423,6 +463,8 @@ pub struct ViewDef {
     pub(crate) fields: ObjectDef,
     pub(crate) permissive: bool,
     pub(crate) language: String,
+    /// Whole-document output: past this many selected leaves, `t."data"` as stored.
+    pub(crate) document_threshold: Option<usize>,
     /// `"schema"."view"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_from: SqlFragment,
     /// `t."data"`, rendered when the view joins a [`Schema`].
@@ -448,6 +490,7 @@ impl ViewDef {
             sql_data: SqlFragment::default(),
             permissive: false,
             language: "english".to_owned(),
+            document_threshold: None,
         }
     }
 
@@ -490,6 +533,16 @@ impl ViewDef {
     /// Permissive mode: unknown fields are read as JSONB text instead of being an error.
     pub fn permissive(mut self, permissive: bool) -> Self {
         self.permissive = permissive;
+        self
+    }
+
+    /// Whole-document output (an opt-in of the view): a JSON selection of more than
+    /// `threshold` leaf fields returns the stored document (`t."data"`) as is instead of
+    /// building an object. The document then carries every key it holds, listed in the
+    /// registry or not: set it only for a view whose document holds nothing a client may
+    /// not read. `None` (the default): always build the object from registered fields.
+    pub fn document_threshold(mut self, threshold: Option<usize>) -> Self {
+        self.document_threshold = threshold;
         self
     }
 

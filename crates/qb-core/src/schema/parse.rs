@@ -100,6 +100,14 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
             return Err(bad(&columns.key(name), "a column must have a scalar type"));
         }
     }
+    // Rendering and validating recurse per level: a hand-built definition deeper than the
+    // registry's JSON form allows is refused before either runs.
+    if view.fields.depth() > MAX_SCHEMA_DEPTH {
+        return Err(path.key("fields").err(
+            ErrorKind::DepthLimit,
+            "nested objects deeper than 32 levels",
+        ));
+    }
     validate_object(&view.fields, &path.key("fields"))
 }
 
@@ -197,6 +205,21 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
                 }
             },
             "language" => view.language = string(value, &p, "language")?.to_owned(),
+            "document_threshold" => match value {
+                Value::Int(n) if *n >= 0 => {
+                    view.document_threshold = Some(usize::try_from(*n).unwrap_or(usize::MAX))
+                }
+                Value::Null => view.document_threshold = None,
+                other => {
+                    return Err(bad(
+                        &p,
+                        format!(
+                            "document_threshold must be a non-negative integer or null, found {}",
+                            other.type_name()
+                        ),
+                    ));
+                }
+            },
             "columns" => {
                 let mut cols = super::Named::default();
                 for (name, ty) in object(value, &p, "columns")? {
@@ -220,7 +243,7 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
                     &p,
                     format!(
                         "unknown key `{other}` (expected typename, data_column, permissive, \
-                         language, columns or fields)"
+                         language, document_threshold, columns or fields)"
                     ),
                 ));
             }

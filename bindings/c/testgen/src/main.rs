@@ -2,7 +2,9 @@
 //!
 //! - `fqb-c-testgen golden OUT`: every case of tests/golden/cases with its committed
 //!   expectations (SQL, parameter types and PostgreSQL text, rows; or the error);
-//! - `fqb-c-testgen vectors OUT`: tests/rollout/vectors.json as commands and expectations.
+//! - `fqb-c-testgen vectors OUT`: tests/rollout/vectors.json as commands and expectations;
+//! - `fqb-c-testgen workload NAME OUT`: the query of a tests/bench/workloads.json workload
+//!   as JSON text (key order and numbers as written), for the C benchmark.
 //!
 //! Only the committed files are read: nothing here compiles a query, so the C tests compare
 //! the C API's output with what the corpus says, not with another run of the same code.
@@ -324,13 +326,25 @@ fn vector_records() -> Records {
     r
 }
 
+/// The query of workload `name`, as the core reads the file (key order, exact numbers).
+fn workload(name: &str) -> String {
+    let path = golden::repo_root().join("tests/bench/workloads.json");
+    let all = qb_core::json::parse_value(&read(&path)).unwrap_or_else(|e| panic!("{e}"));
+    all.get("workloads")
+        .and_then(|w| w.get(name))
+        .and_then(|w| w.get("query"))
+        .unwrap_or_else(|| panic!("no workload {name}"))
+        .to_json()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(what), Some(out)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: fqb-c-testgen golden|vectors OUT");
+    let (Some(what), Some(out)) = (args.get(1), args.last().filter(|_| args.len() >= 3)) else {
+        eprintln!("usage: fqb-c-testgen golden|vectors OUT | fqb-c-testgen workload NAME OUT");
         std::process::exit(2);
     };
     let records = match what.as_str() {
+        "workload" if args.len() == 4 => Records(workload(&args[2]).into_bytes()),
         "golden" => golden_records(),
         "vectors" => vector_records(),
         other => {

@@ -171,11 +171,11 @@ enum fqb_builder
     /*
      The legacy builder (the shim's callback) built the statement.
      */
-    FQB_BUILDER_LEGACY = 0,
+    FQB_BUILDER_LEGACY = 1,
     /*
      The native compiler built it.
      */
-    FQB_BUILDER_NATIVE = 1,
+    FQB_BUILDER_NATIVE = 2,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -955,8 +955,8 @@ fqb_result fqb_compiled_param(const struct fqb_compiled *compiled,
                               struct fqb_param *param_out);
 
 /*
- Which builder built the statement: `FQB_BUILDER_NATIVE` (1) for `fqb_compile`, either
- for `fqb_shim_build`. 0 for NULL.
+ Which builder built the statement, an `fqb_builder`: `FQB_BUILDER_NATIVE` for
+ `fqb_compile`, either for `fqb_shim_build`. 0 for NULL.
 
  # Safety
  `compiled` is NULL or a live handle.

@@ -291,9 +291,9 @@ pub unsafe extern "C" fn fqb_options_set_limits(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum fqb_builder {
     /// The legacy builder (the shim's callback) built the statement.
-    FQB_BUILDER_LEGACY = 0,
+    FQB_BUILDER_LEGACY = 1,
     /// The native compiler built it.
-    FQB_BUILDER_NATIVE = 1,
+    FQB_BUILDER_NATIVE = 2,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -617,8 +617,8 @@ pub unsafe extern "C" fn fqb_compiled_param(
     })
 }
 
-/// Which builder built the statement: `FQB_BUILDER_NATIVE` (1) for `fqb_compile`, either
-/// for `fqb_shim_build`. 0 for NULL.
+/// Which builder built the statement, an `fqb_builder`: `FQB_BUILDER_NATIVE` for
+/// `fqb_compile`, either for `fqb_shim_build`. 0 for NULL.
 ///
 /// # Safety
 /// `compiled` is NULL or a live handle.

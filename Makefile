@@ -1,7 +1,7 @@
 # One entry point for humans and CI. `make help` lists the targets.
 export CARGO_TARGET_DIR ?= /var/tmp/fqb-target
 
-.PHONY: help setup demo test test-rust lint bench fuzz
+.PHONY: help setup demo test test-rust lint bench fuzz install
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -12,11 +12,15 @@ setup: ## install what demo and test need (Debian packages, the Python venv, Nod
 demo: setup ## compile the example queries, show SQL + params, then a rollout with metrics
 	scripts/demo.sh
 
-test: setup ## every test: Rust, golden corpus and bindings on a real PostgreSQL 15
+test: setup ## every test: Rust, golden corpus and bindings (C, Python) on a real PostgreSQL 15
 	scripts/test.sh
 
 test-rust: setup ## Rust tests only (still starts PostgreSQL)
-	FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 scripts/test.sh
+	FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 FQB_SKIP_C=1 scripts/test.sh
+
+PREFIX ?= /usr/local
+install: ## the C library: PREFIX/lib/libfraiseql_qb.{a,so}, PREFIX/include/fraiseql_qb.h, fraiseql_qb.pc
+	bindings/c/install.sh "$(PREFIX)"
 
 lint: ## rustfmt check + clippy and rustdoc with warnings as errors
 	cargo fmt --all -- --check
@@ -37,7 +41,7 @@ bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, t
 
 FUZZ_SECONDS ?= 180
 fuzz: ## run each cargo-fuzz target for FUZZ_SECONDS (no sanitizer, stable Rust; docs/reliability.md)
-	cd fuzz && for t in query_json schema_json structured; do \
+	cd fuzz && for t in query_json schema_json structured c_api; do \
 		mkdir -p corpus/$$t; \
 		seeds=""; [ -d seeds/$$t ] && seeds=seeds/$$t; \
 		CARGO_TARGET_DIR=/var/tmp/fqb-fuzz-target cargo fuzz run -s none -O $$t corpus/$$t $$seeds -- \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: compile the example queries with the `qb` CLI (SQL + typed
-# params), show a rejected query's error, then route example queries through the rollout shim
-# (legacy builder vs native compiler) on a real PostgreSQL and print the rollout metrics.
+# params), show a rejected query's error, run a C program on the installed libfraiseql_qb
+# with libpq, then route example queries through the rollout shim (legacy builder vs native
+# compiler) on a real PostgreSQL and print the rollout metrics.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
@@ -14,6 +15,9 @@ if cargo run -q --locked -p qb-cli -- --schema tests/golden/schema.json examples
     echo "demo: the invalid example compiled, which it must not" >&2
     exit 1
 fi
+
+echo "==> C: a libpq program linking the installed libfraiseql_qb (pkg-config), with the rollout shim"
+examples/c/demo.sh
 
 if [ -x examples/python/demo.sh ]; then
     echo "==> rollout: a psycopg application moving from its legacy builder to the native one"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make demo` and `make test` need, and nothing that is already there.
+# Installs what `make demo` and `make test` need, and nothing that is already there
+# (PostgreSQL 15, libclang, the C binding's libpq-dev / pkg-config / valgrind, the Python venv).
 # Idempotent: a second run checks each piece and prints nothing but "setup: ok".
 #
 #   scripts/setup.sh            every piece (what `make demo`, `make test` and .ci/run run first)
@@ -80,6 +81,11 @@ missing_system() {
     [ -f /usr/share/postgresql/15/extension/ltree.control ] || need+=(postgresql-contrib)
     command -v psql >/dev/null 2>&1 && command -v pg_isready >/dev/null 2>&1 \
         || need+=(postgresql-client)
+    # The C binding's tests and example: libpq's header and pkg-config file (found the way
+    # the build finds it), pkg-config itself, valgrind for the memcheck run.
+    command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+    { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libpq; } || need+=(libpq-dev)
+    command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
     echo "${need[*]}"
 }
 

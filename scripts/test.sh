@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (unit, integration, doc, golden corpus on PostgreSQL), Python, and
-# the bindings that exist. Starts its own PostgreSQL 15 (own port and state file, so a
+# Runs every test: Rust (unit, integration, doc, golden corpus on PostgreSQL), the C binding
+# (static, dynamic, valgrind, ASan), Python, and the bindings that exist. Starts its own PostgreSQL 15 (own port and state file, so a
 # developer's server is left alone) and stops it at the end, pass or fail.
 #
 #   scripts/test.sh            (what `make test` and CI run)
-#   FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 scripts/test.sh   (Rust only, for a quick loop; CI never
-#   sets them)
+#   FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 FQB_SKIP_C=1 scripts/test.sh   (Rust only, for a quick
+#   loop; CI never sets them)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -27,6 +27,11 @@ export DATABASE_URL="$FQB_PG_URL"  # what the README's examples read
 
 step "Rust: cargo test (workspace default members, incl. doctests and the golden corpus)"
 cargo test --workspace --locked
+
+if [ "${FQB_SKIP_C:-0}" != 1 ]; then
+    step "C: bindings/c/test.sh (golden corpus, libpq, rollout; static, dynamic, valgrind, ASan)"
+    bindings/c/test.sh
+fi
 
 if [ "${FQB_SKIP_PYTHON:-0}" != 1 ] && [ -x bindings/python/test.sh ]; then
     step "Python: bindings/python/test.sh"

@@ -199,8 +199,6 @@ export interface Query {
   output?: 'json' | 'json_text' | 'text' | 'columns';
   /** Map camelCase names to snake_case keys (default true). */
   camel_case?: boolean;
-  /** Select the whole document once this many fields are selected. */
-  document_threshold?: number | null;
 }
 
 // ---- the schema registry ----------------------------------------------------------------
@@ -231,6 +229,9 @@ export interface ViewDef {
   permissive?: boolean;
   /** Default text search configuration. */
   language?: string;
+  /** Opt-in: select the whole stored document when a selection has more leaf fields than
+   * this (the registry decides; a query cannot). */
+  document_threshold?: number | null;
 }
 
 /** The registry document: `{ views: { KEY: VIEW } }`. */

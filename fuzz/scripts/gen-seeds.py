@@ -4,6 +4,9 @@
 - seeds/query_json/<case>.json: the `query` of every tests/golden/cases/*.json case;
 - seeds/schema_json/*.json: the fixture registry, the registry of docs/query-ast.md and
   every inline `schema` of the golden cases;
+- seeds/c_api/*: every 8th golden query behind each mode byte of the c_api target (0, 2, 4,
+  6: fixture registry, `$n`/`%s`, compile/shim), and `1, schema, 0xFF, query` for every case
+  with an inline registry;
 - fuzz.dict: every operator name and alias (parsed from crates/qb-core/src/ast/operator.rs),
   every type name (docs/query-ast.md type table), the query/schema keys and enum values,
   and the fixture's view and field names.
@@ -30,7 +33,26 @@ def write(dirname, name, text):
     (d / name).write_text(text)
 
 
+def c_api_seeds():
+    d = FUZZ / "seeds" / "c_api"
+    d.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for i, p in enumerate(case_files()):
+        spec = json.loads(p.read_text())
+        query = json.dumps(spec.get("query"), ensure_ascii=False).encode()
+        if "schema" in spec:
+            schema = json.dumps(spec["schema"], ensure_ascii=False).encode()
+            (d / f"{p.stem}.split").write_bytes(bytes([1]) + schema + b"\xff" + query)
+            n += 1
+        elif i % 8 == 0:
+            for mode in (0, 2, 4, 6):
+                (d / f"{p.stem}.{mode}").write_bytes(bytes([mode]) + query)
+                n += 1
+    return n
+
+
 def main():
+    print("c_api seeds:", c_api_seeds())
     schemas = {}
     n_query = 0
     for p in case_files():

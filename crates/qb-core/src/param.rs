@@ -47,6 +47,30 @@ pub enum PgType {
 }
 
 impl PgType {
+    /// Every type, in declaration order (for tests and for hosts that tabulate types).
+    pub const ALL: [PgType; 20] = [
+        PgType::Text,
+        PgType::Bigint,
+        PgType::Numeric,
+        PgType::Float8,
+        PgType::Boolean,
+        PgType::Uuid,
+        PgType::Date,
+        PgType::Timestamptz,
+        PgType::Inet,
+        PgType::Cidr,
+        PgType::Macaddr,
+        PgType::Ltree,
+        PgType::Lquery,
+        PgType::Ltxtquery,
+        PgType::Daterange,
+        PgType::Jsonb,
+        PgType::Jsonpath,
+        PgType::Regconfig,
+        PgType::Vector,
+        PgType::Bit,
+    ];
+
     /// The SQL type name used in casts.
     pub const fn sql_name(self) -> &'static str {
         match self {
@@ -112,6 +136,30 @@ impl ParamType {
     /// Whether this is an array.
     pub fn is_array(self) -> bool {
         matches!(self, ParamType::Array(_))
+    }
+
+    /// PostgreSQL's type OID of what the parameter is sent as: [`PgType::wire`] of its base,
+    /// or the array of it (`uuid` 2950, `uuid[]` 2951, `text` 25 for `inet`...). Wire types
+    /// are built-in types, whose OIDs are fixed in every PostgreSQL database (`pg_type.dat`);
+    /// a driver that declares parameter types (libpq's `paramTypes`) passes this. The SQL
+    /// casts every placeholder to exactly this type (`$1::uuid`, `$2::text::inet`), so
+    /// declaring it, or leaving the type unspecified (0), means the same to the server.
+    pub fn wire_oid(self) -> u32 {
+        let (scalar, array) = match self.base().wire() {
+            PgType::Bigint => (20, 1016),
+            PgType::Numeric => (1700, 1231),
+            PgType::Float8 => (701, 1022),
+            PgType::Boolean => (16, 1000),
+            PgType::Uuid => (2950, 2951),
+            PgType::Date => (1082, 1182),
+            PgType::Timestamptz => (1184, 1185),
+            // `text`, and every type that travels as text.
+            _ => (25, 1009),
+        };
+        match self {
+            ParamType::Scalar(_) => scalar,
+            ParamType::Array(_) => array,
+        }
     }
 
     /// The SQL spelling of this type, e.g. `uuid[]`.
@@ -202,6 +250,12 @@ impl ParamValue {
         let mut out = String::new();
         write_pg_text(self, &mut out, false);
         out
+    }
+
+    /// Appends [`ParamValue::to_pg_text`] to `out` (a binding filling one buffer with every
+    /// parameter's text).
+    pub fn write_pg_text(&self, out: &mut String) {
+        write_pg_text(self, out, false);
     }
 }
 
@@ -295,6 +349,43 @@ impl CompiledQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_type_once() {
+        // A new variant fails to compile here until it is added to `PgType::ALL` too.
+        let position = |t: PgType| match t {
+            PgType::Text => 0,
+            PgType::Bigint => 1,
+            PgType::Numeric => 2,
+            PgType::Float8 => 3,
+            PgType::Boolean => 4,
+            PgType::Uuid => 5,
+            PgType::Date => 6,
+            PgType::Timestamptz => 7,
+            PgType::Inet => 8,
+            PgType::Cidr => 9,
+            PgType::Macaddr => 10,
+            PgType::Ltree => 11,
+            PgType::Lquery => 12,
+            PgType::Ltxtquery => 13,
+            PgType::Daterange => 14,
+            PgType::Jsonb => 15,
+            PgType::Jsonpath => 16,
+            PgType::Regconfig => 17,
+            PgType::Vector => 18,
+            PgType::Bit => 19,
+        };
+        for (i, t) in PgType::ALL.iter().enumerate() {
+            assert_eq!(position(*t), i, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn write_pg_text_appends() {
+        let mut out = String::from("x");
+        ParamValue::Array(vec![ParamValue::Int(1), ParamValue::Int(-2)]).write_pg_text(&mut out);
+        assert_eq!(out, "x{1,-2}");
+    }
 
     #[test]
     fn pg_text_quotes_array_elements() {

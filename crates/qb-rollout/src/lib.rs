@@ -22,6 +22,7 @@
 
 mod config;
 mod metrics;
+mod placeholder;
 mod route;
 mod rows;
 mod trip;
@@ -40,6 +41,10 @@ pub use config::{
 pub use metrics::{
     DURATION_BUCKET_LABELS, DURATION_BUCKETS_NS, FAMILIES, Family, FamilyId, FamilyKind,
     FamilyValue, Histogram, MetricValue, MetricsSnapshot, PrometheusValues, SEED_KEYS, TripState,
+};
+pub use placeholder::{
+    PlaceholderCheck, PlaceholderMismatch, PlaceholderScan, PlaceholderStyle, check_placeholders,
+    scan_placeholders,
 };
 pub use route::{Decision, Reason, Route, STICKY_BUCKETS, fnv1a64, sticky_bucket, sticky_route};
 pub use rows::{RowDifference, RowOrder, compare_rows};

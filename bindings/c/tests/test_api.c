@@ -1,0 +1,377 @@
+/*
+ * The C API's conventions, checked: versions, statuses and error handles, outputs written
+ * only on success, NULL pointers, invalid UTF-8, truncated / huge / deeply nested JSON,
+ * free functions that take the handle's address (double free through one variable is a
+ * no-op), options, and one schema shared by 8 compiling threads.
+ *
+ *   test_api SCHEMA_JSON_FILE
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+
+#include "testutil.h"
+
+static const char *schema_text;
+static size_t schema_len;
+static fqb_schema *schema;
+
+#define Q_GOOD "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], " \
+               "\"where\": {\"email\": {\"icontains\": \"@example.com\"}, " \
+               "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000001\"]}}, \"limit\": 10}"
+
+/* A sentinel: an output that must stay untouched when a call fails. */
+#define UNTOUCHED ((void *)&schema_len)
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static fqb_result compile(const char *q, size_t len, const fqb_options *o, fqb_compiled **c,
+                          fqb_error **e) {
+    return fqb_compile(schema, q, len, o, c, e);
+}
+
+static void test_version(void) {
+    CHECK_STR(fqb_version(), FQB_VERSION);
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", FQB_VERSION_MAJOR, FQB_VERSION_MINOR,
+             FQB_VERSION_PATCH);
+    CHECK_STR(fqb_version(), want);
+}
+
+static void test_status_codes(void) {
+    CHECK_STR(fqb_result_code(FQB_OK), "FQB_OK");
+    CHECK_STR(fqb_result_code(FQB_UNKNOWN_FIELD), "QB_UNKNOWN_FIELD");
+    CHECK_STR(fqb_result_code(FQB_INTERNAL), "QB_INTERNAL");
+    CHECK_STR(fqb_result_code(FQB_NULL_PARAMETER), "FQB_NULL_PARAMETER");
+    CHECK_STR(fqb_result_code(FQB_NO_BUILDER), "FQB_NO_BUILDER");
+    CHECK(fqb_result_code(999) == NULL);
+    CHECK(fqb_result_code(15) == NULL);
+    /* Core statuses are docs/errors.md's numbers. */
+    CHECK(FQB_INVALID_JSON == 1 && FQB_UNSUPPORTED == 13 && FQB_INTERNAL == 14);
+}
+
+static void test_compile_and_accessors(void) {
+    fqb_compiled *c = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(compile(Q_GOOD, strlen(Q_GOOD), NULL, &c, &err), FQB_OK, err);
+    CHECK(err == NULL);
+    CHECK(strstr(fqb_compiled_sql(c), "ILIKE $1::text") != NULL);
+    CHECK(strstr(fqb_compiled_sql(c), "= ANY($2::uuid[])") != NULL);
+    CHECK(fqb_compiled_sql_len(c) == strlen(fqb_compiled_sql(c)));
+    CHECK(fqb_compiled_param_count(c) == 3);
+    CHECK(fqb_compiled_served_by(c) == FQB_BUILDER_NATIVE);
+    const uint32_t *types = fqb_compiled_param_types(c);
+    const char *const *values = fqb_compiled_param_values(c);
+    CHECK(types[0] == 25 && types[1] == 2951 && types[2] == 20);
+    CHECK_STR(values[0], "%@example.com%");
+    CHECK_STR(values[1], "{\"11111111-0000-0000-0000-000000000001\"}");
+    CHECK_STR(values[2], "10");
+    fqb_param p;
+    CHECK_STATUS(fqb_compiled_param(c, 1, &p), FQB_OK, NULL);
+    CHECK(p.type_oid == 2951 && p.is_array && !p.is_null);
+    CHECK(p.type_name.len == 4 && strcmp(p.type_name.ptr, "uuid") == 0);
+    CHECK(p.value.ptr == values[1] && p.value.len == strlen(values[1]));
+    /* Past the end: a status, and the output untouched. */
+    fqb_param before = p;
+    CHECK_STATUS(fqb_compiled_param(c, 3, &p), FQB_INVALID_ARGUMENT, NULL);
+    CHECK(p.type_oid == before.type_oid && p.value.ptr == before.value.ptr &&
+          p.type_name.ptr == before.type_name.ptr);
+    CHECK_STATUS(fqb_compiled_param(c, 0, NULL), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_compiled_param(NULL, 0, &p), FQB_NULL_PARAMETER, NULL);
+    fqb_compiled_free(&c);
+    CHECK(c == NULL);
+    fqb_compiled_free(&c); /* the same variable again: a no-op */
+    fqb_compiled_free(NULL);
+
+    /* NULL handles give neutral values. */
+    CHECK_STR(fqb_compiled_sql(NULL), "");
+    CHECK(fqb_compiled_sql_len(NULL) == 0 && fqb_compiled_param_count(NULL) == 0);
+    CHECK(fqb_compiled_param_types(NULL) == NULL && fqb_compiled_param_values(NULL) == NULL);
+    CHECK_STR(fqb_error_code(NULL), "");
+    CHECK(fqb_error_number(NULL) == 0 && fqb_error_legacy_status(NULL) == 0);
+
+    /* No parameters: NULL arrays, as libpq accepts for nParams = 0. */
+    const char *q0 = "{\"view\": \"v_user\", \"select\": [\"id\"]}";
+    CHECK_STATUS(compile(q0, strlen(q0), NULL, &c, NULL), FQB_OK, NULL);
+    CHECK(fqb_compiled_param_count(c) == 0);
+    CHECK(fqb_compiled_param_types(c) == NULL && fqb_compiled_param_values(c) == NULL);
+    fqb_compiled_free(&c);
+}
+
+static void test_errors(void) {
+    fqb_compiled *c = UNTOUCHED;
+    fqb_error *err = NULL;
+    const char *q = "{\"view\": \"v_user\", \"select\": [\"id\"], "
+                    "\"where\": {\"emial\": {\"eq\": \"x\"}}}";
+    CHECK_STATUS(compile(q, strlen(q), NULL, &c, &err), FQB_UNKNOWN_FIELD, err);
+    CHECK(c == UNTOUCHED);
+    CHECK(fqb_error_number(err) == FQB_UNKNOWN_FIELD);
+    CHECK_STR(fqb_error_code(err), "QB_UNKNOWN_FIELD");
+    CHECK_STR(fqb_error_path(err), "where.emial");
+    CHECK(strlen(fqb_error_message(err)) > 0);
+    char text[512];
+    snprintf(text, sizeof text, "QB_UNKNOWN_FIELD at where.emial: %s", fqb_error_message(err));
+    CHECK_STR(fqb_error_text(err), text);
+    CHECK(fqb_error_legacy_status(err) == 0);
+    fqb_error_free(&err);
+    CHECK(err == NULL);
+    fqb_error_free(&err);
+    /* error_out NULL: the status alone. */
+    CHECK_STATUS(compile(q, strlen(q), NULL, &c, NULL), FQB_UNKNOWN_FIELD, NULL);
+    CHECK(c == UNTOUCHED);
+    /* A NUL character inside a value: refused by the core (PostgreSQL text cannot hold
+     * it), never cut short. */
+    const char *nul = "{\"view\": \"v_user\", \"select\": [\"id\"], "
+                      "\"where\": {\"email\": {\"eq\": \"a\\u0000b\"}}}";
+    CHECK_STATUS(compile(nul, strlen(nul), NULL, &c, &err), FQB_INVALID_VALUE, err);
+    CHECK_STR(fqb_error_path(err), "where.email.eq");
+    fqb_error_free(&err);
+}
+
+static void test_null_and_utf8(void) {
+    fqb_compiled *c = UNTOUCHED;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_compile(NULL, Q_GOOD, strlen(Q_GOOD), NULL, &c, &err), FQB_NULL_PARAMETER,
+                 err);
+    CHECK_STR(fqb_error_code(err), "FQB_NULL_PARAMETER");
+    CHECK_STR(fqb_error_message(err), "`schema` is NULL");
+    CHECK(fqb_error_number(err) == FQB_NULL_PARAMETER);
+    fqb_error_free(&err);
+    CHECK_STATUS(compile(NULL, 0, NULL, &c, &err), FQB_NULL_PARAMETER, err);
+    CHECK_STR(fqb_error_message(err), "`query` is NULL");
+    fqb_error_free(&err);
+    CHECK_STATUS(compile(Q_GOOD, strlen(Q_GOOD), NULL, NULL, &err), FQB_NULL_PARAMETER, err);
+    CHECK_STR(fqb_error_message(err), "`compiled_out` is NULL");
+    fqb_error_free(&err);
+    CHECK(c == UNTOUCHED);
+
+    /* Invalid UTF-8, anywhere. */
+    const char bad[] = "{\"view\": \"v_\xff\xfe\", \"select\": [\"id\"]}";
+    CHECK_STATUS(compile(bad, sizeof bad - 1, NULL, &c, &err), FQB_INVALID_UTF8, err);
+    CHECK_STR(fqb_error_code(err), "FQB_INVALID_UTF8");
+    CHECK(strstr(fqb_error_message(err), "offset 12") != NULL);
+    fqb_error_free(&err);
+    const char overlong[] = "\xc0\xaf";
+    CHECK_STATUS(compile(overlong, 2, NULL, &c, NULL), FQB_INVALID_UTF8, NULL);
+    const char surrogate[] = "\"\xed\xa0\x80\"";
+    CHECK_STATUS(compile(surrogate, 5, NULL, &c, NULL), FQB_INVALID_UTF8, NULL);
+    fqb_schema *s = UNTOUCHED;
+    CHECK_STATUS(fqb_schema_new(bad, sizeof bad - 1, &s, NULL), FQB_INVALID_UTF8, NULL);
+    CHECK_STATUS(fqb_schema_new(NULL, 3, &s, NULL), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_schema_new("{}", 2, NULL, NULL), FQB_NULL_PARAMETER, NULL);
+    CHECK(s == UNTOUCHED);
+
+    /* A length no object can have: refused before anything is read. */
+    CHECK_STATUS(compile(Q_GOOD, SIZE_MAX, NULL, &c, &err), FQB_INVALID_ARGUMENT, err);
+    fqb_error_free(&err);
+    /* Empty input (not NULL): the core's invalid JSON. */
+    CHECK_STATUS(compile("", 0, NULL, &c, NULL), FQB_INVALID_JSON, NULL);
+    CHECK(c == UNTOUCHED);
+    /* Lengths are what count, not NUL terminators: the text may go on. */
+    CHECK_STATUS(compile(Q_GOOD "garbage", strlen(Q_GOOD), NULL, &c, NULL), FQB_OK, NULL);
+    fqb_compiled_free(&c);
+}
+
+static void test_truncated(void) {
+    /* Every proper prefix of a valid query is refused with a status; none crashes. */
+    size_t len = strlen(Q_GOOD), refused = 0;
+    for (size_t i = 0; i < len; i++) {
+        fqb_compiled *c = NULL;
+        fqb_error *err = NULL;
+        fqb_result st = compile(Q_GOOD, i, NULL, &c, &err);
+        CHECK_MSG(st != FQB_OK && c == NULL && err != NULL, "prefix %zu: status %u", i,
+                  (unsigned)st);
+        CHECK_MSG(st == FQB_INVALID_JSON, "prefix %zu: %s", i, fqb_error_text(err));
+        refused += st != FQB_OK;
+        fqb_error_free(&err);
+        fqb_compiled_free(&c);
+    }
+    CHECK(refused == len);
+    /* Truncated schemas too. */
+    for (size_t i = 0; i < schema_len; i += 97) {
+        fqb_schema *s = NULL;
+        fqb_error *err = NULL;
+        CHECK_MSG(fqb_schema_new(schema_text, i, &s, &err) == FQB_INVALID_JSON && s == NULL,
+                  "schema prefix %zu: %s", i, fqb_error_text(err));
+        fqb_error_free(&err);
+    }
+}
+
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail) {
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+    char *s = malloc(hl + ul * n + tl + 1);
+    memcpy(s, head, hl);
+    for (size_t i = 0; i < n; i++) memcpy(s + hl + i * ul, unit, ul);
+    memcpy(s + hl + ul * n, tail, tl + 1);
+    return s;
+}
+
+static void test_huge_and_deep(void) {
+    fqb_compiled *c = NULL;
+    fqb_error *err = NULL;
+    /* A 4 MiB string value: over the 1 MiB string limit. */
+    char *big = repeat("{\"view\": \"v_user\", \"select\": [\"id\"], \"where\": {\"email\": "
+                       "{\"eq\": \"",
+                       "abcdefgh", 512 * 1024, "\"}}}");
+    CHECK_STATUS(compile(big, strlen(big), NULL, &c, &err), FQB_SIZE_LIMIT, err);
+    CHECK_STR(fqb_error_path(err), "where.email.eq");
+    fqb_error_free(&err);
+    free(big);
+    /* 200,000 list items: over the 100,000 list limit. */
+    char *list = repeat("{\"view\": \"v_user\", \"select\": [\"id\"], \"where\": {\"email\": "
+                        "{\"in\": [\"a\"",
+                        ",\"a\"", 200000, "]}}}");
+    CHECK_STATUS(compile(list, strlen(list), NULL, &c, &err), FQB_SIZE_LIMIT, err);
+    fqb_error_free(&err);
+    free(list);
+    /* 100,000 nested arrays: the JSON parser's depth limit, not a stack overflow. */
+    char *open = repeat("", "[", 100000, "");
+    char *deep = repeat(open, "]", 100000, "");
+    CHECK_STATUS(compile(deep, strlen(deep), NULL, &c, &err), FQB_DEPTH_LIMIT, err);
+    fqb_error_free(&err);
+    CHECK_STATUS(fqb_schema_new(deep, strlen(deep), (fqb_schema **)&c, NULL), FQB_DEPTH_LIMIT,
+                 NULL);
+    free(open);
+    free(deep);
+    /* 100 nested `not`s: the query depth limit (64 by default), with the path. */
+    char *nots_open = repeat("{\"view\": \"v_user\", \"select\": [\"id\"], \"where\": ",
+                             "{\"not\": ", 100, "{\"age\": {\"gt\": 1}}");
+    char *nots = repeat(nots_open, "}", 101, "");
+    CHECK_STATUS(compile(nots, strlen(nots), NULL, &c, &err), FQB_DEPTH_LIMIT, err);
+    CHECK(strncmp(fqb_error_path(err), "where.not.not.", 14) == 0);
+    fqb_error_free(&err);
+    /* Lower limits through the options: the same query then fails at depth 5. */
+    fqb_options *o = fqb_options_new();
+    CHECK_STATUS(fqb_options_set_limits(o, 5, 100000, 100000, 1 << 20), FQB_OK, NULL);
+    const char *q = "{\"view\": \"v_user\", \"select\": [\"id\"], \"where\": {\"not\": {\"not\": "
+                    "{\"not\": {\"not\": {\"not\": {\"not\": {\"age\": {\"gt\": 1}}}}}}}}}";
+    CHECK_STATUS(compile(q, strlen(q), NULL, &c, NULL), FQB_OK, NULL);
+    fqb_compiled_free(&c);
+    CHECK_STATUS(compile(q, strlen(q), o, &c, NULL), FQB_DEPTH_LIMIT, NULL);
+    CHECK(c == NULL);
+    fqb_options_free(&o);
+    free(nots_open);
+    free(nots);
+}
+
+static void test_options(void) {
+    fqb_options *o = fqb_options_new();
+    CHECK(o != NULL);
+    CHECK_STATUS(fqb_options_set_placeholder(o, 7), FQB_INVALID_ARGUMENT, NULL);
+    CHECK_STATUS(fqb_options_set_placeholder(NULL, 0), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_options_set_placeholder(o, FQB_PLACEHOLDER_FORMAT), FQB_OK, NULL);
+    fqb_compiled *c = NULL;
+    CHECK_STATUS(compile(Q_GOOD, strlen(Q_GOOD), o, &c, NULL), FQB_OK, NULL);
+    CHECK(strstr(fqb_compiled_sql(c), "ILIKE %s::text") != NULL);
+    CHECK(strchr(fqb_compiled_sql(c), '$') == NULL);
+    fqb_compiled_free(&c);
+    /* camelCase off: `nickName` is then a key of its own, unknown to the view. */
+    const char *q = "{\"view\": \"v_user\", \"select\": [\"nickName\"]}";
+    CHECK_STATUS(compile(q, strlen(q), o, &c, NULL), FQB_OK, NULL);
+    fqb_compiled_free(&c);
+    CHECK_STATUS(fqb_options_set_camel_case(o, false), FQB_OK, NULL);
+    CHECK_STATUS(compile(q, strlen(q), o, &c, NULL), FQB_UNKNOWN_FIELD, NULL);
+    fqb_options_free(&o);
+    CHECK(o == NULL);
+    fqb_options_free(&o);
+}
+
+static void test_schema_errors(void) {
+    fqb_schema *s = UNTOUCHED;
+    fqb_error *err = NULL;
+    const char *bad = "{\"views\": {\"v_x\": {\"columns\": {\"id\": \"no_such_type\"}}}}";
+    fqb_result st = fqb_schema_new(bad, strlen(bad), &s, &err);
+    CHECK_MSG(st == FQB_INVALID_SCHEMA, "%s", fqb_error_text(err));
+    CHECK(s == UNTOUCHED);
+    CHECK(strncmp(fqb_error_path(err), "views.v_x", 9) == 0);
+    fqb_error_free(&err);
+    /* A schema reference outlives the caller's handle inside a shim. */
+    fqb_schema *mine = NULL;
+    CHECK_STATUS(fqb_schema_new(schema_text, schema_len, &mine, NULL), FQB_OK, NULL);
+    fqb_shim_builder *b = NULL;
+    CHECK_STATUS(fqb_shim_builder_new(mine, &b), FQB_OK, NULL);
+    fqb_schema_free(&mine);
+    CHECK(mine == NULL);
+    fqb_schema_free(&mine);
+    fqb_shim *shim = NULL;
+    CHECK_STATUS(fqb_shim_builder_set_env(b, NULL, 0), FQB_OK, NULL);
+    CHECK_STATUS(fqb_shim_builder_set_use_native(b, true), FQB_OK, NULL);
+    CHECK_STATUS(fqb_shim_builder_build(b, &shim, NULL), FQB_OK, NULL);
+    fqb_shim_builder_free(&b);
+    fqb_compiled *c = NULL;
+    CHECK_STATUS(fqb_shim_build(shim, Q_GOOD, strlen(Q_GOOD), NULL, 0, &c, NULL), FQB_OK, NULL);
+    CHECK(fqb_compiled_param_count(c) == 3);
+    fqb_compiled_free(&c);
+    fqb_shim_free(&shim);
+    CHECK(shim == NULL);
+    fqb_shim_free(&shim);
+}
+
+#define THREADS 8
+#define PER_THREAD 200
+
+static void *compile_many(void *arg) {
+    long failures = 0;
+    (void)arg;
+    for (int i = 0; i < PER_THREAD; i++) {
+        fqb_compiled *c = NULL;
+        if (compile(Q_GOOD, strlen(Q_GOOD), NULL, &c, NULL) != FQB_OK ||
+            fqb_compiled_param_count(c) != 3 ||
+            strcmp(fqb_compiled_param_values(c)[0], "%@example.com%") != 0)
+            failures++;
+        fqb_compiled_free(&c);
+    }
+    return (void *)failures;
+}
+
+static void test_threads(void) {
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, compile_many, NULL);
+    long failures = 0;
+    for (int i = 0; i < THREADS; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        failures += (long)r;
+    }
+    CHECK_MSG(failures == 0, "%ld compiles failed across threads", failures);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SCHEMA_JSON_FILE\n", argv[0]);
+        return 2;
+    }
+    char *text = read_file(argv[1], &schema_len);
+    if (!text) {
+        fprintf(stderr, "cannot read %s\n", argv[1]);
+        return 2;
+    }
+    schema_text = text;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_schema_new(schema_text, schema_len, &schema, &err), FQB_OK, err);
+    fqb_error_free(&err);
+    test_version();
+    test_status_codes();
+    test_compile_and_accessors();
+    test_errors();
+    test_null_and_utf8();
+    test_truncated();
+    test_huge_and_deep();
+    test_options();
+    test_schema_errors();
+    test_threads();
+    fqb_schema_free(&schema);
+    free(text);
+    return test_report("test_api");
+}

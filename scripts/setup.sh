@@ -114,6 +114,7 @@ PY_PACKAGES=(
     "psycopg:psycopg[binary]>=3.1"
     "asyncpg:asyncpg>=0.29"
     "prometheus_client:prometheus-client>=0.17"
+    "sqlalchemy:sqlalchemy>=2"
 )
 
 missing_python() {

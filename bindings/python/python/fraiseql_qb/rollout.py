@@ -1,9 +1,11 @@
 """The rollout shim: keep your existing ("legacy") query builder and move traffic to the
 native compiler step by step. The contract is docs/rollout.md (identical in every binding).
 
-Routing, exact metrics, trip-back, the shadow store and the Prometheus text live in the Rust
-engine (qb-rollout); this module calls your legacy builder, times the calls with a
-monotonic clock, logs and converts types.
+Routing, exact metrics, trip-back, the shadow store, the placeholder check and the row
+comparison live in the Rust engine (qb-rollout); this module calls your legacy builder, times
+the calls with a monotonic clock, reads what the builder returned (``(sql, params)``, psycopg
+``Composed``, ..., or ``adapt_legacy=``), runs shadow executions in a background thread,
+logs and converts types.
 
 >>> from fraiseql_qb.rollout import RolloutQueryBuilder, get_query_builder_metrics
 >>> shim = RolloutQueryBuilder(legacy_build, schema, percentage=10)   # doctest: +SKIP
@@ -758,6 +760,15 @@ class RolloutQueryBuilder(_native.ShimCore):
         result = self._legacy(query)
         if self._adapt_legacy is not None:
             result = self._adapt_legacy(result)
+        if self._style_verified:
+            # The common shapes, checked by exact type (the general reading is below).
+            t = type(result)
+            if t is CompiledQuery:
+                return result
+            if t is tuple and len(result) == 2:
+                sql, params = result
+                if type(sql) is str and type(params) is list:
+                    return CompiledQuery(sql, params)
         sql, params, bare = _legacy_parts(result)
         if not self._style_verified:
             status, message = _native.check_placeholders(sql, len(params), self._placeholder)

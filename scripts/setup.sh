@@ -111,9 +111,10 @@ setup_system() {
 PY_PACKAGES=(
     "maturin:maturin>=1.16,<2"
     "pytest:pytest>=7"
-    "psycopg:psycopg[binary]>=3.1"
+    "psycopg:psycopg[binary]>=3.2"
     "asyncpg:asyncpg>=0.29"
     "prometheus_client:prometheus-client>=0.17"
+    "sqlalchemy:sqlalchemy>=2"
 )
 
 missing_python() {

@@ -408,7 +408,7 @@ export interface MetricsEvent {
 
 export interface RolloutOptions<Q = Query> extends RolloutSettings {
   /** The one placeholder style of both routes (default `numbered`); the legacy builder's
-   * output is checked against it on its first call with parameters. */
+   * output is checked against it (qb-rollout's scan) until one statement shows its style. */
   placeholder?: Placeholder;
   /** Turns a legacy result of another shape into a `LegacyStatement` (`legacyAdapters`). */
   adaptLegacy?: (result: any) => LegacyStatement;

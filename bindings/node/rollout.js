@@ -132,14 +132,6 @@ const legacyAdapters = Object.freeze({
   },
 });
 
-/** The placeholder style a statement with parameters uses, as far as its text shows. */
-function placeholderStyle(text) {
-  if (/\$[1-9]/.test(text)) return 'numbered';
-  if (text.includes('%s')) return 'format';
-  if (text.includes('?')) return 'qmark';
-  return null;
-}
-
 // ---- helpers -------------------------------------------------------------------------
 
 /** The core's display form of an error: `CODE at PATH: message`. */
@@ -194,18 +186,30 @@ function sameStatement(a, b) {
   return JSON.stringify(a.values.map(pgText)) === JSON.stringify(b.values.map(pgText));
 }
 
+/** One row as one canonical text: its values, columns in order, as JSON (column names are
+ * not compared: a legacy builder may name its column `result` where the native one writes
+ * `data`). */
 function rowText(row) {
-  return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const values = row !== null && typeof row === 'object' ? Object.values(row) : [row];
+  return JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 function statementText(s) {
   return `${JSON.stringify(s.text)} ${JSON.stringify((s.values || []).map(pgText))}`;
 }
 
+/** A shadow statement ran past `shadow.timeoutMs`. */
+class ShadowTimeoutError extends Error {}
+
+/** Out of time: the shim's budget, or the server's statement_timeout (SQLSTATE 57014). */
+function isTimeout(err) {
+  return err instanceof ShadowTimeoutError || (err !== null && typeof err === 'object' && err.code === '57014');
+}
+
 function withTimeout(promise, ms) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`shadow execution exceeded ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ShadowTimeoutError(`shadow execution exceeded ${ms} ms`)), ms);
     if (timer.unref) timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
@@ -504,7 +508,7 @@ class RolloutQueryBuilder {
     try {
       const raw = this.#legacy(query);
       const out = normalizeLegacy(this.#adapt ? this.#adapt(raw) : raw);
-      if (!this.#placeholderChecked && out.values.length > 0) this.#checkPlaceholder(out.text);
+      if (!this.#placeholderChecked) this.#checkPlaceholder(out);
       return out;
     } catch (err) {
       native.rolloutRecord(this.#h, 'legacy_err', elapsedNs(t0));
@@ -512,21 +516,19 @@ class RolloutQueryBuilder {
     }
   }
 
-  #checkPlaceholder(text) {
-    const style = placeholderStyle(text);
-    if (style === this.#placeholder) {
+  /** qb-rollout's check of the legacy statement against the shim's style, until one
+   * statement shows its style (a statement without placeholders or values does not). */
+  #checkPlaceholder(out) {
+    const [status, message] = native.checkPlaceholders(out.text, out.values.length, this.#placeholderCode);
+    if (status === 'consistent') {
       this.#placeholderChecked = true;
-      return;
+    } else if (status === 'mismatch') {
+      throw new PlaceholderMismatchError(
+        `fraiseql rollout: ${message} (this shim: placeholder "${this.#placeholder}"; a builder ` +
+          'writing `?` placeholders needs adaptLegacy, e.g. legacyAdapters.knex). ' +
+          `Statement: ${out.text.slice(0, 200)}`,
+      );
     }
-    const want = this.#placeholder === 'numbered' ? '$1, $2, ...' : '%s';
-    const got = style === 'numbered' ? '$1, $2, ...' : style === 'format' ? '%s' : style === 'qmark' ? '?' : 'no placeholder';
-    throw new PlaceholderMismatchError(
-      `fraiseql rollout: the legacy builder writes ${got} placeholders but the shim's ` +
-        `placeholder style is "${this.#placeholder}" (${want}); both routes must produce the ` +
-        'same style. Set the `placeholder` option to the style your driver takes' +
-        (style === 'qmark' ? ' and convert the legacy output with `adaptLegacy` (e.g. knex .toNative())' : '') +
-        `. Statement: ${text.slice(0, 200)}`,
-    );
   }
 
   #after(query, servedNative, reason, fellBack, ns) {
@@ -619,7 +621,11 @@ class RolloutQueryBuilder {
       const [l, n] = await Promise.allSettled([run(legacy), run(nat)]);
       if (l.status === 'rejected') return record('comparator_error', '');
       const head = `query=${describe(query)} legacy=${statementText(legacy)} native=${statementText(nat)}`;
-      if (n.status === 'rejected') return record('native_error', `${head} native_error=${n.reason}`);
+      if (n.status === 'rejected') {
+        // Out of time is no verdict on the native statement; the database refusing it is.
+        if (isTimeout(n.reason)) return record('comparator_error', '');
+        return record('native_error', `${head} native_error=${n.reason}`);
+      }
       if (!Array.isArray(l.value) || !Array.isArray(n.value)) return record('comparator_error', '');
       const lt = l.value.map(rowText);
       const nt = n.value.map(rowText);

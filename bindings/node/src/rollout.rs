@@ -13,8 +13,8 @@ use qb_core::Placeholder;
 use qb_rollout::{
     Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS, FAMILIES,
     FamilyKind, FamilyValue, ManualClock, MetricValue, MetricsSnapshot, Percentage,
-    PrometheusValues, Reason, Rollout as Engine, Route, RowOrder, SeededSampler, ShadowConfig,
-    ShadowResult, TripConfig,
+    PlaceholderCheck, PlaceholderStyle, PrometheusValues, Reason, Rollout as Engine, Route,
+    RowOrder, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
 };
 
 use crate::js::{Cx, Env, Fail, JsResult, Raw, Type, TypeTag, entry};
@@ -809,6 +809,43 @@ fn compare_rows(cx: &Cx) -> JsResult<Raw> {
     }
 }
 
+/// `checkPlaceholders(text, paramCount, placeholder)`: qb-rollout's `check_placeholders` of
+/// a legacy statement against the shim's style (`placeholder` 0 numbered, 1 format, as in
+/// `rolloutRoute`). Returns `["consistent", null]`, `["inconclusive", null]` (no placeholder
+/// and no parameter) or `["mismatch", message]`.
+fn check_placeholders(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let text = string_arg(env, cx.arg(0)?, "the statement")?;
+    let count = cx.arg(1)?;
+    if env.type_of(count)? != Type::Number {
+        return Err(Fail::Type("the parameter count must be a number".into()));
+    }
+    let n = env.number_value(count)?;
+    if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
+        return Err(range(format!(
+            "the parameter count must be a non-negative integer, got {n}"
+        )));
+    }
+    let style = if env.number_value(cx.arg(2)?)? == 1.0 {
+        PlaceholderStyle::Format
+    } else {
+        PlaceholderStyle::Numbered
+    };
+    let (status, message) = match qb_rollout::check_placeholders(&text, n as usize, style) {
+        PlaceholderCheck::Consistent => ("consistent", None),
+        PlaceholderCheck::Mismatch(m) => ("mismatch", Some(m.to_string())),
+        _ => ("inconclusive", None),
+    };
+    let out = env.array(2)?;
+    env.set_element(out, 0, env.str(status)?)?;
+    let message = match message {
+        Some(m) => env.str(&m)?,
+        None => env.null()?,
+    };
+    env.set_element(out, 1, message)?;
+    Ok(out)
+}
+
 entry!(rollout_new_cb => rollout_new);
 entry!(rollout_apply_cb => rollout_apply);
 entry!(rollout_config_cb => rollout_config);
@@ -829,6 +866,7 @@ entry!(rollout_meta_cb => rollout_meta);
 entry!(log_line_cb => log_line);
 entry!(sticky_bucket_cb => sticky_bucket);
 entry!(compare_rows_cb => compare_rows);
+entry!(check_placeholders_cb => check_placeholders);
 
 pub(crate) fn export(env: Env, exports: Raw) -> JsResult<()> {
     let fns: &[(&'static str, sys::napi_callback)] = &[
@@ -855,6 +893,7 @@ pub(crate) fn export(env: Env, exports: Raw) -> JsResult<()> {
         ("logLine", Some(log_line_cb)),
         ("stickyBucket", Some(sticky_bucket_cb)),
         ("compareRows", Some(compare_rows_cb)),
+        ("checkPlaceholders", Some(check_placeholders_cb)),
     ];
     crate::js::export_functions(env, exports, fns)
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Instruction counts per call (valgrind --tool=callgrind), stable on a noisy machine:
 # qb-core, sea-query (full build and render only) through qb-bench-ns, and the Python binding
-# (_native.compile with a Schema, the rollout shim; M also with a dict schema and through the
-# public fraiseql_qb.compile). Each figure is (Ir with N calls - Ir with 0 calls) / N.
+# (_native.compile with a Schema, the rollout shim; M also with a dict schema, through the
+# public fraiseql_qb.compile, and the shim's legacy route). Each figure is
+# (Ir with N calls - Ir with 0 calls) / N.
 #
 #   bindings/python/bench/callgrind.sh            # N=1000; about 5 minutes
 # Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), FQB_VENV (default /var/tmp/fqb-venv),
@@ -38,7 +39,7 @@ for w in S M C W; do
             "$PY" bindings/python/bench/profile_binding.py "$w" "$mode"
     done
 done
-for mode in dict public; do
+for mode in dict public legacy; do
     per_call "M python $mode" "py.M.$mode" \
         "$PY" bindings/python/bench/profile_binding.py M "$mode"
 done

@@ -1,7 +1,10 @@
 """Driver for profiling the binding path under callgrind (or perf): ``profile_binding.py WORKLOAD MODE N`` compiles
 WORKLOAD N times (after one warm-up call) through MODE: ``schema`` (``_native.compile`` with a prebuilt
 Schema, the default), ``dict`` (a dict schema, parsed per call), ``public``
-(``fraiseql_qb.compile``) or ``shim`` (``RolloutQueryBuilder.build`` at 100% native).
+(``fraiseql_qb.compile``), ``shim`` (``RolloutQueryBuilder.build`` at 100% native) or
+``legacy`` (``RolloutQueryBuilder.build`` at 0%: the legacy route, its builder returning a
+prebuilt ``(sql, params)`` tuple, so the figure is the shim's own work on that route: the
+decision, the Python ``_finish``, the legacy-result checks and the recording).
 
 Run it twice (N and 0 iterations) and subtract, so interpreter start-up and imports cancel
 (bindings/python/bench/callgrind.sh does this for every workload):
@@ -34,6 +37,16 @@ if mode == "shim":
     )
     build = shim.build
     call = lambda q: build(q)  # noqa: E731  (every mode through one lambda: same frame cost)
+elif mode == "legacy":
+    from fraiseql_qb import rollout
+
+    statement = ("SELECT t.data FROM v_user AS t WHERE (t.data->>'age')::numeric >= %s", [18])
+    shim = rollout.RolloutQueryBuilder(
+        lambda q: statement, schema, placeholder="format", percentage=0, log_mode=False,
+        env={},
+    )
+    build = shim.build
+    call = lambda q: build(q)  # noqa: E731
 elif mode == "public":
     call = lambda q: fraiseql_qb.compile(q, schema)  # noqa: E731
 else:

@@ -14,8 +14,8 @@ use qb_core::Placeholder;
 use qb_rollout::{
     Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS,
     DURATION_BUCKETS_NS, Decision, FAMILIES, FamilyValue, Histogram, ManualClock, MetricValue,
-    MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route, SeededSampler,
-    ShadowConfig, ShadowResult, TripConfig,
+    MetricsSnapshot, Percentage, PlaceholderCheck, PlaceholderStyle, PrometheusValues, Reason,
+    Rollout as Engine, Route, RowOrder, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
 };
 
 use crate::boundary::guard;
@@ -360,6 +360,69 @@ fn sticky_bucket(py: Python<'_>, key: &str) -> PyResult<(u64, u32)> {
             qb_rollout::fnv1a64(key.as_bytes()),
             qb_rollout::sticky_bucket(key),
         ))
+    })
+}
+
+fn style(placeholder: &Bound<'_, PyAny>) -> PyResult<PlaceholderStyle> {
+    Ok(match crate::placeholder(placeholder)? {
+        Placeholder::Format => PlaceholderStyle::Format,
+        _ => PlaceholderStyle::Numbered,
+    })
+}
+
+/// `(numbered, numbered_max, format)`: the placeholders of `sql` outside string constants,
+/// quoted identifiers and comments (qb-rollout's `scan_placeholders`).
+#[pyfunction]
+fn scan_placeholders(py: Python<'_>, sql: &str) -> PyResult<(usize, usize, usize)> {
+    guard(py, "scan_placeholders", || {
+        let s = qb_rollout::scan_placeholders(sql);
+        Ok((s.numbered, s.numbered_max, s.format))
+    })
+}
+
+/// Checks a legacy statement and its parameter count against the shim's placeholder style
+/// (qb-rollout's `check_placeholders`): `("consistent", None)`, `("inconclusive", None)`
+/// (no placeholder and no parameter) or `("mismatch", message)`.
+#[pyfunction]
+fn check_placeholders(
+    py: Python<'_>,
+    sql: &str,
+    params: usize,
+    placeholder: &Bound<'_, PyAny>,
+) -> PyResult<(&'static str, Option<String>)> {
+    guard(py, "check_placeholders", || {
+        Ok(
+            match qb_rollout::check_placeholders(sql, params, style(placeholder)?) {
+                PlaceholderCheck::Consistent => ("consistent", None),
+                PlaceholderCheck::Mismatch(m) => ("mismatch", Some(m.to_string())),
+                _ => ("inconclusive", None),
+            },
+        )
+    })
+}
+
+/// `(position, legacy_row, native_row)` of a row difference.
+type RowDiff = (usize, Option<usize>, Option<usize>);
+
+/// Compares the legacy and native rows, each row one canonical text (qb-rollout's
+/// `compare_rows`): as ordered lists when `ordered`, as multisets otherwise. None when they
+/// match, else `(position, legacy_row, native_row)`: indexes into the inputs, None where that
+/// side has no row.
+#[pyfunction]
+fn compare_rows(
+    py: Python<'_>,
+    legacy: Vec<String>,
+    native: Vec<String>,
+    ordered: bool,
+) -> PyResult<Option<RowDiff>> {
+    guard(py, "compare_rows", || {
+        let order = if ordered {
+            RowOrder::Ordered
+        } else {
+            RowOrder::Multiset
+        };
+        Ok(qb_rollout::compare_rows(&legacy, &native, order)
+            .map(|d| (d.position, d.legacy_row, d.native_row)))
     })
 }
 
@@ -834,5 +897,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(global_prometheus_text, m)?)?;
     m.add_function(wrap_pyfunction!(global_prometheus_values, m)?)?;
     m.add_function(wrap_pyfunction!(sticky_bucket, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_placeholders, m)?)?;
+    m.add_function(wrap_pyfunction!(check_placeholders, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_rows, m)?)?;
     Ok(())
 }

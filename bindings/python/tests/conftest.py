@@ -118,7 +118,7 @@ def same_rows(got: Any, want: Any) -> bool:
 
 GOOD = {"view": "v_user", "select": ["id"], "where": {"age": {"gte": 41}}}
 BAD = {"view": "v_user", "select": ["id"], "where": {"emial": {"eq": "x"}}}
-LEGACY_SQL = "SELECT legacy"
+LEGACY_SQL = "SELECT legacy WHERE x = $1"
 
 
 def legacy(query: Any) -> Any:

@@ -81,3 +81,49 @@ def test_without_native_every_call_is_legacy_and_it_is_reported() -> None:
     assert out["legacy_error"] == "'legacy bug'"
     assert out["no_builder"] is True
     assert "could not be loaded" in out["log"]
+
+
+LEGACY_SHAPES = textwrap.dedent(
+    """
+    import json
+    from psycopg import sql
+    from fraiseql_qb import rollout
+    from fraiseql_qb._fallback import NativeUnavailableError, check_placeholders, compare_rows
+
+    out = {}
+    composed = sql.SQL("SELECT {} WHERE x LIKE {}").format(sql.Identifier("a"), sql.Literal("5%"))
+    shim = rollout.RolloutQueryBuilder(lambda q: composed, {"views": {}}, placeholder="format",
+                                       use_native=True, shadow_percentage=100,
+                                       shadow_executor=lambda s, p: [])
+    out["bare"] = list(shim.build({"view": "v"}))
+    # Nothing to check the style against: one route only (the scan is the engine's).
+    numbered = rollout.RolloutQueryBuilder(lambda q: ("SELECT %s", [1]), {"views": {}})
+    out["unchecked"] = list(numbered.build({"view": "v"}))
+    out["check"] = list(check_placeholders("SELECT %s", 1, "numbered"))
+    try:
+        compare_rows([], [], True)
+    except NativeUnavailableError:
+        out["compare_rows"] = "unavailable"
+    try:
+        rollout.RolloutQueryBuilder(lambda q: {"sql": "x"}, {"views": {}}).build({"view": "v"})
+    except rollout.LegacyResultError as err:
+        out["refused"] = str(err)
+    out["metrics"] = shim.metrics()
+    print(json.dumps(out))
+    """
+)
+
+
+def test_without_native_legacy_results_are_read_the_same_and_nothing_shadows() -> None:
+    env = dict(os.environ, FRAISEQL_QB_DISABLE_NATIVE="1")
+    done = subprocess.run([sys.executable, "-c", LEGACY_SHAPES], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["bare"] == ['SELECT "a" WHERE x LIKE \'5%%\'', []]
+    assert out["unchecked"] == ["SELECT %s", [1]]
+    assert out["check"] == ["inconclusive", None]
+    assert out["compare_rows"] == "unavailable"
+    assert "dict with keys ['sql']" in out["refused"]
+    m = out["metrics"]
+    assert (m["python_calls"], m["shadow_runs"], m["rust_calls"]) == (1, 0, 0)

@@ -42,6 +42,8 @@ def metrics_of(stdout: str) -> Dict[str, object]:
         ({"FRAISEQL_RUST_QB_PERCENTAGE": "150"}, "none"),
         ({"FRAISEQL_RUST_QB_PERCENTAGE": "-5", "FRAISEQL_USE_RUST_QUERY_BUILDER": "maybe"}, "none"),
         ({"FRAISEQL_RUST_QB_FALLBACK": "sometimes", "FRAISEQL_RUST_QB_PERCENTAGE": "100"}, "all"),
+        ({"FRAISEQL_RUST_QB_SHADOW_PERCENTAGE": "100"}, "none"),
+        ({"FRAISEQL_RUST_QB_SHADOW_PERCENTAGE": "x"}, "none"),
     ],
 )
 def test_the_example_app_runs_under_any_environment(
@@ -59,3 +61,7 @@ def test_the_example_app_runs_under_any_environment(
         malformed = name in out.stderr and "ignoring malformed" in out.stderr
         good = value in ("100",)
         assert malformed or good, (name, out.stderr)
+    # Shadow: every legacy call's two statements ran and their rows agreed.
+    shadowed = m["python_calls"] if env.get("FRAISEQL_RUST_QB_SHADOW_PERCENTAGE") == "100" else 0
+    assert (f"shadow: {shadowed} legacy calls compared by rows, 0 mismatches, 0 errors, "
+            "0 samples dropped") in out.stdout, out.stdout

@@ -835,3 +835,41 @@ fn example_queries_compile_and_invalid_examples_fail() {
         }
     }
 }
+
+/// README's "Not supported yet" list stays true: each row's example query is refused with
+/// the row's code (compiled against the golden registry), so an item that becomes supported
+/// (or refused differently) fails here until the list is updated.
+#[test]
+fn readme_not_supported_list_is_refused_with_its_code() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let schema_text =
+        std::fs::read_to_string(root.join("tests/golden/schema.json")).expect("golden schema");
+    let schema = Schema::from_json(&schema_text).unwrap_or_else(|e| panic!("schema: {e}"));
+    let start = readme
+        .find("<!-- not-supported:begin -->")
+        .expect("not-supported:begin marker");
+    let end = readme
+        .find("<!-- not-supported:end -->")
+        .expect("not-supported:end marker");
+    let mut rows = 0;
+    for line in readme[start..end].lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [what, code, example] = cells[..] else {
+            panic!("a row has three cells: {line}")
+        };
+        if what == "not supported yet" || what.starts_with("---") {
+            continue; // the header
+        }
+        let code = code.trim_matches('`');
+        let example = example.trim_matches('`');
+        let got = Query::from_json(example)
+            .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()));
+        match got {
+            Ok(out) => panic!("`{what}` compiles: {}", out.sql),
+            Err(e) => assert_eq!(e.code(), code, "`{what}`: {e}"),
+        }
+        rows += 1;
+    }
+    assert!(rows >= 5, "only {rows} rows in README's not-supported list");
+}

@@ -181,6 +181,29 @@ def sticky_bucket(key: str) -> Tuple[int, int]:
     return h, h % 10_000
 
 
+def scan_placeholders(sql: str) -> Tuple[int, int, int]:
+    """The scan is the engine's (qb-rollout); it is not re-implemented here."""
+    raise NativeUnavailableError(
+        f"the native fraiseql_qb module could not be loaded: {IMPORT_ERROR}")
+
+
+def check_placeholders(sql: str, params: int, placeholder: str) -> Tuple[str, Optional[str]]:
+    """Without the native module every call is legacy: there is no second route whose style
+    could differ, so nothing is checked (``inconclusive``, as for a statement that shows no
+    style; the shim checks again once the native module loads)."""
+    if placeholder not in ("numbered", "format"):
+        raise ValueError(f'placeholder must be "numbered" or "format", got {placeholder!r}')
+    return ("inconclusive", None)
+
+
+def compare_rows(legacy: List[str], native: List[str],
+                 ordered: bool) -> Optional[Tuple[int, Optional[int], Optional[int]]]:
+    """Rows are compared by the engine (qb-rollout); without it no shadow run happens (the
+    stand-in never decides one), so this is never called by the shim."""
+    raise NativeUnavailableError(
+        f"the native fraiseql_qb module could not be loaded: {IMPORT_ERROR}")
+
+
 def prometheus_families() -> List[Tuple[str, str, str, bool]]:
     return list(_FAMILIES)
 

@@ -33,9 +33,36 @@ pub(crate) fn did_you_mean<'a>(
     }
 }
 
+/// `unknown key `k` (did you mean `x`?; expected a, b or c)`: the message for a key that is
+/// not one of `expected`, with the nearest one suggested when it is near.
+pub(crate) fn unknown_key(key: &str, expected: &[&str]) -> String {
+    let hint = did_you_mean(key, expected.iter().copied());
+    let list = match expected {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    match hint.strip_prefix(" (").and_then(|h| h.strip_suffix(')')) {
+        Some(h) => format!("unknown key `{key}` ({h}; expected {list})"),
+        None => format!("unknown key `{key}` (expected {list})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, unknown_key};
+
+    #[test]
+    fn unknown_keys_name_the_expected_ones() {
+        assert_eq!(
+            unknown_key("wher", &["view", "select", "where"]),
+            "unknown key `wher` (did you mean `where`?; expected view, select or where)"
+        );
+        assert_eq!(
+            unknown_key("zzzz", &["schema", "name"]),
+            "unknown key `zzzz` (expected schema or name)"
+        );
+    }
 
     #[test]
     fn suggests_the_nearest_name() {

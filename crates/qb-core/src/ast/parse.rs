@@ -287,9 +287,19 @@ impl Parser<'_> {
                 other => {
                     return Err(invalid(
                         &path,
-                        format!(
-                            "unknown key `{other}` (expected view, select, output, where, order_by, \
-                             group_by, limit, offset or camel_case)"
+                        crate::suggest::unknown_key(
+                            other,
+                            &[
+                                "view",
+                                "select",
+                                "output",
+                                "where",
+                                "order_by",
+                                "group_by",
+                                "limit",
+                                "offset",
+                                "camel_case",
+                            ],
                         ),
                     ));
                 }
@@ -355,8 +365,9 @@ impl Parser<'_> {
                         other => {
                             return Err(invalid(
                                 &p,
-                                format!(
-                                    "unknown key `{other}` (expected field, alias, select or aggregate)"
+                                crate::suggest::unknown_key(
+                                    other,
+                                    &["field", "alias", "select", "aggregate"],
                                 ),
                             ));
                         }
@@ -522,7 +533,7 @@ fn view_name<S: Source>(v: S, path: &Path<'_>) -> Result<ViewName, Error> {
                     other => {
                         return Err(invalid(
                             &p,
-                            format!("unknown key `{other}` (expected schema or name)"),
+                            crate::suggest::unknown_key(other, &["schema", "name"]),
                         ));
                     }
                 }
@@ -577,7 +588,7 @@ fn order_by<S: Source>(v: S, path: &Path<'_>) -> Result<OrderBy, Error> {
                     other => {
                         return Err(invalid(
                             &p,
-                            format!("unknown key `{other}` (expected field, direction or nulls)"),
+                            crate::suggest::unknown_key(other, &["field", "direction", "nulls"]),
                         ));
                     }
                 }

@@ -281,10 +281,7 @@ impl<'v, 'l> Operand<'v, 'l> {
         match self.value {
             Value::Object(entries) => {
                 if let Some((k, _)) = entries.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-                    return Err(self.err(format!(
-                        "unknown key `{k}` (expected {})",
-                        allowed.join(", ")
-                    )));
+                    return Err(self.err(crate::suggest::unknown_key(k, allowed)));
                 }
                 Ok(entries)
             }

@@ -141,10 +141,7 @@ impl Schema {
                     }
                 }
                 other => {
-                    return Err(bad(
-                        &path,
-                        format!("unknown key `{other}` (expected views)"),
-                    ));
+                    return Err(bad(&path, crate::suggest::unknown_key(other, &["views"])));
                 }
             }
         }
@@ -241,9 +238,17 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
             other => {
                 return Err(bad(
                     &p,
-                    format!(
-                        "unknown key `{other}` (expected typename, data_column, permissive, \
-                         language, document_threshold, columns or fields)"
+                    crate::suggest::unknown_key(
+                        other,
+                        &[
+                            "typename",
+                            "data_column",
+                            "permissive",
+                            "language",
+                            "document_threshold",
+                            "columns",
+                            "fields",
+                        ],
                     ),
                 ));
             }
@@ -305,7 +310,7 @@ fn field_def(v: &Value, path: &Path<'_>, depth: usize) -> Result<FieldDef, Error
                     other => {
                         return Err(bad(
                             &p,
-                            format!("unknown key `{other}` (expected type, fields or language)"),
+                            crate::suggest::unknown_key(other, &["type", "fields", "language"]),
                         ));
                     }
                 }

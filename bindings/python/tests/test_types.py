@@ -51,3 +51,21 @@ def test_integer_aggregates_and_group_keys_are_ints(
         assert all(type(v) is int for v in values), values
         age, total, low, high, n = values
         assert total == age * n and low == high == age
+
+
+def test_a_naive_datetime_on_a_timestamptz_field_says_add_a_time_zone(
+    schema: fraiseql_qb.Schema,
+) -> None:
+    import datetime as dt
+
+    query = {"view": "v_user", "select": ["id"],
+             "where": {"lastLogin": {"gte": dt.datetime(2024, 1, 31, 10, 0)}}}
+    with pytest.raises(fraiseql_qb.InvalidValueError) as info:
+        fraiseql_qb.compile(query, schema)
+    assert info.value.path == "where.lastLogin.gte"
+    assert "add a time zone" in info.value.message
+    # Aware, it compiles, and the instant is kept.
+    aware = dt.datetime(2024, 1, 31, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    query["where"]["lastLogin"]["gte"] = aware
+    out = fraiseql_qb.compile(query, schema)
+    assert out.params[0] == aware

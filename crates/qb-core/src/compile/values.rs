@@ -76,7 +76,7 @@ impl Refusal {
             }
             Refusal::TimeZone => {
                 "it has no UTC offset, so the session's TimeZone would decide the instant; \
-                 add Z or an offset such as +02:00"
+                 add a time zone: Z or an offset such as +02:00 (a datetime object must be time-zone aware)"
             }
             Refusal::ZoneName => {
                 "time zone names and abbreviations take their offsets from server settings \

@@ -873,3 +873,62 @@ fn readme_not_supported_list_is_refused_with_its_code() {
     }
     assert!(rows >= 5, "only {rows} rows in README's not-supported list");
 }
+
+/// The operator table in the API docs (`Operator`'s rustdoc includes
+/// `src/ast/operators.md`): which operators the compiler accepts on each field type, found by
+/// compiling every (type, operator) pair with a null operand (refused as an invalid value
+/// when the operator applies, as a type mismatch when it does not). `BLESS=1` rewrites it.
+#[test]
+fn the_api_docs_operator_table_is_the_compilers() {
+    use qb_core::ScalarType;
+    let mut kinds: Vec<(String, Json)> = ScalarType::ALL
+        .iter()
+        .map(|s| (format!("`{}`", s.name()), Json::from(s.name())))
+        .collect();
+    for s in ScalarType::ALL {
+        let ty = format!("{}[]", s.name());
+        let doc = json!({"views": {"v": {"fields": {"f": ty}}}});
+        if Schema::from_json(&doc.to_string()).is_ok() {
+            kinds.push((format!("`{ty}`"), Json::from(ty)));
+        }
+    }
+    kinds.push((
+        "object".into(),
+        json!({"type": "object", "fields": {"x": "text"}}),
+    ));
+    let mut table = String::from(
+        "# Operators by field type\n\n\
+         Which operators the compiler accepts on a field of each type (generated from the \
+         compiler by `crates/qb-core/tests/docs.rs`; the operand each one takes is in \
+         docs/query-ast.md). Any other pair is `QB_OPERATOR_TYPE_MISMATCH`.\n\n\
+         | field type | operators |\n|---|---|\n",
+    );
+    for (label, ty) in &kinds {
+        let doc = json!({"views": {"v": {"fields": {"f": ty}}}});
+        let schema = Schema::from_json(&doc.to_string()).expect("probe registry");
+        let mut names = Vec::new();
+        for op in Operator::ALL {
+            let q = json!({"view": "v", "select": ["f"], "where": {"f": {op.name(): null}}});
+            let got = Query::from_json(&q.to_string())
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()));
+            match got {
+                Err(e) if e.kind() == ErrorKind::OperatorTypeMismatch => {}
+                Err(e) if e.kind() == ErrorKind::InvalidValue => {
+                    names.push(format!("`{}`", op.name()))
+                }
+                other => panic!("{label} {}: a null operand gave {other:?}", op.name()),
+            }
+        }
+        table.push_str(&format!("| {label} | {} |\n", names.join(", ")));
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/ast/operators.md");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if bless() {
+        std::fs::write(&path, &table).expect("write operators.md");
+    } else {
+        assert_eq!(
+            current, table,
+            "src/ast/operators.md is stale: rerun with BLESS=1 (the API docs' operator table)"
+        );
+    }
+}

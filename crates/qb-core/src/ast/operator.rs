@@ -5,6 +5,8 @@ macro_rules! operators {
         /// A filter operator. What it means depends on the field's type: see the operator
         /// table in docs/query-ast.md. One name may serve several types (`contains` is a
         /// substring test on text, containment on arrays and JSONB).
+        ///
+        #[doc = include_str!("operators.md")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum Operator {

@@ -223,7 +223,7 @@ impl<'a> Compiler<'a> {
                 for (i, item) in items.iter().enumerate() {
                     values.push(v.item(i, item).scalar(s)?.1);
                 }
-                let elem_ty = list_elem_type(s);
+                let elem_ty = s.sql().param;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w
@@ -310,7 +310,7 @@ impl<'a> Compiler<'a> {
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
-        let default_language = r.language.unwrap_or(&self.view.language).to_owned();
+        let default_language = r.language.unwrap_or(&self.scope.view.language).to_owned();
         let tsquery_fn = match op {
             Op::Matches => "to_tsquery(",
             Op::PlainQuery => "plainto_tsquery(",
@@ -788,23 +788,5 @@ fn len_op(op: Operator) -> &'static str {
         Op::LenGte | Op::DepthGte => " >= ",
         Op::LenLt | Op::DepthLt => " < ",
         _ => " <= ",
-    }
-}
-
-/// The parameter element type of an `in`/`nin` list over a field of type `s` (the same type
-/// [`Operand::scalar`] gives each element).
-fn list_elem_type(s: ScalarType) -> PgType {
-    match s {
-        S::Integer => PgType::Bigint,
-        S::Numeric => PgType::Numeric,
-        S::Boolean => PgType::Boolean,
-        S::Uuid => PgType::Uuid,
-        S::Date => PgType::Date,
-        S::Timestamptz => PgType::Timestamptz,
-        S::Inet => PgType::Inet,
-        S::Cidr => PgType::Cidr,
-        S::Macaddr => PgType::Macaddr,
-        S::Ltree => PgType::Ltree,
-        _ => PgType::Text,
     }
 }

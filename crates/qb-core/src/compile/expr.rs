@@ -20,6 +20,11 @@ impl Compiler<'_> {
                     self.w.literal(k);
                 }
             }
+            Access::Aggregate(a) => {
+                self.w.sql("to_jsonb(");
+                self.write_aggregate(a);
+                self.w.sql(")");
+            }
         }
     }
 
@@ -37,6 +42,7 @@ impl Compiler<'_> {
                     self.w.literal(k);
                 }
             }
+            Access::Aggregate(a) => self.write_aggregate(a),
         }
     }
 
@@ -44,9 +50,16 @@ impl Compiler<'_> {
     /// as `NULLIF(t."data"->'m', 'null'::jsonb)` so JSON null behaves as SQL NULL. The cast
     /// is the type's row of [`ScalarType::sql`].
     pub(crate) fn typed_expr(&mut self, r: &Resolved<'_>) {
-        if let Access::Column(col) = r.access {
-            self.w.qualified(r.alias, &col.sql);
-            return;
+        match &r.access {
+            Access::Column(col) => {
+                self.w.qualified(r.alias, &col.sql);
+                return;
+            }
+            Access::Aggregate(a) => {
+                self.write_aggregate(a);
+                return;
+            }
+            Access::Field(_) | Access::Dynamic(..) => {}
         }
         let read = match r.ty {
             FieldType::Scalar(s) => s.sql().read,

@@ -101,7 +101,7 @@ impl<'a> Compiler<'a> {
     fn condition(&mut self, c: &'a Condition, base: &Path<'_>) -> Result<(), Error> {
         let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         self.count_node(&op_path)?;
-        let r = self.resolve(&c.path.0, base)?;
+        let r = self.resolve_condition(&c.path.0, base)?;
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(

@@ -2,9 +2,8 @@
 
 use super::select::MAX_PAIRS_PER_CALL;
 use super::{Compiler, Resolved};
-use crate::ast::{AggregateFn, FieldPath, Output, Selection};
+use crate::ast::{FieldPath, Output, Selection};
 use crate::error::{Error, ErrorKind, Path};
-use crate::schema::{FieldType, ScalarType};
 
 impl<'a> Compiler<'a> {
     /// One ORDER BY key of a grouped query: an aggregate's alias, or a group key.
@@ -21,90 +20,23 @@ impl<'a> Compiler<'a> {
                 _ => None,
             });
             if let Some(a) = agg {
-                return self.aggregate_expr(a.function, a.field.as_ref(), p);
+                return self.aggregate_expr(a, p);
             }
         }
         let fp = p.key("field");
         let r = self.resolve(&path.0, &fp)?;
         let Some(g) = groups.iter().find(|g| g.same_place(&r)) else {
+            let msg = if self.query.distinct {
+                "is not a selected field; a distinct query orders by its selected fields"
+            } else {
+                "is neither a group_by key nor an aggregate alias"
+            };
             return Err(p.err(
                 ErrorKind::InvalidGroupBy,
-                format!(
-                    "`{}` is neither a group_by key nor an aggregate alias",
-                    path.0.join(".")
-                ),
+                format!("`{}` {msg}", path.0.join(".")),
             ));
         };
         self.typed_expr(g);
-        Ok(())
-    }
-
-    fn aggregate_expr(
-        &mut self,
-        f: AggregateFn,
-        field: Option<&'a FieldPath>,
-        p: &Path<'_>,
-    ) -> Result<(), Error> {
-        let arg = match field {
-            None if f == AggregateFn::Count => None,
-            None => {
-                return Err(p.err(
-                    ErrorKind::InvalidQuery,
-                    format!("{} needs a `field`", f.name()),
-                ));
-            }
-            Some(fp) => {
-                let path = p.key("field");
-                let r = self.resolve(&fp.0, &path)?;
-                let ok = match (f, r.ty) {
-                    (AggregateFn::Count, _) => true,
-                    (AggregateFn::Sum | AggregateFn::Avg, FieldType::Scalar(s)) => {
-                        matches!(s, ScalarType::Integer | ScalarType::Numeric)
-                    }
-                    (AggregateFn::Min | AggregateFn::Max, FieldType::Scalar(s)) => matches!(
-                        s,
-                        ScalarType::Text
-                            | ScalarType::Integer
-                            | ScalarType::Numeric
-                            | ScalarType::Date
-                            | ScalarType::Timestamptz
-                            | ScalarType::Inet
-                    ),
-                    _ => false,
-                };
-                if !ok {
-                    return Err(path.err(
-                        ErrorKind::OperatorTypeMismatch,
-                        format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
-                    ));
-                }
-                Some(r)
-            }
-        };
-        // The sum, min or max of integers is an integer: `bigint`, not the `numeric` the
-        // field is compared as (which drivers return as a decimal type).
-        let as_bigint = matches!(f, AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max)
-            && arg
-                .as_ref()
-                .is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
-        if as_bigint {
-            self.w.sql("(");
-        }
-        self.w.sql(match f {
-            AggregateFn::Count => "count(",
-            AggregateFn::Sum => "sum(",
-            AggregateFn::Avg => "avg(",
-            AggregateFn::Min => "min(",
-            AggregateFn::Max => "max(",
-        });
-        match &arg {
-            None => self.w.sql("*"),
-            Some(r) => self.typed_expr(r),
-        }
-        self.w.sql(")");
-        if as_bigint {
-            self.w.sql(")::bigint");
-        }
         Ok(())
     }
 
@@ -145,7 +77,7 @@ impl<'a> Compiler<'a> {
             }
             match s {
                 Selection::Typename { .. } => self.typename(&p)?,
-                Selection::Aggregate(a) => self.aggregate_expr(a.function, a.field.as_ref(), &p)?,
+                Selection::Aggregate(a) => self.aggregate_expr(a, &p)?,
                 Selection::Field(f) => {
                     let r = self.resolve_selected(None, &f.path, &p)?;
                     match &f.select {

@@ -4,9 +4,11 @@
 //! By concern: this file holds the entry point and the statement (SELECT … FROM … WHERE …
 //! GROUP BY … ORDER BY … LIMIT … OFFSET); `scope.rs` the row sources and their aliases;
 //! `resolve.rs` name resolution; `expr.rs` how a resolved field is read; `select.rs` the
-//! select list; `group.rs` grouped queries and aggregates; `filter.rs` WHERE; `values.rs`
-//! operand validation.
+//! select list; `group.rs` grouped queries; `aggregate.rs` aggregates and HAVING;
+//! `distinct.rs` DISTINCT and DISTINCT ON; `filter.rs` WHERE; `values.rs` operand validation.
 
+mod aggregate;
+mod distinct;
 mod expr;
 mod filter;
 mod group;
@@ -15,7 +17,7 @@ mod scope;
 mod select;
 mod values;
 
-use crate::ast::{Direction, FieldPath, Nulls, Query, Selection};
+use crate::ast::{Direction, FieldPath, Nulls, OrderBy, Query, Selection};
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::{CompileOptions, Limits, Placeholder};
 use crate::param::{CompiledQuery, PgType};
@@ -67,6 +69,7 @@ pub fn compile(
         limits: &options.limits,
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
+        in_having: false,
     };
     c.statement()?;
     let (sql, params) = c.w.finish();
@@ -83,6 +86,8 @@ pub(crate) struct Compiler<'a> {
     pub(crate) limits: &'a Limits,
     pub(crate) w: SqlWriter,
     nodes: usize,
+    /// Compiling `having`: filter names resolve to the selection's aggregates.
+    in_having: bool,
 }
 
 /// Renders `base.seg1.seg2…[.op]` for errors on a field path.
@@ -120,7 +125,7 @@ impl<'a> Compiler<'a> {
     fn statement(&mut self) -> Result<(), Error> {
         let q = self.query;
         let root = Path::ROOT;
-        let grouped = !q.group_by.is_empty()
+        let mut grouped = !q.group_by.is_empty()
             || q.select
                 .iter()
                 .any(|s| matches!(s, Selection::Aggregate(_)));
@@ -137,8 +142,13 @@ impl<'a> Compiler<'a> {
             resolve::check_orderable(&r, &p, "group by")?;
             groups.push(r);
         }
+        if q.distinct {
+            self.distinct_keys(grouped, &mut groups)?;
+            grouped = true;
+        }
 
         self.w.sql("SELECT ");
+        let distinct_on = self.distinct_on(grouped)?;
         let select_path = root.key("select");
         if grouped {
             self.grouped_select(&groups, &select_path)?;
@@ -163,7 +173,10 @@ impl<'a> Compiler<'a> {
                 self.typed_expr(g);
             }
         }
-        if !q.order_by.is_empty() {
+        self.having(grouped)?;
+        if !distinct_on.is_empty() {
+            self.distinct_on_order_by(&distinct_on)?;
+        } else if !q.order_by.is_empty() {
             self.w.sql(" ORDER BY ");
             let order_path = root.key("order_by");
             for (i, o) in q.order_by.iter().enumerate() {
@@ -176,18 +189,23 @@ impl<'a> Compiler<'a> {
                 } else {
                     self.order_key(&o.path, &p)?;
                 }
-                self.w.sql(match o.direction {
-                    Direction::Asc => " ASC",
-                    Direction::Desc => " DESC",
-                });
-                match o.nulls {
-                    Some(Nulls::First) => self.w.sql(" NULLS FIRST"),
-                    Some(Nulls::Last) => self.w.sql(" NULLS LAST"),
-                    None => {}
-                }
+                self.order_suffix(o);
             }
         }
         self.limit_offset(q.limit, q.offset, &root)
+    }
+
+    /// ` ASC`/` DESC` and the NULLs placement of an order key.
+    fn order_suffix(&mut self, o: &OrderBy) {
+        self.w.sql(match o.direction {
+            Direction::Asc => " ASC",
+            Direction::Desc => " DESC",
+        });
+        match o.nulls {
+            Some(Nulls::First) => self.w.sql(" NULLS FIRST"),
+            Some(Nulls::Last) => self.w.sql(" NULLS LAST"),
+            None => {}
+        }
     }
 
     /// ` LIMIT $n OFFSET $m`, each a parameter when given.

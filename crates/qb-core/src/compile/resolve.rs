@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use super::aggregate::AggregateRead;
 use super::{Compiler, field_path_string};
 use crate::ast::FieldPath;
 use crate::error::{Error, ErrorKind, Path};
@@ -25,6 +26,8 @@ pub(crate) enum Access<'a> {
     /// A key path the registry does not list (permissive views), below the data column
     /// (the view's `"data"`). Boxed: the rare case, kept out of every `Resolved`'s size.
     Dynamic(&'a SqlFragment, Box<[Cow<'a, str>]>),
+    /// An aggregate of the group (in `having`), its argument resolved.
+    Aggregate(Box<AggregateRead<'a>>),
 }
 
 /// A field path resolved against the registry, in the scope that reads it.
@@ -54,6 +57,7 @@ impl<'a> Resolved<'a> {
             Access::Column(_) => Vec::new(),
             Access::Field(f) => f.sql.keys.iter().map(|k| Cow::Borrowed(&**k)).collect(),
             Access::Dynamic(_, keys) => keys.to_vec(),
+            Access::Aggregate(_) => Vec::new(),
         }
     }
 }

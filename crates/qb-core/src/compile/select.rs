@@ -260,7 +260,7 @@ impl<'a> Compiler<'a> {
                     let entry = match &r.access {
                         Access::Field(def) => def.sql.output.entry(name, self.style),
                         Access::Column(col) => col.output.entry(name, self.style),
-                        Access::Dynamic(..) => None,
+                        Access::Dynamic(..) | Access::Aggregate(_) => None,
                     };
                     match entry {
                         Some(e) => self.w.fragment(e),

@@ -1,0 +1,255 @@
+//! Aggregates as values: `count`/`sum`/`avg`/`min`/`max` (optionally over distinct values)
+//! resolved like a field, so a `having` filter compares them with the same operators and
+//! three-valued meaning `where` has on scalars.
+//!
+//! An aggregate resolves to a [`Resolved`] whose access is [`Access::Aggregate`] and whose
+//! type is the aggregate's result type; every reader of a resolved value (`typed_expr`, the
+//! operator table in `filter.rs`) then handles it like any scalar. The argument is itself a
+//! [`Resolved`] in the current scope: an aggregate over a relation or an embedded list plugs
+//! in as another kind of row source for the argument, with the same result typing.
+
+use super::{Access, Compiler, Resolved, resolve};
+use crate::ast::{AggregateFn, AggregateSelection, Selection};
+use crate::error::{Error, ErrorKind, Path};
+use crate::schema::{FieldType, ScalarType};
+
+/// Result types that are not their argument's type.
+static INTEGER: FieldType = FieldType::Scalar(ScalarType::Integer);
+static NUMERIC: FieldType = FieldType::Scalar(ScalarType::Numeric);
+
+/// An aggregate call, its argument resolved: written without further checks.
+#[derive(Debug)]
+pub(crate) struct AggregateRead<'a> {
+    pub(crate) function: AggregateFn,
+    pub(crate) distinct: bool,
+    /// `None`: `count(*)`.
+    pub(crate) arg: Option<Resolved<'a>>,
+}
+
+impl<'a> Compiler<'a> {
+    /// Resolves an aggregate of the selection: its argument's type must fit the function
+    /// (and be comparable when `distinct`); errors name `p` (`select[i]`) and `p.field`.
+    pub(crate) fn resolve_aggregate(
+        &self,
+        a: &'a AggregateSelection,
+        p: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        let f = a.function;
+        let arg = match &a.field {
+            None if f == AggregateFn::Count && !a.distinct => None,
+            None => {
+                let what = if a.distinct {
+                    "a distinct aggregate"
+                } else {
+                    f.name()
+                };
+                return Err(p.err(ErrorKind::InvalidQuery, format!("{what} needs a `field`")));
+            }
+            Some(fp) => {
+                let path = p.key("field");
+                let r = self.resolve(&fp.0, &path)?;
+                let ok = match (f, r.ty) {
+                    (AggregateFn::Count, _) => true,
+                    (AggregateFn::Sum | AggregateFn::Avg, FieldType::Scalar(s)) => {
+                        matches!(s, ScalarType::Integer | ScalarType::Numeric)
+                    }
+                    (AggregateFn::Min | AggregateFn::Max, FieldType::Scalar(s)) => matches!(
+                        s,
+                        ScalarType::Text
+                            | ScalarType::Integer
+                            | ScalarType::Numeric
+                            | ScalarType::Date
+                            | ScalarType::Timestamptz
+                            | ScalarType::Inet
+                    ),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(path.err(
+                        ErrorKind::OperatorTypeMismatch,
+                        format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
+                    ));
+                }
+                if a.distinct {
+                    // Distinct values are compared like group keys: the same types qualify.
+                    resolve::check_orderable(&r, &path, "aggregate distinct values of")?;
+                }
+                Some(r)
+            }
+        };
+        let ty = match (f, &arg) {
+            (AggregateFn::Count, _) | (_, None) => &INTEGER,
+            (AggregateFn::Avg, _) => &NUMERIC,
+            (AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max, Some(r)) => r.ty,
+        };
+        Ok(Resolved {
+            access: Access::Aggregate(Box::new(AggregateRead {
+                function: f,
+                distinct: a.distinct,
+                arg,
+            })),
+            ty,
+            language: None,
+            alias: self.scope.alias,
+        })
+    }
+
+    /// `count(*)`, `sum(DISTINCT <typed arg>)`, …; the sum, min or max of integers as
+    /// `bigint`, not the `numeric` the field is compared as (drivers return that as a
+    /// decimal type).
+    pub(crate) fn write_aggregate(&mut self, a: &AggregateRead<'_>) {
+        let as_bigint = matches!(
+            a.function,
+            AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max
+        ) && a
+            .arg
+            .as_ref()
+            .is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
+        if as_bigint {
+            self.w.sql("(");
+        }
+        self.w.sql(match a.function {
+            AggregateFn::Count => "count(",
+            AggregateFn::Sum => "sum(",
+            AggregateFn::Avg => "avg(",
+            AggregateFn::Min => "min(",
+            AggregateFn::Max => "max(",
+        });
+        match &a.arg {
+            None => self.w.sql("*"),
+            Some(r) => {
+                if a.distinct {
+                    self.w.sql("DISTINCT ");
+                }
+                self.typed_expr(r);
+            }
+        }
+        self.w.sql(")");
+        if as_bigint {
+            self.w.sql(")::bigint");
+        }
+    }
+
+    /// Resolves and writes the aggregate of the selection at `p`.
+    pub(crate) fn aggregate_expr(
+        &mut self,
+        a: &'a AggregateSelection,
+        p: &Path<'_>,
+    ) -> Result<(), Error> {
+        let r = self.resolve_aggregate(a, p)?;
+        self.typed_expr(&r);
+        Ok(())
+    }
+
+    /// ` HAVING <filter>`: the filter's field names are the aliases of selected aggregates.
+    pub(crate) fn having(&mut self, grouped: bool) -> Result<(), Error> {
+        let Some(f) = &self.query.having else {
+            return Ok(());
+        };
+        let path = Path::ROOT.key("having");
+        if !grouped {
+            return Err(path.err(
+                ErrorKind::InvalidGroupBy,
+                "`having` filters groups: the query needs `group_by` or a selected aggregate",
+            ));
+        }
+        self.w.sql(" HAVING ");
+        self.in_having = true;
+        let out = self.filter_top(f, &path);
+        self.in_having = false;
+        out
+    }
+
+    /// The value a filter condition tests: a field of the current scope, or in `having` a
+    /// selected aggregate named by its alias.
+    #[inline]
+    pub(crate) fn resolve_condition(
+        &self,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        if self.in_having {
+            return self.resolve_having(segs, base);
+        }
+        self.resolve(segs, base)
+    }
+
+    #[cold]
+    fn resolve_having(&self, segs: &'a [String], base: &Path<'_>) -> Result<Resolved<'a>, Error> {
+        let aggregates = || {
+            self.query.select.iter().filter_map(|s| match s {
+                Selection::Aggregate(a) => Some(a),
+                _ => None,
+            })
+        };
+        let name = segs.first().map_or("", String::as_str);
+        if let Some(a) = aggregates().find(|a| a.alias == name) {
+            if segs.len() == 1 {
+                return self.resolve_aggregate(a, base);
+            }
+            return Err(Error::new(
+                ErrorKind::UnknownField,
+                super::field_path_string(base, &segs[..2], None),
+                format!("`{name}` is an aggregate; it has no field `{}`", segs[1]),
+            ));
+        }
+        let at = super::field_path_string(base, &segs[..1.min(segs.len())], None);
+        let hint = crate::suggest::did_you_mean(name, aggregates().map(|a| a.alias.as_str()));
+        Err(Error::new(
+            ErrorKind::UnknownField,
+            at,
+            format!(
+                "`having` names a selected aggregate by its alias, and there is no aggregate \
+                 `{name}`{hint}; filter fields and group keys in `where`"
+            ),
+        ))
+    }
+}
+
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    use crate::ast::{AggregateFn, AggregateSelection, Selection};
+    use crate::{CompileOptions, Query, Schema, compile};
+
+    fn schema() -> Schema {
+        Schema::from_json(
+            r#"{"views": {"v": {"columns": {"id": "uuid"}, "fields": {"n": "integer", "s": "tsvector"}}}}"#,
+        )
+        .expect("registry")
+    }
+
+    /// A query built in Rust is checked like a parsed one: a distinct aggregate without a
+    /// field is refused by the compiler too.
+    #[test]
+    fn a_distinct_count_without_field_built_in_rust_is_an_error() {
+        let mut q = Query::new("v", &[]);
+        q.select.push(Selection::Aggregate(AggregateSelection {
+            function: AggregateFn::Count,
+            field: None,
+            distinct: true,
+            alias: "n".into(),
+        }));
+        let e = compile(&q, &schema(), &CompileOptions::default()).expect_err("no field");
+        assert_eq!((e.code(), e.path()), ("QB_INVALID_QUERY", "select[0]"));
+    }
+
+    #[test]
+    fn having_reads_each_aggregate_by_type() {
+        let q = Query::from_json(
+            r#"{"view": "v", "select": [{"aggregate": "avg", "field": "n", "alias": "a"},
+                {"aggregate": "max", "field": "n", "alias": "m"}, {"aggregate": "count", "field": "n", "distinct": true, "alias": "c"}],
+                "having": {"a": {"gt": 1.5}, "m": {"in": [1, 2]}, "c": {"isnull": false}}}"#,
+        )
+        .expect("query");
+        let out = compile(&q, &schema(), &CompileOptions::default()).expect("compiles");
+        assert!(
+            out.sql.ends_with(
+                "HAVING ((avg((t.\"data\"->>'n')::numeric) > $1::numeric) AND \
+             ((max((t.\"data\"->>'n')::numeric))::bigint = ANY($2::bigint[])) AND \
+             (count(DISTINCT (t.\"data\"->>'n')::numeric) IS NOT NULL))"
+            ),
+            "{}",
+            out.sql
+        );
+    }
+}

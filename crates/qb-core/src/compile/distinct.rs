@@ -1,0 +1,132 @@
+//! `distinct` and `distinct_on`.
+//!
+//! `distinct: true` returns each distinct row of the selection once. It compiles as a grouped
+//! query whose keys are the selected leaf fields: values compare by type, exactly as group
+//! keys do (two spellings of one instant are one row), the rows come out like grouped rows,
+//! and `order_by` may name the selected fields (PostgreSQL's `SELECT DISTINCT` could not
+//! order by them at all: its only output column is the built object).
+//!
+//! `distinct_on: [keys]` is PostgreSQL's `DISTINCT ON (keys)`: the first row of each key
+//! tuple in `ORDER BY` order. PostgreSQL requires the ORDER BY to start with the keys, so the
+//! compiler writes them first (with the direction of the `order_by` entry naming the same
+//! field, else ascending), then the other `order_by` keys: `order_by` picks which row of each
+//! key tuple is kept (docs/query-ast.md, "Distinct rows").
+
+use super::{Compiler, Resolved, resolve};
+use crate::ast::{Direction, OrderBy, Selection};
+use crate::error::{Error, ErrorKind, Path};
+
+impl<'a> Compiler<'a> {
+    /// For `distinct`: every selected leaf field becomes a group key (appended to `groups`).
+    pub(crate) fn distinct_keys(
+        &self,
+        grouped: bool,
+        groups: &mut Vec<Resolved<'a>>,
+    ) -> Result<(), Error> {
+        let root = Path::ROOT;
+        if grouped {
+            return Err(root.key("distinct").err(
+                ErrorKind::InvalidQuery,
+                "`distinct` does not combine with `group_by` or aggregates: a grouped query \
+                 returns one row per group already",
+            ));
+        }
+        self.leaf_keys(&self.query.select, None, &root.key("select"), 1, groups)
+    }
+
+    fn leaf_keys(
+        &self,
+        sel: &'a [Selection],
+        parent: Option<&Resolved<'a>>,
+        path: &Path<'_>,
+        depth: usize,
+        groups: &mut Vec<Resolved<'a>>,
+    ) -> Result<(), Error> {
+        self.check_depth(depth, path)?;
+        for (i, s) in sel.iter().enumerate() {
+            let Selection::Field(f) = s else { continue };
+            let p = path.index(i);
+            let r = self.resolve_selected(parent, &f.path, &p)?;
+            match &f.select {
+                Some(sub) => {
+                    self.sub_selection_target(&r, &p)?;
+                    self.leaf_keys(sub, Some(&r), &p.key("select"), depth + 1, groups)?;
+                }
+                None => {
+                    resolve::check_orderable(&r, &p, "select distinct")?;
+                    if !groups.iter().any(|g| g.same_place(&r)) {
+                        groups.push(r);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves the `distinct_on` keys and writes `DISTINCT ON (k1, k2) `.
+    pub(crate) fn distinct_on(&mut self, grouped: bool) -> Result<Vec<Resolved<'a>>, Error> {
+        let q = self.query;
+        let path = Path::ROOT.key("distinct_on");
+        if q.distinct_on.is_empty() {
+            return Ok(Vec::new());
+        }
+        if grouped || q.distinct {
+            return Err(path.err(
+                ErrorKind::InvalidQuery,
+                "`distinct_on` does not combine with `group_by`, aggregates or `distinct`",
+            ));
+        }
+        let mut keys = Vec::with_capacity(q.distinct_on.len());
+        for (i, k) in q.distinct_on.iter().enumerate() {
+            let p = path.index(i);
+            let r = self.resolve(&k.0, &p)?;
+            resolve::check_orderable(&r, &p, "select distinct on")?;
+            keys.push(r);
+        }
+        self.w.sql("DISTINCT ON (");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                self.w.sql(", ");
+            }
+            self.typed_expr(k);
+        }
+        self.w.sql(") ");
+        Ok(keys)
+    }
+
+    /// ` ORDER BY` of a `distinct_on` query: the keys first, then the other order keys.
+    pub(crate) fn distinct_on_order_by(&mut self, keys: &[Resolved<'a>]) -> Result<(), Error> {
+        let q = self.query;
+        let order_path = Path::ROOT.key("order_by");
+        let mut order = Vec::with_capacity(q.order_by.len());
+        for (i, o) in q.order_by.iter().enumerate() {
+            let p = order_path.index(i);
+            let r = self.resolve(&o.path.0, &p.key("field"))?;
+            resolve::check_orderable(&r, &p, "order by")?;
+            order.push((o, r));
+        }
+        const ASC: OrderBy = OrderBy {
+            path: crate::ast::FieldPath(Vec::new()),
+            direction: Direction::Asc,
+            nulls: None,
+        };
+        self.w.sql(" ORDER BY ");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                self.w.sql(", ");
+            }
+            self.typed_expr(k);
+            let named = order.iter().find(|(_, r)| r.same_place(k));
+            self.order_suffix(named.map_or(&ASC, |(o, _)| *o));
+        }
+        for (o, r) in &order {
+            if keys.iter().any(|k| k.same_place(r)) {
+                continue;
+            }
+            self.w.sql(", ");
+            self.typed_expr(r);
+            self.order_suffix(o);
+        }
+        Ok(())
+    }
+}

@@ -2,12 +2,15 @@
 //! resolved like a field, so a `having` filter compares them with the same operators and
 //! three-valued meaning `where` has on scalars.
 //!
-//! An aggregate resolves to a [`Resolved`] whose access is [`Access::Aggregate`] and whose
-//! type is the aggregate's result type; every reader of a resolved value (`typed_expr`, the
-//! operator table in `filter.rs`) then handles it like any scalar. The argument is itself a
-//! [`Resolved`] in the current scope: an aggregate over a relation or an embedded list plugs
-//! in as another kind of row source for the argument, with the same result typing.
+//! In `having` (the same filter walker as `where`, its names resolved by [`Aggregates`]) an
+//! alias resolves to a [`Resolved`] whose access is [`Access::Aggregate`] and whose type is
+//! the aggregate's result type; every reader of a resolved value (`typed_expr`, the operator
+//! table in `filter.rs`) then handles it like any scalar. The argument is resolved in the
+//! current scope by [`Compiler::aggregate_arg`], the one place that checks it: an aggregate
+//! over a relation or an embedded list plugs in there, as another kind of argument (a
+//! correlated row source) with the same result typing.
 
+use super::filter::Names;
 use super::{Access, Compiler, Resolved, resolve};
 use crate::ast::{AggregateFn, AggregateSelection, Selection};
 use crate::error::{Error, ErrorKind, Path};
@@ -17,25 +20,53 @@ use crate::schema::{FieldType, ScalarType};
 static INTEGER: FieldType = FieldType::Scalar(ScalarType::Integer);
 static NUMERIC: FieldType = FieldType::Scalar(ScalarType::Numeric);
 
-/// An aggregate call, its argument resolved: written without further checks.
-#[derive(Debug)]
-pub(crate) struct AggregateRead<'a> {
-    pub(crate) function: AggregateFn,
-    pub(crate) distinct: bool,
-    /// `None`: `count(*)`.
-    pub(crate) arg: Option<Resolved<'a>>,
+/// `having`: the names are the aliases of the selected aggregates.
+struct Aggregates;
+
+impl<'a> Names<'a> for Aggregates {
+    fn resolve(
+        c: &mut Compiler<'a>,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        c.resolve_having(segs, base)
+    }
 }
 
 impl<'a> Compiler<'a> {
-    /// Resolves an aggregate of the selection: its argument's type must fit the function
-    /// (and be comparable when `distinct`); errors name `p` (`select[i]`) and `p.field`.
+    /// Resolves an aggregate of the selection for `having`: checked here, read through
+    /// [`Access::Aggregate`] with the aggregate's result type.
     pub(crate) fn resolve_aggregate(
         &self,
         a: &'a AggregateSelection,
         p: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
+        let arg = self.aggregate_arg(a, p)?;
+        // `count` is an integer, `avg` numeric, `sum`/`min`/`max` of the field's type.
+        let ty = match (a.function, &arg) {
+            (AggregateFn::Count, _) | (_, None) => &INTEGER,
+            (AggregateFn::Avg, _) => &NUMERIC,
+            (AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max, Some(r)) => r.ty,
+        };
+        Ok(Resolved {
+            access: Access::Aggregate(a),
+            ty,
+            language: None,
+            alias: self.scope.alias,
+        })
+    }
+
+    /// The aggregate's argument, resolved in the current scope (`None`: `count(*)`): its
+    /// type must fit the function, and be comparable when `distinct`. Errors name `p`
+    /// (`select[i]`) and `p.field`.
+    #[inline(always)]
+    fn aggregate_arg(
+        &self,
+        a: &'a AggregateSelection,
+        p: &Path<'_>,
+    ) -> Result<Option<Resolved<'a>>, Error> {
         let f = a.function;
-        let arg = match &a.field {
+        Ok(match &a.field {
             None if f == AggregateFn::Count && !a.distinct => None,
             None => {
                 let what = if a.distinct {
@@ -76,49 +107,45 @@ impl<'a> Compiler<'a> {
                 }
                 Some(r)
             }
-        };
-        let ty = match (f, &arg) {
-            (AggregateFn::Count, _) | (_, None) => &INTEGER,
-            (AggregateFn::Avg, _) => &NUMERIC,
-            (AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max, Some(r)) => r.ty,
-        };
-        Ok(Resolved {
-            access: Access::Aggregate(Box::new(AggregateRead {
-                function: f,
-                distinct: a.distinct,
-                arg,
-            })),
-            ty,
-            language: None,
-            alias: self.scope.alias,
         })
+    }
+
+    /// Writes an aggregate that [`Compiler::resolve_aggregate`] resolved (so its argument
+    /// resolves again, to the same place, without error).
+    #[cold]
+    pub(crate) fn write_aggregate(&mut self, a: &AggregateSelection) {
+        // The same node, borrowed for the query's lifetime as name resolution needs.
+        let q = self.query;
+        let node = q.select.iter().find_map(|s| match s {
+            Selection::Aggregate(x) if std::ptr::eq(x, a) => Some(x),
+            _ => None,
+        });
+        if let Some(Ok(arg)) = node.map(|x| self.aggregate_arg(x, &Path::ROOT)) {
+            self.write_aggregate_call(a.function, a.distinct, arg.as_ref());
+        }
     }
 
     /// `count(*)`, `sum(DISTINCT <typed arg>)`, …; the sum, min or max of integers as
     /// `bigint`, not the `numeric` the field is compared as (drivers return that as a
     /// decimal type).
-    pub(crate) fn write_aggregate(&mut self, a: &AggregateRead<'_>) {
-        let as_bigint = matches!(
-            a.function,
-            AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max
-        ) && a
-            .arg
-            .as_ref()
-            .is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
+    #[inline(always)]
+    fn write_aggregate_call(&mut self, f: AggregateFn, distinct: bool, arg: Option<&Resolved<'_>>) {
+        let as_bigint = matches!(f, AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max)
+            && arg.is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
         if as_bigint {
             self.w.sql("(");
         }
-        self.w.sql(match a.function {
+        self.w.sql(match f {
             AggregateFn::Count => "count(",
             AggregateFn::Sum => "sum(",
             AggregateFn::Avg => "avg(",
             AggregateFn::Min => "min(",
             AggregateFn::Max => "max(",
         });
-        match &a.arg {
+        match arg {
             None => self.w.sql("*"),
             Some(r) => {
-                if a.distinct {
+                if distinct {
                     self.w.sql("DISTINCT ");
                 }
                 self.typed_expr(r);
@@ -130,18 +157,19 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Resolves and writes the aggregate of the selection at `p`.
+    /// Resolves and writes the aggregate of the selection at `p` (select list, ORDER BY).
     pub(crate) fn aggregate_expr(
         &mut self,
         a: &'a AggregateSelection,
         p: &Path<'_>,
     ) -> Result<(), Error> {
-        let r = self.resolve_aggregate(a, p)?;
-        self.typed_expr(&r);
+        let arg = self.aggregate_arg(a, p)?;
+        self.write_aggregate_call(a.function, a.distinct, arg.as_ref());
         Ok(())
     }
 
     /// ` HAVING <filter>`: the filter's field names are the aliases of selected aggregates.
+    #[inline(never)]
     pub(crate) fn having(&mut self, grouped: bool) -> Result<(), Error> {
         let Some(f) = &self.query.having else {
             return Ok(());
@@ -154,28 +182,14 @@ impl<'a> Compiler<'a> {
             ));
         }
         self.w.sql(" HAVING ");
-        self.in_having = true;
-        let out = self.filter_top(f, &path);
-        self.in_having = false;
-        out
+        self.filter::<Aggregates>(f, &path, 1)
     }
 
-    /// The value a filter condition tests: a field of the current scope, or in `having` a
-    /// selected aggregate named by its alias.
-    #[inline]
-    pub(crate) fn resolve_condition(
-        &self,
+    fn resolve_having(
+        &mut self,
         segs: &'a [String],
         base: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
-        if self.in_having {
-            return self.resolve_having(segs, base);
-        }
-        self.resolve(segs, base)
-    }
-
-    #[cold]
-    fn resolve_having(&self, segs: &'a [String], base: &Path<'_>) -> Result<Resolved<'a>, Error> {
         let aggregates = || {
             self.query.select.iter().filter_map(|s| match s {
                 Selection::Aggregate(a) => Some(a),

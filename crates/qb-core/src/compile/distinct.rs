@@ -18,6 +18,7 @@ use crate::error::{Error, ErrorKind, Path};
 
 impl<'a> Compiler<'a> {
     /// For `distinct`: every selected leaf field becomes a group key (appended to `groups`).
+    #[inline(never)]
     pub(crate) fn distinct_keys(
         &self,
         grouped: bool,
@@ -64,25 +65,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves the `distinct_on` keys and writes `DISTINCT ON (k1, k2) `.
-    pub(crate) fn distinct_on(&mut self, grouped: bool) -> Result<Vec<Resolved<'a>>, Error> {
-        let q = self.query;
-        let path = Path::ROOT.key("distinct_on");
-        if q.distinct_on.is_empty() {
-            return Ok(Vec::new());
-        }
-        if grouped || q.distinct {
-            return Err(path.err(
+    #[inline(never)]
+    pub(crate) fn distinct_on(&mut self, grouped: bool) -> Result<(), Error> {
+        if grouped || self.query.distinct {
+            return Err(Path::ROOT.key("distinct_on").err(
                 ErrorKind::InvalidQuery,
                 "`distinct_on` does not combine with `group_by`, aggregates or `distinct`",
             ));
         }
-        let mut keys = Vec::with_capacity(q.distinct_on.len());
-        for (i, k) in q.distinct_on.iter().enumerate() {
-            let p = path.index(i);
-            let r = self.resolve(&k.0, &p)?;
-            resolve::check_orderable(&r, &p, "select distinct on")?;
-            keys.push(r);
-        }
+        let keys = self.distinct_on_keys()?;
         self.w.sql("DISTINCT ON (");
         for (i, k) in keys.iter().enumerate() {
             if i > 0 {
@@ -91,12 +82,29 @@ impl<'a> Compiler<'a> {
             self.typed_expr(k);
         }
         self.w.sql(") ");
+        Ok(())
+    }
+
+    /// The `distinct_on` keys, resolved and checked (again for the ORDER BY: cheaper than
+    /// keeping them through the statement for every query).
+    fn distinct_on_keys(&self) -> Result<Vec<Resolved<'a>>, Error> {
+        let q = self.query;
+        let path = Path::ROOT.key("distinct_on");
+        let mut keys = Vec::with_capacity(q.distinct_on.len());
+        for (i, k) in q.distinct_on.iter().enumerate() {
+            let p = path.index(i);
+            let r = self.resolve(&k.0, &p)?;
+            resolve::check_orderable(&r, &p, "select distinct on")?;
+            keys.push(r);
+        }
         Ok(keys)
     }
 
     /// ` ORDER BY` of a `distinct_on` query: the keys first, then the other order keys.
-    pub(crate) fn distinct_on_order_by(&mut self, keys: &[Resolved<'a>]) -> Result<(), Error> {
+    #[inline(never)]
+    pub(crate) fn distinct_on_order_by(&mut self) -> Result<(), Error> {
         let q = self.query;
+        let keys = self.distinct_on_keys()?;
         let order_path = Path::ROOT.key("order_by");
         let mut order = Vec::with_capacity(q.order_by.len());
         for (i, o) in q.order_by.iter().enumerate() {

@@ -50,16 +50,9 @@ impl Compiler<'_> {
     /// as `NULLIF(t."data"->'m', 'null'::jsonb)` so JSON null behaves as SQL NULL. The cast
     /// is the type's row of [`ScalarType::sql`].
     pub(crate) fn typed_expr(&mut self, r: &Resolved<'_>) {
-        match &r.access {
-            Access::Column(col) => {
-                self.w.qualified(r.alias, &col.sql);
-                return;
-            }
-            Access::Aggregate(a) => {
-                self.write_aggregate(a);
-                return;
-            }
-            Access::Field(_) | Access::Dynamic(..) => {}
+        if let Access::Column(col) = r.access {
+            self.w.qualified(r.alias, &col.sql);
+            return;
         }
         let read = match r.ty {
             FieldType::Scalar(s) => s.sql().read,
@@ -72,7 +65,12 @@ impl Compiler<'_> {
                 self.json_expr(r);
                 self.w.sql(", 'null'::jsonb)");
             }
+            // An aggregate is already of its type (text ones are written by `text_expr`;
+            // none is read as jsonb). Checked here only: the other reads never see one.
             Read::Cast(cast) => {
+                if let Access::Aggregate(a) = r.access {
+                    return self.write_aggregate(a);
+                }
                 self.w.sql("(");
                 self.text_expr(r);
                 self.w.sql(")::");

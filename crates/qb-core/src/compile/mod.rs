@@ -69,7 +69,6 @@ pub fn compile(
         limits: &options.limits,
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
-        in_having: false,
     };
     c.statement()?;
     let (sql, params) = c.w.finish();
@@ -86,8 +85,6 @@ pub(crate) struct Compiler<'a> {
     pub(crate) limits: &'a Limits,
     pub(crate) w: SqlWriter,
     nodes: usize,
-    /// Compiling `having`: filter names resolve to the selection's aggregates.
-    in_having: bool,
 }
 
 /// Renders `base.seg1.seg2…[.op]` for errors on a field path.
@@ -148,7 +145,9 @@ impl<'a> Compiler<'a> {
         }
 
         self.w.sql("SELECT ");
-        let distinct_on = self.distinct_on(grouped)?;
+        if !q.distinct_on.is_empty() {
+            self.distinct_on(grouped)?;
+        }
         let select_path = root.key("select");
         if grouped {
             self.grouped_select(&groups, &select_path)?;
@@ -173,9 +172,11 @@ impl<'a> Compiler<'a> {
                 self.typed_expr(g);
             }
         }
-        self.having(grouped)?;
-        if !distinct_on.is_empty() {
-            self.distinct_on_order_by(&distinct_on)?;
+        if q.having.is_some() {
+            self.having(grouped)?;
+        }
+        if !q.distinct_on.is_empty() {
+            self.distinct_on_order_by()?;
         } else if !q.order_by.is_empty() {
             self.w.sql(" ORDER BY ");
             let order_path = root.key("order_by");

@@ -5,9 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::aggregate::AggregateRead;
 use super::{Compiler, field_path_string};
-use crate::ast::FieldPath;
+use crate::ast::{AggregateSelection, FieldPath};
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::{is_graphql_name, snake};
 use crate::schema::{ColumnDef, FieldDef, FieldType, ScalarType};
@@ -26,8 +25,8 @@ pub(crate) enum Access<'a> {
     /// A key path the registry does not list (permissive views), below the data column
     /// (the view's `"data"`). Boxed: the rare case, kept out of every `Resolved`'s size.
     Dynamic(&'a SqlFragment, Box<[Cow<'a, str>]>),
-    /// An aggregate of the group (in `having`), its argument resolved.
-    Aggregate(Box<AggregateRead<'a>>),
+    /// An aggregate of the selection (in `having`), checked when resolved.
+    Aggregate(&'a AggregateSelection),
 }
 
 /// A field path resolved against the registry, in the scope that reads it.

@@ -56,58 +56,71 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// The aggregate's argument, resolved in the current scope (`None`: `count(*)`): its
-    /// type must fit the function, and be comparable when `distinct`. Errors name `p`
-    /// (`select[i]`) and `p.field`.
-    #[inline(always)]
+    /// The aggregate's argument, resolved in the current scope (`None`: `count(*)`).
     fn aggregate_arg(
         &self,
         a: &'a AggregateSelection,
         p: &Path<'_>,
     ) -> Result<Option<Resolved<'a>>, Error> {
+        match &a.field {
+            None => self.aggregate_without_field(a, p).map(|()| None),
+            Some(fp) => self.aggregate_field(a, &fp.0, p).map(Some),
+        }
+    }
+
+    /// Only `count` (not distinct) goes without a field: `count(*)`.
+    #[inline(always)]
+    fn aggregate_without_field(&self, a: &AggregateSelection, p: &Path<'_>) -> Result<(), Error> {
+        if a.function == AggregateFn::Count && !a.distinct {
+            return Ok(());
+        }
+        let what = if a.distinct {
+            "a distinct aggregate"
+        } else {
+            a.function.name()
+        };
+        Err(p.err(ErrorKind::InvalidQuery, format!("{what} needs a `field`")))
+    }
+
+    /// The aggregate's field, resolved in the current scope: its type must fit the function,
+    /// and be comparable when `distinct`. Errors name `p` (`select[i]`) and `p.field`.
+    #[inline(always)]
+    fn aggregate_field(
+        &self,
+        a: &AggregateSelection,
+        segs: &'a [String],
+        p: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
         let f = a.function;
-        Ok(match &a.field {
-            None if f == AggregateFn::Count && !a.distinct => None,
-            None => {
-                let what = if a.distinct {
-                    "a distinct aggregate"
-                } else {
-                    f.name()
-                };
-                return Err(p.err(ErrorKind::InvalidQuery, format!("{what} needs a `field`")));
+        let path = p.key("field");
+        let r = self.resolve(segs, &path)?;
+        let ok = match (f, r.ty) {
+            (AggregateFn::Count, _) => true,
+            (AggregateFn::Sum | AggregateFn::Avg, FieldType::Scalar(s)) => {
+                matches!(s, ScalarType::Integer | ScalarType::Numeric)
             }
-            Some(fp) => {
-                let path = p.key("field");
-                let r = self.resolve(&fp.0, &path)?;
-                let ok = match (f, r.ty) {
-                    (AggregateFn::Count, _) => true,
-                    (AggregateFn::Sum | AggregateFn::Avg, FieldType::Scalar(s)) => {
-                        matches!(s, ScalarType::Integer | ScalarType::Numeric)
-                    }
-                    (AggregateFn::Min | AggregateFn::Max, FieldType::Scalar(s)) => matches!(
-                        s,
-                        ScalarType::Text
-                            | ScalarType::Integer
-                            | ScalarType::Numeric
-                            | ScalarType::Date
-                            | ScalarType::Timestamptz
-                            | ScalarType::Inet
-                    ),
-                    _ => false,
-                };
-                if !ok {
-                    return Err(path.err(
-                        ErrorKind::OperatorTypeMismatch,
-                        format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
-                    ));
-                }
-                if a.distinct {
-                    // Distinct values are compared like group keys: the same types qualify.
-                    resolve::check_orderable(&r, &path, "aggregate distinct values of")?;
-                }
-                Some(r)
-            }
-        })
+            (AggregateFn::Min | AggregateFn::Max, FieldType::Scalar(s)) => matches!(
+                s,
+                ScalarType::Text
+                    | ScalarType::Integer
+                    | ScalarType::Numeric
+                    | ScalarType::Date
+                    | ScalarType::Timestamptz
+                    | ScalarType::Inet
+            ),
+            _ => false,
+        };
+        if !ok {
+            return Err(path.err(
+                ErrorKind::OperatorTypeMismatch,
+                format!("{} does not apply to {} fields", f.name(), r.ty.describe()),
+            ));
+        }
+        if a.distinct {
+            // Distinct values are compared like group keys: the same types qualify.
+            resolve::check_orderable(&r, &path, "aggregate distinct values of")?;
+        }
+        Ok(r)
     }
 
     /// Writes an aggregate that [`Compiler::resolve_aggregate`] resolved (so its argument
@@ -163,8 +176,16 @@ impl<'a> Compiler<'a> {
         a: &'a AggregateSelection,
         p: &Path<'_>,
     ) -> Result<(), Error> {
-        let arg = self.aggregate_arg(a, p)?;
-        self.write_aggregate_call(a.function, a.distinct, arg.as_ref());
+        match &a.field {
+            None => {
+                self.aggregate_without_field(a, p)?;
+                self.write_aggregate_call(a.function, a.distinct, None);
+            }
+            Some(fp) => {
+                let r = self.aggregate_field(a, &fp.0, p)?;
+                self.write_aggregate_call(a.function, a.distinct, Some(&r));
+            }
+        }
         Ok(())
     }
 

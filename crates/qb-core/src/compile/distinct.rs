@@ -32,7 +32,16 @@ impl<'a> Compiler<'a> {
                  returns one row per group already",
             ));
         }
-        self.leaf_keys(&self.query.select, None, &root.key("select"), 1, groups)
+        self.leaf_keys(&self.query.select, None, &root.key("select"), 1, groups)?;
+        if groups.is_empty() {
+            // Without a key the grouped form would return every row.
+            return Err(root.key("distinct").err(
+                ErrorKind::InvalidQuery,
+                "`distinct` needs a selected field: a selection of `__typename` only has \
+                 one distinct row",
+            ));
+        }
+        Ok(())
     }
 
     fn leaf_keys(

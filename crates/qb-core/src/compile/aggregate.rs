@@ -20,16 +20,22 @@ use crate::schema::{FieldType, ScalarType};
 static INTEGER: FieldType = FieldType::Scalar(ScalarType::Integer);
 static NUMERIC: FieldType = FieldType::Scalar(ScalarType::Numeric);
 
-/// `having`: the names are the aliases of the selected aggregates.
-struct Aggregates;
+/// `having`: the names are the aliases of the selected aggregates, looked up in the
+/// selection's aggregates sorted by alias (built once per `having`: a scan per condition
+/// would be quadratic in a wide query).
+#[derive(Clone, Copy)]
+struct Aggregates<'x> {
+    by_alias: &'x [usize],
+}
 
-impl<'a> Names<'a> for Aggregates {
+impl<'a> Names<'a> for Aggregates<'_> {
     fn resolve(
+        self,
         c: &mut Compiler<'a>,
         segs: &'a [String],
         base: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
-        c.resolve_having(segs, base)
+        c.resolve_having(self.by_alias, segs, base)
     }
 }
 
@@ -38,6 +44,7 @@ impl<'a> Compiler<'a> {
     /// [`Access::Aggregate`] with the aggregate's result type.
     pub(crate) fn resolve_aggregate(
         &self,
+        index: usize,
         a: &'a AggregateSelection,
         p: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
@@ -49,7 +56,7 @@ impl<'a> Compiler<'a> {
             (AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max, Some(r)) => r.ty,
         };
         Ok(Resolved {
-            access: Access::Aggregate(a),
+            access: Access::Aggregate(index),
             ty,
             language: None,
             alias: self.scope.alias,
@@ -126,14 +133,11 @@ impl<'a> Compiler<'a> {
     /// Writes an aggregate that [`Compiler::resolve_aggregate`] resolved (so its argument
     /// resolves again, to the same place, without error).
     #[cold]
-    pub(crate) fn write_aggregate(&mut self, a: &AggregateSelection) {
-        // The same node, borrowed for the query's lifetime as name resolution needs.
-        let q = self.query;
-        let node = q.select.iter().find_map(|s| match s {
-            Selection::Aggregate(x) if std::ptr::eq(x, a) => Some(x),
-            _ => None,
-        });
-        if let Some(Ok(arg)) = node.map(|x| self.aggregate_arg(x, &Path::ROOT)) {
+    pub(crate) fn write_aggregate(&mut self, index: usize) {
+        let Some(a) = self.aggregate_at(index) else {
+            return;
+        };
+        if let Ok(arg) = self.aggregate_arg(a, &Path::ROOT) {
             self.write_aggregate_call(a.function, a.distinct, arg.as_ref());
         }
     }
@@ -189,6 +193,44 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// The selection's aggregates sorted by alias (aliases are unique: `output_names`).
+    /// (Their positions in the selection.)
+    pub(crate) fn aggregates_by_alias(&self) -> Vec<usize> {
+        let q = self.query;
+        let alias = |i: usize| match q.select.get(i) {
+            Some(Selection::Aggregate(a)) => a.alias.as_str(),
+            _ => "",
+        };
+        let mut by_alias: Vec<usize> = (q.select.iter().enumerate())
+            .filter_map(|(i, s)| matches!(s, Selection::Aggregate(_)).then_some(i))
+            .collect();
+        by_alias.sort_unstable_by(|&a, &b| alias(a).cmp(alias(b)));
+        by_alias
+    }
+
+    /// The aggregate at position `index` of the selection.
+    pub(crate) fn aggregate_at(&self, index: usize) -> Option<&'a AggregateSelection> {
+        match self.query.select.get(index) {
+            Some(Selection::Aggregate(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The aggregate whose alias is `name`, by binary search in `by_alias`.
+    pub(crate) fn aggregate_named(
+        &self,
+        by_alias: &[usize],
+        name: &str,
+    ) -> Option<(usize, &'a AggregateSelection)> {
+        let found = by_alias.binary_search_by(|&i| {
+            self.aggregate_at(i)
+                .map_or("", |a| a.alias.as_str())
+                .cmp(name)
+        });
+        let i = by_alias[found.ok()?];
+        Some((i, self.aggregate_at(i)?))
+    }
+
     /// ` HAVING <filter>`: the filter's field names are the aliases of selected aggregates.
     #[inline(never)]
     pub(crate) fn having(&mut self, grouped: bool) -> Result<(), Error> {
@@ -202,25 +244,28 @@ impl<'a> Compiler<'a> {
                 "`having` filters groups: the query needs `group_by` or a selected aggregate",
             ));
         }
+        let by_alias = self.aggregates_by_alias();
         self.w.sql(" HAVING ");
-        self.filter::<Aggregates>(f, &path, 1)
+        self.filter(
+            Aggregates {
+                by_alias: &by_alias,
+            },
+            f,
+            &path,
+            1,
+        )
     }
 
     fn resolve_having(
         &mut self,
+        by_alias: &[usize],
         segs: &'a [String],
         base: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
-        let aggregates = || {
-            self.query.select.iter().filter_map(|s| match s {
-                Selection::Aggregate(a) => Some(a),
-                _ => None,
-            })
-        };
         let name = segs.first().map_or("", String::as_str);
-        if let Some(a) = aggregates().find(|a| a.alias == name) {
+        if let Some((index, a)) = self.aggregate_named(by_alias, name) {
             if segs.len() == 1 {
-                return self.resolve_aggregate(a, base);
+                return self.resolve_aggregate(index, a, base);
             }
             return Err(Error::new(
                 ErrorKind::UnknownField,
@@ -229,7 +274,8 @@ impl<'a> Compiler<'a> {
             ));
         }
         let at = super::field_path_string(base, &segs[..1.min(segs.len())], None);
-        let hint = crate::suggest::did_you_mean(name, aggregates().map(|a| a.alias.as_str()));
+        let aliases = by_alias.iter().filter_map(|&i| self.aggregate_at(i));
+        let hint = crate::suggest::did_you_mean(name, aliases.map(|a| a.alias.as_str()));
         Err(Error::new(
             ErrorKind::UnknownField,
             at,

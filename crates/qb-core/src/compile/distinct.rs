@@ -12,6 +12,7 @@
 //! field, else ascending), then the other `order_by` keys: `order_by` picks which row of each
 //! key tuple is kept (docs/query-ast.md, "Distinct rows").
 
+use super::group::PlaceIndex;
 use super::{Compiler, Resolved, resolve};
 use crate::ast::{Direction, OrderBy, Selection};
 use crate::error::{Error, ErrorKind, Path};
@@ -32,7 +33,19 @@ impl<'a> Compiler<'a> {
                  returns one row per group already",
             ));
         }
+        let first = groups.len();
         self.leaf_keys(&self.query.select, None, &root.key("select"), 1, groups)?;
+        // A field selected twice is one key (kept where first selected).
+        let leaves = &groups[first..];
+        let index = PlaceIndex::new(leaves.len(), |i| &leaves[i]);
+        let keep: Vec<bool> = (0..leaves.len())
+            .map(|i| index.position(leaves.len(), |j| &leaves[j], &leaves[i]) == Some(i))
+            .collect();
+        let mut i = 0;
+        groups.retain(|_| {
+            i += 1;
+            i <= first || keep[i - 1 - first]
+        });
         if groups.is_empty() {
             // Without a key the grouped form would return every row.
             return Err(root.key("distinct").err(
@@ -64,9 +77,7 @@ impl<'a> Compiler<'a> {
                 }
                 None => {
                     resolve::check_orderable(&r, &p, "select distinct")?;
-                    if !groups.iter().any(|g| g.same_place(&r)) {
-                        groups.push(r);
-                    }
+                    groups.push(r);
                 }
             }
         }
@@ -127,17 +138,19 @@ impl<'a> Compiler<'a> {
             direction: Direction::Asc,
             nulls: None,
         };
+        let by_order = PlaceIndex::new(order.len(), |i| &order[i].1);
+        let by_key = PlaceIndex::new(keys.len(), |i| &keys[i]);
         self.w.sql(" ORDER BY ");
         for (i, k) in keys.iter().enumerate() {
             if i > 0 {
                 self.w.sql(", ");
             }
             self.typed_expr(k);
-            let named = order.iter().find(|(_, r)| r.same_place(k));
-            self.order_suffix(named.map_or(&ASC, |(o, _)| *o));
+            let named = by_order.position(order.len(), |j| &order[j].1, k);
+            self.order_suffix(named.map_or(&ASC, |j| order[j].0));
         }
         for (o, r) in &order {
-            if keys.iter().any(|k| k.same_place(r)) {
+            if by_key.position(keys.len(), |j| &keys[j], r).is_some() {
                 continue;
             }
             self.w.sql(", ");

@@ -22,7 +22,7 @@ impl Compiler<'_> {
             }
             Access::Aggregate(a) => {
                 self.w.sql("to_jsonb(");
-                self.write_aggregate(a);
+                self.write_aggregate(*a);
                 self.w.sql(")");
             }
         }
@@ -42,7 +42,7 @@ impl Compiler<'_> {
                     self.w.literal(k);
                 }
             }
-            Access::Aggregate(a) => self.write_aggregate(a),
+            Access::Aggregate(a) => self.write_aggregate(*a),
         }
     }
 

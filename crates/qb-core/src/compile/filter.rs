@@ -26,9 +26,10 @@ const NOT_PUBLIC: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,127
 169.254.0.0/16,fe80::/10,224.0.0.0/4,ff00::/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,\
 2001:db8::/32,100.64.0.0/10,0.0.0.0/8,240.0.0.0/4,::/128}'::inet[]";
 
-/// How the names of a filter resolve.
-pub(crate) trait Names<'a> {
+/// How the names of a filter resolve (passed by value: `Fields` is zero-sized).
+pub(crate) trait Names<'a>: Copy {
     fn resolve(
+        self,
         c: &mut Compiler<'a>,
         segs: &'a [String],
         base: &Path<'_>,
@@ -36,11 +37,13 @@ pub(crate) trait Names<'a> {
 }
 
 /// `where`: fields of the current scope.
+#[derive(Clone, Copy)]
 pub(crate) struct Fields;
 
 impl<'a> Names<'a> for Fields {
     #[inline(always)]
     fn resolve(
+        self,
         c: &mut Compiler<'a>,
         segs: &'a [String],
         base: &Path<'_>,
@@ -55,20 +58,22 @@ const EARTH_RADIUS_M: &str = "6371008.8";
 impl<'a> Compiler<'a> {
     /// The top-level filter (no surrounding parentheses needed).
     pub(crate) fn filter_top(&mut self, f: &'a Filter, path: &Path<'_>) -> Result<(), Error> {
-        self.filter::<Fields>(f, path, 1)
+        self.filter(Fields, f, path, 1)
     }
 
     /// A filter tree whose names resolve through `N` (fields in `where`, aggregates in
     /// `having`): one walker and one operator table for both, monomorphized.
     pub(crate) fn filter<N: Names<'a>>(
         &mut self,
+        names: N,
         f: &'a Filter,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
         match f {
-            Filter::And(children) => self.junction::<N>(
+            Filter::And(children) => self.junction(
+                names,
                 children,
                 " AND ",
                 "TRUE",
@@ -76,7 +81,8 @@ impl<'a> Compiler<'a> {
                 path,
                 depth,
             ),
-            Filter::Or(children) => self.junction::<N>(
+            Filter::Or(children) => self.junction(
+                names,
                 children,
                 " OR ",
                 "FALSE",
@@ -85,22 +91,24 @@ impl<'a> Compiler<'a> {
                 depth,
             ),
             Filter::Object(children) => {
-                self.junction::<N>(children, " AND ", "TRUE", None, path, depth)
+                self.junction(names, children, " AND ", "TRUE", None, path, depth)
             }
             Filter::Not(inner) => {
                 self.w.sql("NOT (");
-                self.filter::<N>(inner, &path.key("not"), depth + 1)?;
+                self.filter(names, inner, &path.key("not"), depth + 1)?;
                 self.w.sql(")");
                 Ok(())
             }
-            Filter::Condition(c) => self.condition::<N>(c, path),
+            Filter::Condition(c) => self.condition(names, c, path),
         }
     }
 
     /// `(a AND b)`; children of an explicit `and`/`or` sit at `key[i]`, children of one
     /// filter object at the object's own path.
+    #[allow(clippy::too_many_arguments)]
     fn junction<N: Names<'a>>(
         &mut self,
+        names: N,
         children: &'a [Filter],
         sep: &'static str,
         empty: &'static str,
@@ -120,8 +128,8 @@ impl<'a> Compiler<'a> {
                 self.w.sql(sep);
             }
             match indexed {
-                Some(base) => self.filter::<N>(child, &base.index(i), depth + 1)?,
-                None => self.filter::<N>(child, path, depth + 1)?,
+                Some(base) => self.filter(names, child, &base.index(i), depth + 1)?,
+                None => self.filter(names, child, path, depth + 1)?,
             }
         }
         if children.len() > 1 {
@@ -130,10 +138,15 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn condition<N: Names<'a>>(&mut self, c: &'a Condition, base: &Path<'_>) -> Result<(), Error> {
+    fn condition<N: Names<'a>>(
+        &mut self,
+        names: N,
+        c: &'a Condition,
+        base: &Path<'_>,
+    ) -> Result<(), Error> {
         let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         self.count_node(&op_path)?;
-        let r = N::resolve(self, &c.path.0, base)?;
+        let r = names.resolve(self, &c.path.0, base)?;
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(

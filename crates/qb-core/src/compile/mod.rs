@@ -179,18 +179,17 @@ impl<'a> Compiler<'a> {
             self.distinct_on_order_by()?;
         } else if !q.order_by.is_empty() {
             self.w.sql(" ORDER BY ");
-            let order_path = root.key("order_by");
-            for (i, o) in q.order_by.iter().enumerate() {
-                if i > 0 {
-                    self.w.sql(", ");
+            if grouped {
+                self.grouped_order_by(&groups)?;
+            } else {
+                let order_path = root.key("order_by");
+                for (i, o) in q.order_by.iter().enumerate() {
+                    if i > 0 {
+                        self.w.sql(", ");
+                    }
+                    self.order_key(&o.path, &order_path.index(i))?;
+                    self.order_suffix(o);
                 }
-                let p = order_path.index(i);
-                if grouped {
-                    self.grouped_order_key(&o.path, &groups, &p)?;
-                } else {
-                    self.order_key(&o.path, &p)?;
-                }
-                self.order_suffix(o);
             }
         }
         self.limit_offset(q.limit, q.offset, &root)

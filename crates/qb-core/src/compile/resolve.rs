@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use super::{Compiler, field_path_string};
-use crate::ast::{AggregateSelection, FieldPath};
+use crate::ast::FieldPath;
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::{is_graphql_name, snake};
 use crate::schema::{ColumnDef, FieldDef, FieldType, ScalarType};
@@ -25,8 +25,9 @@ pub(crate) enum Access<'a> {
     /// A key path the registry does not list (permissive views), below the data column
     /// (the view's `"data"`). Boxed: the rare case, kept out of every `Resolved`'s size.
     Dynamic(&'a SqlFragment, Box<[Cow<'a, str>]>),
-    /// An aggregate of the selection (in `having`), checked when resolved.
-    Aggregate(&'a AggregateSelection),
+    /// An aggregate of the selection (in `having`), by its position in the selection;
+    /// checked when resolved.
+    Aggregate(usize),
 }
 
 /// A field path resolved against the registry, in the scope that reads it.

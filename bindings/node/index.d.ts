@@ -174,6 +174,8 @@ export type Selection =
       select?: Selection[];
       /** An aggregate (grouped queries). */
       aggregate?: 'count' | 'sum' | 'avg' | 'min' | 'max';
+      /** With `aggregate` and `field`: aggregate distinct values only (`count(DISTINCT …)`). */
+      distinct?: boolean;
     };
 
 /** An order key: a field path, or an object with direction and NULLS placement. */
@@ -193,6 +195,12 @@ export interface Query {
   where?: Filter;
   order_by?: OrderKey[];
   group_by?: Array<string | string[]>;
+  /** A filter over the selected aggregates, named by their aliases (grouped queries). */
+  having?: Filter;
+  /** Each distinct row of the selection once. */
+  distinct?: boolean;
+  /** PostgreSQL's `DISTINCT ON (keys)`: the first row per key tuple in `order_by` order. */
+  distinct_on?: Array<string | string[]>;
   limit?: number | bigint;
   offset?: number | bigint;
   /** `json` (default: one jsonb `data` column), `json_text`, or `columns`. */

@@ -34,10 +34,12 @@ mod driver;
 mod error;
 #[cfg(feature = "json")]
 pub mod json;
+mod names;
 mod number;
 mod options;
 mod param;
 pub mod schema;
+mod sql;
 mod suggest;
 mod value;
 

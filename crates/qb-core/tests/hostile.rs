@@ -342,6 +342,62 @@ fn cases() -> Vec<Case> {
             },
         ),
         (
+            "json: 50,000 permissive fields selected, distinct (one group key each)",
+            Compiles,
+            || {
+                let names: Vec<String> = (0..50_000).map(|i| format!(r#""f{i}""#)).collect();
+                json_query(format!(
+                    r#"{{"view": "v_any", "select": [{}], "distinct": true, "order_by": [{}]}}"#,
+                    names.join(","),
+                    names.join(",")
+                ))
+            },
+        ),
+        (
+            "json: distinct_on 50,000 permissive keys, ordered by 50,000",
+            Compiles,
+            || {
+                let names: Vec<String> = (0..50_000).map(|i| format!(r#""f{i}""#)).collect();
+                json_query(format!(
+                    r#"{{"view": "v_any", "select": ["id"], "distinct_on": [{}], "order_by": [{}]}}"#,
+                    names.join(","),
+                    names.join(",")
+                ))
+            },
+        ),
+        (
+            "json: group_by 50,000 permissive keys, all selected and ordered by",
+            Compiles,
+            || {
+                let names: Vec<String> = (0..50_000).map(|i| format!(r#""f{i}""#)).collect();
+                json_query(format!(
+                    r#"{{"view": "v_any", "select": [{}], "group_by": [{}], "order_by": [{}]}}"#,
+                    names.join(","),
+                    names.join(","),
+                    names.join(",")
+                ))
+            },
+        ),
+        (
+            "json: 40,000 aggregates, having and order_by naming each",
+            Compiles,
+            || {
+                let aggs: Vec<String> = (0..40_000)
+                    .map(|i| format!(r#"{{"aggregate": "count", "alias": "a{i}"}}"#))
+                    .collect();
+                let having: Vec<String> = (0..40_000)
+                    .map(|i| format!(r#""a{i}": {{"gt": 0}}"#))
+                    .collect();
+                let order: Vec<String> = (0..40_000).map(|i| format!(r#""a{i}""#)).collect();
+                json_query(format!(
+                    r#"{{"view": "v_any", "select": [{}], "having": {{{}}}, "order_by": [{}]}}"#,
+                    aggs.join(","),
+                    having.join(","),
+                    order.join(",")
+                ))
+            },
+        ),
+        (
             "json: 50,000 selected aliases, the last repeating the first",
             Refused("QB_INVALID_QUERY"),
             || {

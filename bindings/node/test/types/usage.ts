@@ -31,6 +31,16 @@ const query: Query = {
   limit: 10,
 };
 
+const grouped: Query = {
+  view: 'v_user',
+  select: ['age', { aggregate: 'count', field: 'tags', distinct: true, alias: 'tagSets' }],
+  group_by: ['age'],
+  having: { tagSets: { gt: 1 } },
+};
+const firstPerAge: Query = { view: 'v_user', select: ['id'], distinct_on: ['age'], order_by: ['id'] };
+const distinctAges: Query = { view: 'v_user', select: ['age'], distinct: true };
+void [grouped, firstPerAge, distinctAges];
+
 async function run(client: Client): Promise<number> {
   const q: CompiledQuery = compile(query, schema);
   const res = await client.query(q);

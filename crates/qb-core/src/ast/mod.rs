@@ -34,6 +34,14 @@ pub struct Query {
     pub order_by: Vec<OrderBy>,
     /// `GROUP BY` keys. When non-empty (or when an aggregate is selected) the query is grouped.
     pub group_by: Vec<FieldPath>,
+    /// The `having` filter of a grouped query: its field names are the output names (aliases)
+    /// of the selected aggregates.
+    pub having: Option<Filter>,
+    /// Distinct rows of the selection: rows with equal selected values (compared by type, as
+    /// group keys are) are returned once.
+    pub distinct: bool,
+    /// `DISTINCT ON` keys: one row per distinct key tuple, the first in `order_by` order.
+    pub distinct_on: Vec<FieldPath>,
     /// `LIMIT`, sent as a parameter.
     pub limit: Option<u64>,
     /// `OFFSET`, sent as a parameter.
@@ -58,6 +66,9 @@ impl Query {
             filter: None,
             order_by: Vec::new(),
             group_by: Vec::new(),
+            having: None,
+            distinct: false,
+            distinct_on: Vec::new(),
             limit: None,
             offset: None,
             camel_case: None,
@@ -154,6 +165,8 @@ pub struct AggregateSelection {
     pub function: AggregateFn,
     /// Its argument; `count` without a field counts rows.
     pub field: Option<FieldPath>,
+    /// Aggregate distinct values only (`count(DISTINCT field)`); needs a `field`.
+    pub distinct: bool,
     /// Output name (required).
     pub alias: String,
 }

@@ -279,6 +279,9 @@ impl Parser<'_> {
                 "where" => q.filter = Some(self.filter(value, &path, 1)?),
                 "order_by" => q.order_by = list_of(value, &path, "order_by", order_by)?,
                 "group_by" => q.group_by = list_of(value, &path, "group_by", field_path)?,
+                "having" => q.having = Some(self.filter(value, &path, 1)?),
+                "distinct" => q.distinct = expect_bool(&value, &path, "distinct")?,
+                "distinct_on" => q.distinct_on = list_of(value, &path, "distinct_on", field_path)?,
                 "limit" => q.limit = Some(expect_uint(&value, &path, "limit")?),
                 "offset" => q.offset = Some(expect_uint(&value, &path, "offset")?),
                 "camel_case" => q.camel_case = Some(expect_bool(&value, &path, "camel_case")?),
@@ -296,6 +299,9 @@ impl Parser<'_> {
                                 "where",
                                 "order_by",
                                 "group_by",
+                                "having",
+                                "distinct",
+                                "distinct_on",
                                 "limit",
                                 "offset",
                                 "camel_case",
@@ -355,6 +361,7 @@ impl Parser<'_> {
                 let mut alias = None;
                 let mut select = None;
                 let mut aggregate = None;
+                let mut distinct = None;
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
@@ -362,12 +369,13 @@ impl Parser<'_> {
                         "alias" => alias = Some(expect_string(value, &p, "alias")?),
                         "select" => select = Some(self.selections(value, &p, depth + 1)?),
                         "aggregate" => aggregate = Some(aggregate_fn(&value, &p)?),
+                        "distinct" => distinct = Some(expect_bool(&value, &p, "distinct")?),
                         other => {
                             return Err(invalid(
                                 &p,
                                 crate::suggest::unknown_key(
                                     other,
-                                    &["field", "alias", "select", "aggregate"],
+                                    &["field", "alias", "select", "aggregate", "distinct"],
                                 ),
                             ));
                         }
@@ -380,11 +388,25 @@ impl Parser<'_> {
                     }
                     let alias =
                         alias.ok_or_else(|| invalid(path, "an aggregate needs an `alias`"))?;
+                    let distinct = distinct.unwrap_or(false);
+                    if distinct && field.is_none() {
+                        return Err(invalid(
+                            &path.key("distinct"),
+                            "a distinct aggregate needs a `field`",
+                        ));
+                    }
                     return Ok(Selection::Aggregate(AggregateSelection {
                         function,
                         field,
+                        distinct,
                         alias,
                     }));
+                }
+                if distinct.is_some() {
+                    return Err(invalid(
+                        &path.key("distinct"),
+                        "`distinct` applies to aggregates; a query's rows take `\"distinct\": true` at the top level",
+                    ));
                 }
                 let field_path = field.ok_or_else(|| invalid(path, "missing key `field`"))?;
                 if field_path.0.len() == 1 && field_path.0[0] == "__typename" {
@@ -649,6 +671,64 @@ mod tests {
             .expect_err("unknown operator");
         assert_eq!(e.code(), "QB_UNKNOWN_OPERATOR");
         assert_eq!(e.path(), "where.and[2].email.ilikee");
+    }
+
+    #[test]
+    fn parses_having_distinct_and_distinct_on() {
+        let q = parse(
+            r#"{"view": "v", "select": ["a", {"aggregate": "count", "field": "b", "distinct": true, "alias": "n"}],
+                "group_by": ["a"], "having": {"n": {"gt": 1}}}"#,
+        )
+        .expect("valid query");
+        match &q.select[1] {
+            Selection::Aggregate(a) => assert!(a.distinct && a.field.is_some()),
+            other => panic!("expected an aggregate, got {other:?}"),
+        }
+        match &q.having {
+            Some(Filter::Condition(c)) => assert_eq!(c.path.0, ["n"]),
+            other => panic!("expected one condition, got {other:?}"),
+        }
+        let q = parse(
+            r#"{"view": "v", "select": ["a"], "distinct": true, "distinct_on": ["b.c", ["d"]]}"#,
+        )
+        .expect("valid query");
+        assert!(q.distinct);
+        assert_eq!(
+            q.distinct_on,
+            [FieldPath::parse("b.c"), FieldPath::parse("d")]
+        );
+        let q = parse(r#"{"view": "v", "select": ["a"]}"#).expect("valid query");
+        assert!(!q.distinct && q.distinct_on.is_empty() && q.having.is_none());
+    }
+
+    #[test]
+    fn bad_distinct_shapes_have_paths() {
+        for (text, path) in [
+            (
+                r#"{"view": "v", "select": ["a"], "distinct": 1}"#,
+                "distinct",
+            ),
+            (
+                r#"{"view": "v", "select": ["a"], "distinct_on": "a"}"#,
+                "distinct_on",
+            ),
+            (
+                r#"{"view": "v", "select": ["a"], "distinct_on": [""]}"#,
+                "distinct_on[0]",
+            ),
+            (r#"{"view": "v", "select": ["a"], "having": []}"#, "having"),
+            (
+                r#"{"view": "v", "select": [{"aggregate": "count", "distinct": true, "alias": "n"}]}"#,
+                "select[0].distinct",
+            ),
+            (
+                r#"{"view": "v", "select": [{"field": "a", "distinct": true}]}"#,
+                "select[0].distinct",
+            ),
+        ] {
+            let e = parse(text).expect_err(text);
+            assert_eq!((e.code(), e.path()), ("QB_INVALID_QUERY", path), "{text}");
+        }
     }
 
     #[test]

@@ -26,19 +26,54 @@ const NOT_PUBLIC: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,127
 169.254.0.0/16,fe80::/10,224.0.0.0/4,ff00::/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,\
 2001:db8::/32,100.64.0.0/10,0.0.0.0/8,240.0.0.0/4,::/128}'::inet[]";
 
+/// How the names of a filter resolve (passed by value: `Fields` is zero-sized).
+pub(crate) trait Names<'a>: Copy {
+    fn resolve(
+        self,
+        c: &mut Compiler<'a>,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error>;
+}
+
+/// `where`: fields of the current scope.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields;
+
+impl<'a> Names<'a> for Fields {
+    #[inline(always)]
+    fn resolve(
+        self,
+        c: &mut Compiler<'a>,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        c.resolve(segs, base)
+    }
+}
+
 /// Mean Earth radius in metres (IUGG).
 const EARTH_RADIUS_M: &str = "6371008.8";
 
 impl<'a> Compiler<'a> {
     /// The top-level filter (no surrounding parentheses needed).
     pub(crate) fn filter_top(&mut self, f: &'a Filter, path: &Path<'_>) -> Result<(), Error> {
-        self.filter(f, path, 1)
+        self.filter(Fields, f, path, 1)
     }
 
-    fn filter(&mut self, f: &'a Filter, path: &Path<'_>, depth: usize) -> Result<(), Error> {
+    /// A filter tree whose names resolve through `N` (fields in `where`, aggregates in
+    /// `having`): one walker and one operator table for both, monomorphized.
+    pub(crate) fn filter<N: Names<'a>>(
+        &mut self,
+        names: N,
+        f: &'a Filter,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
         self.check_depth(depth, path)?;
         match f {
             Filter::And(children) => self.junction(
+                names,
                 children,
                 " AND ",
                 "TRUE",
@@ -47,6 +82,7 @@ impl<'a> Compiler<'a> {
                 depth,
             ),
             Filter::Or(children) => self.junction(
+                names,
                 children,
                 " OR ",
                 "FALSE",
@@ -54,21 +90,25 @@ impl<'a> Compiler<'a> {
                 path,
                 depth,
             ),
-            Filter::Object(children) => self.junction(children, " AND ", "TRUE", None, path, depth),
+            Filter::Object(children) => {
+                self.junction(names, children, " AND ", "TRUE", None, path, depth)
+            }
             Filter::Not(inner) => {
                 self.w.sql("NOT (");
-                self.filter(inner, &path.key("not"), depth + 1)?;
+                self.filter(names, inner, &path.key("not"), depth + 1)?;
                 self.w.sql(")");
                 Ok(())
             }
-            Filter::Condition(c) => self.condition(c, path),
+            Filter::Condition(c) => self.condition(names, c, path),
         }
     }
 
     /// `(a AND b)`; children of an explicit `and`/`or` sit at `key[i]`, children of one
     /// filter object at the object's own path.
-    fn junction(
+    #[allow(clippy::too_many_arguments)]
+    fn junction<N: Names<'a>>(
         &mut self,
+        names: N,
         children: &'a [Filter],
         sep: &'static str,
         empty: &'static str,
@@ -88,8 +128,8 @@ impl<'a> Compiler<'a> {
                 self.w.sql(sep);
             }
             match indexed {
-                Some(base) => self.filter(child, &base.index(i), depth + 1)?,
-                None => self.filter(child, path, depth + 1)?,
+                Some(base) => self.filter(names, child, &base.index(i), depth + 1)?,
+                None => self.filter(names, child, path, depth + 1)?,
             }
         }
         if children.len() > 1 {
@@ -98,10 +138,15 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn condition(&mut self, c: &'a Condition, base: &Path<'_>) -> Result<(), Error> {
+    fn condition<N: Names<'a>>(
+        &mut self,
+        names: N,
+        c: &'a Condition,
+        base: &Path<'_>,
+    ) -> Result<(), Error> {
         let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         self.count_node(&op_path)?;
-        let r = self.resolve(&c.path.0, base)?;
+        let r = names.resolve(self, &c.path.0, base)?;
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(
@@ -223,7 +268,7 @@ impl<'a> Compiler<'a> {
                 for (i, item) in items.iter().enumerate() {
                     values.push(v.item(i, item).scalar(s)?.1);
                 }
-                let elem_ty = list_elem_type(s);
+                let elem_ty = s.sql().param;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w
@@ -310,7 +355,7 @@ impl<'a> Compiler<'a> {
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
-        let default_language = r.language.unwrap_or(&self.view.language).to_owned();
+        let default_language = r.language.unwrap_or(&self.scope.view.language).to_owned();
         let tsquery_fn = match op {
             Op::Matches => "to_tsquery(",
             Op::PlainQuery => "plainto_tsquery(",
@@ -788,23 +833,5 @@ fn len_op(op: Operator) -> &'static str {
         Op::LenGte | Op::DepthGte => " >= ",
         Op::LenLt | Op::DepthLt => " < ",
         _ => " <= ",
-    }
-}
-
-/// The parameter element type of an `in`/`nin` list over a field of type `s` (the same type
-/// [`Operand::scalar`] gives each element).
-fn list_elem_type(s: ScalarType) -> PgType {
-    match s {
-        S::Integer => PgType::Bigint,
-        S::Numeric => PgType::Numeric,
-        S::Boolean => PgType::Boolean,
-        S::Uuid => PgType::Uuid,
-        S::Date => PgType::Date,
-        S::Timestamptz => PgType::Timestamptz,
-        S::Inet => PgType::Inet,
-        S::Cidr => PgType::Cidr,
-        S::Macaddr => PgType::Macaddr,
-        S::Ltree => PgType::Ltree,
-        _ => PgType::Text,
     }
 }

@@ -300,31 +300,25 @@ impl<'v, 'l> Operand<'v, 'l> {
         if matches!(self.value, Value::Null) {
             return Err(self.null_error(ty.name()));
         }
-        Ok(match ty {
-            ScalarType::Text => (
-                PgType::Text,
-                ParamValue::Text(self.string("a string")?.to_owned()),
-            ),
-            ScalarType::Integer => (PgType::Bigint, ParamValue::Int(self.integer()?)),
-            ScalarType::Numeric => (
-                PgType::Numeric,
-                ParamValue::Text(self.numeric()?.into_text()),
-            ),
-            ScalarType::Boolean => (PgType::Boolean, ParamValue::Bool(self.bool_value()?)),
-            ScalarType::Uuid => (PgType::Uuid, ParamValue::Text(self.uuid()?)),
+        let value = match ty {
+            ScalarType::Text | ScalarType::Tsvector => {
+                ParamValue::Text(self.string("a string")?.to_owned())
+            }
+            ScalarType::Integer => ParamValue::Int(self.integer()?),
+            ScalarType::Numeric => ParamValue::Text(self.numeric()?.into_text()),
+            ScalarType::Boolean => ParamValue::Bool(self.bool_value()?),
+            ScalarType::Uuid => ParamValue::Text(self.uuid()?),
             ScalarType::Date => {
                 let s = self.string("a date")?;
-                let d = datetime::date(s).map_err(|b| self.bad(s, b, DATE))?;
-                (PgType::Date, ParamValue::Text(d))
+                ParamValue::Text(datetime::date(s).map_err(|b| self.bad(s, b, DATE))?)
             }
             ScalarType::Timestamptz => {
                 let s = self.string("a timestamp")?;
-                let t = datetime::timestamptz(s).map_err(|b| self.bad(s, b, TIMESTAMP))?;
-                (PgType::Timestamptz, ParamValue::Text(t))
+                ParamValue::Text(datetime::timestamptz(s).map_err(|b| self.bad(s, b, TIMESTAMP))?)
             }
-            ScalarType::Inet => (PgType::Inet, ParamValue::Text(self.inet(false)?)),
-            ScalarType::Cidr => (PgType::Cidr, ParamValue::Text(self.inet(true)?)),
-            ScalarType::Macaddr => (PgType::Macaddr, ParamValue::Text(self.macaddr()?)),
+            ScalarType::Inet => ParamValue::Text(self.inet(false)?),
+            ScalarType::Cidr => ParamValue::Text(self.inet(true)?),
+            ScalarType::Macaddr => ParamValue::Text(self.macaddr()?),
             ScalarType::Ltree => {
                 let s = self.string("an ltree path")?;
                 ltree::ltree(s).map_err(|b| {
@@ -334,29 +328,24 @@ impl<'v, 'l> Operand<'v, 'l> {
                         "an ltree path (labels of A-Z a-z 0-9 _ joined by dots)",
                     )
                 })?;
-                (PgType::Ltree, ParamValue::Text(s.to_owned()))
+                ParamValue::Text(s.to_owned())
             }
             ScalarType::Daterange => {
                 let s = self.string("a date range")?;
-                let r = range::daterange(s).map_err(|b| self.bad(s, b, DATERANGE))?;
-                (PgType::Daterange, ParamValue::Text(r))
+                ParamValue::Text(range::daterange(s).map_err(|b| self.bad(s, b, DATERANGE))?)
             }
-            ScalarType::Jsonb | ScalarType::Coordinates => {
-                (PgType::Jsonb, ParamValue::Text(self.json()?))
-            }
-            ScalarType::Vector => (PgType::Vector, ParamValue::Text(self.vector()?)),
+            ScalarType::Jsonb | ScalarType::Coordinates => ParamValue::Text(self.json()?),
+            ScalarType::Vector => ParamValue::Text(self.vector()?),
             ScalarType::Bit => {
                 let s = self.string("a bit string")?;
                 if s.is_empty() || !s.bytes().all(|b| b == b'0' || b == b'1') {
                     return Err(self.err(format!("`{s}` is not a bit string of 0 and 1")));
                 }
-                (PgType::Bit, ParamValue::Text(s.to_owned()))
+                ParamValue::Text(s.to_owned())
             }
-            ScalarType::Tsvector => (
-                PgType::Text,
-                ParamValue::Text(self.string("a string")?.to_owned()),
-            ),
-        })
+        };
+        // The parameter type is the type's row of the one table.
+        Ok((ty.sql().param, value))
     }
 
     /// One element of an array operand (`contains`, `any_eq`, …), as the JSON value written
@@ -547,7 +536,7 @@ impl<'v, 'l> Operand<'v, 'l> {
     pub(crate) fn config_name(&self) -> Result<String, Error> {
         let s = self.string("a text search configuration name")?;
         let ok =
-            !s.is_empty() && s.len() <= 127 && s.split('.').all(crate::schema::is_sql_identifier);
+            !s.is_empty() && s.len() <= 127 && s.split('.').all(crate::names::is_sql_identifier);
         if !ok {
             return Err(self.err(format!("`{s}` is not a text search configuration name")));
         }

@@ -5,13 +5,13 @@
 
 mod parse;
 
-pub(crate) use parse::{is_graphql_name, is_sql_identifier};
-
 use std::collections::HashMap;
-
-use crate::compile::{SqlFragment, SqlWriter};
-use crate::options::Placeholder;
 use std::hash::BuildHasher;
+
+use crate::names::{snake, to_camel};
+use crate::options::Placeholder;
+use crate::param::PgType;
+use crate::sql::{SqlFragment, SqlWriter};
 
 /// ahash with fixed seeds: the maps hold registry names (trusted input, looked up by query
 /// names but never filled from them), so no per-process random state, and no getrandom/libc.
@@ -142,6 +142,55 @@ impl ScalarType {
             _ => return None,
         })
     }
+
+    /// The one table from a scalar type to SQL: how a value stored as JSON text is read as
+    /// this type, and the parameter type its operands travel as. Every cast the compiler
+    /// writes for a field and every parameter type it picks for an operand comes from here.
+    pub(crate) const fn sql(self) -> ScalarSql {
+        use Read::{Cast, Jsonb, Text};
+        let (read, param) = match self {
+            ScalarType::Text => (Text, PgType::Text),
+            // Integers compare as `numeric` (a JSON number may hold any size); operands are
+            // `bigint`, which `numeric` compares exactly.
+            ScalarType::Integer => (Cast("numeric"), PgType::Bigint),
+            ScalarType::Numeric => (Cast("numeric"), PgType::Numeric),
+            ScalarType::Boolean => (Cast("boolean"), PgType::Boolean),
+            ScalarType::Uuid => (Cast("uuid"), PgType::Uuid),
+            ScalarType::Date => (Cast("date"), PgType::Date),
+            ScalarType::Timestamptz => (Cast("timestamptz"), PgType::Timestamptz),
+            ScalarType::Inet => (Cast("inet"), PgType::Inet),
+            ScalarType::Cidr => (Cast("cidr"), PgType::Cidr),
+            ScalarType::Macaddr => (Cast("macaddr"), PgType::Macaddr),
+            ScalarType::Ltree => (Cast("ltree"), PgType::Ltree),
+            ScalarType::Daterange => (Cast("daterange"), PgType::Daterange),
+            // Full-text operands are query text, parsed by to_tsquery and friends.
+            ScalarType::Tsvector => (Cast("tsvector"), PgType::Text),
+            ScalarType::Vector => (Cast("vector"), PgType::Vector),
+            ScalarType::Bit => (Cast("varbit"), PgType::Bit),
+            ScalarType::Jsonb | ScalarType::Coordinates => (Jsonb, PgType::Jsonb),
+        };
+        ScalarSql { read, param }
+    }
+}
+
+/// A scalar type's row of [`ScalarType::sql`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScalarSql {
+    /// How a value stored in a JSONB document is read as the type.
+    pub(crate) read: Read,
+    /// The type of its operands' parameters (`$1::bigint`).
+    pub(crate) param: PgType,
+}
+
+/// How a JSONB field's value is read as its SQL type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// The `->>` text as is.
+    Text,
+    /// The `->>` text cast: `(t."data"->>'age')::numeric`.
+    Cast(&'static str),
+    /// The jsonb value, JSON null as SQL NULL: `NULLIF(t."data"->'m', 'null'::jsonb)`.
+    Jsonb,
 }
 
 /// The type of a field.
@@ -197,28 +246,52 @@ impl FieldDef {
 }
 
 /// A JSONB field's SQL, rendered once per placeholder style (they differ only when a key
-/// holds a `%`): its accessors `t."data"->'a'->'b'` (jsonb) and `t."data"->'a'->>'b'` (text),
-/// its key and camelCase alias as output-key literals, and the key path itself (for
-/// permissive keys below it).
+/// holds a `%`): its accessors `"data"->'a'->'b'` (jsonb) and `"data"->'a'->>'b'` (text),
+/// read through the alias of the scope that reads them, its output entries, and the key
+/// path itself (for permissive keys below it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FieldSql {
     pub(crate) keys: Box<[Box<str>]>,
     pub(crate) json: [SqlFragment; 2],
     pub(crate) text: [SqlFragment; 2],
-    /// `'nick_name'`, for an output name equal to the key.
-    pub(crate) key_literal: [SqlFragment; 2],
-    /// `nickName` and `'nickName'`, for an output name equal to the camelCase alias.
-    pub(crate) alias: Box<str>,
-    pub(crate) alias_literal: [SqlFragment; 2],
+    pub(crate) output: OutputKeys,
 }
 
-impl FieldSql {
-    /// The output-key literal for `name` when it is this field's key or alias.
-    pub(crate) fn output_literal(&self, name: &str, style: usize) -> Option<&SqlFragment> {
-        if self.keys.last().is_some_and(|k| **k == *name) {
-            Some(&self.key_literal[style])
+/// The `jsonb_build_object` key of a column or field, rendered once per placeholder style
+/// with its separator (`'nick_name', `), for an output name equal to its name or to the
+/// camelCase alias of it (`'nickName', `): the usual selection pastes one fragment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct OutputKeys {
+    key: Box<str>,
+    alias: Box<str>,
+    key_entry: [SqlFragment; 2],
+    alias_entry: [SqlFragment; 2],
+}
+
+impl OutputKeys {
+    fn new(key: &str) -> OutputKeys {
+        let alias = to_camel(key);
+        let mut out = OutputKeys {
+            key: key.into(),
+            ..OutputKeys::default()
+        };
+        for (i, style) in [Placeholder::Numbered, Placeholder::Format]
+            .into_iter()
+            .enumerate()
+        {
+            out.key_entry[i] = SqlWriter::entry_fragment(style, key);
+            out.alias_entry[i] = SqlWriter::entry_fragment(style, &alias);
+        }
+        out.alias = alias.into_boxed_str();
+        out
+    }
+
+    /// `'name', ` when `name` is the key or its camelCase alias.
+    pub(crate) fn entry(&self, name: &str, style: usize) -> Option<&SqlFragment> {
+        if *self.key == *name {
+            Some(&self.key_entry[style])
         } else if *self.alias == *name {
-            Some(&self.alias_literal[style])
+            Some(&self.alias_entry[style])
         } else {
             None
         }
@@ -229,8 +302,9 @@ impl FieldSql {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ColumnDef {
     pub(crate) ty: FieldType,
-    /// `t."name"`.
+    /// `"name"`, read through the alias of the scope that reads it.
     pub(crate) sql: SqlFragment,
+    pub(crate) output: OutputKeys,
 }
 
 /// Items by name, looked up by their exact name or, when camelCase mapping is on, by the
@@ -273,7 +347,7 @@ impl<T> Named<T> {
     }
 
     /// Rebuilds the index: every name, plus its camelCase alias when that alias maps back to
-    /// it under [`snake`](crate::compile::snake) and is not itself a name.
+    /// it under [`snake`] and is not itself a name.
     fn reindex(&mut self) {
         let mut index = AHashMap::with_capacity_and_hasher(self.items.len() * 2, FixedState);
         for (i, (name, _)) in self.items.iter().enumerate() {
@@ -283,7 +357,7 @@ impl<T> Named<T> {
             let alias = to_camel(name);
             if alias != *name
                 && !index.contains_key(alias.as_str())
-                && crate::compile::snake(&alias, true).as_str() == name
+                && snake(&alias, true).as_str() == name
             {
                 index.insert(alias.into_boxed_str(), ((i as u32) << 1) | 1);
             }
@@ -298,7 +372,7 @@ impl<T> Named<T> {
             return Some(hit);
         }
         if camel && name.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.lookup_indexed(&crate::compile::snake(name, true), false);
+            return self.lookup_indexed(&snake(name, true), false);
         }
         None
     }
@@ -329,23 +403,6 @@ impl<T> Named<T> {
     fn len(&self) -> usize {
         self.items.len()
     }
-}
-
-/// `nick_name` -> `nickName`.
-fn to_camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for (i, c) in name.chars().enumerate() {
-        if c == '_' && i > 0 {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The fields of a JSON object (the document itself, or a nested object).
@@ -422,15 +479,15 @@ impl ObjectDef {
     }
 
     /// Renders every field's SQL below `parent` (the keys above this object) of the data
-    /// column `data` (`t."data"`).
+    /// column `data` (`"data"`).
     fn render(&mut self, data: &SqlFragment, parent: &[Box<str>]) {
         self.fields.reindex();
         for (key, def) in self.fields.iter_mut() {
             let mut keys: Vec<Box<str>> = parent.to_vec();
             keys.push(key.as_str().into());
-            let alias = to_camel(key);
             let mut sql = FieldSql {
                 keys: keys.into_boxed_slice(),
+                output: OutputKeys::new(key),
                 ..FieldSql::default()
             };
             for (i, style) in [Placeholder::Numbered, Placeholder::Format]
@@ -440,10 +497,7 @@ impl ObjectDef {
                 let (json, text) = SqlWriter::json_accessors(style, data, &sql.keys);
                 sql.json[i] = json;
                 sql.text[i] = text;
-                sql.key_literal[i] = SqlWriter::literal_fragment(style, key);
-                sql.alias_literal[i] = SqlWriter::literal_fragment(style, &alias);
             }
-            sql.alias = alias.into_boxed_str();
             if let FieldType::Object(inner) = &mut def.ty {
                 inner.render(data, &sql.keys);
             }
@@ -467,7 +521,7 @@ pub struct ViewDef {
     pub(crate) document_threshold: Option<usize>,
     /// `"schema"."view"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_from: SqlFragment,
-    /// `t."data"`, rendered when the view joins a [`Schema`].
+    /// `"data"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_data: SqlFragment,
 }
 
@@ -513,6 +567,7 @@ impl ViewDef {
             ColumnDef {
                 ty: FieldType::Scalar(ty),
                 sql: SqlFragment::default(),
+                output: OutputKeys::default(),
             },
         );
         self
@@ -567,6 +622,7 @@ impl ViewDef {
         self.columns.reindex();
         for (name, col) in self.columns.iter_mut() {
             col.sql = SqlWriter::column(name);
+            col.output = OutputKeys::new(name);
         }
         self.fields.render(&self.sql_data, &[]);
     }

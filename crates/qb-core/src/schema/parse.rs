@@ -3,53 +3,7 @@
 use super::{FieldDef, FieldType, ObjectDef, ScalarType, Schema, ViewDef};
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
-
-/// Longest SQL identifier PostgreSQL keeps (NAMEDATALEN - 1).
-const MAX_IDENT: usize = 63;
-/// Longest JSON key the registry accepts.
-const MAX_KEY: usize = 255;
-
-/// A SQL identifier the registry accepts: `[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes.
-/// Anything else is refused, so quoting never has to rescue a hostile name.
-pub(crate) fn is_sql_identifier(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= MAX_IDENT
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-}
-
-/// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*` (output keys, aliases, typenames).
-pub(crate) fn is_graphql_name(s: &str) -> bool {
-    /// 1: may start a name, 2: may continue one.
-    const CLASS: [u8; 256] = {
-        let mut t = [0u8; 256];
-        let mut c = 0;
-        while c < 256 {
-            let b = c as u8;
-            if b.is_ascii_alphabetic() || b == b'_' {
-                t[c] = 3;
-            } else if b.is_ascii_digit() {
-                t[c] = 2;
-            }
-            c += 1;
-        }
-        t
-    };
-    let b = s.as_bytes();
-    match b.split_first() {
-        Some((first, rest)) => {
-            b.len() <= MAX_KEY
-                && CLASS[*first as usize] & 1 != 0
-                && rest.iter().all(|c| CLASS[*c as usize] & 2 != 0)
-        }
-        None => false,
-    }
-}
-
-fn is_json_key(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_KEY && !s.contains('\0')
-}
+use crate::names::{is_graphql_name, is_json_key, is_sql_identifier};
 
 fn bad(path: &Path<'_>, msg: impl Into<String>) -> Error {
     path.err(ErrorKind::InvalidSchema, msg)
@@ -229,6 +183,7 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
                         super::ColumnDef {
                             ty: FieldType::Scalar(scalar),
                             sql: Default::default(),
+                            output: Default::default(),
                         },
                     );
                 }

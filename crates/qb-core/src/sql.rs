@@ -2,12 +2,25 @@
 //! placeholder counter and the parameter list, so placeholders and parameters are produced in
 //! the same pass and cannot disagree. Identifier quoting and literal escaping each live here,
 //! in exactly one function.
+//!
+//! The registry renders its SQL ahead of time through this module ([`SqlFragment`]) and the
+//! compiler pastes it; neither depends on the other for it. Fragments never name a table
+//! alias: a column is `"id"`, a JSONB field `"data"->'a'->>'b'`, and the writer prepends the
+//! alias of the scope that reads it ([`SqlWriter::qualified`]).
 
 use crate::options::Placeholder;
 use crate::param::{Param, ParamType, ParamValue};
 
-/// The table alias of the root view in every statement.
-pub(crate) const ROOT_ALIAS: &str = "t";
+/// A table alias of one statement: `t` for the root view, `t1`, `t2`, … for every further
+/// row source, numbered in the order the compiler opens them (so the text depends only on
+/// the query's shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Alias(pub(crate) u32);
+
+impl Alias {
+    /// The root view's alias, `t`.
+    pub(crate) const ROOT: Alias = Alias(0);
+}
 
 /// SQL rendered ahead of time by a [`SqlWriter`] (a view's relation, a column, a JSONB
 /// accessor) and pasted into every statement that needs it. Only the writer can make one, so
@@ -131,15 +144,44 @@ impl SqlWriter {
         self.sql.push_str(&f.0);
     }
 
+    /// A table alias: `t`, `t1`, …
+    #[inline]
+    pub(crate) fn alias(&mut self, a: Alias) {
+        self.sql.push('t');
+        if a.0 != 0 {
+            self.sql.push_str(itoa::Buffer::new().format(a.0));
+        }
+    }
+
+    /// A fragment read through a table alias: `t."id"`, `t1."data"->'a'`. Inlined: it is
+    /// every column and field read, and the root's `t.` is then a 2-byte store.
+    #[inline(always)]
+    pub(crate) fn qualified(&mut self, a: Alias, f: &SqlFragment) {
+        if a.0 == 0 {
+            self.sql.push_str("t.");
+        } else {
+            self.alias_dot(a);
+        }
+        self.sql.push_str(&f.0);
+    }
+
+    /// `t1.`: kept out of line, so every inlined [`SqlWriter::qualified`] stays small.
+    #[inline(never)]
+    fn alias_dot(&mut self, a: Alias) {
+        self.alias(a);
+        self.sql.push('.');
+    }
+
     fn into_fragment(self) -> SqlFragment {
         debug_assert!(self.params.is_empty(), "a fragment holds no parameters");
         SqlFragment(self.sql.into_boxed_str())
     }
 
-    /// A string literal rendered ahead of time (output keys).
-    pub(crate) fn literal_fragment(style: Placeholder, text: &str) -> SqlFragment {
-        let mut w = SqlWriter::new(style, text.len() + 2);
+    /// An object key and its separator rendered ahead of time: `'text', `.
+    pub(crate) fn entry_fragment(style: Placeholder, text: &str) -> SqlFragment {
+        let mut w = SqlWriter::new(style, text.len() + 4);
         w.literal(text);
+        w.sql(", ");
         w.into_fragment()
     }
 
@@ -154,17 +196,15 @@ impl SqlWriter {
         w.into_fragment()
     }
 
-    /// `t."name"`: a column of the root view.
+    /// `"name"`: a column, read through the alias of the scope that reads it.
     pub(crate) fn column(name: &str) -> SqlFragment {
         let mut w = SqlWriter::new(Placeholder::Numbered, 16);
-        w.sql(ROOT_ALIAS);
-        w.sql(".");
         w.ident(name);
         w.into_fragment()
     }
 
-    /// The accessors of a key path below the data column: `->'a'->'b'` (jsonb) and
-    /// `->'a'->>'b'` (text), for one placeholder style.
+    /// The accessors of a key path below the data column `data` (`"data"`):
+    /// `"data"->'a'->'b'` (jsonb) and `"data"->'a'->>'b'` (text), for one placeholder style.
     pub(crate) fn json_accessors(
         style: Placeholder,
         data: &SqlFragment,
@@ -217,5 +257,17 @@ mod tests {
         w.sql_with_percent(" <%> ");
         assert_eq!(w.finish().0, " <%%> ");
         assert_eq!(params.len(), 2);
+    }
+
+    #[test]
+    fn aliases_qualify_fragments() {
+        let col = SqlWriter::column("id");
+        let mut w = SqlWriter::new(Placeholder::Numbered, 0);
+        w.qualified(Alias::ROOT, &col);
+        w.sql(" ");
+        w.qualified(Alias(12), &col);
+        w.sql(" ");
+        w.alias(Alias(3));
+        assert_eq!(w.finish().0, "t.\"id\" t12.\"id\" t3");
     }
 }

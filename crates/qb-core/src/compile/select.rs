@@ -1,0 +1,346 @@
+//! The select list: a JSON object per row (`jsonb_build_object`), typed columns, or the whole
+//! stored document; output names; `__typename`.
+
+use smallvec::SmallVec;
+
+use super::{Access, Compiler, Resolved};
+use crate::ast::{FieldSelection, Output, Selection};
+use crate::error::{Error, ErrorKind, Path};
+use crate::names::is_graphql_name;
+use crate::schema::FieldType;
+
+/// PostgreSQL caps a function call at 100 arguments: 50 key/value pairs per
+/// `jsonb_build_object` call; wider objects are concatenated with `||`.
+pub(crate) const MAX_PAIRS_PER_CALL: usize = 50;
+
+impl<'a> Compiler<'a> {
+    /// Leaf fields the selection would build (for the document threshold), counted
+    /// without recursion: a hand-built selection may nest deeper than any limit, and the
+    /// depth is checked only when the selection is walked.
+    fn leaf_count(sel: &[Selection]) -> usize {
+        let mut count = 0;
+        let mut stack = vec![sel];
+        while let Some(level) = stack.pop() {
+            for s in level {
+                match s {
+                    Selection::Field(FieldSelection {
+                        select: Some(sub), ..
+                    }) => stack.push(sub),
+                    _ => count += 1,
+                }
+            }
+        }
+        count
+    }
+
+    pub(crate) fn select(
+        &mut self,
+        path: &Path<'_>,
+        threshold: Option<usize>,
+    ) -> Result<(), Error> {
+        let q = self.query;
+        if q.select.is_empty() {
+            return Err(path.err(ErrorKind::InvalidQuery, "a selection must not be empty"));
+        }
+        let whole_document = q.output != Output::Columns
+            && threshold.is_some_and(|t| Self::leaf_count(&q.select) > t);
+        match q.output {
+            Output::Columns => self.columns(&q.select, path),
+            Output::Json | Output::JsonText => {
+                if whole_document {
+                    // Still validate the selection, so a bad field is an error either way.
+                    self.check_selection(&q.select, None, path, 1)?;
+                    self.w
+                        .qualified(self.scope.alias, &self.scope.view.sql_data);
+                } else {
+                    self.object(&q.select, None, path, 1)?;
+                }
+                self.data_column_alias();
+                Ok(())
+            }
+        }
+    }
+
+    /// ` AS "data"` after the object (cast to text for `json_text` output).
+    pub(crate) fn data_column_alias(&mut self) {
+        if self.query.output == Output::JsonText {
+            self.w.sql("::text");
+        }
+        self.w.sql(" AS \"data\"");
+    }
+
+    /// Resolves every field of a selection without writing SQL (the whole-document form
+    /// still rejects bad fields).
+    fn check_selection(
+        &mut self,
+        sel: &'a [Selection],
+        parent: Option<&Resolved<'a>>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        self.check_depth(depth, path)?;
+        self.output_names(sel, path)?;
+        for (i, s) in sel.iter().enumerate() {
+            let p = path.index(i);
+            self.count_node(&|| p.render())?;
+            match s {
+                Selection::Field(f) => {
+                    let r = self.resolve_selected(parent, &f.path, &p)?;
+                    if let Some(sub) = &f.select {
+                        self.sub_selection_target(&r, &p)?;
+                        self.check_selection(sub, Some(&r), &p.key("select"), depth + 1)?;
+                    }
+                }
+                Selection::Typename { .. } => {
+                    if self.scope.view.typename.is_none() {
+                        self.typename(&p)?;
+                    }
+                }
+                Selection::Aggregate(_) => {
+                    return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn output_name<'s>(&self, s: &'s Selection, p: &Path<'_>) -> Result<&'s str, Error> {
+        let (name, aliased) = match s {
+            Selection::Field(f) => (f.output_name(), f.alias.is_some()),
+            Selection::Typename { alias } => {
+                (alias.as_deref().unwrap_or("__typename"), alias.is_some())
+            }
+            Selection::Aggregate(a) => (a.alias.as_str(), true),
+        };
+        if !is_graphql_name(name) {
+            let alias_path = p.key("alias");
+            return Err((if aliased { &alias_path } else { p }).err(
+                ErrorKind::InvalidIdentifier,
+                format!("output name `{name}` is not a valid name ([_A-Za-z][_0-9A-Za-z]*)"),
+            ));
+        }
+        Ok(name)
+    }
+
+    /// Every item's output name, validated once, with duplicates rejected.
+    pub(crate) fn output_names(
+        &self,
+        sel: &'a [Selection],
+        path: &Path<'_>,
+    ) -> Result<SmallVec<[&'a str; 16]>, Error> {
+        let mut names: SmallVec<[&'a str; 16]> = SmallVec::with_capacity(sel.len());
+        for (i, s) in sel.iter().enumerate() {
+            names.push(self.output_name(s, &path.index(i))?);
+        }
+        // The first item whose name an earlier item already has: a scan for the usual
+        // narrow selection, a sort for a wide one (O(n log n) whatever the names: a hashed
+        // filter with fixed seeds degraded to a quadratic scan on names chosen to collide).
+        // Names are compared by (length, first 8 bytes) as integers first; only names equal
+        // in both are compared whole.
+        let key = |i: usize| {
+            let b = names[i].as_bytes();
+            let mut head = [0u8; 8];
+            let n = b.len().min(8);
+            head[..n].copy_from_slice(&b[..n]);
+            (b.len(), u64::from_be_bytes(head))
+        };
+        let duplicate = if names.len() <= 16 {
+            let keys: SmallVec<[(usize, u64); 16]> = (0..names.len()).map(key).collect();
+            (1..names.len()).find(|&i| {
+                (0..i).any(|j| keys[j] == keys[i] && (keys[i].0 <= 8 || names[j] == names[i]))
+            })
+        } else {
+            // One integer per name, (first 8 bytes, length, index), so the sort compares
+            // integers only; a run of names equal in both is all one name when they are at
+            // most 8 bytes long, and is compared whole (a second, rare sort) otherwise.
+            let mut order: Vec<u128> = (0..names.len())
+                .map(|i| {
+                    let (len, head) = key(i);
+                    (u128::from(head) << 64) | ((len as u128) << 32) | (i as u128 & 0xffff_ffff)
+                })
+                .collect();
+            order.sort_unstable();
+            let index = |k: u128| (k & 0xffff_ffff) as usize;
+            let mut first_repeat: Option<usize> = None;
+            let mut i = 0;
+            while i < order.len() {
+                let group = order[i] >> 32;
+                let mut j = i + 1;
+                while j < order.len() && order[j] >> 32 == group {
+                    j += 1;
+                }
+                if j - i > 1 {
+                    let repeat = if (group & 0xffff_ffff) <= 8 {
+                        // Sorted by index within the run: the second is the first repeat.
+                        Some(index(order[i + 1]))
+                    } else {
+                        let mut run: SmallVec<[usize; 8]> =
+                            order[i..j].iter().map(|&k| index(k)).collect();
+                        run.sort_unstable_by(|&a, &b| names[a].cmp(names[b]).then(a.cmp(&b)));
+                        run.windows(2)
+                            .filter(|w| names[w[0]] == names[w[1]])
+                            .map(|w| w[1])
+                            .min()
+                    };
+                    first_repeat = match (first_repeat, repeat) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                i = j;
+            }
+            first_repeat
+        };
+        if let Some(i) = duplicate {
+            return Err(path.index(i).err(
+                ErrorKind::InvalidQuery,
+                format!("duplicate output name `{}`", names[i]),
+            ));
+        }
+        Ok(names)
+    }
+
+    pub(crate) fn sub_selection_target(&self, r: &Resolved<'_>, p: &Path<'_>) -> Result<(), Error> {
+        match (r.ty, &r.access) {
+            (FieldType::Object(_), Access::Field(_)) => Ok(()),
+            (FieldType::Array(_), _) => Err(p.err(
+                ErrorKind::Unsupported,
+                "sub-selections on arrays are not supported; select the array whole",
+            )),
+            (other, _) => Err(p.err(
+                ErrorKind::InvalidQuery,
+                format!(
+                    "a sub-selection needs an object field, not {}",
+                    other.describe()
+                ),
+            )),
+        }
+    }
+
+    /// `jsonb_build_object('k', v, …)`, split into `||`-joined calls past 50 pairs.
+    /// `parent` is the resolved object the selection reads from (`None`: the document).
+    fn object(
+        &mut self,
+        sel: &'a [Selection],
+        parent: Option<&Resolved<'a>>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        self.check_depth(depth, path)?;
+        let names = self.output_names(sel, path)?;
+        let chunked = sel.len() > MAX_PAIRS_PER_CALL;
+        if chunked {
+            self.w.sql("(");
+        }
+        for (i, s) in sel.iter().enumerate() {
+            if i % MAX_PAIRS_PER_CALL == 0 {
+                if i > 0 {
+                    self.w.sql(") || ");
+                }
+                self.w.sql("jsonb_build_object(");
+            } else {
+                self.w.sql(", ");
+            }
+            let p = path.index(i);
+            self.count_node(&|| p.render())?;
+            let name = names[i];
+            match s {
+                Selection::Typename { .. } => {
+                    self.w.literal(name);
+                    self.w.sql(", ");
+                    self.typename(&p)?
+                }
+                Selection::Aggregate(_) => {
+                    return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
+                }
+                Selection::Field(f) => {
+                    let r = self.resolve_selected(parent, &f.path, &p)?;
+                    // The output key is usually the field's own key or camelCase alias,
+                    // rendered once in the registry with its separator.
+                    let entry = match &r.access {
+                        Access::Field(def) => def.sql.output.entry(name, self.style),
+                        Access::Column(col) => col.output.entry(name, self.style),
+                        // Permissive keys (and aggregates, never selected here) have no
+                        // pre-rendered entry. A wildcard: it compiles to fewer tests.
+                        _ => None,
+                    };
+                    match entry {
+                        Some(e) => self.w.fragment(e),
+                        None => {
+                            self.w.literal(name);
+                            self.w.sql(", ");
+                        }
+                    }
+                    match &f.select {
+                        None => self.json_expr(&r),
+                        Some(sub) => {
+                            self.sub_selection_target(&r, &p)?;
+                            self.w.sql("CASE WHEN jsonb_typeof(");
+                            self.json_expr(&r);
+                            self.w.sql(") = 'object' THEN ");
+                            self.object(sub, Some(&r), &p.key("select"), depth + 1)?;
+                            self.w.sql(" END");
+                        }
+                    }
+                }
+            }
+        }
+        self.w.sql(")");
+        if chunked {
+            self.w.sql(")");
+        }
+        Ok(())
+    }
+
+    pub(crate) fn typename(&mut self, p: &Path<'_>) -> Result<(), Error> {
+        match &self.scope.view.typename {
+            Some(t) => {
+                self.w.literal(t);
+                Ok(())
+            }
+            None => Err(p.err(
+                ErrorKind::InvalidQuery,
+                format!(
+                    "view `{}` has no typename in the registry",
+                    self.scope.view.key()
+                ),
+            )),
+        }
+    }
+
+    /// One typed column per selected item: `expr AS "name"`.
+    fn columns(&mut self, sel: &'a [Selection], path: &Path<'_>) -> Result<(), Error> {
+        let names = self.output_names(sel, path)?;
+        for (i, s) in sel.iter().enumerate() {
+            if i > 0 {
+                self.w.sql(", ");
+            }
+            let p = path.index(i);
+            self.count_node(&|| p.render())?;
+            let name = names[i];
+            match s {
+                Selection::Typename { .. } => self.typename(&p)?,
+                Selection::Aggregate(_) => {
+                    return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
+                }
+                Selection::Field(f) => {
+                    let r = self.resolve_selected(None, &f.path, &p)?;
+                    match &f.select {
+                        None => self.column_expr(&r),
+                        Some(sub) => {
+                            self.sub_selection_target(&r, &p)?;
+                            self.w.sql("CASE WHEN jsonb_typeof(");
+                            self.json_expr(&r);
+                            self.w.sql(") = 'object' THEN ");
+                            self.object(sub, Some(&r), &p.key("select"), 2)?;
+                            self.w.sql(" END");
+                        }
+                    }
+                }
+            }
+            self.w.sql(" AS ");
+            self.w.ident(name);
+        }
+        Ok(())
+    }
+}

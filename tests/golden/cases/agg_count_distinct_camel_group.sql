@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('publishedOn', to_jsonb((t."data"->>'published_on')::date), 'posts', count(*), 'distinctAuthors', count(DISTINCT (t."data"->>'author_id')::uuid)) AS "data" FROM "v_post" AS t GROUP BY (t."data"->>'published_on')::date ORDER BY (t."data"->>'published_on')::date ASC NULLS LAST

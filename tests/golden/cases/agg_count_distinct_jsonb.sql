@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('metas', count(DISTINCT NULLIF(t."data"->'meta', 'null'::jsonb))) AS "data" FROM "v_post" AS t

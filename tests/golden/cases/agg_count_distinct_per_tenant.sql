@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('tenant_id', to_jsonb(t."tenant_id"), 'authors', count(DISTINCT (t."data"->>'author_id')::uuid), 'days', count(DISTINCT (t."data"->>'published_on')::date)) AS "data" FROM "v_post" AS t GROUP BY t."tenant_id" ORDER BY t."tenant_id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('distinctViews', count(DISTINCT (t."data"->>'views')::numeric), 'distinctViewSum', (sum(DISTINCT (t."data"->>'views')::numeric))::bigint, 'viewSum', (sum((t."data"->>'views')::numeric))::bigint) AS "data" FROM "v_post" AS t

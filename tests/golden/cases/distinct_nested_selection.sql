@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('profile', jsonb_build_object('city', to_jsonb(t."data"->'profile'->>'city'))) AS "data" FROM "v_user" AS t GROUP BY t."data"->'profile'->>'city' ORDER BY t."data"->'profile'->>'city' ASC

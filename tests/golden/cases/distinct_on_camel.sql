@@ -1,0 +1,1 @@
+SELECT DISTINCT ON ((t."data"->>'published_on')::date) jsonb_build_object('id', t."id", 'publishedOn', t."data"->'published_on') AS "data" FROM "v_post" AS t ORDER BY (t."data"->>'published_on')::date ASC, t."created_at" ASC

@@ -1,0 +1,1 @@
+SELECT DISTINCT ON ((t."data"->>'author_id')::uuid) (t."data"->>'author_id')::uuid AS "author_id", (t."data"->>'views')::numeric::bigint AS "views" FROM "v_post" AS t ORDER BY (t."data"->>'author_id')::uuid ASC, (t."data"->>'views')::numeric DESC NULLS LAST LIMIT $1::bigint

@@ -1,0 +1,1 @@
+SELECT DISTINCT ON (t."tenant_id") jsonb_build_object('tenant_id', t."tenant_id", 'title', t."data"->'title') AS "data" FROM "v_post" AS t WHERE (t."data"->>'title' IS NOT NULL) ORDER BY t."tenant_id" ASC, t."created_at" DESC

@@ -1,0 +1,1 @@
+SELECT DISTINCT ON ((t."data"->>'post_id')::uuid) jsonb_build_object('id', t."id", 'post_id', t."data"->'post_id', 'likes', t."data"->'likes') AS "data" FROM "v_comment" AS t ORDER BY (t."data"->>'post_id')::uuid ASC, (t."data"->>'likes')::numeric DESC NULLS LAST, t."id" ASC

@@ -1,0 +1,1 @@
+SELECT DISTINCT ON (t."tenant_id", (t."data"->>'published')::boolean) jsonb_build_object('tenant_id', t."tenant_id", 'published', t."data"->'published', 'views', t."data"->'views') AS "data" FROM "v_post" AS t ORDER BY t."tenant_id" ASC, (t."data"->>'published')::boolean ASC, (t."data"->>'views')::numeric DESC NULLS LAST

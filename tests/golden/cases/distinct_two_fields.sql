@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('tenant_id', to_jsonb(t."tenant_id"), 'published', to_jsonb((t."data"->>'published')::boolean)) AS "data" FROM "v_post" AS t GROUP BY t."tenant_id", (t."data"->>'published')::boolean ORDER BY t."tenant_id" ASC, (t."data"->>'published')::boolean ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('text', to_jsonb(t."data"->>'body')) AS "data" FROM "v_comment" AS t WHERE ((t."data"->>'likes')::numeric >= $1::bigint) GROUP BY t."data"->>'body' ORDER BY t."data"->>'body' ASC LIMIT $2::bigint

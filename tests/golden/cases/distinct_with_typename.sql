@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('__typename', 'Post', 'isPublished', to_jsonb((t."data"->>'published')::boolean)) AS "data" FROM "v_post" AS t GROUP BY (t."data"->>'published')::boolean ORDER BY (t."data"->>'published')::boolean ASC

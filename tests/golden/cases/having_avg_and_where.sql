@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('tenant_id', to_jsonb(t."tenant_id"), 'n', count(*), 'avgRating', avg((t."data"->>'rating')::numeric)) AS "data" FROM "v_post" AS t WHERE (t."data"->>'rating' IS NOT NULL) GROUP BY t."tenant_id" HAVING (avg((t."data"->>'rating')::numeric) > $1::numeric)

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('publishedOn', to_jsonb((t."data"->>'published_on')::date), 'postCount', count(*)) AS "data" FROM "v_post" AS t GROUP BY (t."data"->>'published_on')::date HAVING (count(*) > $1::bigint) ORDER BY (t."data"->>'published_on')::date ASC

@@ -1,0 +1,1 @@
+SELECT t."tenant_id" AS "tenant_id", count(DISTINCT (t."data"->>'author_id')::uuid) AS "authors" FROM "v_post" AS t GROUP BY t."tenant_id" HAVING (count(DISTINCT (t."data"->>'author_id')::uuid) > $1::bigint)

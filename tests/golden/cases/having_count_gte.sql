@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('post_id', to_jsonb((t."data"->>'post_id')::uuid), 'n', count(*)) AS "data" FROM "v_comment" AS t GROUP BY (t."data"->>'post_id')::uuid HAVING (count(*) >= $1::bigint) ORDER BY (t."data"->>'post_id')::uuid ASC

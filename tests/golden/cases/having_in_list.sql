@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('published', to_jsonb((t."data"->>'published')::boolean), 'n', count(*)) AS "data" FROM "v_post" AS t GROUP BY (t."data"->>'published')::boolean HAVING (count(*) = ANY($1::bigint[]))

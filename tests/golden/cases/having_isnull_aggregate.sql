@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('author_id', to_jsonb((t."data"->>'author_id')::uuid), 'views', (sum((t."data"->>'views')::numeric))::bigint, 'n', count(*)) AS "data" FROM "v_post" AS t GROUP BY (t."data"->>'author_id')::uuid HAVING ((sum((t."data"->>'views')::numeric))::bigint IS NULL)

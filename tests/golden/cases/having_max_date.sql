@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('tenant_id', to_jsonb(t."tenant_id"), 'latest', max((t."data"->>'published_on')::date)) AS "data" FROM "v_post" AS t GROUP BY t."tenant_id" HAVING (max((t."data"->>'published_on')::date) >= $1::date)

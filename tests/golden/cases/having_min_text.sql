@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('post_id', to_jsonb((t."data"->>'post_id')::uuid), 'firstBody', min(t."data"->>'body')) AS "data" FROM "v_comment" AS t GROUP BY (t."data"->>'post_id')::uuid HAVING (min(t."data"->>'body') ILIKE $1::text) ORDER BY (t."data"->>'post_id')::uuid ASC

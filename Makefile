@@ -1,7 +1,7 @@
 # One entry point for humans and CI. `make help` lists the targets.
 export CARGO_TARGET_DIR ?= /var/tmp/fqb-target
 
-.PHONY: help setup demo test test-rust lint bench fuzz install
+.PHONY: help setup demo test test-rust lint bench fuzz install sql-shapes
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -12,7 +12,7 @@ setup: ## install what demo and test need (Debian packages, the Python venv, Nod
 demo: setup ## compile the example queries, show SQL + params, then a rollout with metrics
 	scripts/demo.sh
 
-test: setup ## every test: Rust, golden corpus and bindings (C, Python) on a real PostgreSQL 15
+test: setup ## every test: Rust, golden corpus and bindings (C, Python, Node) on a real PostgreSQL 15
 	scripts/test.sh
 
 test-rust: setup ## Rust tests only (still starts PostgreSQL)
@@ -38,6 +38,9 @@ bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, t
 	$(FQB_VENV)/bin/python -c 'import sqlalchemy, pypika' 2>/dev/null \
 		|| $(FQB_VENV)/bin/pip install -q --disable-pip-version-check 'sqlalchemy>=2' pypika
 	$(FQB_VENV)/bin/python bindings/python/bench/bench.py --core-bin $(CARGO_TARGET_DIR)/release/qb-bench-ns
+
+sql-shapes: setup ## EXPLAIN ANALYZE of the relation SQL shapes on the scaled fixture (docs/sql-shapes.md; ~2 min)
+	scripts/sql-shapes.sh
 
 FUZZ_SECONDS ?= 180
 fuzz: ## run each cargo-fuzz target for FUZZ_SECONDS (no sanitizer, stable Rust; docs/reliability.md)

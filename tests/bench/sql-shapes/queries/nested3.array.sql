@@ -1,0 +1,15 @@
+PREPARE q(uuid, bigint, bigint) AS
+SELECT jsonb_build_object('id', t."id", 'name', t."data"->'name',
+  'posts', to_jsonb(ARRAY(
+    SELECT jsonb_build_object('id', t1."id", 'title', t1."data"->'title',
+      'comments', to_jsonb(ARRAY(
+        SELECT jsonb_build_object('id', t2."id", 'body', t2."data"->'body',
+          'author', (SELECT jsonb_build_object('id', t3."id", 'name', t3."data"->'name')
+                       FROM "v_user" AS t3 WHERE t3."id" = t2."fk_author" AND t3."tenant_id" = t2."tenant_id"))
+          FROM "v_comment" AS t2 WHERE t2."fk_post" = t1."id" AND t2."tenant_id" = t1."tenant_id"
+         ORDER BY t2."created_at" DESC, t2."id" LIMIT $3)))
+      FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id"
+     ORDER BY t1."created_at" DESC, t1."id" LIMIT $3))) AS "data"
+  FROM "v_user" AS t
+ WHERE t."tenant_id" = $1
+ ORDER BY t."created_at", t."id" LIMIT $2;

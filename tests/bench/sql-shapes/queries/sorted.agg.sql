@@ -1,0 +1,17 @@
+-- B: correlated subqueries; lists as (SELECT coalesce(jsonb_agg(o ORDER BY ...), '[]') FROM (... LIMIT) s)
+PREPARE q(uuid, boolean, bigint, bigint, bigint) AS
+SELECT jsonb_build_object('id', t."id", 'title', t."data"->'title',
+  'author', (SELECT jsonb_build_object('id', t1."id", 'name', t1."data"->'name')
+               FROM "v_user" AS t1 WHERE t1."id" = t."fk_author" AND t1."tenant_id" = t."tenant_id"),
+  'comments', (SELECT coalesce(jsonb_agg(s.o ORDER BY s.k1 DESC, s.k2), '[]'::jsonb) FROM (
+      SELECT jsonb_build_object('id', t2."id", 'body', t2."data"->'body',
+               'author', (SELECT jsonb_build_object('id', t3."id", 'name', t3."data"->'name')
+                            FROM "v_user" AS t3 WHERE t3."id" = t2."fk_author" AND t3."tenant_id" = t2."tenant_id")) AS o,
+             t2."created_at" AS k1, t2."id" AS k2
+        FROM "v_comment" AS t2
+       WHERE t2."fk_post" = t."id" AND t2."tenant_id" = t."tenant_id"
+         AND ((t2."data"->>'likes')::numeric >= $3)
+       ORDER BY t2."created_at" DESC, t2."id" LIMIT $4) AS s)) AS "data"
+  FROM "v_post" AS t
+ WHERE t."tenant_id" = $1 AND ((t."data"->>'published')::boolean = $2)
+ ORDER BY (t."data"->>'views')::numeric DESC NULLS LAST, t."id" LIMIT $5;

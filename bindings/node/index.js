@@ -5,7 +5,7 @@
 //   const { compile, Schema } = require('fraiseql-qb');
 //   const schema = new Schema(registry);
 //   const { rows } = await client.query(compile(query, schema));
-const { native } = require('./loader');
+const { native, available, loadError } = require('./loader');
 const errors = require('./errors');
 
 native.init(errors.makeError);
@@ -53,6 +53,9 @@ module.exports = {
   LegacyResultError: errors.LegacyResultError,
   PlaceholderMismatchError: errors.PlaceholderMismatchError,
   NoBuilderAvailableError: errors.NoBuilderAvailableError,
+  NativeUnavailableError: errors.NativeUnavailableError,
+  nativeAvailable: available,
+  nativeLoadError: loadError,
   RolloutQueryBuilder: rollout.RolloutQueryBuilder,
   getQueryBuilderMetrics: rollout.getQueryBuilderMetrics,
   getPrometheusText: rollout.getPrometheusText,

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use napi::sys;
 use qb_core::Placeholder;
 use qb_rollout::{
-    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS, FAMILIES,
-    FamilyKind, FamilyValue, ManualClock, MetricValue, MetricsSnapshot, Percentage,
-    PrometheusValues, Reason, Rollout as Engine, Route, RowOrder, SeededSampler, ShadowConfig,
-    ShadowResult, TripConfig,
+    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS,
+    DURATION_BUCKETS_NS, FAMILIES, FamilyKind, FamilyValue, ManualClock, MetricValue,
+    MetricsSnapshot, Percentage, PrometheusValues, Reason, Rollout as Engine, Route, RowOrder,
+    SeededSampler, ShadowConfig, ShadowResult, TripConfig,
 };
 
 use crate::js::{Cx, Env, Fail, JsResult, Raw, Type, TypeTag, entry};
@@ -711,7 +711,9 @@ fn resolve_config(cx: &Cx) -> JsResult<Raw> {
     Ok(out)
 }
 
-/// `rolloutMeta()`: `{ envVars, seedKeys, reasons, defaults }`.
+/// `rolloutMeta()`: `{ envVars, seedKeys, reasons, defaults, families, durationBuckets }`
+/// (`families`: `[{ name, help, type, byBuilderType }]` of `FAMILIES`; `durationBuckets`:
+/// `[[upper bound ns, le label]]`).
 fn rollout_meta(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let o = env.object()?;
@@ -727,6 +729,30 @@ fn rollout_meta(cx: &Cx) -> JsResult<Raw> {
     let reasons: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
     env.set_named(o, "reasons\0", list(&reasons)?)?;
     env.set_named(o, "defaults\0", config_to_js(env, &Config::default())?)?;
+    // The static part of the families table and the histogram's buckets: what the
+    // legacy-only stand-in (fallback.js) renders from when this module cannot be loaded.
+    let families = env.array(FAMILIES.len())?;
+    for (i, family) in FAMILIES.iter().enumerate() {
+        let f = env.object()?;
+        env.set_named(f, "name\0", env.str(family.name)?)?;
+        env.set_named(f, "help\0", env.str(family.help)?)?;
+        env.set_named(f, "type\0", env.str(family.kind.as_str())?)?;
+        env.set_named(f, "byBuilderType\0", env.boolean(family.by_builder_type)?)?;
+        env.set_element(families, i as u32, f)?;
+    }
+    env.set_named(o, "families\0", families)?;
+    let buckets = env.array(DURATION_BUCKETS_NS.len())?;
+    for (i, (ns, le)) in DURATION_BUCKETS_NS
+        .iter()
+        .zip(DURATION_BUCKET_LABELS)
+        .enumerate()
+    {
+        let pair = env.array(2)?;
+        env.set_element(pair, 0, env.number(*ns as f64)?)?;
+        env.set_element(pair, 1, env.str(le)?)?;
+        env.set_element(buckets, i as u32, pair)?;
+    }
+    env.set_named(o, "durationBuckets\0", buckets)?;
     Ok(o)
 }
 

@@ -229,25 +229,28 @@ function quote(s) {
   return `${out}"`;
 }
 
-const schemas = new WeakSet();
-
 const standIn = {
   init() {},
-  /** Nothing can validate a registry without the core: keeps its view keys, if readable. */
-  schemaWrap(self, registry) {
-    schemas.add(self);
+  /** Nothing can validate a registry without the core: `[handle, view keys]`, the keys read
+   * from the document if it has them. */
+  schemaNew(registry) {
+    let views = [];
     try {
       const r = typeof registry === 'string' ? JSON.parse(registry) : registry;
-      const views = r && typeof r === 'object' ? r.views : null;
-      return views && typeof views === 'object' ? Object.keys(views) : [];
+      const v = r && typeof r === 'object' ? r.views : null;
+      if (v && typeof v === 'object') views = Object.keys(v);
     } catch {
-      return [];
+      views = [];
     }
-  },
-  isSchema(v) {
-    return v !== null && typeof v === 'object' && schemas.has(v);
+    return [Object.freeze({}), views];
   },
   compile() {
+    throw unavailable('compile');
+  },
+  compileEncoded() {
+    throw unavailable('compile');
+  },
+  compileText() {
     throw unavailable('compile');
   },
   toJson() {
@@ -273,10 +276,17 @@ const standIn = {
     if (key !== undefined && key !== null) str(key, 'the sticky key');
     return [false, false, REASON, false, null];
   },
-  /** Always legacy: `reason index * 2 + shadow` with the reason `native_unavailable`. */
-  rolloutRoute(h) {
+  /** Always legacy: `reason index * 4 + native * 2 + shadow` with the reason
+   * `native_unavailable`. */
+  rolloutRoute(h, key) {
     handle(h);
-    return REASON_INDEX * 2;
+    if (key !== undefined && key !== null) str(key, 'the sticky key');
+    return REASON_INDEX * 4;
+  },
+  /** Never called: no call is routed native. */
+  rolloutCompile(h) {
+    handle(h);
+    throw unavailable('compile');
   },
   rolloutLastReason(h) {
     handle(h);

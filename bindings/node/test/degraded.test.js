@@ -66,6 +66,9 @@ test('everything that needs the core throws a coded NativeUnavailableError', () 
   const { NativeUnavailableError, QueryBuilderError } = require('..');
   for (const call of [
     () => standIn.compile({ view: 'v' }, {}, undefined),
+    () => standIn.compileEncoded(new Uint32Array(4), '', null, {}, undefined),
+    () => standIn.compileText('{"view": "v"}', {}, undefined),
+    () => standIn.rolloutCompile(standIn.rolloutNew(), null, '{}', null, {}, 0, true),
     () => standIn.toJson({ a: 1 }),
     () => standIn.meta(),
     () => standIn.compareRows([], [], false),

@@ -91,6 +91,17 @@ class NoBuilderAvailableError extends Error {
   }
 }
 
+/** The native addon could not be loaded (docs/rollout.md, "native unavailable"): thrown by
+ * `compile` and everything else that needs the core; `cause` is the load failure. Not a
+ * `QueryBuilderError`: the query is not at fault. */
+class NativeUnavailableError extends Error {
+  constructor(message, cause) {
+    super(message, cause === undefined || cause === null ? undefined : { cause });
+    this.name = 'NativeUnavailableError';
+    this.code = 'FRAISEQL_QB_NATIVE_UNAVAILABLE';
+  }
+}
+
 module.exports = {
   ...classes,
   KINDS,
@@ -99,4 +110,5 @@ module.exports = {
   LegacyResultError,
   PlaceholderMismatchError,
   NoBuilderAvailableError,
+  NativeUnavailableError,
 };

@@ -344,6 +344,20 @@ export class PlaceholderMismatchError extends Error {
 export class NoBuilderAvailableError extends Error {
   readonly code: 'FRAISEQL_QB_NO_BUILDER';
 }
+/** The native addon could not be loaded: thrown by `compile` and `toJson` (the legacy-only
+ * stand-in runs the rollout shim); `cause` is the load failure. Not a `QueryBuilderError`. */
+export class NativeUnavailableError extends Error {
+  readonly code: 'FRAISEQL_QB_NATIVE_UNAVAILABLE';
+}
+
+/** Whether the native addon was loaded. When false (no binary for this platform, a broken
+ * install, or `FRAISEQL_QB_DISABLE_NATIVE=1`), a process warning with the code
+ * `FRAISEQL_QB_NATIVE_UNAVAILABLE` was emitted at load, `compile` throws
+ * `NativeUnavailableError`, and every `RolloutQueryBuilder.build` is served by the legacy
+ * builder (docs/rollout.md, "native unavailable"). */
+export const nativeAvailable: boolean;
+/** Why the native addon could not be loaded, or null. */
+export const nativeLoadError: Error | null;
 
 // ---- the rollout shim (docs/rollout.md) ------------------------------------------------------
 

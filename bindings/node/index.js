@@ -1,37 +1,22 @@
 'use strict';
 // fraiseql-qb: compile a query AST over PostgreSQL JSONB views into one parameterized SQL
-// statement. `compile` is the native function itself; `Schema` a registry parsed once.
+// statement. `compile` writes a query object for the addon in one JS walk (encode.js);
+// `Schema` is a registry parsed once.
 //
 //   const { compile, Schema } = require('fraiseql-qb');
 //   const schema = new Schema(registry);
 //   const { rows } = await client.query(compile(query, schema));
-const { native } = require('./loader');
+const { native, available, loadError } = require('./loader');
 const errors = require('./errors');
+const { compile } = require('./compile');
+const { Schema } = require('./schema');
 
 native.init(errors.makeError);
-
-/** A schema registry, parsed and validated once; reusable by any number of compiles. */
-class Schema {
-  #views;
-  constructor(registry) {
-    this.#views = Object.freeze(native.schemaWrap(this, registry));
-  }
-  /** The view keys of the registry, in its order. */
-  get views() {
-    return this.#views;
-  }
-  get [Symbol.toStringTag]() {
-    return 'Schema';
-  }
-  toString() {
-    return `[Schema with ${this.#views.length} views]`;
-  }
-}
 
 const rollout = require('./rollout');
 
 module.exports = {
-  compile: native.compile,
+  compile,
   Schema,
   toJson: native.toJson,
   QueryBuilderError: errors.QueryBuilderError,
@@ -53,6 +38,9 @@ module.exports = {
   LegacyResultError: errors.LegacyResultError,
   PlaceholderMismatchError: errors.PlaceholderMismatchError,
   NoBuilderAvailableError: errors.NoBuilderAvailableError,
+  NativeUnavailableError: errors.NativeUnavailableError,
+  nativeAvailable: available,
+  nativeLoadError: loadError,
   RolloutQueryBuilder: rollout.RolloutQueryBuilder,
   getQueryBuilderMetrics: rollout.getQueryBuilderMetrics,
   getPrometheusText: rollout.getPrometheusText,

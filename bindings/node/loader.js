@@ -2,6 +2,13 @@
 // Loads the native addon built for this platform. Names follow @napi-rs/cli's `--platform`
 // output (fraiseql-qb.<platform>-<arch>[-abi].node); FRAISEQL_QB_NATIVE_PATH overrides the
 // file (development: a cargo build copied to a .node file).
+//
+// When the addon cannot be loaded (no binary for this platform, a broken install) or
+// FRAISEQL_QB_DISABLE_NATIVE is true (to rehearse that), the package still loads: `native`
+// is the legacy-only stand-in (fallback.js, docs/rollout.md "native unavailable"), and the
+// failure is reported once per thread as a process warning with the code
+// FRAISEQL_QB_NATIVE_UNAVAILABLE; `available` and `loadError` say so to the package
+// (`nativeAvailable`, `nativeLoadError`).
 const path = require('node:path');
 
 function platformSuffix() {
@@ -40,5 +47,32 @@ function load() {
   throw err;
 }
 
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+
+function loadOrStandIn() {
+  let err;
+  if (TRUE.has(String(process.env.FRAISEQL_QB_DISABLE_NATIVE || '').trim().toLowerCase())) {
+    err = new Error('fraiseql-qb: the native addon is disabled by FRAISEQL_QB_DISABLE_NATIVE');
+    err.code = 'FRAISEQL_QB_NATIVE_UNAVAILABLE';
+  } else {
+    try {
+      return { native: load(), available: true, loadError: null };
+    } catch (e) {
+      err = e;
+    }
+  }
+  const native = require('./fallback').standInFor(err);
+  try {
+    process.emitWarning(
+      `${err.message.split('\n')[0]}; every query goes to the legacy builder ` +
+        '(fraiseql_rust_query_builder_available is 0, compile() throws NativeUnavailableError)',
+      { code: 'FRAISEQL_QB_NATIVE_UNAVAILABLE', detail: err.message },
+    );
+  } catch {
+    // reporting never fails the load
+  }
+  return { native, available: false, loadError: err };
+}
+
 module.exports = { platformSuffix };
-if (!process.env.FRAISEQL_QB_LOADER_NO_LOAD) module.exports.native = load();
+if (!process.env.FRAISEQL_QB_LOADER_NO_LOAD) Object.assign(module.exports, loadOrStandIn());

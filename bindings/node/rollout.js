@@ -20,6 +20,9 @@ const {
   PlaceholderMismatchError,
   NoBuilderAvailableError,
 } = require('./errors');
+const { Schema } = require('./schema');
+const { compile } = require('./compile');
+const { encode, unpack } = require('./encode');
 
 const META = native.rolloutMeta();
 /** Environment variables read by the shim, in the engine's order. */
@@ -315,6 +318,7 @@ class RolloutQueryBuilder {
   #h;
   #legacy;
   #schema;
+  #schemaHandle;
   #placeholder;
   #placeholderCode;
   #adapt;
@@ -345,8 +349,8 @@ class RolloutQueryBuilder {
     for (const k of Object.keys(options)) {
       if (!OPTIONS.has(k)) throw new RangeError(`unknown RolloutQueryBuilder option \`${k}\``);
     }
-    const { Schema } = require('./index');
-    this.#schema = native.isSchema(schema) ? schema : new Schema(schema);
+    this.#schema = Schema.isSchema(schema) ? schema : new Schema(schema);
+    this.#schemaHandle = Schema.handle(this.#schema);
     const placeholder = options.placeholder === undefined ? 'numbered' : options.placeholder;
     if (!(placeholder in PLACEHOLDERS)) {
       throw new RangeError(`placeholder must be "numbered" or "format", got ${String(placeholder)}`);
@@ -464,20 +468,27 @@ class RolloutQueryBuilder {
    */
   build(query, options) {
     const key = options === undefined || options === null ? undefined : options.key;
-    let r;
-    try {
-      r = native.rolloutRoute(this.#h, query, this.#schema, this.#placeholderCode, key, this.#canFallBack);
-    } catch (err) {
-      // The engine recorded the native failure (with fell_back = canFallBack).
-      if (!(err instanceof QueryBuilderError) || !this.#canFallBack) throw err;
-      return this.#fallBack(query, err);
+    const r = native.rolloutRoute(this.#h, key);
+    if (r & 2) {
+      let out;
+      try {
+        if (typeof query === 'object' && query !== null) {
+          const e = encode(query);
+          out = native.rolloutCompile(this.#h, e.w, e.text, e.refs, this.#schemaHandle, this.#placeholderCode, this.#canFallBack);
+        } else {
+          out = native.rolloutCompile(this.#h, null, query, null, this.#schemaHandle, this.#placeholderCode, this.#canFallBack);
+        }
+      } catch (err) {
+        // The engine recorded the native failure (with fell_back = canFallBack).
+        if (!(err instanceof QueryBuilderError) || !this.#canFallBack) throw err;
+        return this.#fallBack(query, err);
+      }
+      const result = typeof out === 'string' ? unpack(out) : out;
+      if (this.#quiet) return result;
+      this.#after(query, true, REASONS[r >> 2], false, 0);
+      return result;
     }
-    if (typeof r === 'object') {
-      if (this.#quiet) return r;
-      this.#after(query, true, native.rolloutLastReason(this.#h), false, 0);
-      return r;
-    }
-    const reason = REASONS[r >> 1];
+    const reason = REASONS[r >> 2];
     if (reason === 'native_unavailable' && this.#legacy === null) {
       throw new NoBuilderAvailableError(
         'fraiseql rollout: the native compiler is unavailable and no legacy builder is registered',
@@ -564,7 +575,7 @@ class RolloutQueryBuilder {
       view = viewOf(query);
       let nat;
       try {
-        nat = native.compile(query, this.#schema, { placeholder: this.#placeholder });
+        nat = compile(query, this.#schema, { placeholder: this.#placeholder });
       } catch (err) {
         native.rolloutRecordShadow(
           this.#h,

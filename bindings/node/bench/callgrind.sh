@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Instruction counts per call (valgrind --tool=callgrind), stable on a noisy machine: the core
 # (qb-bench-ns) and the Node methods of bench/methods.js. Each Node figure is
-# (Ir with 2,000 calls - Ir with 0 calls) / 2,000, both after the same 2,000-call warm-up,
-# so start-up and JIT compilation cancel. About 35 s per valgrind run.
+# (Ir with 2,000 calls - Ir with 0 calls) / 2,000, both after the same warm-up (loop.js,
+# FQB_BENCH_WARMUP, default 20,000 calls), so start-up and JIT compilation cancel. About
+# 35-90 s per valgrind run.
 #
 #   bindings/node/bench/callgrind.sh [W...] [-- METHOD...]      (default: M; schema shim knex kysely)
-# Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), OUT (callgrind files, default a temp dir).
+# Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), OUT (callgrind files, default a temp dir),
+# FQB_NODE_FLAGS (default --single-threaded: V8 optimizes on the main thread; under valgrind,
+# which runs one thread at a time, a concurrent TurboFan job can finish at any point, and the
+# code then ran in its baseline tier for part of one run but not of the other: M moved
+# between 35k and 46k Ir, C read 268k, Kysely 1.2M).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
@@ -27,8 +32,8 @@ for w in "${workloads[@]}"; do
     b=$(ir "core.$w.$N" "$TARGET/release/qb-bench-ns" --workloads "$w" --run qb_core --iters "$N")
     printf '%-22s %10d\n' "$w core" $(( (b - a) / N ))
     for m in "${methods[@]}"; do
-        a=$(ir "node.$w.$m.0" node "$HERE/loop.js" "$w" "$m" 0)
-        b=$(ir "node.$w.$m.$N" node "$HERE/loop.js" "$w" "$m" "$N")
+        a=$(ir "node.$w.$m.0" node ${FQB_NODE_FLAGS---single-threaded} "$HERE/loop.js" "$w" "$m" 0)
+        b=$(ir "node.$w.$m.$N" node ${FQB_NODE_FLAGS---single-threaded} "$HERE/loop.js" "$w" "$m" "$N")
         printf '%-22s %10d\n' "$w node $m" $(( (b - a) / N ))
     done
 done

@@ -43,6 +43,10 @@ impl Walk {
         }
     }
 
+    pub(crate) fn env(&self) -> Env {
+        self.env
+    }
+
     /// The failure to report for a parse that stopped with `e`.
     pub(crate) fn failure(&self, e: Error) -> Fail {
         self.fail.borrow_mut().take().unwrap_or(Fail::Core(e))
@@ -50,7 +54,7 @@ impl Walk {
 
     /// Stops the parse: keeps `fail` (unless it is a core error, returned as is) and returns
     /// a core error that unwinds the parser to the caller, who then asks [`Walk::failure`].
-    fn stop(&self, at: &Path<'_>, fail: Fail) -> Error {
+    pub(crate) fn stop(&self, at: &Path<'_>, fail: Fail) -> Error {
         match fail {
             Fail::Core(e) => e,
             other => {
@@ -225,7 +229,7 @@ enum Class {
     Object(Entries),
 }
 
-fn check_depth(depth: usize, at: &Path<'_>) -> JsResult<()> {
+pub(crate) fn check_depth(depth: usize, at: &Path<'_>) -> JsResult<()> {
     if depth >= MAX_DEPTH {
         return Err(Fail::Core(at.err(
             ErrorKind::DepthLimit,
@@ -239,7 +243,7 @@ fn check_depth(depth: usize, at: &Path<'_>) -> JsResult<()> {
 /// double it already is).
 const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
 
-fn int_of(d: f64) -> Option<i64> {
+pub(crate) fn int_of(d: f64) -> Option<i64> {
     if d.fract() == 0.0 && d.abs() < I64_BOUND {
         Some(d as i64)
     } else {
@@ -247,14 +251,14 @@ fn int_of(d: f64) -> Option<i64> {
     }
 }
 
-fn number_value(d: f64) -> Value {
+pub(crate) fn number_value(d: f64) -> Value {
     match int_of(d) {
         Some(i) => Value::Int(i),
         None => Value::Float(d),
     }
 }
 
-fn js_number_text(d: f64) -> &'static str {
+pub(crate) fn js_number_text(d: f64) -> &'static str {
     if d.is_nan() {
         "NaN"
     } else if d > 0.0 {
@@ -463,6 +467,14 @@ impl<'w> Node<'w> {
             ty,
             shape: RefCell::new(Shape::Unread),
         }
+    }
+
+    /// The node as a `Value`, `depth` levels inside an operand (a host value inside an
+    /// encoded operand, `encoded.rs`).
+    pub(crate) fn value_at(self, depth: usize, at: &Path<'_>) -> Result<Value, Error> {
+        self.walk
+            .value(self.v, self.ty, depth, at)
+            .map_err(|f| self.walk.stop(at, f))
     }
 
     fn read_string(&self, at: &Path<'_>) -> Result<String, Error> {

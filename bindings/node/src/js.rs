@@ -9,6 +9,9 @@
 //! one beyond it except through a reference ([`Env::reference`]).
 #![allow(unsafe_code)]
 
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::os::raw::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,34 +22,12 @@ use qb_core::{Error, ErrorKind};
 
 pub(crate) type Raw = sys::napi_value;
 
-/// Type tags mark the objects and externals this addon created, so a foreign object passed
-/// where a handle is expected is refused instead of misread (N-API 8; not declared by
-/// napi-sys 3.0, whose loader covers the other functions).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TypeTag {
-    lower: u64,
-    upper: u64,
-}
-
-impl TypeTag {
-    pub(crate) const fn new(lower: u64, upper: u64) -> Self {
-        TypeTag { lower, upper }
-    }
-}
-
-unsafe extern "C" {
-    fn napi_type_tag_object(
-        env: sys::napi_env,
-        value: sys::napi_value,
-        tag: *const TypeTag,
-    ) -> sys::napi_status;
-    fn napi_check_object_type_tag(
-        env: sys::napi_env,
-        value: sys::napi_value,
-        tag: *const TypeTag,
-        result: *mut bool,
-    ) -> sys::napi_status;
+thread_local! {
+    /// The externals this addon created on this thread and are still alive, with the type
+    /// each holds: a value is read as a handle only when it is one of them, so a foreign
+    /// value passed where a handle is expected is refused instead of misread. (A lookup here
+    /// costs a tenth of a Node-API type-tag check, which reads a private symbol property.)
+    static HANDLES: RefCell<HashMap<usize, TypeId>> = RefCell::new(HashMap::new());
 }
 
 /// Why a call stops.
@@ -305,6 +286,96 @@ impl Env {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
+    /// A string's UTF-16 code units, at most `len` of them (one call: `len` is what the caller
+    /// knows the length to be; a longer string is cut, so check the length returned).
+    pub(crate) fn string_utf16(self, v: Raw, len: usize) -> JsResult<Vec<u16>> {
+        let mut out = vec![0u16; len + 1];
+        let mut written = 0usize;
+        // SAFETY: out has len + 1 units, room for `len` units and the NUL.
+        self.check(
+            unsafe {
+                sys::napi_get_value_string_utf16(
+                    self.0,
+                    v,
+                    out.as_mut_ptr(),
+                    out.len(),
+                    &mut written,
+                )
+            },
+            "get_value_string_utf16",
+        )?;
+        out.truncate(written);
+        Ok(out)
+    }
+
+    /// A copy of the words of a `Uint32Array` that starts with its own length (a word
+    /// counting itself too): that many words, or the whole array when it is shorter. `None`
+    /// when `v` is not a `Uint32Array`. Copied, so nothing that runs later in the call (a
+    /// getter, a nested call) can change or free what the caller reads.
+    pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Vec<u32>>> {
+        if !self.is_typed_array(v)? {
+            return Ok(None);
+        }
+        let mut kind = 0;
+        let mut len = 0usize;
+        let mut data = ptr::null_mut();
+        // SAFETY: v is a typed array handle of this call; the array buffer and byte offset
+        // outputs may be null.
+        self.check(
+            unsafe {
+                sys::napi_get_typedarray_info(
+                    self.0,
+                    v,
+                    &mut kind,
+                    &mut len,
+                    &mut data,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                )
+            },
+            "get_typedarray_info",
+        )?;
+        if kind != sys::TypedarrayType::uint32_array {
+            return Ok(None);
+        }
+        if len == 0 || data.is_null() {
+            return Ok(Some(Vec::new()));
+        }
+        // SAFETY: a Uint32Array of `len` elements has `len` words at `data`, aligned to 4
+        // bytes (a typed array's byte offset is a multiple of its element size), alive and
+        // not written by anything else while this synchronous call copies them (no JS runs).
+        let words = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), len) };
+        Ok(Some(words[..(words[0] as usize).min(len)].to_vec()))
+    }
+
+    /// A string of `len` UTF-16 units as UTF-8 when it is ASCII, in one call; `None`
+    /// otherwise (read it with [`Env::string_utf16`]).
+    pub(crate) fn ascii_string(self, v: Raw, len: usize) -> JsResult<Option<String>> {
+        // Room for `len` bytes: an ASCII string fills it; V8 never writes part of a
+        // character, so a string with a non-ASCII character in its first `len` bytes writes
+        // fewer (or bytes above 0x7f, refused by the check below).
+        let mut out = vec![0u8; len + 1];
+        let mut written = 0usize;
+        // SAFETY: out has out.len() bytes; napi writes at most out.len() - 1 and a NUL.
+        self.check(
+            unsafe {
+                sys::napi_get_value_string_utf8(
+                    self.0,
+                    v,
+                    out.as_mut_ptr().cast::<c_char>(),
+                    out.len(),
+                    &mut written,
+                )
+            },
+            "get_value_string_utf8",
+        )?;
+        out.truncate(written);
+        if written != len || !out.is_ascii() {
+            return Ok(None);
+        }
+        Ok(String::from_utf8(out).ok())
+    }
+
     /// Calls `f` with a short string's text borrowed from a stack buffer (object keys: no
     /// allocation); long strings are read into a `String` first.
     #[inline]
@@ -434,26 +505,34 @@ impl Env {
         )
     }
 
+    /// A JS string of Latin-1 bytes (a plain copy into a one-byte string).
+    #[inline]
+    pub(crate) fn latin1(self, s: &[u8]) -> JsResult<Raw> {
+        let mut out = ptr::null_mut();
+        // SAFETY: s has s.len() bytes.
+        self.check(
+            unsafe {
+                sys::napi_create_string_latin1(
+                    self.0,
+                    s.as_ptr().cast::<c_char>(),
+                    s.len() as isize,
+                    &mut out,
+                )
+            },
+            "create_string_latin1",
+        )?;
+        Ok(out)
+    }
+
     /// A JS string from Rust text. ASCII text (SQL, most values) is created as Latin-1, a
     /// plain copy into a one-byte string; V8's UTF-8 path decodes and validates every byte.
     #[inline]
     pub(crate) fn str(self, s: &str) -> JsResult<Raw> {
-        let mut out = ptr::null_mut();
         if s.is_ascii() {
-            // SAFETY: s has s.len() bytes; ASCII is valid Latin-1 with the same meaning.
-            self.check(
-                unsafe {
-                    sys::napi_create_string_latin1(
-                        self.0,
-                        s.as_ptr().cast::<c_char>(),
-                        s.len() as isize,
-                        &mut out,
-                    )
-                },
-                "create_string_latin1",
-            )?;
-            return Ok(out);
+            // ASCII is valid Latin-1 with the same meaning.
+            return self.latin1(s.as_bytes());
         }
+        let mut out = ptr::null_mut();
         // SAFETY: s is valid UTF-8 of s.len() bytes.
         self.check(
             unsafe {
@@ -586,13 +665,17 @@ impl Env {
 
     // -- externals: Rust values owned by a JS handle -------------------------------------------
 
-    /// A JS external owning `value` (dropped when the handle is collected), tagged with `tag`.
-    pub(crate) fn external<T: 'static>(self, value: T, tag: &'static TypeTag) -> JsResult<Raw> {
+    /// A JS external owning `value` (dropped when the handle is collected), registered as
+    /// a handle of type `T` until then.
+    pub(crate) fn external<T: 'static>(self, value: T) -> JsResult<Raw> {
         unsafe extern "C" fn finalize<T>(
             _env: sys::napi_env,
             data: *mut c_void,
             _hint: *mut c_void,
         ) {
+            // Unregistered first: nothing can read the value once it is being dropped. (At
+            // thread exit the registry may be gone already: nothing to unregister then.)
+            let _ = HANDLES.try_with(|h| h.borrow_mut().remove(&(data as usize)));
             // SAFETY: data is the Box<T> leaked below, finalized exactly once by Node.
             drop(unsafe { Box::from_raw(data.cast::<T>()) });
         }
@@ -607,105 +690,27 @@ impl Env {
             drop(unsafe { Box::from_raw(data.cast::<T>()) });
             self.check(st, "create_external")?;
         }
-        // SAFETY: out is the external just created.
-        self.check(
-            unsafe { napi_type_tag_object(self.0, out, tag) },
-            "type_tag_object",
-        )?;
+        HANDLES.with(|h| h.borrow_mut().insert(data as usize, TypeId::of::<T>()));
         Ok(out)
     }
 
-    /// The Rust value behind an external made by [`Env::external`] with the same tag, or
+    /// The Rust value behind an external made by [`Env::external`] with the same type, or
     /// `None` when `v` is anything else.
-    pub(crate) fn unwrap_external<'a, T: 'static>(
-        self,
-        v: Raw,
-        tag: &'static TypeTag,
-    ) -> JsResult<Option<&'a T>> {
-        if self.type_of(v)? != Type::External {
-            return Ok(None);
-        }
-        let mut tagged = false;
-        // SAFETY: v is an external handle of this call.
-        self.check(
-            unsafe { napi_check_object_type_tag(self.0, v, tag, &mut tagged) },
-            "check_object_type_tag",
-        )?;
-        if !tagged {
-            return Ok(None);
-        }
-        let mut data = ptr::null_mut();
-        // SAFETY: v is an external of ours (tag checked).
-        self.check(
-            unsafe { sys::napi_get_value_external(self.0, v, &mut data) },
-            "get_value_external",
-        )?;
-        // SAFETY: the tag guarantees data is the Box<T> of `external::<T>`, alive while the
-        // handle is (the handle is alive for this call).
-        Ok(Some(unsafe { &*data.cast::<T>() }))
-    }
-
-    /// Attaches `value` to the JS object `obj` (dropped when `obj` is collected), tagged with
-    /// `tag`. Fails if `obj` already carries a wrapped value.
-    pub(crate) fn wrap<T: 'static>(
-        self,
-        obj: Raw,
-        value: T,
-        tag: &'static TypeTag,
-    ) -> JsResult<()> {
-        unsafe extern "C" fn finalize<T>(
-            _env: sys::napi_env,
-            data: *mut c_void,
-            _hint: *mut c_void,
-        ) {
-            // SAFETY: data is the Box<T> leaked below, finalized exactly once by Node.
-            drop(unsafe { Box::from_raw(data.cast::<T>()) });
-        }
-        let data = Box::into_raw(Box::new(value)).cast::<c_void>();
-        // SAFETY: data stays valid until the finalizer runs.
-        let st = unsafe {
-            sys::napi_wrap(
-                self.0,
-                obj,
-                data,
-                Some(finalize::<T>),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        if st != sys::Status::napi_ok {
-            // SAFETY: Node did not take ownership.
-            drop(unsafe { Box::from_raw(data.cast::<T>()) });
-            self.check(st, "wrap")?;
-        }
-        // SAFETY: obj is an object handle of this call.
-        self.check(
-            unsafe { napi_type_tag_object(self.0, obj, tag) },
-            "type_tag_object",
-        )
-    }
-
-    /// The Rust value wrapped into `v` by [`Env::wrap`] with the same tag, or `None` when `v`
-    /// is anything else.
     #[inline]
-    pub(crate) fn unwrap<'a, T: 'static>(
-        self,
-        v: Raw,
-        tag: &'static TypeTag,
-    ) -> JsResult<Option<&'a T>> {
-        let mut tagged = false;
-        // SAFETY: v is a handle of this call; a non-object gives an error status, mapped below.
-        let st = unsafe { napi_check_object_type_tag(self.0, v, tag, &mut tagged) };
-        if st != sys::Status::napi_ok || !tagged {
-            if self.exception_pending() {
-                return Err(Fail::Pending);
-            }
+    pub(crate) fn unwrap_external<'a, T: 'static>(self, v: Raw) -> JsResult<Option<&'a T>> {
+        let mut data = ptr::null_mut();
+        // SAFETY: v is a handle of this call; anything but an external gives an error status
+        // (`napi_invalid_arg`, no exception).
+        let st = unsafe { sys::napi_get_value_external(self.0, v, &mut data) };
+        if st != sys::Status::napi_ok {
             return Ok(None);
         }
-        let mut data = ptr::null_mut();
-        // SAFETY: v carries our tag, so it was wrapped by `wrap::<T>`.
-        self.check(unsafe { sys::napi_unwrap(self.0, v, &mut data) }, "unwrap")?;
-        // SAFETY: the Box<T> lives as long as the object, which this call's handle keeps.
+        let ours = HANDLES.with(|h| h.borrow().get(&(data as usize)) == Some(&TypeId::of::<T>()));
+        if !ours {
+            return Ok(None);
+        }
+        // SAFETY: a registered pointer is the live Box<T> of `external::<T>` (unregistered
+        // before it is dropped), kept alive by the handle `v` for this call.
         Ok(Some(unsafe { &*data.cast::<T>() }))
     }
 
@@ -807,7 +812,7 @@ pub(crate) struct Instance {
 #[derive(Debug)]
 pub(crate) struct Cx {
     pub(crate) env: Env,
-    args: [Raw; 6],
+    args: [Raw; 8],
     argc: usize,
 }
 
@@ -833,10 +838,10 @@ pub(crate) fn boundary(
     let run = || -> JsResult<Raw> {
         let mut cx = Cx {
             env: e,
-            args: [ptr::null_mut(); 6],
-            argc: 6,
+            args: [ptr::null_mut(); 8],
+            argc: 8,
         };
-        // SAFETY: args has room for argc (6) handles; Node writes at most that many.
+        // SAFETY: args has room for argc (8) handles; Node writes at most that many.
         e.check(
             unsafe {
                 sys::napi_get_cb_info(

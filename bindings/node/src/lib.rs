@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod convert;
+mod encoded;
 mod error;
 mod js;
 mod rollout;
@@ -23,12 +24,9 @@ use qb_core::{
 };
 
 use convert::{Node, Walk};
-use js::{Cx, Env, Fail, Instance, JsResult, Raw, Type, TypeTag, entry};
+use js::{Cx, Env, Fail, Instance, JsResult, Raw, Type, entry};
 
-/// Marks a JS `Schema` object carrying a compiled registry.
-static SCHEMA_TAG: TypeTag = TypeTag::new(0x6672_6169_7365_716c, 0x7162_5f73_6368_656d);
-
-/// A schema registry, parsed and validated once; wrapped into a JS `Schema` instance.
+/// A schema registry, parsed and validated once; the JS `Schema` holds it as an external.
 struct SchemaBox {
     inner: qb_core::Schema,
 }
@@ -48,36 +46,21 @@ fn init(cx: &Cx) -> JsResult<Raw> {
     env.undefined()
 }
 
-/// `schemaWrap(target, doc)`: parses and validates `doc` (an object or JSON text) and wraps
-/// the registry into `target`. Returns the view keys.
-fn schema_wrap(cx: &Cx) -> JsResult<Raw> {
+/// `schemaNew(doc)`: parses and validates `doc` (an object or JSON text); returns
+/// `[handle, viewKeys]`, the handle an external owning the registry.
+fn schema_new(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
-    let target = cx.arg(0)?;
-    if env.type_of(target)? != Type::Object {
-        return Err(Fail::Type(
-            "schemaWrap(target, doc): target must be an object".into(),
-        ));
-    }
-    let value = convert::document(env, cx.arg(1)?)?;
+    let value = convert::document(env, cx.arg(0)?)?;
     let inner = qb_core::Schema::from_value(&value)?;
-    let views: Vec<String> = match value.get("views") {
-        Some(qb_core::Value::Object(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
+    let views: Vec<&str> = match value.get("views") {
+        Some(qb_core::Value::Object(entries)) => entries.iter().map(|(k, _)| k.as_str()).collect(),
         _ => Vec::new(),
     };
-    let out = env.array(views.len())?;
-    for (i, v) in views.iter().enumerate() {
-        let s = env.str(v)?;
-        env.set_element(out, i as u32, s)?;
-    }
-    env.wrap(target, SchemaBox { inner }, &SCHEMA_TAG)?;
+    let keys = string_list(env, views.into_iter())?;
+    let out = env.array(2)?;
+    env.set_element(out, 0, env.external(SchemaBox { inner })?)?;
+    env.set_element(out, 1, keys)?;
     Ok(out)
-}
-
-/// `isSchema(value)`: whether `value` carries a registry.
-fn is_schema(cx: &Cx) -> JsResult<Raw> {
-    let env = cx.env;
-    let found = env.unwrap::<SchemaBox>(cx.arg(0)?, &SCHEMA_TAG)?.is_some();
-    env.boolean(found)
 }
 
 /// What `compile` was asked for.
@@ -149,7 +132,38 @@ fn parse_query(env: Env, v: Raw) -> JsResult<Query> {
     Query::from_source(Node::new(v, &walk), &Limits::default()).map_err(|e| walk.failure(e))
 }
 
-/// Compiles `query` against `schema` (a wrapped `Schema`, or a document parsed for this call).
+/// A registry: the one a `Schema` wraps, or one parsed and validated for this call.
+enum SchemaRef<'a> {
+    Wrapped(&'a qb_core::Schema),
+    Owned(qb_core::Schema),
+}
+
+impl SchemaRef<'_> {
+    fn get(&self) -> &qb_core::Schema {
+        match self {
+            SchemaRef::Wrapped(s) => s,
+            SchemaRef::Owned(s) => s,
+        }
+    }
+}
+
+fn schema_of<'a>(env: Env, schema: Raw) -> JsResult<SchemaRef<'a>> {
+    if let Some(s) = env.unwrap_external::<SchemaBox>(schema)? {
+        return Ok(SchemaRef::Wrapped(&s.inner));
+    }
+    if !matches!(env.type_of(schema)?, Type::Object | Type::String) {
+        return Err(Fail::Type(
+            "compile(query, schema): schema must be a Schema, a registry object or JSON text"
+                .into(),
+        ));
+    }
+    Ok(SchemaRef::Owned(qb_core::Schema::from_value(
+        &convert::document(env, schema)?,
+    )?))
+}
+
+/// Compiles `query` (an object walked in place, or JSON text) against `schema` (a wrapped
+/// `Schema`, or a document parsed for this call).
 pub(crate) fn compile_raw(
     env: Env,
     query: Raw,
@@ -157,22 +171,45 @@ pub(crate) fn compile_raw(
     o: Options,
 ) -> JsResult<CompiledQuery> {
     let options = CompileOptions::default().with_placeholder(o.placeholder);
-    let owned;
-    let schema: &qb_core::Schema = match env.unwrap::<SchemaBox>(schema, &SCHEMA_TAG)? {
-        Some(s) => &s.inner,
-        None => {
-            if !matches!(env.type_of(schema)?, Type::Object | Type::String) {
-                return Err(Fail::Type(
-                    "compile(query, schema): schema must be a Schema, a registry object or JSON text"
-                        .into(),
-                ));
-            }
-            owned = qb_core::Schema::from_value(&convert::document(env, schema)?)?;
-            &owned
-        }
-    };
+    let schema = schema_of(env, schema)?;
     let query = parse_query(env, query)?;
-    Ok(qb_core::compile(&query, schema, &options)?)
+    Ok(qb_core::compile(&query, schema.get(), &options)?)
+}
+
+/// The arguments of a query encoded by `encode.js`: `(words, text, refs)`.
+#[derive(Clone, Copy)]
+pub(crate) struct EncodedArgs {
+    pub(crate) buf: Raw,
+    pub(crate) text: Raw,
+    pub(crate) refs: Raw,
+}
+
+/// Compiles a query encoded by `encode.js` against `schema`.
+pub(crate) fn compile_encoded_raw(
+    env: Env,
+    q: EncodedArgs,
+    schema: Raw,
+    o: Options,
+) -> JsResult<CompiledQuery> {
+    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let schema = schema_of(env, schema)?;
+    let walk = Walk::new(env);
+    let doc = encoded::Doc::read(env, q.buf, q.text, q.refs, &walk)?;
+    let query = doc
+        .root()
+        .and_then(|root| Query::from_source(root, &Limits::default()))
+        .map_err(|e| walk.failure(e))?;
+    Ok(qb_core::compile(&query, schema.get(), &options)?)
+}
+
+/// The result of `compileEncoded` and `compileText`: one string for `unpack` (encode.js), or,
+/// when a value has no JSON form, the `{ text, values }` object itself.
+pub(crate) fn packed_result(env: Env, out: &CompiledQuery, param_types: bool) -> JsResult<Raw> {
+    match encoded::packed(out, param_types) {
+        Some(p) if p.ascii => env.latin1(p.text.as_bytes()),
+        Some(p) => env.str(&p.text),
+        None => result_to_js(env, out, param_types),
+    }
 }
 
 /// The `{ text, values }` object node-postgres takes as is (`client.query(result)`), with
@@ -204,6 +241,29 @@ fn compile(cx: &Cx) -> JsResult<Raw> {
     let o = options_of(env, cx.arg(2)?)?;
     let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, o)?;
     result_to_js(env, &out, o.param_types)
+}
+
+/// `compileEncoded(words, text, refs, schema, options?)`: `compile` of a query written
+/// by `encode.js`; returns the packed result.
+fn compile_encoded(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let o = options_of(env, cx.arg(4)?)?;
+    let q = EncodedArgs {
+        buf: cx.arg(0)?,
+        text: cx.arg(1)?,
+        refs: cx.arg(2)?,
+    };
+    let out = compile_encoded_raw(env, q, cx.arg(3)?, o)?;
+    packed_result(env, &out, o.param_types)
+}
+
+/// `compileText(query, schema, options?)`: `compile` of JSON text (or of an object, walked
+/// in place); returns the packed result.
+fn compile_text(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let o = options_of(env, cx.arg(2)?)?;
+    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, o)?;
+    packed_result(env, &out, o.param_types)
 }
 
 /// `toJson(value)`: converts `value` as `compile` reads an operand and returns compact JSON
@@ -256,9 +316,10 @@ fn panic_for_test(_cx: &Cx) -> JsResult<Raw> {
 }
 
 entry!(init_cb => init);
-entry!(schema_wrap_cb => schema_wrap);
-entry!(is_schema_cb => is_schema);
+entry!(schema_new_cb => schema_new);
 entry!(compile_cb => compile);
+entry!(compile_encoded_cb => compile_encoded);
+entry!(compile_text_cb => compile_text);
 entry!(to_json_cb => to_json);
 entry!(meta_cb => meta);
 entry!(panic_for_test_cb => panic_for_test);
@@ -275,9 +336,10 @@ mod registration {
         let e = js::Env(env.raw());
         let fns: &[(&'static str, sys::napi_callback)] = &[
             ("init", Some(init_cb)),
-            ("schemaWrap", Some(schema_wrap_cb)),
-            ("isSchema", Some(is_schema_cb)),
+            ("schemaNew", Some(schema_new_cb)),
             ("compile", Some(compile_cb)),
+            ("compileEncoded", Some(compile_encoded_cb)),
+            ("compileText", Some(compile_text_cb)),
             ("toJson", Some(to_json_cb)),
             ("meta", Some(meta_cb)),
             ("panicForTest", Some(panic_for_test_cb)),

@@ -1,7 +1,8 @@
 //! The rollout engine (qb-rollout) for the JS shim (`rollout.js`): a handle on one engine
 //! (config, routing, exact metrics, trip-back, shadow store, Prometheus values) and the
 //! process-wide functions. The shim calls the legacy builder, times it and reports outcomes
-//! here; the native route (decide, compile, record) is one call (`rolloutRoute`). Only
+//! here; the native route is two calls: the decision (`rolloutRoute`), then, when native, the
+//! compile of the encoded query with its outcome recorded (`rolloutCompile`). Only
 //! conversions between the engine's types and JS values live in this file.
 
 use std::cell::Cell;
@@ -11,16 +12,13 @@ use std::time::{Duration, Instant};
 use napi::sys;
 use qb_core::Placeholder;
 use qb_rollout::{
-    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS, FAMILIES,
-    FamilyKind, FamilyValue, ManualClock, MetricValue, MetricsSnapshot, Percentage,
-    PlaceholderCheck, PlaceholderStyle, PrometheusValues, Reason, Rollout as Engine, Route,
-    RowOrder, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
+    Config, ConfigOverrides, ConfigWarning, CountingSampler, DURATION_BUCKET_LABELS,
+    DURATION_BUCKETS_NS, FAMILIES, FamilyKind, FamilyValue, ManualClock, MetricValue,
+    MetricsSnapshot, Percentage, PlaceholderCheck, PlaceholderStyle, PrometheusValues, Reason,
+    Rollout as Engine, Route, RowOrder, SeededSampler, ShadowConfig, ShadowResult, TripConfig,
 };
 
-use crate::js::{Cx, Env, Fail, JsResult, Raw, Type, TypeTag, entry};
-
-/// Marks an engine handle.
-static ENGINE_TAG: TypeTag = TypeTag::new(0x6672_6169_7365_716c, 0x7162_5f72_6f6c_6c6f);
+use crate::js::{Cx, Env, Fail, JsResult, Raw, Type, entry};
 
 /// One engine, owned by a JS external (one per shim; an external cannot cross threads).
 struct Handle {
@@ -30,10 +28,13 @@ struct Handle {
     /// The reason of the last `route` call (index in `Reason::ALL`), for the shim's log
     /// line and metrics hook.
     last_reason: Cell<u8>,
+    /// When the last call routed native was decided: its duration runs from there to the
+    /// compiled statement (`rolloutCompile`), the JS encoding included.
+    native_since: Cell<Option<Instant>>,
 }
 
 fn handle<'a>(env: Env, v: Raw) -> JsResult<&'a Handle> {
-    env.unwrap_external::<Handle>(v, &ENGINE_TAG)?
+    env.unwrap_external::<Handle>(v)?
         .ok_or_else(|| Fail::Type("expected a rollout engine handle".into()))
 }
 
@@ -437,15 +438,13 @@ fn rollout_new(cx: &Cx) -> JsResult<Raw> {
             }
         }
     }
-    env.external(
-        Handle {
-            engine,
-            clock,
-            counting,
-            last_reason: Cell::new(0),
-        },
-        &ENGINE_TAG,
-    )
+    env.external(Handle {
+        engine,
+        clock,
+        counting,
+        last_reason: Cell::new(0),
+        native_since: Cell::new(None),
+    })
 }
 
 fn rollout_apply(cx: &Cx) -> JsResult<Raw> {
@@ -480,45 +479,66 @@ fn rollout_decide(cx: &Cx) -> JsResult<Raw> {
     Ok(out)
 }
 
-/// `rolloutRoute(engine, query, schema, placeholder, key, canFallBack)`: the shim's whole
-/// native step in one call. Decides; when the decision is native, compiles (as `compile`),
-/// records the outcome timed here, and returns the `{ text, values }` result, or throws the
-/// compile error after recording it with `fell_back = canFallBack`. When the decision is
-/// legacy, returns a number: `reason index * 2 + shadow` (the shim calls its legacy
-/// builder). `placeholder` is 0 (numbered) or 1 (format).
+/// `rolloutRoute(engine, key)`: the shim's decision, as a number: `reason index * 4 +
+/// native * 2 + shadow`. When native, the shim encodes the query and calls `rolloutCompile`
+/// (the decision and the compile are two calls so that a legacy call never pays for the
+/// encoding).
 fn rollout_route(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let h = handle(env, cx.arg(0)?)?;
-    let key = key_arg(env, cx.arg(4)?)?;
+    let key = key_arg(env, cx.arg(1)?)?;
     let d = h.engine.decide(key.as_deref());
     let reason = reason_index(d.reason);
     h.last_reason.set(reason);
-    if d.route == Route::Legacy {
-        return env.number(f64::from(reason) * 2.0 + f64::from(u8::from(d.shadow)));
+    let native = d.route == Route::Native;
+    if native {
+        h.native_since.set(Some(Instant::now()));
     }
-    let placeholder = if env.number_value(cx.arg(3)?)? == 1.0 {
+    env.number(
+        f64::from(reason) * 4.0 + f64::from(u8::from(native)) * 2.0 + f64::from(u8::from(d.shadow)),
+    )
+}
+
+/// `rolloutCompile(engine, words, text, refs, schema, placeholder, canFallBack)`: the native
+/// route of a call `rolloutRoute` sent there: compiles (as `compileEncoded`; with `words`
+/// null, `text` is the query itself, as `compileText` takes it), records the outcome, timed
+/// from the decision, and returns the packed result, or throws the compile error after
+/// recording it with `fell_back = canFallBack`. `placeholder` is 0 (numbered) or 1 (format).
+fn rollout_compile(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let h = handle(env, cx.arg(0)?)?;
+    let start = h.native_since.take().unwrap_or_else(Instant::now);
+    let placeholder = if env.number_value(cx.arg(5)?)? == 1.0 {
         Placeholder::Format
     } else {
         Placeholder::Numbered
     };
-    let can_fall_back = bool_arg(env, cx.arg(5)?)?;
+    let can_fall_back = bool_arg(env, cx.arg(6)?)?;
     let options = crate::Options {
         placeholder,
         param_types: false,
     };
-    let (query, schema) = (cx.arg(1)?, cx.arg(2)?);
-    let start = Instant::now();
+    let (words, schema) = (cx.arg(1)?, cx.arg(4)?);
     // A panic in the compile is a native failure like any other (recorded, then fallen back
     // from), not only an error at the boundary.
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::compile_raw(env, query, schema, options)
+        if matches!(env.type_of(words)?, Type::Null | Type::Undefined) {
+            crate::compile_raw(env, cx.arg(2)?, schema, options)
+        } else {
+            let q = crate::EncodedArgs {
+                buf: words,
+                text: cx.arg(2)?,
+                refs: cx.arg(3)?,
+            };
+            crate::compile_encoded_raw(env, q, schema, options)
+        }
     }))
     .unwrap_or_else(|p| Err(Fail::Core(crate::js::internal(&crate::js::panic_text(&*p)))));
     let elapsed = start.elapsed();
     match compiled {
         Ok(out) => {
             h.engine.record_native_ok(elapsed);
-            crate::result_to_js(env, &out, false)
+            crate::packed_result(env, &out, false)
         }
         Err(Fail::Core(e)) => {
             h.engine.record_native_err(elapsed, can_fall_back);
@@ -711,7 +731,9 @@ fn resolve_config(cx: &Cx) -> JsResult<Raw> {
     Ok(out)
 }
 
-/// `rolloutMeta()`: `{ envVars, seedKeys, reasons, defaults }`.
+/// `rolloutMeta()`: `{ envVars, seedKeys, reasons, defaults, families, durationBuckets }`
+/// (`families`: `[{ name, help, type, byBuilderType }]` of `FAMILIES`; `durationBuckets`:
+/// `[[upper bound ns, le label]]`).
 fn rollout_meta(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let o = env.object()?;
@@ -727,6 +749,30 @@ fn rollout_meta(cx: &Cx) -> JsResult<Raw> {
     let reasons: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
     env.set_named(o, "reasons\0", list(&reasons)?)?;
     env.set_named(o, "defaults\0", config_to_js(env, &Config::default())?)?;
+    // The static part of the families table and the histogram's buckets: what the
+    // legacy-only stand-in (fallback.js) renders from when this module cannot be loaded.
+    let families = env.array(FAMILIES.len())?;
+    for (i, family) in FAMILIES.iter().enumerate() {
+        let f = env.object()?;
+        env.set_named(f, "name\0", env.str(family.name)?)?;
+        env.set_named(f, "help\0", env.str(family.help)?)?;
+        env.set_named(f, "type\0", env.str(family.kind.as_str())?)?;
+        env.set_named(f, "byBuilderType\0", env.boolean(family.by_builder_type)?)?;
+        env.set_element(families, i as u32, f)?;
+    }
+    env.set_named(o, "families\0", families)?;
+    let buckets = env.array(DURATION_BUCKETS_NS.len())?;
+    for (i, (ns, le)) in DURATION_BUCKETS_NS
+        .iter()
+        .zip(DURATION_BUCKET_LABELS)
+        .enumerate()
+    {
+        let pair = env.array(2)?;
+        env.set_element(pair, 0, env.number(*ns as f64)?)?;
+        env.set_element(pair, 1, env.str(le)?)?;
+        env.set_element(buckets, i as u32, pair)?;
+    }
+    env.set_named(o, "durationBuckets\0", buckets)?;
     Ok(o)
 }
 
@@ -851,6 +897,7 @@ entry!(rollout_apply_cb => rollout_apply);
 entry!(rollout_config_cb => rollout_config);
 entry!(rollout_decide_cb => rollout_decide);
 entry!(rollout_route_cb => rollout_route);
+entry!(rollout_compile_cb => rollout_compile);
 entry!(rollout_last_reason_cb => rollout_last_reason);
 entry!(rollout_record_cb => rollout_record);
 entry!(rollout_record_shadow_cb => rollout_record_shadow);
@@ -875,6 +922,7 @@ pub(crate) fn export(env: Env, exports: Raw) -> JsResult<()> {
         ("rolloutConfig", Some(rollout_config_cb)),
         ("rolloutDecide", Some(rollout_decide_cb)),
         ("rolloutRoute", Some(rollout_route_cb)),
+        ("rolloutCompile", Some(rollout_compile_cb)),
         ("rolloutLastReason", Some(rollout_last_reason_cb)),
         ("rolloutRecord", Some(rollout_record_cb)),
         ("rolloutRecordShadow", Some(rollout_record_shadow_cb)),

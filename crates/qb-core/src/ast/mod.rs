@@ -230,6 +230,10 @@ pub struct FieldPath(pub Vec<String>);
 impl FieldPath {
     /// A path from dotted text: `profile.address.city`.
     pub fn parse(dotted: &str) -> Self {
+        if !dotted.contains('.') {
+            // Most paths have one segment: one exact allocation, no splitting.
+            return FieldPath(vec![dotted.to_owned()]);
+        }
         FieldPath(dotted.split('.').map(str::to_owned).collect())
     }
 }

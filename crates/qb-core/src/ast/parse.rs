@@ -346,7 +346,8 @@ impl Parser<'_> {
     ) -> Result<Selection, Error> {
         match v.kind(path)? {
             Kind::Str => {
-                let name = v.into_string(path)?;
+                // Borrowed: the path's segments are its own strings.
+                let name = v.str(path)?;
                 if name == "__typename" {
                     return Ok(Selection::Typename { alias: None });
                 }

@@ -38,14 +38,17 @@ fn sql(q: &str) -> String {
 
 /// The registry with `edit` applied to its JSON value, built: the error it gives.
 fn registry_error(edit: impl FnOnce(&mut serde_json::Value)) -> qb_core::Error {
-    let mut v: serde_json::Value = serde_json::from_str(REGISTRY).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(REGISTRY).expect("the registry is JSON");
     edit(&mut v);
     Schema::from_json(&v.to_string()).expect_err("an invalid registry")
 }
 
+/// A change to the registry's JSON value.
+type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
 #[test]
 fn registry_refuses_bad_relations_at_their_path() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "unknown view",
             Box::new(|v| v["views"]["v_post"]["relations"]["author"]["view"] = "v_usr".into()),
@@ -77,7 +80,7 @@ fn registry_refuses_bad_relations_at_their_path() {
             Box::new(|v| {
                 v["views"]["v_post"]
                     .as_object_mut()
-                    .unwrap()
+                    .expect("an object")
                     .remove("primary_key");
             }),
             "views.v_user.relations.liked.view",
@@ -95,7 +98,7 @@ fn registry_refuses_bad_relations_at_their_path() {
             Box::new(|v| {
                 v["views"]["v_user"]["relations"]["liked"]
                     .as_object_mut()
-                    .unwrap()
+                    .expect("an object")
                     .remove("through");
             }),
             "views.v_user.relations.liked",
@@ -125,7 +128,8 @@ fn every_join_matches_the_distribution_column() {
       "where": {"posts": {"some": {"author": {"name": {"eq": "x"}}}}}}"#);
     // manager, posts, liked (through v_like: two joins), the filter's posts and author.
     assert_eq!(s.matches(r#"."tenant_id" = "#).count(), 6, "{s}");
-    assert_eq!(s.matches("SELECT").count(), 6, "one statement: {s}");
+    // One statement: the root, three selected relations, the join view and two filters.
+    assert_eq!(s.matches("SELECT").count(), 7, "{s}");
 }
 
 #[test]
@@ -140,18 +144,28 @@ fn a_composite_join_pairs_every_column() {
 #[test]
 fn the_nested_rows_cap_needs_a_limit_within_it() {
     let options = CompileOptions::default().with_limits(Limits::default().with_max_nested_rows(50));
-    let run = |q: &str| compile(&Query::from_json(q).unwrap(), &schema(), &options);
-    let within = r#"{"view": "v_user", "select": [{"field": "posts", "select": ["id"], "limit": 50}]}"#;
-    assert!(run(within).is_ok());
-    let over = r#"{"view": "v_user", "select": [{"field": "posts", "select": ["id"], "limit": 51}]}"#;
-    let e = run(over).unwrap_err();
-    assert_eq!((e.kind(), e.path()), (ErrorKind::SizeLimit, "select[0].limit"), "{e}");
+    let run = |q: &str| compile(&Query::from_json(q).expect("query"), &schema(), &options);
+    let within =
+        r#"{"view": "v_user", "select": [{"field": "posts", "select": ["id"], "limit": 50}]}"#;
+    run(within).expect("within the cap");
+    let over =
+        r#"{"view": "v_user", "select": [{"field": "posts", "select": ["id"], "limit": 51}]}"#;
+    let e = run(over).expect_err("over the cap");
+    assert_eq!(
+        (e.kind(), e.path()),
+        (ErrorKind::SizeLimit, "select[0].limit"),
+        "{e}"
+    );
     let unbounded = r#"{"view": "v_user", "select": [{"field": "posts", "select": ["id"]}]}"#;
-    let e = run(unbounded).unwrap_err();
-    assert_eq!((e.kind(), e.path()), (ErrorKind::SizeLimit, "select[0]"), "{e}");
+    let e = run(unbounded).expect_err("no limit");
+    assert_eq!(
+        (e.kind(), e.path()),
+        (ErrorKind::SizeLimit, "select[0]"),
+        "{e}"
+    );
     // A many-to-one relation is one row: no limit needed.
     let one = r#"{"view": "v_user", "select": [{"field": "manager", "select": ["id"]}]}"#;
-    assert!(run(one).is_ok());
+    run(one).expect("one row needs no limit");
 }
 
 #[test]
@@ -163,7 +177,7 @@ fn a_relation_cycle_is_bounded_by_the_depth_limit() {
     let q = format!(r#"{{"view": "v_user", "select": {sel}}}"#);
     let e = Query::from_json(&q)
         .and_then(|q| compile(&q, &schema(), &CompileOptions::default()))
-        .unwrap_err();
+        .expect_err("past the depth limit");
     assert_eq!(e.kind(), ErrorKind::DepthLimit, "{e}");
     // Well within the limit, the same cycle compiles: one subquery per level.
     let mut sel = r#"["id"]"#.to_string();
@@ -176,9 +190,11 @@ fn a_relation_cycle_is_bounded_by_the_depth_limit() {
 
 #[test]
 fn an_unknown_relation_suggests_the_nearest_name() {
-    let q = Query::from_json(r#"{"view": "v_post", "where": {"autor": {"name": {"eq": "x"}}}}"#)
-        .unwrap();
-    let e = compile(&q, &schema(), &CompileOptions::default()).unwrap_err();
+    let q = Query::from_json(
+        r#"{"view": "v_post", "select": ["id"], "where": {"autor": {"name": {"eq": "x"}}}}"#,
+    )
+    .expect("query");
+    let e = compile(&q, &schema(), &CompileOptions::default()).expect_err("unknown relation");
     assert_eq!(e.kind(), ErrorKind::UnknownField, "{e}");
     assert!(e.message().contains("did you mean `author`"), "{e}");
 }

@@ -108,7 +108,7 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
                         format!("view `{through}` is not a plain SQL identifier"),
                     ));
                 }
-                validate_join(join, &tp.key("join"), |c| is_sql_identifier(c))?;
+                validate_join(join, &tp.key("join"), is_sql_identifier)?;
             }
             (None, RelationKind::ManyToMany) => {
                 return Err(bad(&p, "a many_to_many relation needs `through`"));

@@ -155,12 +155,16 @@ export type FieldFilter = { [op in OperatorName]?: JsonValue } & {
   [nestedField: string]: JsonValue | FieldFilter | undefined;
 };
 
-/** A `where` filter: field filters, combined with `and` / `or` / `not`. */
+/** A filter over the rows of a list relation: a quantifier (two-valued). */
+export type RelationFilter = { some: Filter } | { every: Filter } | { none: Filter };
+
+/** A `where` filter: field filters, combined with `and` / `or` / `not`; a relation is
+ * filtered with nested fields (many-to-one), a `RelationFilter`, or `{ isnull: boolean }`. */
 export type Filter =
   | { and: Filter[] }
   | { or: Filter[] }
   | { not: Filter }
-  | { [field: string]: FieldFilter | Filter[] | Filter | undefined };
+  | { [field: string]: FieldFilter | RelationFilter | Filter[] | Filter | undefined };
 
 /** One selected item: a field path (`"profile.city"`), or an object form. */
 export type Selection =
@@ -176,6 +180,14 @@ export type Selection =
       aggregate?: 'count' | 'sum' | 'avg' | 'min' | 'max';
       /** With `aggregate` and `field`: aggregate distinct values only (`count(DISTINCT …)`). */
       distinct?: boolean;
+      /** A list relation: which related rows (its own filter). */
+      where?: Filter;
+      /** A list relation: their order (the related view's primary key breaks ties). */
+      order_by?: OrderKey[];
+      /** A list relation: at most this many rows. */
+      limit?: number | bigint;
+      /** A list relation: rows skipped first. */
+      offset?: number | bigint;
     };
 
 /** An order key: a field path, or an object with direction and NULLS placement. */
@@ -240,6 +252,22 @@ export interface ViewDef {
   /** Opt-in: select the whole stored document when a selection has more leaf fields than
    * this (the registry decides; a query cannot). */
   document_threshold?: number | null;
+  /** The columns that identify a row (a list relation's tie-breaker). */
+  primary_key?: string[];
+  /** The tenant (sharding) column, matched in every relation join. */
+  distribution_column?: string;
+  /** Views related to this one by SQL columns. */
+  relations?: Record<string, RelationDef>;
+}
+
+/** A relation to another view (docs/query-ast.md, Relations). */
+export interface RelationDef {
+  view: string;
+  kind: 'many_to_one' | 'one_to_many' | 'many_to_many';
+  /** This view's column -> the related (or, with `through`, the join) view's column. */
+  join: Record<string, string>;
+  /** `many_to_many` only: the join view and its column -> the related view's column. */
+  through?: { view: string; join: Record<string, string> };
 }
 
 /** The registry document: `{ views: { KEY: VIEW } }`. */

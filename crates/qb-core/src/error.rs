@@ -175,6 +175,8 @@ impl std::error::Error for Error {}
 pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
+    /// Several keys in one step (a field path: `author.profile`).
+    Keys(&'a [String]),
 }
 
 /// A path into the input document, kept as a linked list on the stack while walking it, so
@@ -203,6 +205,14 @@ impl<'p> Path<'p> {
         }
     }
 
+    /// The members `keys[0]`, `keys[1]`, … below this path, as one step (a field path).
+    pub(crate) fn keys(&'p self, keys: &'p [String]) -> Path<'p> {
+        Path {
+            parent: Some(self),
+            seg: Some(Seg::Keys(keys)),
+        }
+    }
+
     /// The item `index` of the array at this path.
     pub fn index(&'p self, index: usize) -> Path<'p> {
         Path {
@@ -219,8 +229,10 @@ impl<'p> Path<'p> {
         let mut segs: Vec<Seg<'_>> = Vec::new();
         let mut node = Some(self);
         while let Some(n) = node {
-            if let Some(seg) = n.seg {
-                segs.push(seg);
+            match n.seg {
+                Some(Seg::Keys(keys)) => segs.extend(keys.iter().rev().map(|k| Seg::Key(k))),
+                Some(seg) => segs.push(seg),
+                None => {}
             }
             node = n.parent;
         }
@@ -271,6 +283,7 @@ fn repeats_at(segs: &[Seg<'_>], at: usize, unit: usize) -> usize {
     let same = |a: &Seg<'_>, b: &Seg<'_>| match (a, b) {
         (Seg::Key(x), Seg::Key(y)) => x == y,
         (Seg::Index(x), Seg::Index(y)) => x == y,
+        // `render` expands `Keys` into `Key`s before comparing.
         _ => false,
     };
     let mut n = 0;
@@ -285,6 +298,7 @@ fn repeats_at(segs: &[Seg<'_>], at: usize, unit: usize) -> usize {
 /// Appends one step: `.key` (no dot at the start) or `[index]`.
 fn push_seg(out: &mut String, seg: &Seg<'_>) {
     match seg {
+        Seg::Keys(keys) => keys.iter().for_each(|k| push_seg(out, &Seg::Key(k))),
         Seg::Key(k) => {
             if !out.is_empty() {
                 out.push('.');
@@ -326,6 +340,7 @@ mod tests {
                     None => k(p),
                     Some((Seg::Key(s), tail)) => step(&p.key(s), tail, k),
                     Some((Seg::Index(i), tail)) => step(&p.index(*i), tail, k),
+                    Some((Seg::Keys(keys), tail)) => step(&p.keys(keys), tail, k),
                 }
             }
             step(p, unit, &mut |q| go(q, left - 1, unit, f));

@@ -22,7 +22,7 @@ pub enum Placeholder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Deepest nesting of `and`/`or`/`not`, nested fields and nested selections.
+    /// Deepest nesting of `and`/`or`/`not`, nested fields, relations and nested selections.
     pub max_depth: usize,
     /// Most filter conditions plus selected fields in one query.
     pub max_nodes: usize,
@@ -30,6 +30,10 @@ pub struct Limits {
     pub max_list_len: usize,
     /// Longest string value, in bytes.
     pub max_string_len: usize,
+    /// Most rows a nested list (a one-to-many or many-to-many relation) may select: when
+    /// set, every nested list needs a `limit` of at most this many rows. `None` (the
+    /// default): no cap.
+    pub max_nested_rows: Option<u64>,
 }
 
 impl Limits {
@@ -57,6 +61,13 @@ impl Limits {
     /// These limits with `max_string_len` set.
     pub fn with_max_string_len(mut self, max_string_len: usize) -> Self {
         self.max_string_len = max_string_len;
+        self
+    }
+
+    /// These limits with `max_nested_rows` set: every nested list needs a `limit` of at most
+    /// `rows`.
+    pub fn with_max_nested_rows(mut self, rows: u64) -> Self {
+        self.max_nested_rows = Some(rows);
         self
     }
 
@@ -90,6 +101,7 @@ impl Default for Limits {
             max_nodes: 100_000,
             max_list_len: 100_000,
             max_string_len: 1 << 20,
+            max_nested_rows: None,
         }
     }
 }

@@ -186,7 +186,7 @@ impl SqlWriter {
     }
 
     /// `"schema"."view"` or `"view"`.
-    pub(crate) fn relation(schema: Option<&str>, name: &str) -> SqlFragment {
+    pub(crate) fn table(schema: Option<&str>, name: &str) -> SqlFragment {
         let mut w = SqlWriter::new(Placeholder::Numbered, 32);
         if let Some(s) = schema {
             w.ident(s);

@@ -713,11 +713,10 @@ fn rust_form_matches_json_form() {
     };
 
     let mut q = Query::new("v_user", &["id", "email"]);
-    q.select.push(Selection::Field(FieldSelection {
-        path: FieldPath::parse("profile"),
-        alias: Some("home".into()),
-        select: Some(vec![Selection::field("city")]),
-    }));
+    let mut home = FieldSelection::new(FieldPath::parse("profile"));
+    home.alias = Some("home".into());
+    home.select = Some(vec![Selection::field("city")]);
+    q.select.push(Selection::Field(home));
     q.filter = Some(Filter::Or(vec![
         Filter::Condition(Condition {
             path: FieldPath::parse("age"),

@@ -14,10 +14,15 @@ use std::path::{Path, PathBuf};
 use qb_core::{CompileOptions, Param, Placeholder, Query, Schema};
 use serde_json::{Value as Json, json};
 
-/// The repository root (two levels above this crate).
+/// The repository root (two levels above this crate). Read from the environment `cargo test`
+/// sets when it runs a test, not only from the path baked in at build time: a build reused
+/// from another checkout (a copied target dir, identical sources) would otherwise read that
+/// checkout's corpus.
 #[must_use]
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    dir.join("../..")
 }
 
 /// One case on disk.

@@ -1,6 +1,8 @@
 //! Runs the golden corpus: each case compiles to exactly its committed SQL and params (or
 //! error), and runs on the real PostgreSQL with exactly its committed rows. `BLESS=1`
-//! rewrites the expectations; review the diff before committing it.
+//! rewrites the expectations; review the diff before committing it. A case may also carry
+//! hand-written expectations that blessing never rewrites: `expect_ids` (the rows' `id`s) and
+//! `expect_rows` (the whole documents, nested relations included).
 
 use qb_testpg::golden::{self, Outcome};
 use serde_json::Value as Json;
@@ -109,6 +111,31 @@ fn golden_corpus() {
                     if want != got {
                         fail(format!(
                             "expect_ids mismatch\n  want {want:?}\n  got  {got:?}\n{sql}"
+                        ));
+                    }
+                }
+                // Hand-written rows, whole: the nested content too (relations, lists).
+                if let Some(expect) = case.spec.get("expect_rows").and_then(Json::as_array) {
+                    let mut want = expect.clone();
+                    if !ordered {
+                        want.sort_by_key(|r| r.to_string());
+                    }
+                    // The `data` column's documents (json output), else the rows as they are.
+                    let mut got: Vec<Json> = rows
+                        .iter()
+                        .map(|r| match r.as_object() {
+                            Some(o) if o.len() == 1 && o.contains_key("data") => o["data"].clone(),
+                            _ => r.clone(),
+                        })
+                        .collect();
+                    if !ordered {
+                        got.sort_by_key(|r| r.to_string());
+                    }
+                    if want != got {
+                        fail(format!(
+                            "expect_rows mismatch\n  want {}\n  got  {}\n{sql}",
+                            Json::Array(want),
+                            Json::Array(got)
                         ));
                     }
                 }

@@ -38,6 +38,16 @@ const grouped: Query = {
   having: { tagSets: { gt: 1 } },
 };
 const firstPerAge: Query = { view: 'v_user', select: ['id'], distinct_on: ['age'], order_by: ['id'] };
+const withRelations: Query = {
+  view: 'v_post',
+  select: ['id', { field: 'author', select: ['name'] },
+    { field: 'comments', select: ['id'], where: { likes: { gte: 5 } }, order_by: [{ field: 'likes', direction: 'desc' }], limit: 5 }],
+  where: { author: { name: { eq: 'x' } }, comments: { some: { likes: { gt: 0 } } }, likers: { isnull: false } },
+};
+const related: Registry = { views: { v_a: { columns: { id: 'uuid', b_id: 'uuid' }, primary_key: ['id'], distribution_column: 'id',
+  relations: { b: { view: 'v_b', kind: 'many_to_one', join: { b_id: 'id' } },
+    cs: { view: 'v_c', kind: 'many_to_many', join: { id: 'a_id' }, through: { view: 'v_ac', join: { c_id: 'id' } } } } } } };
+void [withRelations, related];
 const distinctAges: Query = { view: 'v_user', select: ['age'], distinct: true };
 void [grouped, firstPerAge, distinctAges];
 

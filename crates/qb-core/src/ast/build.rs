@@ -24,7 +24,8 @@
 //! docs/query-ast.md and on [`Operator`]'s variants.
 
 use super::{
-    Condition, Direction, FieldPath, FieldSelection, Filter, Nulls, OrderBy, Query, Selection,
+    Condition, Direction, FieldPath, FieldSelection, Filter, NestedFilter, Nulls, OrderBy,
+    Quantifier, Query, Selection,
 };
 use crate::{Operator, Value};
 
@@ -93,9 +94,39 @@ impl FieldRef {
         })
     }
 
-    /// `isnull`: `true` tests that the field is null or missing, `false` that it is not.
+    /// `isnull`: `true` tests that the field is null or missing, `false` that it is not. On a
+    /// relation: `true` tests that no related row exists.
     pub fn is_null(self, is_null: bool) -> Filter {
         self.op(Operator::IsNull, is_null)
+    }
+
+    /// `filter` read below this path: on a many-to-one relation, the related row exists and
+    /// `filter` holds on it; on a nested object, `filter` on its fields.
+    pub fn nested(self, filter: Filter) -> Filter {
+        self.quantified(None, filter)
+    }
+
+    /// `some`: at least one related row where `filter` holds.
+    pub fn some(self, filter: Filter) -> Filter {
+        self.quantified(Some(Quantifier::Some), filter)
+    }
+
+    /// `every`: `filter` holds on every related row (TRUE when there is none).
+    pub fn every(self, filter: Filter) -> Filter {
+        self.quantified(Some(Quantifier::Every), filter)
+    }
+
+    /// `none`: no related row where `filter` holds.
+    pub fn none(self, filter: Filter) -> Filter {
+        self.quantified(Some(Quantifier::None), filter)
+    }
+
+    fn quantified(self, quantifier: Option<Quantifier>, filter: Filter) -> Filter {
+        Filter::Nested(NestedFilter {
+            path: self.0,
+            quantifier,
+            filter: Box::new(filter),
+        })
     }
 }
 
@@ -151,20 +182,64 @@ impl OrderBy {
 impl Selection {
     /// A field (a dotted path selects a nested field flat) under another output name.
     pub fn aliased(path: &str, alias: impl Into<String>) -> Selection {
-        Selection::Field(FieldSelection {
-            path: FieldPath::parse(path),
-            alias: Some(alias.into()),
-            select: None,
-        })
+        let mut f = FieldSelection::new(FieldPath::parse(path));
+        f.alias = Some(alias.into());
+        Selection::Field(f)
     }
 
-    /// An object field (at a dotted path) with its own selection.
+    /// An object field (at a dotted path) or a relation with its own selection.
     pub fn nested(path: &str, select: Vec<Selection>) -> Selection {
-        Selection::Field(FieldSelection {
-            path: FieldPath::parse(path),
-            alias: None,
-            select: Some(select),
-        })
+        let mut f = FieldSelection::new(FieldPath::parse(path));
+        f.select = Some(select);
+        Selection::Field(f)
+    }
+}
+
+impl FieldSelection {
+    /// This selection under another output name.
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
+    }
+
+    /// This relation's related rows filtered by `filter` (combined with AND with any filter it
+    /// has).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        match &mut self.filter {
+            None => self.filter = Some(filter),
+            Some(Filter::And(all) | Filter::Object(all)) => all.push(filter),
+            Some(other) => {
+                let first = std::mem::replace(other, Filter::Object(Vec::with_capacity(2)));
+                if let Filter::Object(all) = other {
+                    all.extend([first, filter]);
+                }
+            }
+        }
+        self
+    }
+
+    /// This list relation with one more `ORDER BY` key.
+    pub fn order_by(mut self, key: OrderBy) -> Self {
+        self.order_by.push(key);
+        self
+    }
+
+    /// This list relation with a `LIMIT`.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// This list relation with an `OFFSET`.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+}
+
+impl From<FieldSelection> for Selection {
+    fn from(f: FieldSelection) -> Selection {
+        Selection::Field(f)
     }
 }
 

@@ -1,4 +1,5 @@
-//! The query AST: plain data describing one statement over one view.
+//! The query AST: plain data describing one statement over one view and, through the
+//! registry's relations, the views related to it.
 //!
 //! Build it from Rust directly, or from a JSON-like [`Value`] with
 //! [`Query::from_value`] (and from JSON text with `Query::from_json`, feature `json`).
@@ -127,28 +128,50 @@ impl Selection {
     /// A plain field by name, or a nested field by dotted path (`profile.city`, output as
     /// `city`).
     pub fn field(path: &str) -> Self {
-        Selection::Field(FieldSelection {
-            path: FieldPath::parse(path),
-            alias: None,
-            select: None,
-        })
+        Selection::Field(FieldSelection::new(FieldPath::parse(path)))
     }
 }
 
-/// A selected field.
+/// A selected field, object or relation.
+///
+/// `#[non_exhaustive]`: build one with [`FieldSelection::new`] and set the fields.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct FieldSelection {
     /// The field as the query spells it (camelCase allowed): one segment for a field of the
-    /// enclosing object (or a column at the root), several for a nested field selected flat
-    /// (`["address", "city"]`).
+    /// enclosing object (or a column or relation of the view), several for a nested field
+    /// selected flat (`["address", "city"]`).
     pub path: FieldPath,
     /// Output name; the path's last segment when `None`.
     pub alias: Option<String>,
-    /// For object fields: the sub-selection. `None` selects the whole value.
+    /// For object fields: the sub-selection (`None` selects the whole value). For a
+    /// relation: what to select from each related row (required).
     pub select: Option<Vec<Selection>>,
+    /// For a relation: which related rows (the `where` of the related view).
+    pub filter: Option<Filter>,
+    /// For a list relation: their order, most significant first (the related view's key
+    /// breaks ties).
+    pub order_by: Vec<OrderBy>,
+    /// For a list relation: at most this many rows (a parameter).
+    pub limit: Option<u64>,
+    /// For a list relation: rows skipped first (a parameter).
+    pub offset: Option<u64>,
 }
 
 impl FieldSelection {
+    /// The field (or relation) at `path`, selected whole, under its own name.
+    pub fn new(path: FieldPath) -> Self {
+        FieldSelection {
+            path,
+            alias: None,
+            select: None,
+            filter: None,
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+
     /// The output name: the alias, else the path's last segment.
     pub fn output_name(&self) -> &str {
         match &self.alias {
@@ -231,6 +254,63 @@ pub enum Filter {
     Not(Box<Filter>),
     /// One operator applied to one field.
     Condition(Condition),
+    /// A filter written under a field path: on a relation, over its related rows (with a
+    /// quantifier, or directly for a many-to-one relation); on a nested object, over its
+    /// fields.
+    Nested(NestedFilter),
+}
+
+/// `{"author": {...}}`, `{"comments": {"some": {...}}}`: a filter read below `path`.
+///
+/// On a relation it is a quantifier over the related rows and is two-valued (TRUE or FALSE,
+/// never UNKNOWN): `some` holds when the inner filter is TRUE on at least one related row,
+/// `none` when on none, `every` when on all of them (a row where it is FALSE or UNKNOWN
+/// fails it; an empty set passes). Without a quantifier (a many-to-one relation only) it
+/// holds when the related row exists and the inner filter is TRUE on it. On a nested object
+/// (no quantifier) the inner filter reads the object's fields, with three-valued logic as
+/// everywhere else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedFilter {
+    /// The relation or object, as the query spells it; a path may go through many-to-one
+    /// relations (`["post", "comments"]`).
+    pub path: FieldPath,
+    /// `some`, `every` or `none`; `None` when the filter is written directly under the path.
+    pub quantifier: Option<Quantifier>,
+    /// The filter on each related row (or on the object), its paths relative to it.
+    pub filter: Box<Filter>,
+}
+
+/// How a relation filter counts the related rows on which its inner filter is TRUE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Quantifier {
+    /// At least one (`some`): FALSE on an empty set.
+    Some,
+    /// All of them (`every`): TRUE on an empty set.
+    Every,
+    /// None of them (`none`): TRUE on an empty set.
+    None,
+}
+
+impl Quantifier {
+    /// The JSON key: `some`, `every` or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantifier::Some => "some",
+            Quantifier::Every => "every",
+            Quantifier::None => "none",
+        }
+    }
+
+    /// The quantifier for a JSON key.
+    pub fn from_name(name: &str) -> Option<Quantifier> {
+        match name {
+            "some" => Some(Quantifier::Some),
+            "every" => Some(Quantifier::Every),
+            "none" => Some(Quantifier::None),
+            _ => None,
+        }
+    }
 }
 
 /// `field op value`.
@@ -284,6 +364,9 @@ impl Drop for Filter {
                 Filter::Not(inner) => {
                     stack.push(std::mem::replace(&mut **inner, Filter::And(Vec::new())))
                 }
+                Filter::Nested(n) => {
+                    stack.push(std::mem::replace(&mut *n.filter, Filter::And(Vec::new())))
+                }
                 Filter::Condition(_) => {}
             }
         }
@@ -292,6 +375,7 @@ impl Drop for Filter {
                 v.iter().all(|c| matches!(c, Filter::Condition(_)))
             }
             Filter::Not(inner) => matches!(**inner, Filter::Condition(_)),
+            Filter::Nested(n) => matches!(*n.filter, Filter::Condition(_)),
             Filter::Condition(_) => true,
         };
         if shallow {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::source::{Kind, Source};
 use super::{
     AggregateFn, AggregateSelection, Condition, Direction, FieldPath, FieldSelection, Filter,
-    Nulls, Operator, OrderBy, Output, Query, Selection, ViewName,
+    NestedFilter, Nulls, Operator, OrderBy, Output, Quantifier, Query, Selection, ViewName,
 };
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
@@ -351,11 +351,10 @@ impl Parser<'_> {
                 if name == "__typename" {
                     return Ok(Selection::Typename { alias: None });
                 }
-                Ok(Selection::Field(FieldSelection {
-                    path: checked_path(FieldPath::parse(&name), path)?,
-                    alias: None,
-                    select: None,
-                }))
+                Ok(Selection::Field(FieldSelection::new(checked_path(
+                    FieldPath::parse(&name),
+                    path,
+                )?)))
             }
             Kind::Object => {
                 let mut field = None;
@@ -363,6 +362,10 @@ impl Parser<'_> {
                 let mut select = None;
                 let mut aggregate = None;
                 let mut distinct = None;
+                let mut filter = None;
+                let mut order = Vec::new();
+                let mut limit = None;
+                let mut offset = None;
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
@@ -371,21 +374,43 @@ impl Parser<'_> {
                         "select" => select = Some(self.selections(value, &p, depth + 1)?),
                         "aggregate" => aggregate = Some(aggregate_fn(&value, &p)?),
                         "distinct" => distinct = Some(expect_bool(&value, &p, "distinct")?),
+                        "where" => filter = Some(self.filter(value, &p, depth + 1)?),
+                        "order_by" => order = list_of(value, &p, "order_by", order_by)?,
+                        "limit" => limit = Some(expect_uint(&value, &p, "limit")?),
+                        "offset" => offset = Some(expect_uint(&value, &p, "offset")?),
                         other => {
                             return Err(invalid(
                                 &p,
                                 crate::suggest::unknown_key(
                                     other,
-                                    &["field", "alias", "select", "aggregate", "distinct"],
+                                    &[
+                                        "field",
+                                        "alias",
+                                        "select",
+                                        "aggregate",
+                                        "distinct",
+                                        "where",
+                                        "order_by",
+                                        "limit",
+                                        "offset",
+                                    ],
                                 ),
                             ));
                         }
                     }
                     Ok(())
                 })?;
+                let rows =
+                    filter.is_some() || !order.is_empty() || limit.is_some() || offset.is_some();
                 if let Some(function) = aggregate {
                     if select.is_some() {
                         return Err(invalid(path, "an aggregate takes no sub-selection"));
+                    }
+                    if rows {
+                        return Err(invalid(
+                            path,
+                            "an aggregate takes no where, order_by, limit or offset",
+                        ));
                     }
                     let alias =
                         alias.ok_or_else(|| invalid(path, "an aggregate needs an `alias`"))?;
@@ -411,16 +436,22 @@ impl Parser<'_> {
                 }
                 let field_path = field.ok_or_else(|| invalid(path, "missing key `field`"))?;
                 if field_path.0.len() == 1 && field_path.0[0] == "__typename" {
-                    if select.is_some() {
-                        return Err(invalid(path, "__typename takes no sub-selection"));
+                    if select.is_some() || rows {
+                        return Err(invalid(
+                            path,
+                            "__typename takes no sub-selection, where, order_by, limit or offset",
+                        ));
                     }
                     return Ok(Selection::Typename { alias });
                 }
-                Ok(Selection::Field(FieldSelection {
-                    path: field_path,
-                    alias,
-                    select,
-                }))
+                let mut f = FieldSelection::new(field_path);
+                f.alias = alias;
+                f.select = select;
+                f.filter = filter;
+                f.order_by = order;
+                f.limit = limit;
+                f.offset = offset;
+                Ok(Selection::Field(f))
             }
             other => Err(wrong(
                 path,
@@ -509,6 +540,16 @@ impl Parser<'_> {
                     op,
                     value: value.into_value(&p)?,
                 }));
+            } else if is_scoped_key(key) {
+                // `and`/`or`/`not` and the quantifiers read below this field: kept as one
+                // node, so a relation's filter stays one subquery.
+                let (quantifier, filter) = self.scoped_filter(key, value, &p, depth)?;
+                self.count_node(&p)?;
+                out.push(Filter::Nested(NestedFilter {
+                    path: field.to_path(),
+                    quantifier,
+                    filter: Box::new(filter),
+                }));
             } else if matches!(value.kind(&p), Ok(Kind::Object)) {
                 let nested = Field {
                     parent: Some(field),
@@ -527,6 +568,54 @@ impl Parser<'_> {
             }
             Ok(())
         })
+    }
+}
+
+/// Inside a field filter, `and`/`or` (arrays), `not` and `some`/`every`/`none` (objects)
+/// are keywords: the filter they hold reads below the field.
+fn is_scoped_key(key: &str) -> bool {
+    matches!(
+        key,
+        "and" | "AND" | "or" | "OR" | "not" | "NOT" | "some" | "every" | "none"
+    )
+}
+
+impl Parser<'_> {
+    /// The filter of a keyword of [`is_scoped_key`], and its quantifier.
+    fn scoped_filter<S: Source>(
+        &mut self,
+        key: &str,
+        value: S,
+        p: &Path<'_>,
+        depth: usize,
+    ) -> Result<(Option<Quantifier>, Filter), Error> {
+        let junction = match key {
+            "and" | "AND" => Some(true),
+            "or" | "OR" => Some(false),
+            _ => None,
+        };
+        if let Some(is_and) = junction {
+            expect_list(&value, p, key)?;
+            let mut children = Vec::with_capacity(value.len());
+            value.items(p, |i, item| {
+                children.push(self.filter(item, &p.index(i), depth + 1)?);
+                Ok(())
+            })?;
+            let f = if is_and {
+                Filter::And(children)
+            } else {
+                Filter::Or(children)
+            };
+            return Ok((None, f));
+        }
+        if matches!(key, "not" | "NOT") {
+            let inner = self.filter(value, p, depth + 1)?;
+            return Ok((None, Filter::Not(Box::new(inner))));
+        }
+        Ok((
+            Quantifier::from_name(key),
+            self.filter(value, p, depth + 1)?,
+        ))
     }
 }
 

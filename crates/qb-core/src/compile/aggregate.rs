@@ -11,7 +11,7 @@
 //! correlated row source) with the same result typing.
 
 use super::filter::Names;
-use super::{Access, Compiler, Resolved, resolve};
+use super::{Access, Compiler, Resolved, Target, resolve};
 use crate::ast::{AggregateFn, AggregateSelection, Selection};
 use crate::error::{Error, ErrorKind, Path};
 use crate::schema::{FieldType, ScalarType};
@@ -32,10 +32,13 @@ impl<'a> Names<'a> for Aggregates<'_> {
     fn resolve(
         self,
         c: &mut Compiler<'a>,
+        _at: Option<&Resolved<'a>>,
         segs: &'a [String],
+        _start: usize,
         base: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
+    ) -> Result<Target<'a>, Error> {
         c.resolve_having(self.by_alias, segs, base)
+            .map(Target::Value)
     }
 }
 
@@ -251,6 +254,7 @@ impl<'a> Compiler<'a> {
                 by_alias: &by_alias,
             },
             f,
+            None,
             &path,
             1,
         )

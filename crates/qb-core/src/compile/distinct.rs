@@ -69,7 +69,7 @@ impl<'a> Compiler<'a> {
         for (i, s) in sel.iter().enumerate() {
             let Selection::Field(f) = s else { continue };
             let p = path.index(i);
-            let r = self.resolve_selected(parent, &f.path, &p)?;
+            let r = self.grouped_field(parent, f, &p)?;
             match &f.select {
                 Some(sub) => {
                     self.sub_selection_target(&r, &p)?;

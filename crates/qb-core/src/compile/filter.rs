@@ -2,12 +2,12 @@
 //! same table in prose; each arm here is one row of it.
 
 use super::values::Operand;
-use super::{Compiler, Resolved, field_path_string};
+use super::{Compiler, Resolved, Target, field_path_string};
 use crate::Value;
-use crate::ast::{Condition, Filter, Operator};
+use crate::ast::{Condition, Filter, NestedFilter, Operator, Quantifier};
 use crate::error::{Error, ErrorKind, Path};
 use crate::param::{ParamType, ParamValue, PgType};
-use crate::schema::{FieldType, ScalarType};
+use crate::schema::{FieldType, RelationDef, ScalarType};
 
 use Operator as Op;
 use ScalarType as S;
@@ -26,17 +26,23 @@ const NOT_PUBLIC: &str = "'{10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7,127
 169.254.0.0/16,fe80::/10,224.0.0.0/4,ff00::/8,192.0.2.0/24,198.51.100.0/24,203.0.113.0/24,\
 2001:db8::/32,100.64.0.0/10,0.0.0.0/8,240.0.0.0/4,::/128}'::inet[]";
 
+/// Mean Earth radius in metres (IUGG).
+const EARTH_RADIUS_M: &str = "6371008.8";
+
 /// How the names of a filter resolve (passed by value: `Fields` is zero-sized).
 pub(crate) trait Names<'a>: Copy {
+    /// Where `segs[start..]` leads from `at` (`None`: the current scope's row).
     fn resolve(
         self,
         c: &mut Compiler<'a>,
+        at: Option<&Resolved<'a>>,
         segs: &'a [String],
+        start: usize,
         base: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error>;
+    ) -> Result<Target<'a>, Error>;
 }
 
-/// `where`: fields of the current scope.
+/// `where`: fields and relations of the current scope.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields;
 
@@ -45,28 +51,40 @@ impl<'a> Names<'a> for Fields {
     fn resolve(
         self,
         c: &mut Compiler<'a>,
+        at: Option<&Resolved<'a>>,
         segs: &'a [String],
+        start: usize,
         base: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
-        c.resolve(segs, base)
+    ) -> Result<Target<'a>, Error> {
+        c.resolve_from(at, segs, start, base)
     }
 }
-
-/// Mean Earth radius in metres (IUGG).
-const EARTH_RADIUS_M: &str = "6371008.8";
 
 impl<'a> Compiler<'a> {
     /// The top-level filter (no surrounding parentheses needed).
     pub(crate) fn filter_top(&mut self, f: &'a Filter, path: &Path<'_>) -> Result<(), Error> {
-        self.filter(Fields, f, path, 1)
+        self.filter(Fields, f, None, path, 1)
     }
 
-    /// A filter tree whose names resolve through `N` (fields in `where`, aggregates in
-    /// `having`): one walker and one operator table for both, monomorphized.
+    /// A filter read below `at` (a nested object; `None`: the current scope's row), at
+    /// nesting `depth`.
+    pub(crate) fn filter_at(
+        &mut self,
+        f: &'a Filter,
+        at: Option<&Resolved<'a>>,
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        self.filter(Fields, f, at, path, depth)
+    }
+
+    /// A filter tree whose names resolve through `N` (fields and relations in `where`,
+    /// aggregates in `having`): one walker and one operator table for both, monomorphized.
     pub(crate) fn filter<N: Names<'a>>(
         &mut self,
         names: N,
         f: &'a Filter,
+        at: Option<&Resolved<'a>>,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<(), Error> {
@@ -78,6 +96,7 @@ impl<'a> Compiler<'a> {
                 " AND ",
                 "TRUE",
                 Some(path.key("and")).as_ref(),
+                at,
                 path,
                 depth,
             ),
@@ -87,19 +106,21 @@ impl<'a> Compiler<'a> {
                 " OR ",
                 "FALSE",
                 Some(path.key("or")).as_ref(),
+                at,
                 path,
                 depth,
             ),
             Filter::Object(children) => {
-                self.junction(names, children, " AND ", "TRUE", None, path, depth)
+                self.junction(names, children, " AND ", "TRUE", None, at, path, depth)
             }
             Filter::Not(inner) => {
                 self.w.sql("NOT (");
-                self.filter(names, inner, &path.key("not"), depth + 1)?;
+                self.filter(names, inner, at, &path.key("not"), depth + 1)?;
                 self.w.sql(")");
                 Ok(())
             }
-            Filter::Condition(c) => self.condition(names, c, path),
+            Filter::Condition(c) => self.condition(names, c, 0, at, path, depth),
+            Filter::Nested(n) => self.nested(names, n, 0, at, path, depth),
         }
     }
 
@@ -113,6 +134,7 @@ impl<'a> Compiler<'a> {
         sep: &'static str,
         empty: &'static str,
         indexed: Option<&Path<'_>>,
+        at: Option<&Resolved<'a>>,
         path: &Path<'_>,
         depth: usize,
     ) -> Result<(), Error> {
@@ -128,8 +150,8 @@ impl<'a> Compiler<'a> {
                 self.w.sql(sep);
             }
             match indexed {
-                Some(base) => self.filter(names, child, &base.index(i), depth + 1)?,
-                None => self.filter(names, child, path, depth + 1)?,
+                Some(base) => self.filter(names, child, at, &base.index(i), depth + 1)?,
+                None => self.filter(names, child, at, path, depth + 1)?,
             }
         }
         if children.len() > 1 {
@@ -138,15 +160,121 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// A filter under a path (`Filter::Nested`), from `n.path[start]` on: over the fields of
+    /// a nested object, or a quantifier over the rows of a relation.
+    #[allow(clippy::too_many_arguments)]
+    fn nested<N: Names<'a>>(
+        &mut self,
+        names: N,
+        n: &'a NestedFilter,
+        start: usize,
+        at: Option<&Resolved<'a>>,
+        base: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let segs = &n.path.0;
+        if start == 0 {
+            self.count_node(&|| field_path_string(base, segs, None))?;
+        }
+        self.check_depth(depth + segs.len(), base)?;
+        let below = base.keys(segs);
+        let inner_path = match n.quantifier {
+            Some(q) => below.key(q.name()),
+            None => below,
+        };
+        match names.resolve(self, at, segs, start, base)? {
+            Target::Value(r) => {
+                let object = matches!(r.ty, FieldType::Object(_))
+                    || matches!(r.access, super::Access::Dynamic(..));
+                if let Some(q) = n.quantifier {
+                    return Err(inner_path.err(
+                        ErrorKind::InvalidQuery,
+                        format!(
+                            "`{}` applies to relations; `{}` is {}",
+                            q.name(),
+                            segs.join("."),
+                            if object { "an object" } else { "a field" }
+                        ),
+                    ));
+                }
+                if !object {
+                    return Err(below.err(
+                        ErrorKind::InvalidQuery,
+                        format!(
+                            "`{}` is {}: and, or and not below a field need an object or a \
+                             relation; write the operators inside them",
+                            segs.join("."),
+                            r.ty.describe()
+                        ),
+                    ));
+                }
+                self.filter(names, &n.filter, Some(&r), &inner_path, depth + segs.len())
+            }
+            Target::Relation { rel, name, at: i } => {
+                if i + 1 < segs.len() {
+                    // The path goes on through this relation: its one related row.
+                    self.through_one(rel, segs, i, base)?;
+                    self.open_exists(rel, name, false)?;
+                    self.w.sql(" AND (");
+                    self.nested(Fields, n, i + 1, None, base, depth + 1)?;
+                    self.w.sql(")");
+                    self.close_exists();
+                    return Ok(());
+                }
+                let (negated, every) = match n.quantifier {
+                    Some(Quantifier::Some) => (false, false),
+                    Some(Quantifier::None) => (true, false),
+                    Some(Quantifier::Every) => (true, true),
+                    None if !rel.kind.is_list() => (false, false),
+                    None => {
+                        return Err(list_needs_quantifier(rel, segs, i, base));
+                    }
+                };
+                self.open_exists(rel, name, negated)?;
+                self.w.sql(" AND (");
+                self.filter(Fields, &n.filter, None, &inner_path, depth + segs.len())?;
+                self.w.sql(if every { ") IS NOT TRUE" } else { ")" });
+                self.close_exists();
+                Ok(())
+            }
+        }
+    }
+
+    /// A path that goes on past the relation at `segs[i]` reads its one related row: the
+    /// relation must be many-to-one.
+    fn through_one(
+        &self,
+        rel: &'a RelationDef,
+        segs: &[String],
+        i: usize,
+        base: &Path<'_>,
+    ) -> Result<(), Error> {
+        if rel.kind.is_list() {
+            return Err(list_needs_quantifier(rel, segs, i, base));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn condition<N: Names<'a>>(
         &mut self,
         names: N,
         c: &'a Condition,
+        start: usize,
+        at: Option<&Resolved<'a>>,
         base: &Path<'_>,
+        depth: usize,
     ) -> Result<(), Error> {
         let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
-        self.count_node(&op_path)?;
-        let r = names.resolve(self, &c.path.0, base)?;
+        if start == 0 {
+            self.count_node(&op_path)?;
+        }
+        let r = match names.resolve(self, at, &c.path.0, start, base)? {
+            Target::Value(r) => r,
+            Target::Relation { rel, name, at: i } => {
+                return self.relation_condition(c, rel, name, i, base, depth);
+            }
+        };
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(
@@ -180,6 +308,51 @@ impl<'a> Compiler<'a> {
             return self.null_guarded(c.op, &r, &operand, &mismatch);
         }
         self.typed_condition(c.op, &r, &operand, &mismatch)
+    }
+
+    /// A condition whose path meets the relation at `c.path[i]`: `isnull` on the relation
+    /// itself tests for a related row; a path going on reads the one related row of a
+    /// many-to-one relation (`EXISTS`, so a missing row makes the condition FALSE).
+    #[cold]
+    fn relation_condition(
+        &mut self,
+        c: &'a Condition,
+        rel: &'a RelationDef,
+        name: &str,
+        i: usize,
+        base: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let segs = &c.path.0;
+        if i + 1 == segs.len() {
+            let op_path = || field_path_string(base, segs, Some(c.op.name()));
+            if c.op != Op::IsNull {
+                return Err(Error::new(
+                    ErrorKind::OperatorTypeMismatch,
+                    op_path(),
+                    format!(
+                        "`{}` is a relation: only `isnull` applies to it (is there no related \
+                         row?); filter its rows with nested fields{}",
+                        segs[i],
+                        if rel.kind.is_list() {
+                            " under `some`, `every` or `none`"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            let is_null = Operand::new(&c.value, self.limits, &op_path).boolean()?;
+            self.open_exists(rel, name, is_null)?;
+            self.close_exists();
+            return Ok(());
+        }
+        self.through_one(rel, segs, i, base)?;
+        self.open_exists(rel, name, false)?;
+        self.w.sql(" AND ");
+        self.condition(Fields, c, i + 1, None, base, depth + 1)?;
+        self.close_exists();
+        Ok(())
     }
 
     /// The predicate of `op` on `r`, by the field's type (inlined into both callers: it is
@@ -800,6 +973,18 @@ impl<'a> Compiler<'a> {
         out.push(']');
         Ok(out)
     }
+}
+
+/// A filter on the rows of a list relation without `some`, `every` or `none`.
+fn list_needs_quantifier(rel: &RelationDef, segs: &[String], i: usize, base: &Path<'_>) -> Error {
+    Error::new(
+        ErrorKind::InvalidQuery,
+        field_path_string(base, &segs[..=i], None),
+        format!(
+            "`{}` relates a list of `{}` rows: filter them with `some`, `every` or `none`",
+            segs[i], rel.view
+        ),
+    )
 }
 
 /// Whether the SQL written for `op` on a field of type `ty` can be non-NULL when the field is

@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 
 use super::select::MAX_PAIRS_PER_CALL;
-use super::{Access, Compiler, Resolved};
-use crate::ast::{FieldPath, Output, Selection};
+use super::{Access, Compiler, Resolved, Target};
+use crate::ast::{FieldPath, FieldSelection, Output, Selection};
 use crate::error::{Error, ErrorKind, Path};
 
 /// Finds resolved values by place ([`Resolved::same_place`]) among `n` of them: a scan when
@@ -127,6 +127,27 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// A field selected in a grouped query: a group key or an object of them (relations
+    /// are not selectable there).
+    pub(crate) fn grouped_field(
+        &self,
+        parent: Option<&Resolved<'a>>,
+        f: &'a FieldSelection,
+        p: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        match self.resolve_selected(parent, &f.path, p)? {
+            Target::Value(r) => Ok(r),
+            Target::Relation { at, .. } => Err(Error::new(
+                ErrorKind::Unsupported,
+                super::field_path_string(&p.key("field"), &f.path.0[..=at], None),
+                format!(
+                    "`{}` is a relation: grouped queries do not select relations",
+                    f.path.0[at]
+                ),
+            )),
+        }
+    }
+
     /// One ORDER BY key of a grouped query: an aggregate's alias, or a group key.
     fn grouped_order_key(
         &mut self,
@@ -205,7 +226,7 @@ impl<'a> Compiler<'a> {
                 Selection::Typename { .. } => self.typename(&p)?,
                 Selection::Aggregate(a) => self.aggregate_expr(a, &p)?,
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(None, &f.path, &p)?;
+                    let r = self.grouped_field(None, f, &p)?;
                     match &f.select {
                         Some(_) if columns => {
                             return Err(p.err(
@@ -299,7 +320,7 @@ impl<'a> Compiler<'a> {
                     ));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(Some(parent), &f.path, &p)?;
+                    let r = self.grouped_field(Some(parent), f, &p)?;
                     match &f.select {
                         Some(sub) => {
                             self.sub_selection_target(&r, &p)?;

@@ -12,10 +12,13 @@ mod distinct;
 mod expr;
 mod filter;
 mod group;
+mod relation;
 mod resolve;
 mod scope;
 mod select;
 mod values;
+
+use smallvec::SmallVec;
 
 use crate::ast::{Direction, FieldPath, Nulls, OrderBy, Query, Selection};
 use crate::error::{Error, ErrorKind, Path};
@@ -24,7 +27,7 @@ use crate::param::{CompiledQuery, PgType};
 use crate::schema::Schema;
 use crate::sql::{Alias, SqlWriter};
 
-pub(crate) use resolve::{Access, Resolved};
+pub(crate) use resolve::{Access, Resolved, Target};
 pub(crate) use scope::Scope;
 
 /// Compiles `query` against `schema`.
@@ -59,10 +62,13 @@ pub fn compile(
             )
         })?;
     let mut c = Compiler {
+        schema,
         scope: Scope {
             view,
             alias: Alias::ROOT,
         },
+        outer: SmallVec::new(),
+        next_alias: 1,
         query,
         camel: query.camel_case.unwrap_or(options.camel_case),
         style: usize::from(options.placeholder == Placeholder::Format),
@@ -76,8 +82,13 @@ pub fn compile(
 }
 
 pub(crate) struct Compiler<'a> {
+    pub(crate) schema: &'a Schema,
     /// The row source names resolve in: the root view, or the view a subquery reads.
     pub(crate) scope: Scope<'a>,
+    /// The scopes enclosing `scope`, innermost last (see `scope.rs`).
+    pub(crate) outer: SmallVec<[Scope<'a>; 4]>,
+    /// The number of the next table alias (`t1`, `t2`, …; the root is `t`).
+    pub(crate) next_alias: u32,
     pub(crate) query: &'a Query,
     pub(crate) camel: bool,
     /// Index of the placeholder style in the registry's pre-rendered accessors.
@@ -192,7 +203,10 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        self.limit_offset(q.limit, q.offset, &root)
+        if q.limit.is_some() || q.offset.is_some() {
+            self.limit_offset(q.limit, q.offset, &root)?;
+        }
+        Ok(())
     }
 
     /// ` ASC`/` DESC` and the NULLs placement of an order key.
@@ -234,13 +248,41 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// One ORDER BY key of an ungrouped query: a field of the current scope.
-    fn order_key(&mut self, path: &'a FieldPath, p: &Path<'_>) -> Result<(), Error> {
+    /// One ORDER BY key of an ungrouped query: a field of the current scope, or of the row
+    /// a many-to-one relation relates (`author.name`: a scalar subquery, NULL when none).
+    pub(crate) fn order_key(&mut self, path: &'a FieldPath, p: &Path<'_>) -> Result<(), Error> {
         let fp = p.key("field");
-        let r = self.resolve(&path.0, &fp)?;
-        resolve::check_orderable(&r, p, "order by")?;
-        self.typed_expr(&r);
-        Ok(())
+        self.order_key_from(&path.0, 0, &fp, p)
+    }
+
+    fn order_key_from(
+        &mut self,
+        segs: &'a [String],
+        start: usize,
+        fp: &Path<'_>,
+        p: &Path<'_>,
+    ) -> Result<(), Error> {
+        match self.resolve_from(None, segs, start, fp)? {
+            Target::Value(r) => {
+                resolve::check_orderable(&r, p, "order by")?;
+                self.typed_expr(&r);
+                Ok(())
+            }
+            Target::Relation { rel, name, at } => {
+                if at + 1 == segs.len() || rel.kind.is_list() {
+                    let t = Target::Relation { rel, name, at };
+                    return self.value(t, segs, fp).map(|_| ());
+                }
+                let target = self.related_view(rel, name)?;
+                let parent = self.enter(target);
+                self.w.sql("(SELECT ");
+                self.order_key_from(segs, at + 1, fp, p)?;
+                self.related_rows(rel, parent)?;
+                self.w.sql(")");
+                self.leave();
+                Ok(())
+            }
+        }
     }
 }
 

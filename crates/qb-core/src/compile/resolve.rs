@@ -9,7 +9,7 @@ use super::{Compiler, field_path_string};
 use crate::ast::FieldPath;
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::{is_graphql_name, snake};
-use crate::schema::{ColumnDef, FieldDef, FieldType, ScalarType};
+use crate::schema::{ColumnDef, FieldDef, FieldType, RelationDef, ScalarType};
 use crate::sql::{Alias, SqlFragment};
 
 /// Type of fields read in permissive mode from keys the registry does not list.
@@ -28,6 +28,20 @@ pub(crate) enum Access<'a> {
     /// An aggregate of the selection (in `having`), by its position in the selection;
     /// checked when resolved.
     Aggregate(usize),
+}
+
+/// What a name resolves to: a value, or a relation whose rows the rest of the path reads.
+#[derive(Debug)]
+pub(crate) enum Target<'a> {
+    /// A column or field (or permissive key).
+    Value(Resolved<'a>),
+    /// `segs[at]` names a relation of the scope's view (`name` in the registry);
+    /// `segs[at + 1..]` read its rows.
+    Relation {
+        rel: &'a RelationDef,
+        name: &'a str,
+        at: usize,
+    },
 }
 
 /// A field path resolved against the registry, in the scope that reads it.
@@ -72,20 +86,29 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Resolves a field path in the current scope: columns first (single segment), then
-    /// JSONB fields.
-    pub(crate) fn resolve(
+    /// Resolves `segs[start..]` in the current scope, below `at` (a nested object) or at
+    /// the scope's root (`None`), where the first segment may name a column (which wins over
+    /// a JSONB field of the same name), a JSONB field or a relation. Error paths name `base`
+    /// and the whole of `segs` up to the offending segment.
+    pub(crate) fn resolve_from(
         &self,
+        at: Option<&Resolved<'a>>,
         segs: &'a [String],
+        start: usize,
         base: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
-        let Some(first) = segs.first() else {
+    ) -> Result<Target<'a>, Error> {
+        if let Some(parent) = at {
+            return self
+                .resolve_below(parent, segs, start, base)
+                .map(Target::Value);
+        }
+        let Some(first) = segs.get(start) else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         };
         // One segment per nesting level (a hand-built path may be of any length).
         self.check_depth(segs.len(), base)?;
-        // Columns win over JSONB fields of the same name. Both indexes hold the camelCase
-        // aliases, so a conversion is needed only for spellings they do not cover.
+        // Both indexes hold the camelCase aliases, so a conversion is needed only for
+        // spellings they do not cover.
         let view = self.scope.view;
         let columns = &view.columns;
         let fields = &view.fields.fields;
@@ -109,41 +132,114 @@ impl<'a> Compiler<'a> {
             };
         }
         if let Some((_, col)) = col {
-            if segs.len() > 1 {
+            if segs.len() > start + 1 {
                 return Err(Error::new(
                     ErrorKind::UnknownField,
-                    field_path_string(base, &segs[..2], None),
+                    field_path_string(base, &segs[..start + 2], None),
                     format!(
                         "`{first}` is a {} column; it has no field `{}`",
                         col.ty.describe(),
-                        segs[1]
+                        segs[start + 1]
                     ),
                 ));
             }
-            return Ok(Resolved {
+            return Ok(Target::Value(Resolved {
                 access: Access::Column(col),
                 ty: &col.ty,
                 language: None,
                 alias: self.scope.alias,
+            }));
+        }
+        if let Some((_, def)) = field {
+            if segs.len() == start + 1 {
+                // The common case: one registered field, no nesting.
+                return Ok(Target::Value(self.field(def)));
+            }
+            let r = self.field(def);
+            check_descend(&r, segs, start, base)?;
+            return self
+                .resolve_below(&r, segs, start + 1, base)
+                .map(Target::Value);
+        }
+        // Relations (registry names never collide with columns or fields).
+        if let Some((name, rel)) = view.relations.lookup(first, self.camel) {
+            return Ok(Target::Relation {
+                rel,
+                name,
+                at: start,
             });
         }
-        if let (Some((_, def)), 1) = (field, segs.len()) {
-            // The common case: one registered field, no nesting.
-            return Ok(self.field(def));
+        let r = self.resolve_in(None, first, segs, start, base)?;
+        if segs.len() == start + 1 {
+            return Ok(Target::Value(r));
         }
-        // The first segment was already found (or not) at the root; the rest resolve level by
-        // level below it.
-        let mut root = field.map(|(_, def)| self.field(def));
-        let mut parent: Option<Resolved<'a>> = None;
-        for (i, seg) in segs.iter().enumerate() {
-            let r = match root.take() {
-                Some(r) => r,
-                None => self.resolve_in(parent.as_ref(), seg, segs, i, base)?,
-            };
+        check_descend(&r, segs, start, base)?;
+        self.resolve_below(&r, segs, start + 1, base)
+            .map(Target::Value)
+    }
+
+    /// `segs[start..]` below the object (or permissive key) `parent`.
+    fn resolve_below(
+        &self,
+        parent: &Resolved<'a>,
+        segs: &'a [String],
+        start: usize,
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        if start >= segs.len() {
+            return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
+        }
+        self.check_depth(segs.len(), base)?;
+        let mut cur: Option<Resolved<'a>> = None;
+        for i in start..segs.len() {
+            let r = self.resolve_in(
+                Some(cur.as_ref().unwrap_or(parent)),
+                &segs[i],
+                segs,
+                i,
+                base,
+            )?;
             check_descend(&r, segs, i, base)?;
-            parent = Some(r);
+            cur = Some(r);
         }
-        parent.ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
+        cur.ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
+    }
+
+    /// A field path that must name a value (a column or field) of the current scope: a
+    /// relation there is an error saying what `what` (`group by`, …) needs instead.
+    pub(crate) fn resolve(
+        &self,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        self.value(self.resolve_from(None, segs, 0, base)?, segs, base)
+    }
+
+    /// The value of a resolved target; a relation is `QB_INVALID_QUERY` at its segment.
+    pub(crate) fn value(
+        &self,
+        t: Target<'a>,
+        segs: &[String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        match t {
+            Target::Value(r) => Ok(r),
+            Target::Relation { rel, at, .. } => Err(Error::new(
+                ErrorKind::InvalidQuery,
+                field_path_string(base, &segs[..=at], None),
+                format!(
+                    "`{}` is a relation to `{}`, not a field: select it with a sub-selection, \
+                     or filter it with nested fields{}",
+                    segs[at],
+                    rel.view,
+                    if rel.kind.is_list() {
+                        " under `some`, `every` or `none`"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        }
     }
 
     /// Resolves `segs[i]` inside `parent` (`None`: the document root of the current scope);
@@ -179,14 +275,18 @@ impl<'a> Compiler<'a> {
                 Some(_) if i > 0 => format!("`{}` has no field `{name}`", segs[..i].join(".")),
                 Some(_) => format!("this object has no field `{name}`"),
             };
-            // Columns are candidates at the document root only.
-            let columns = parent
-                .is_none()
+            // Columns and relations are candidates at the document root only.
+            let root = parent.is_none();
+            let columns = root
                 .then(|| view.columns.spellings(self.camel))
                 .into_iter()
                 .flatten();
+            let relations = root
+                .then(|| view.relations.spellings(self.camel))
+                .into_iter()
+                .flatten();
             let fields = obj.into_iter().flat_map(|o| o.fields.spellings(self.camel));
-            let hint = crate::suggest::did_you_mean(name, columns.chain(fields));
+            let hint = crate::suggest::did_you_mean(name, columns.chain(relations).chain(fields));
             return Err(Error::new(ErrorKind::UnknownField, at(), msg + &hint));
         }
         let mut keys = parent.map(Resolved::keys).unwrap_or_default();
@@ -199,25 +299,15 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// A selected field's path resolved inside `parent` (or at the root, where a one-segment
-    /// path may name a column); errors name `p` + the segments.
+    /// A selected field's path resolved inside `parent` (or at the scope's root, where a
+    /// one-segment path may name a column or a relation); errors name `p` + the segments.
     pub(crate) fn resolve_selected(
         &self,
         parent: Option<&Resolved<'a>>,
         path: &'a FieldPath,
         p: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
-        let segs = &path.0;
-        let Some(parent) = parent else {
-            return self.resolve(segs, p);
-        };
-        let mut cur: Option<Resolved<'a>> = None;
-        for (i, seg) in segs.iter().enumerate() {
-            let r = self.resolve_in(Some(cur.as_ref().unwrap_or(parent)), seg, segs, i, p)?;
-            check_descend(&r, segs, i, p)?;
-            cur = Some(r);
-        }
-        cur.ok_or_else(|| p.err(ErrorKind::InvalidQuery, "empty field path"))
+    ) -> Result<Target<'a>, Error> {
+        self.resolve_from(parent, &path.0, 0, p)
     }
 }
 

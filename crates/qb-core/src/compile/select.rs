@@ -3,11 +3,11 @@
 
 use smallvec::SmallVec;
 
-use super::{Access, Compiler, Resolved};
+use super::{Access, Compiler, Resolved, Target};
 use crate::ast::{FieldSelection, Output, Selection};
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::is_graphql_name;
-use crate::schema::FieldType;
+use crate::schema::{FieldType, RelationDef};
 
 /// PostgreSQL caps a function call at 100 arguments: 50 key/value pairs per
 /// `jsonb_build_object` call; wider objects are concatenated with `||`.
@@ -47,12 +47,14 @@ impl<'a> Compiler<'a> {
         match q.output {
             Output::Columns => self.columns(&q.select, path),
             Output::Json | Output::JsonText => {
-                if whole_document {
-                    // Still validate the selection, so a bad field is an error either way.
-                    self.check_selection(&q.select, None, path, 1)?;
+                let nodes = self.nodes;
+                // Still validate the selection, so a bad field is an error either way; a
+                // selected relation is not in the stored document, so the object is built.
+                if whole_document && !self.check_selection(&q.select, None, path, 1)? {
                     self.w
                         .qualified(self.scope.alias, &self.scope.view.sql_data);
                 } else {
+                    self.nodes = nodes;
                     self.object(&q.select, None, path, 1)?;
                 }
                 self.data_column_alias();
@@ -70,14 +72,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves every field of a selection without writing SQL (the whole-document form
-    /// still rejects bad fields).
+    /// still rejects bad fields); `true` when it selects a relation, which the stored
+    /// document does not hold (the object is built then).
     fn check_selection(
         &mut self,
         sel: &'a [Selection],
         parent: Option<&Resolved<'a>>,
         path: &Path<'_>,
         depth: usize,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         self.check_depth(depth, path)?;
         self.output_names(sel, path)?;
         for (i, s) in sel.iter().enumerate() {
@@ -85,10 +88,16 @@ impl<'a> Compiler<'a> {
             self.count_node(&|| p.render())?;
             match s {
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(parent, &f.path, &p)?;
+                    let r = match self.resolve_selected(parent, &f.path, &p)? {
+                        Target::Value(r) => r,
+                        Target::Relation { .. } => return Ok(true),
+                    };
+                    no_rows_arguments(f, &p)?;
                     if let Some(sub) = &f.select {
                         self.sub_selection_target(&r, &p)?;
-                        self.check_selection(sub, Some(&r), &p.key("select"), depth + 1)?;
+                        if self.check_selection(sub, Some(&r), &p.key("select"), depth + 1)? {
+                            return Ok(true);
+                        }
                     }
                 }
                 Selection::Typename { .. } => {
@@ -101,7 +110,31 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        Ok(())
+        Ok(false)
+    }
+
+    /// A relation named by a selected path: selected whole (with its sub-selection) when the
+    /// path ends at it.
+    fn selected_relation(
+        &mut self,
+        rel: &'a RelationDef,
+        name: &str,
+        at: usize,
+        f: &'a FieldSelection,
+        p: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if at + 1 < f.path.0.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidQuery,
+                super::field_path_string(&p.key("field"), &f.path.0[..=at], None),
+                format!(
+                    "`{}` is a relation: select its fields with {{\"field\": \"{}\", \"select\": [...]}}",
+                    f.path.0[at], f.path.0[at]
+                ),
+            ));
+        }
+        self.relation_select(rel, name, f, p, depth)
     }
 
     fn output_name<'s>(&self, s: &'s Selection, p: &Path<'_>) -> Result<&'s str, Error> {
@@ -219,7 +252,7 @@ impl<'a> Compiler<'a> {
 
     /// `jsonb_build_object('k', v, …)`, split into `||`-joined calls past 50 pairs.
     /// `parent` is the resolved object the selection reads from (`None`: the document).
-    fn object(
+    pub(crate) fn object(
         &mut self,
         sel: &'a [Selection],
         parent: Option<&Resolved<'a>>,
@@ -254,7 +287,16 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(parent, &f.path, &p)?;
+                    let r = match self.resolve_selected(parent, &f.path, &p)? {
+                        Target::Value(r) => r,
+                        Target::Relation { rel, name: rn, at } => {
+                            self.w.literal(name);
+                            self.w.sql(", ");
+                            self.selected_relation(rel, rn, at, f, &p, depth)?;
+                            continue;
+                        }
+                    };
+                    no_rows_arguments(f, &p)?;
                     // The output key is usually the field's own key or camelCase alias,
                     // rendered once in the registry with its separator.
                     let entry = match &r.access {
@@ -324,7 +366,16 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = self.resolve_selected(None, &f.path, &p)?;
+                    let r = match self.resolve_selected(None, &f.path, &p)? {
+                        Target::Value(r) => r,
+                        Target::Relation { rel, name: rn, at } => {
+                            self.selected_relation(rel, rn, at, f, &p, 1)?;
+                            self.w.sql(" AS ");
+                            self.w.ident(name);
+                            continue;
+                        }
+                    };
+                    no_rows_arguments(f, &p)?;
                     match &f.select {
                         None => self.column_expr(&r),
                         Some(sub) => {
@@ -342,5 +393,36 @@ impl<'a> Compiler<'a> {
             self.w.ident(name);
         }
         Ok(())
+    }
+}
+
+/// `where`, `order_by`, `limit` and `offset` choose a relation's rows: on a field they are an
+/// error at the key.
+#[inline]
+fn no_rows_arguments(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
+    if f.filter.is_none() && f.order_by.is_empty() && f.limit.is_none() && f.offset.is_none() {
+        return Ok(());
+    }
+    rows_argument_error(f, p)
+}
+
+#[cold]
+#[inline(never)]
+fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
+    let given = [
+        ("where", f.filter.is_some()),
+        ("order_by", !f.order_by.is_empty()),
+        ("limit", f.limit.is_some()),
+        ("offset", f.offset.is_some()),
+    ];
+    match given.iter().find(|(_, g)| *g) {
+        None => Ok(()),
+        Some((key, _)) => Err(p.key(key).err(
+            ErrorKind::InvalidQuery,
+            format!(
+                "`{key}` applies to relations; `{}` is a field",
+                f.path.0.join(".")
+            ),
+        )),
     }
 }

@@ -141,6 +141,12 @@ impl<'v, 'l> Operand<'v, 'l> {
                     s.push_str(itoa::Buffer::new().format(*i));
                     s.push(']');
                 }
+                Seg::Keys(keys) => {
+                    for k in *keys {
+                        s.push('.');
+                        s.push_str(k);
+                    }
+                }
             }
         }
         s

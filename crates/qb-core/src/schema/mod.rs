@@ -5,8 +5,13 @@
 
 mod parse;
 
+mod relation;
+
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+
+pub(crate) use parse::check_relation;
+pub use relation::{RelationDef, RelationKind};
 
 use crate::names::{snake, to_camel};
 use crate::options::Placeholder;
@@ -519,10 +524,21 @@ pub struct ViewDef {
     pub(crate) language: String,
     /// Whole-document output: past this many selected leaves, `t."data"` as stored.
     pub(crate) document_threshold: Option<usize>,
+    /// Columns that identify a row (the order of list relations' ties).
+    pub(crate) primary_key: Vec<String>,
+    /// The column a sharded deployment distributes rows by (the tenant): every relation
+    /// between two views that both have one also matches it.
+    pub(crate) distribution_column: Option<String>,
+    /// Relations to other views, by name.
+    pub(crate) relations: Named<RelationDef>,
     /// `"schema"."view"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_from: SqlFragment,
     /// `"data"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_data: SqlFragment,
+    /// The primary key columns, quoted, rendered when the view joins a [`Schema`].
+    pub(crate) sql_primary_key: Box<[SqlFragment]>,
+    /// The distribution column, quoted, rendered when the view joins a [`Schema`].
+    pub(crate) sql_distribution: Option<SqlFragment>,
 }
 
 impl ViewDef {
@@ -545,7 +561,34 @@ impl ViewDef {
             permissive: false,
             language: "english".to_owned(),
             document_threshold: None,
+            primary_key: Vec::new(),
+            distribution_column: None,
+            relations: Named::default(),
+            sql_primary_key: Box::default(),
+            sql_distribution: None,
         }
+    }
+
+    /// The columns that identify a row (a list relation of another view that reads this
+    /// one orders ties by them; such a view must declare them).
+    pub fn primary_key(mut self, columns: &[&str]) -> Self {
+        self.primary_key = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The column rows are distributed by in a sharded deployment (the tenant column, e.g.
+    /// `tenant_id`): a relation between two views that both declare one also matches it,
+    /// so a statement stays on one shard (docs/sql-shapes.md).
+    pub fn distribution_column(mut self, column: impl Into<String>) -> Self {
+        self.distribution_column = Some(column.into());
+        self
+    }
+
+    /// Adds (or replaces) a relation to another view, under `name` (selected and filtered
+    /// like a field; it must not be a column's or a field's name).
+    pub fn relation(mut self, name: impl Into<String>, def: RelationDef) -> Self {
+        self.relations.insert(name.into(), def);
+        self
     }
 
     /// Sets the GraphQL typename (for `__typename`).
@@ -617,7 +660,7 @@ impl ViewDef {
 
     /// Renders the SQL fragments every compile reuses (after validation).
     pub(crate) fn render(&mut self) {
-        self.sql_from = SqlWriter::relation(self.schema.as_deref(), &self.name);
+        self.sql_from = SqlWriter::table(self.schema.as_deref(), &self.name);
         self.sql_data = SqlWriter::column(&self.data_column);
         self.columns.reindex();
         for (name, col) in self.columns.iter_mut() {
@@ -625,6 +668,16 @@ impl ViewDef {
             col.output = OutputKeys::new(name);
         }
         self.fields.render(&self.sql_data, &[]);
+        self.sql_primary_key = self
+            .primary_key
+            .iter()
+            .map(|c| SqlWriter::column(c))
+            .collect();
+        self.sql_distribution = self.distribution_column.as_deref().map(SqlWriter::column);
+        self.relations.reindex();
+        for (_, rel) in self.relations.iter_mut() {
+            rel.render();
+        }
     }
 }
 
@@ -632,6 +685,9 @@ impl ViewDef {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schema {
     views: AHashMap<String, ViewDef>,
+    /// Whether [`Schema::check_relations`] passed since the last view was added (a compile
+    /// then trusts every relation; otherwise it checks each one it meets).
+    pub(crate) relations_checked: bool,
 }
 
 impl Schema {
@@ -649,12 +705,40 @@ impl Schema {
         let mut view = view;
         view.render();
         self.views.insert(key, view);
+        self.relations_checked = false;
         Ok(())
     }
 
     /// The view registered under `key` (`name` or `schema.name`).
     pub fn view(&self, key: &str) -> Option<&ViewDef> {
         self.views.get(key)
+    }
+
+    /// Checks every relation against the views it names: the target (and join) view exists,
+    /// each paired column exists there with the same type, and the target of a list relation
+    /// declares its `primary_key`; remembers that they passed. [`Schema::from_value`] runs it
+    /// once every view is in; a registry built with [`Schema::add_view`] should run it when
+    /// complete (until it does, a compile checks each relation it meets, with the same
+    /// errors).
+    pub fn check_relations(&mut self) -> Result<(), crate::Error> {
+        self.relations_checked = false;
+        self.check_relations_ref()?;
+        self.relations_checked = true;
+        Ok(())
+    }
+
+    fn check_relations_ref(&self) -> Result<(), crate::Error> {
+        let mut keys: Vec<&String> = self.views.keys().collect();
+        keys.sort();
+        for key in keys {
+            let view = &self.views[key];
+            let mut names: Vec<(&String, &RelationDef)> = view.relations.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, rel) in names {
+                parse::check_relation(self, view, name, rel)?;
+            }
+        }
+        Ok(())
     }
 
     /// Every registered view key (unordered).

@@ -1,6 +1,9 @@
 //! `Value` -> `Schema`, and the validation every view goes through.
 
-use super::{FieldDef, FieldType, ObjectDef, ScalarType, Schema, ViewDef};
+use super::relation::Join;
+use super::{
+    FieldDef, FieldType, ObjectDef, RelationDef, RelationKind, ScalarType, Schema, ViewDef,
+};
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::{is_graphql_name, is_json_key, is_sql_identifier};
@@ -54,6 +57,74 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
             return Err(bad(&columns.key(name), "a column must have a scalar type"));
         }
     }
+    let has_column = |c: &str| view.columns.get(c).is_some();
+    if !view.primary_key.is_empty() || view.distribution_column.is_some() {
+        let pk = path.key("primary_key");
+        for (i, c) in view.primary_key.iter().enumerate() {
+            if !has_column(c) {
+                return Err(bad(
+                    &pk.index(i),
+                    format!("`{c}` is not a column of this view"),
+                ));
+            }
+        }
+        if let Some(c) = &view.distribution_column {
+            if !has_column(c) {
+                return Err(bad(
+                    &path.key("distribution_column"),
+                    format!("`{c}` is not a column of this view"),
+                ));
+            }
+        }
+    }
+    let relations = path.key("relations");
+    for (name, rel) in view.relations.iter() {
+        let p = relations.key(name);
+        if !is_graphql_name(name) {
+            return Err(bad(
+                &p,
+                format!("relation name `{name}` is not a GraphQL name"),
+            ));
+        }
+        if has_column(name) || view.fields.get(name).is_some() {
+            return Err(bad(
+                &p,
+                format!("`{name}` is already a column or field of this view"),
+            ));
+        }
+        if rel.view.split('.').count() > 2 || !rel.view.split('.').all(is_sql_identifier) {
+            return Err(bad(
+                &p.key("view"),
+                format!("view `{}` is not a plain SQL identifier", rel.view),
+            ));
+        }
+        validate_join(&rel.join, &p.key("join"), |c| has_column(c))?;
+        match (&rel.through, rel.kind) {
+            (Some((through, join)), RelationKind::ManyToMany) => {
+                let tp = p.key("through");
+                if through.split('.').count() > 2 || !through.split('.').all(is_sql_identifier) {
+                    return Err(bad(
+                        &tp.key("view"),
+                        format!("view `{through}` is not a plain SQL identifier"),
+                    ));
+                }
+                validate_join(join, &tp.key("join"), is_sql_identifier)?;
+            }
+            (None, RelationKind::ManyToMany) => {
+                return Err(bad(&p, "a many_to_many relation needs `through`"));
+            }
+            (Some(_), kind) => {
+                return Err(bad(
+                    &p.key("through"),
+                    format!(
+                        "only many_to_many relations take `through`, not {}",
+                        kind.name()
+                    ),
+                ));
+            }
+            (None, _) => {}
+        }
+    }
     // Rendering and validating recurse per level: a hand-built definition deeper than the
     // registry's JSON form allows is refused before either runs.
     if view.fields.depth() > MAX_SCHEMA_DEPTH {
@@ -63,6 +134,112 @@ pub(crate) fn validate_view(view: &ViewDef, path: &Path<'_>) -> Result<(), Error
         ));
     }
     validate_object(&view.fields, &path.key("fields"))
+}
+
+/// A join's pairs: at least one; `here` accepts this side's column, the other side's must be
+/// an identifier (checked against its view by [`check_relation`]).
+fn validate_join(join: &Join, path: &Path<'_>, here: impl Fn(&str) -> bool) -> Result<(), Error> {
+    if join.pairs.is_empty() {
+        return Err(bad(path, "a join pairs at least one column"));
+    }
+    for (a, b) in &join.pairs {
+        if !here(a) {
+            return Err(bad(
+                &path.key(a),
+                format!("`{a}` is not a column of this view"),
+            ));
+        }
+        if !is_sql_identifier(b) {
+            return Err(bad(
+                &path.key(a),
+                format!("column `{b}` is not a plain SQL identifier"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One relation against the views it names (see [`Schema::check_relations`]).
+pub(crate) fn check_relation(
+    schema: &Schema,
+    view: &ViewDef,
+    name: &str,
+    rel: &RelationDef,
+) -> Result<(), Error> {
+    let root = Path::ROOT;
+    let views = root.key("views");
+    let key = view.key();
+    let vp = views.key(&key);
+    let relations = vp.key("relations");
+    let p = relations.key(name);
+    let target = resolve_view(schema, &rel.view, &p.key("view"))?;
+    match &rel.through {
+        None => check_pairs(view, target, &rel.join, &p.key("join"))?,
+        Some((through, tj)) => {
+            let tp = p.key("through");
+            let middle = resolve_view(schema, through, &tp.key("view"))?;
+            check_pairs(view, middle, &rel.join, &p.key("join"))?;
+            check_pairs(middle, target, tj, &tp.key("join"))?;
+        }
+    }
+    if rel.kind.is_list() && target.primary_key.is_empty() {
+        return Err(bad(
+            &p.key("view"),
+            format!(
+                "`{name}` lists rows of `{}`, which declares no `primary_key`: a list needs \
+                 one to order ties",
+                rel.view
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_view<'s>(schema: &'s Schema, key: &str, path: &Path<'_>) -> Result<&'s ViewDef, Error> {
+    schema.view(key).ok_or_else(|| {
+        bad(
+            path,
+            format!(
+                "no view `{key}` in the schema registry{}",
+                crate::suggest::did_you_mean(key, schema.view_keys())
+            ),
+        )
+    })
+}
+
+/// Each pair names a column of `from` and one of `to`, of the same type.
+fn check_pairs(from: &ViewDef, to: &ViewDef, join: &Join, path: &Path<'_>) -> Result<(), Error> {
+    for (a, b) in &join.pairs {
+        let p = path.key(a);
+        let Some((_, left)) = from.columns.get(a) else {
+            return Err(bad(
+                &p,
+                format!("`{a}` is not a column of `{}`", from.key()),
+            ));
+        };
+        let Some((_, right)) = to.columns.get(b) else {
+            return Err(bad(
+                &p,
+                format!(
+                    "`{b}` is not a column of `{}`{}",
+                    to.key(),
+                    crate::suggest::did_you_mean(b, to.columns.spellings(false))
+                ),
+            ));
+        };
+        if left.ty != right.ty {
+            return Err(bad(
+                &p,
+                format!(
+                    "key type mismatch: `{a}` is {} but `{}.{b}` is {}",
+                    left.ty.describe(),
+                    to.key(),
+                    right.ty.describe()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn validate_object(obj: &ObjectDef, path: &Path<'_>) -> Result<(), Error> {
@@ -99,6 +276,7 @@ impl Schema {
                 }
             }
         }
+        schema.check_relations()?;
         Ok(schema)
     }
 }
@@ -190,6 +368,17 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
                 view.columns = cols;
             }
             "fields" => view.fields = object_def(value, &p, 1)?,
+            "primary_key" => view.primary_key = string_list(value, &p, "primary_key")?,
+            "distribution_column" => {
+                view.distribution_column =
+                    Some(string(value, &p, "distribution_column")?.to_owned())
+            }
+            "relations" => {
+                for (name, def) in object(value, &p, "relations")? {
+                    let rel = relation_def(def, &p.key(name))?;
+                    view.relations.insert(name.clone(), rel);
+                }
+            }
             other => {
                 return Err(bad(
                     &p,
@@ -203,6 +392,9 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
                             "document_threshold",
                             "columns",
                             "fields",
+                            "primary_key",
+                            "distribution_column",
+                            "relations",
                         ],
                     ),
                 ));
@@ -210,6 +402,115 @@ fn view_def(key: &str, v: &Value, path: &Path<'_>) -> Result<ViewDef, Error> {
         }
     }
     Ok(view)
+}
+
+fn string_list(v: &Value, path: &Path<'_>, what: &str) -> Result<Vec<String>, Error> {
+    match v {
+        Value::List(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| string(item, &path.index(i), "a column name").map(str::to_owned))
+            .collect(),
+        other => Err(bad(
+            path,
+            format!(
+                "{what} must be an array of column names, found {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// `{"col": "other_col", …}`: the pairs of a join, in order.
+fn join_pairs(v: &Value, path: &Path<'_>) -> Result<Vec<(String, String)>, Error> {
+    object(v, path, "a join")?
+        .iter()
+        .map(|(a, b)| {
+            Ok((
+                a.clone(),
+                string(b, &path.key(a), "a column name")?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn relation_def(v: &Value, path: &Path<'_>) -> Result<RelationDef, Error> {
+    let mut view = None;
+    let mut kind = None;
+    let mut join = None;
+    let mut through = None;
+    for (k, value) in object(v, path, "a relation")? {
+        let p = path.key(k);
+        match k.as_str() {
+            "view" => view = Some(string(value, &p, "view")?.to_owned()),
+            "kind" => {
+                let name = string(value, &p, "kind")?;
+                kind = Some(RelationKind::from_name(name).ok_or_else(|| {
+                    bad(
+                        &p,
+                        format!(
+                            "unknown relation kind `{name}` (expected many_to_one, \
+                             one_to_many or many_to_many)"
+                        ),
+                    )
+                })?);
+            }
+            "join" => join = Some(join_pairs(value, &p)?),
+            "through" => {
+                let mut tview = None;
+                let mut tjoin = None;
+                for (tk, tv) in object(value, &p, "through")? {
+                    let tp = p.key(tk);
+                    match tk.as_str() {
+                        "view" => tview = Some(string(tv, &tp, "view")?.to_owned()),
+                        "join" => tjoin = Some(join_pairs(tv, &tp)?),
+                        other => {
+                            return Err(bad(
+                                &tp,
+                                format!("unknown key `{other}` (expected view or join)"),
+                            ));
+                        }
+                    }
+                }
+                let tview = tview.ok_or_else(|| bad(&p, "`through` needs `view`"))?;
+                let tjoin = tjoin.ok_or_else(|| bad(&p, "`through` needs `join`"))?;
+                through = Some((tview, tjoin));
+            }
+            other => {
+                return Err(bad(
+                    &p,
+                    format!("unknown key `{other}` (expected view, kind, join or through)"),
+                ));
+            }
+        }
+    }
+    let view = view.ok_or_else(|| bad(path, "a relation needs `view`"))?;
+    let kind = kind.ok_or_else(|| bad(path, "a relation needs `kind`"))?;
+    let join = join.ok_or_else(|| bad(path, "a relation needs `join`"))?;
+    let pairs: Vec<(&str, &str)> = join.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    Ok(match (kind, through) {
+        (RelationKind::ManyToMany, Some((tview, tjoin))) => {
+            let tpairs: Vec<(&str, &str)> = tjoin
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
+            RelationDef::many_to_many(&view, &pairs, &tview, &tpairs)
+        }
+        (RelationKind::ManyToMany, None) => {
+            return Err(bad(path, "a many_to_many relation needs `through`"));
+        }
+        (_, Some(_)) => {
+            return Err(bad(
+                &path.key("through"),
+                format!(
+                    "only many_to_many relations take `through`, not {}",
+                    kind.name()
+                ),
+            ));
+        }
+        (RelationKind::OneToMany, None) => RelationDef::one_to_many(&view, &pairs),
+        _ => RelationDef::many_to_one(&view, &pairs),
+    })
 }
 
 const MAX_SCHEMA_DEPTH: usize = 32;

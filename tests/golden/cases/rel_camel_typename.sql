@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", '__typename', 'Post', 'author', (SELECT jsonb_build_object('__typename', 'User', 'nickName', t1."data"->'nick_name', 'lastLogin', t1."data"->'last_login') FROM "v_user" AS t1 WHERE t1."id" = t."fk_author" AND t1."tenant_id" = t."tenant_id")) AS "data" FROM "v_post" AS t WHERE (t."id" = ANY($1::uuid[]))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_comment" AS t WHERE NOT (EXISTS (SELECT 1 FROM "v_user" AS t1 WHERE t1."id" = t."fk_author" AND ((t1."data"->>'active')::boolean = $1::boolean)))

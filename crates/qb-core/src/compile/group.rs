@@ -136,7 +136,10 @@ impl<'a> Compiler<'a> {
         p: &Path<'_>,
     ) -> Result<Resolved<'a>, Error> {
         match self.resolve_selected(parent, &f.path, p)? {
-            Target::Value(r) => Ok(r),
+            Target::Value(r) => {
+                super::select::no_rows_arguments(f, p)?;
+                Ok(r)
+            }
             Target::Relation { at, .. } => Err(Error::new(
                 ErrorKind::Unsupported,
                 super::field_path_string(&p.key("field"), &f.path.0[..=at], None),

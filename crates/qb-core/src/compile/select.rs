@@ -399,7 +399,7 @@ impl<'a> Compiler<'a> {
 /// `where`, `order_by`, `limit` and `offset` choose a relation's rows: on a field they are an
 /// error at the key.
 #[inline]
-fn no_rows_arguments(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
+pub(crate) fn no_rows_arguments(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
     if f.filter.is_none() && f.order_by.is_empty() && f.limit.is_none() && f.offset.is_none() {
         return Ok(());
     }

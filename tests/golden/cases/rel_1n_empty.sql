@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'comments', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id") FROM "v_comment" AS t1 WHERE t1."fk_post" = t."id" ORDER BY t1."created_at" ASC, t1."id"))) AS "data" FROM "v_post" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'comments', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id", 'likes', t1."data"->'likes') FROM "v_comment" AS t1 WHERE t1."fk_post" = t."id" AND (((t1."data"->>'likes')::numeric > $1::bigint)) ORDER BY (t1."data"->>'likes')::numeric ASC, t1."id"))) AS "data" FROM "v_post" AS t WHERE (t."id" = $2::uuid) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'authorLikes', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id") FROM "v_post_like" AS t1 WHERE t1."fk_post" = t."fk_post" AND t1."fk_user" = t."fk_author" ORDER BY t1."id"))) AS "data" FROM "v_comment" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'post', (SELECT jsonb_build_object('id', t1."id") FROM "v_post" AS t1 WHERE t1."id" = t."fk_post" AND t1."tenant_id" = t."tenant_id"), 'user', (SELECT jsonb_build_object('id', t2."id") FROM "v_user" AS t2 WHERE t2."id" = t."fk_user" AND t2."tenant_id" = t."tenant_id")) AS "data" FROM "v_post_like" AS t WHERE (t."id" = $1::uuid)

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'post', (SELECT jsonb_build_object('id', t1."id") FROM "v_post" AS t1 WHERE t1."id" = t."fk_post")) AS "data" FROM "v_comment" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_comment" AS t WHERE EXISTS (SELECT 1 FROM "v_post" AS t1 WHERE t1."id" = t."fk_post" AND (EXISTS (SELECT 1 FROM "v_comment" AS t2 WHERE t2."fk_post" = t1."id" AND (((t2."data"->>'likes')::numeric < $1::bigint)))))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'author', (SELECT jsonb_build_object('id', t1."id", 'name', t1."data"->'name') FROM "v_user" AS t1 WHERE t1."id" = t."fk_author" AND t1."tenant_id" = t."tenant_id")) AS "data" FROM "v_post" AS t ORDER BY t."id" ASC

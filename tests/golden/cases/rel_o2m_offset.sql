@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'comments', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id", 'likes', t1."data"->'likes') FROM "v_comment" AS t1 WHERE t1."fk_post" = t."id" ORDER BY (t1."data"->>'likes')::numeric DESC, t1."id" LIMIT $1::bigint OFFSET $2::bigint))) AS "data" FROM "v_post" AS t WHERE (t."id" = $3::uuid)

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'posts', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id", 'title', t1."data"->'title') FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id" ORDER BY t1."created_at" DESC, t1."id" LIMIT $1::bigint))) AS "data" FROM "v_user" AS t WHERE (t."id" = $2::uuid)

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE EXISTS (SELECT 1 FROM "v_user" AS t1 WHERE t1."fk_manager" = t."id" AND t1."tenant_id" = t."tenant_id" AND (EXISTS (SELECT 1 FROM "v_user" AS t2 WHERE t2."fk_manager" = t1."id" AND t2."tenant_id" = t1."tenant_id" AND ((t2."data"->>'name' = $1::text)))))

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post_like" AS t WHERE NOT EXISTS (SELECT 1 FROM "v_user" AS t1 WHERE t1."id" = t."fk_user" AND t1."tenant_id" = t."tenant_id") ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post" AS t WHERE (EXISTS (SELECT 1 FROM "v_user" AS t1 WHERE t1."id" = t."fk_author" AND t1."tenant_id" = t."tenant_id" AND (t1."data"->>'name' = $1::text)) AND EXISTS (SELECT 1 FROM "v_comment" AS t2 WHERE t2."fk_post" = t."id" AND (((t2."data"->>'likes')::numeric >= $2::bigint)))) ORDER BY t."id" ASC

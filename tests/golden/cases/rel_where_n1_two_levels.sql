@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_comment" AS t WHERE EXISTS (SELECT 1 FROM "v_post" AS t1 WHERE t1."id" = t."fk_post" AND EXISTS (SELECT 1 FROM "v_user" AS t2 WHERE t2."id" = t1."fk_author" AND t2."tenant_id" = t1."tenant_id" AND (t2."data"->>'name' = $1::text))) ORDER BY t."id" ASC

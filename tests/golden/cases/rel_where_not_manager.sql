@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE NOT (EXISTS (SELECT 1 FROM "v_user" AS t1 WHERE t1."id" = t."fk_manager" AND t1."tenant_id" = t."tenant_id" AND (t1."data"->>'name' = $1::text))) ORDER BY t."id" ASC

@@ -171,21 +171,7 @@ fn overrides_from(env: Env, o: Raw) -> JsResult<ConfigOverrides> {
         Type::Object => {}
         _ => return Err(Fail::Type("a rollout config must be an object".into())),
     }
-    check_keys(
-        env,
-        o,
-        &[
-            "use_native",
-            "percentage_bp",
-            "log_mode",
-            "fallback",
-            "kill_switch",
-            "sticky",
-            "shadow",
-            "trip",
-        ],
-        "config",
-    )?;
+    check_keys(env, o, &ConfigOverrides::KEYS, "config")?;
     out.use_native = bool_prop(env, o, "use_native\0")?;
     out.log_mode = bool_prop(env, o, "log_mode\0")?;
     out.fallback = bool_prop(env, o, "fallback\0")?;

@@ -84,18 +84,7 @@ fn overrides_from(d: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigOverrides> {
     let Some(d) = d else { return Ok(o) };
     for (k, _) in d.iter() {
         let k: String = k.extract().map_err(|_| bad("config keys must be str"))?;
-        if ![
-            "use_native",
-            "percentage_bp",
-            "log_mode",
-            "fallback",
-            "kill_switch",
-            "sticky",
-            "shadow",
-            "trip",
-        ]
-        .contains(&k.as_str())
-        {
+        if !ConfigOverrides::KEYS.contains(&k.as_str()) {
             return Err(bad(format!("unknown config key `{k}`")));
         }
     }

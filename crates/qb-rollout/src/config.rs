@@ -332,6 +332,22 @@ pub struct ConfigOverrides {
     pub trip: Option<TripConfig>,
 }
 
+impl ConfigOverrides {
+    /// The keys a host's override mapping (a Python dict, a JS object) may hold, one per
+    /// field, in field order; percentages travel as basis points (`percentage_bp`). A binding
+    /// refuses any other key with this list in its message.
+    pub const KEYS: [&'static str; 8] = [
+        "use_native",
+        "percentage_bp",
+        "log_mode",
+        "fallback",
+        "kill_switch",
+        "sticky",
+        "shadow",
+        "trip",
+    ];
+}
+
 impl Config {
     /// Parse the environment given as `(name, value)` pairs. Unknown names are ignored; when
     /// a name appears twice the last value wins. Returns the config and one warning per
@@ -443,6 +459,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_keys_name_every_field_once() {
+        // No `..`: a new field fails to compile here until KEYS names it too.
+        let ConfigOverrides {
+            use_native: _,
+            percentage: _,
+            log_mode: _,
+            fallback: _,
+            kill_switch: _,
+            sticky: _,
+            shadow: _,
+            trip: _,
+        } = ConfigOverrides::default();
+        let mut keys = ConfigOverrides::KEYS.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), 8);
+    }
 
     #[test]
     fn percentage_grammar() {

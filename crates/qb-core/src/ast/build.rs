@@ -205,16 +205,7 @@ impl FieldSelection {
     /// This relation's related rows filtered by `filter` (combined with AND with any filter it
     /// has).
     pub fn filter(mut self, filter: Filter) -> Self {
-        match &mut self.filter {
-            None => self.filter = Some(filter),
-            Some(Filter::And(all) | Filter::Object(all)) => all.push(filter),
-            Some(other) => {
-                let first = std::mem::replace(other, Filter::Object(Vec::with_capacity(2)));
-                if let Filter::Object(all) = other {
-                    all.extend([first, filter]);
-                }
-            }
-        }
+        and_into(&mut self.filter, filter);
         self
     }
 
@@ -237,6 +228,20 @@ impl FieldSelection {
     }
 }
 
+/// `filter` combined with AND with what `slot` holds (a query's or a relation's filter).
+fn and_into(slot: &mut Option<Filter>, filter: Filter) {
+    match slot {
+        None => *slot = Some(filter),
+        Some(Filter::And(all) | Filter::Object(all)) => all.push(filter),
+        Some(other) => {
+            let first = std::mem::replace(other, Filter::Object(Vec::with_capacity(2)));
+            if let Filter::Object(all) = other {
+                all.extend([first, filter]);
+            }
+        }
+    }
+}
+
 impl From<FieldSelection> for Selection {
     fn from(f: FieldSelection) -> Selection {
         Selection::Field(f)
@@ -246,16 +251,7 @@ impl From<FieldSelection> for Selection {
 impl Query {
     /// This query with `filter` added: combined with AND with any filter it already has.
     pub fn filter(mut self, filter: Filter) -> Query {
-        match &mut self.filter {
-            None => self.filter = Some(filter),
-            Some(Filter::And(all) | Filter::Object(all)) => all.push(filter),
-            Some(other) => {
-                let first = std::mem::replace(other, Filter::Object(Vec::with_capacity(2)));
-                if let Filter::Object(all) = other {
-                    all.extend([first, filter]);
-                }
-            }
-        }
+        and_into(&mut self.filter, filter);
         self
     }
 

@@ -237,13 +237,12 @@ impl Env {
         Ok(Err((sign != 0, words)))
     }
 
-    /// A JS string's UTF-8 text (lone surrogates become U+FFFD, as V8 writes them). Short
-    /// strings take one call into a stack buffer; longer ones ask for the length first.
+    /// `napi_get_value_string_utf8` into `buf`: at most `buf.len() - 1` bytes of the text and a
+    /// NUL (V8 never writes part of a character); the number of text bytes written.
     #[inline]
-    pub(crate) fn string(self, v: Raw) -> JsResult<String> {
-        let mut buf = [0u8; 256];
-        let mut len = 0usize;
-        // SAFETY: buf has buf.len() bytes; napi writes at most len-1 of them and a NUL.
+    fn utf8_into(self, v: Raw, buf: &mut [u8]) -> JsResult<usize> {
+        let mut written = 0usize;
+        // SAFETY: buf has buf.len() bytes; napi writes at most buf.len() - 1 and a NUL.
         self.check(
             unsafe {
                 sys::napi_get_value_string_utf8(
@@ -251,11 +250,20 @@ impl Env {
                     v,
                     buf.as_mut_ptr().cast::<c_char>(),
                     buf.len(),
-                    &mut len,
+                    &mut written,
                 )
             },
             "get_value_string_utf8",
         )?;
+        Ok(written)
+    }
+
+    /// A JS string's UTF-8 text (lone surrogates become U+FFFD, as V8 writes them). Short
+    /// strings take one call into a stack buffer; longer ones ask for the length first.
+    #[inline]
+    pub(crate) fn string(self, v: Raw) -> JsResult<String> {
+        let mut buf = [0u8; 256];
+        let mut len = self.utf8_into(v, &mut buf)?;
         // V8 never writes a partial character: a result shorter than the room left by the
         // widest character (4 bytes) is the whole string.
         if len + 4 < buf.len() {
@@ -267,20 +275,7 @@ impl Env {
             "get_value_string_utf8",
         )?;
         let mut out = vec![0u8; len + 1];
-        let mut written = 0usize;
-        // SAFETY: out has len + 1 bytes, room for the text and the NUL.
-        self.check(
-            unsafe {
-                sys::napi_get_value_string_utf8(
-                    self.0,
-                    v,
-                    out.as_mut_ptr().cast::<c_char>(),
-                    out.len(),
-                    &mut written,
-                )
-            },
-            "get_value_string_utf8",
-        )?;
+        let written = self.utf8_into(v, &mut out)?;
         out.truncate(written);
         Ok(String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -355,20 +350,7 @@ impl Env {
         // character, so a string with a non-ASCII character in its first `len` bytes writes
         // fewer (or bytes above 0x7f, refused by the check below).
         let mut out = vec![0u8; len + 1];
-        let mut written = 0usize;
-        // SAFETY: out has out.len() bytes; napi writes at most out.len() - 1 and a NUL.
-        self.check(
-            unsafe {
-                sys::napi_get_value_string_utf8(
-                    self.0,
-                    v,
-                    out.as_mut_ptr().cast::<c_char>(),
-                    out.len(),
-                    &mut written,
-                )
-            },
-            "get_value_string_utf8",
-        )?;
+        let written = self.utf8_into(v, &mut out)?;
         out.truncate(written);
         if written != len || !out.is_ascii() {
             return Ok(None);
@@ -381,20 +363,7 @@ impl Env {
     #[inline]
     pub(crate) fn with_str<T>(self, v: Raw, f: impl FnOnce(&str) -> T) -> JsResult<T> {
         let mut buf = [0u8; 128];
-        let mut len = 0usize;
-        // SAFETY: as in `string`.
-        self.check(
-            unsafe {
-                sys::napi_get_value_string_utf8(
-                    self.0,
-                    v,
-                    buf.as_mut_ptr().cast::<c_char>(),
-                    buf.len(),
-                    &mut len,
-                )
-            },
-            "get_value_string_utf8",
-        )?;
+        let len = self.utf8_into(v, &mut buf)?;
         if len + 4 < buf.len() {
             return Ok(match std::str::from_utf8(&buf[..len]) {
                 Ok(s) => f(s),

@@ -3,7 +3,6 @@
 // types (every key is read by the core's parser), and the rows come back from PostgreSQL.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Client } = require('pg');
 const fqb = require('..');
 const H = require('./helpers');
 
@@ -11,16 +10,7 @@ const schema = new fqb.Schema(JSON.parse(H.SCHEMA_TEXT));
 const A = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
 const B = 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb';
 
-async function rows(query) {
-  const client = new Client({ connectionString: H.pgUrl() });
-  await client.connect();
-  try {
-    const res = await client.query(fqb.compile(query, schema));
-    return res.rows.map((r) => r.data);
-  } finally {
-    await client.end();
-  }
-}
+const rows = (query) => H.dataRows(query, schema);
 
 test('count distinct and having (a BigInt operand) per tenant', async () => {
   const got = await rows({

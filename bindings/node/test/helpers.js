@@ -245,7 +245,23 @@ function recordingLogger() {
   };
 }
 
+/** The `data` column of each row of `query` compiled against `schema`, run by `pg` on the
+ * test database (one connection per call). */
+async function dataRows(query, schema) {
+  const { Client } = require('pg');
+  const fqb = require('..');
+  const client = new Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    const res = await client.query(fqb.compile(query, schema));
+    return res.rows.map((r) => r.data);
+  } finally {
+    await client.end();
+  }
+}
+
 module.exports = {
+  dataRows,
   REPO,
   GOLDEN,
   VECTORS,

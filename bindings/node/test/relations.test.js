@@ -3,7 +3,6 @@
 // parser), and PostgreSQL returns the nested rows (the golden schema and fixture).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Client } = require('pg');
 const fqb = require('..');
 const H = require('./helpers');
 
@@ -12,16 +11,7 @@ const id = (prefix, n) => `${prefix}-0000-0000-0000-${String(n).padStart(12, '0'
 const U = (n) => id('11111111', n);
 const P = (n) => id('22222222', n);
 
-async function rows(query) {
-  const client = new Client({ connectionString: H.pgUrl() });
-  await client.connect();
-  try {
-    const res = await client.query(fqb.compile(query, schema));
-    return res.rows.map((r) => r.data);
-  } finally {
-    await client.end();
-  }
-}
+const rows = (query) => H.dataRows(query, schema);
 
 test('many-to-many likers, a self relation and an every filter, in one statement', async () => {
   const got = await rows({

@@ -86,6 +86,21 @@ def pg_url() -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def conn(pg_url: str) -> Any:
+    """A psycopg connection to the test database (autocommit), one per test module."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        yield c
+
+
+def data_rows(conn: Any, schema: fraiseql_qb.Schema, query: Any) -> List[Any]:
+    """The `data` column of each row of `query`, compiled with `%s` placeholders."""
+    q = fraiseql_qb.compile(query, schema, placeholder="format")
+    return [r[0] for r in conn.execute(q.sql, q.params).fetchall()]
+
+
 def json_wrap(sql: str) -> str:
     """The Rust harness's wrapper: rows as one JSON array (column name -> value)."""
     return f"SELECT coalesce(json_agg(q), '[]'::json)::text FROM ({sql}\n) AS q"

@@ -11,22 +11,10 @@ from typing import Any
 import pytest
 
 import fraiseql_qb
+from conftest import data_rows as rows
 
 A = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
 B = "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
-
-
-@pytest.fixture(scope="module")
-def conn(pg_url: str) -> Any:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as c:
-        yield c
-
-
-def rows(conn: Any, schema: fraiseql_qb.Schema, query: Any) -> Any:
-    q = fraiseql_qb.compile(query, schema, placeholder="format")
-    return [r[0] for r in conn.execute(q.sql, q.params).fetchall()]
 
 
 def test_count_distinct_and_having_with_python_operands(conn: Any, schema: fraiseql_qb.Schema) -> None:

@@ -49,14 +49,6 @@ def shim(route: str, schema: Any) -> RolloutQueryBuilder:
     )
 
 
-@pytest.fixture(scope="module")
-def conn(pg_url: str) -> Any:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as c:
-        yield c
-
-
 def ids(rows: List[Any]) -> List[str]:
     return [r[0]["id"] for r in rows]
 

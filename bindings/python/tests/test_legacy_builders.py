@@ -54,12 +54,6 @@ def canonical(rows: List[Any], query: Dict[str, Any]) -> List[str]:
     return texts if query.get("order_by") else sorted(texts)
 
 
-@pytest.fixture(scope="module")
-def conn(pg_url: str) -> Any:
-    with psycopg.connect(pg_url, autocommit=True) as c:
-        yield c
-
-
 def expected(conn: Any, schema: Any, placeholder: str) -> List[List[str]]:
     out = []
     for q in QUERIES:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import fraiseql_qb
+from conftest import data_rows as rows
 
 
 def U(n: int) -> str:
@@ -21,19 +22,6 @@ def P(n: int) -> str:
 
 def C(n: int) -> str:
     return f"33333333-0000-0000-0000-{n:012d}"
-
-
-@pytest.fixture(scope="module")
-def conn(pg_url: str) -> Any:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as c:
-        yield c
-
-
-def rows(conn: Any, schema: fraiseql_qb.Schema, query: Any) -> Any:
-    q = fraiseql_qb.compile(query, schema, placeholder="format")
-    return [r[0] for r in conn.execute(q.sql, q.params).fetchall()]
 
 
 def test_nested_relations_and_relation_filters(conn: Any, schema: fraiseql_qb.Schema) -> None:

@@ -11,14 +11,6 @@ import pytest
 import fraiseql_qb
 
 
-@pytest.fixture(scope="module")
-def conn(pg_url: str) -> Any:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as c:
-        yield c
-
-
 def rows(conn: Any, schema: fraiseql_qb.Schema, query: dict) -> list:
     out = fraiseql_qb.compile(query, schema, placeholder="format")
     return conn.execute(out.sql, out.params).fetchall()

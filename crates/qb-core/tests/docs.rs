@@ -12,7 +12,7 @@
 //!   `{"code", "path", "message"}`.
 //!
 //! Options: `format` (`%s` placeholders), `camel_case=false`,
-//! `max_depth=N`, `max_nodes=N`, `max_list_len=N`, `max_string_len=N`.
+//! `max_depth=N`, `max_nodes=N`, `max_list_len=N`, `max_string_len=N`, `max_nested_rows=N`.
 //!
 //! The operator table of query-ast.md (between `<!-- operator-table:begin -->` and
 //! `<!-- operator-table:end -->`) has rows `| op | type | operand | SQL | params |`; each row is
@@ -97,6 +97,7 @@ fn options(words: &[&str], line: usize) -> CompileOptions {
             "max_nodes" => o.limits.max_nodes = n(),
             "max_list_len" => o.limits.max_list_len = n(),
             "max_string_len" => o.limits.max_string_len = n(),
+            "max_nested_rows" => o.limits.max_nested_rows = Some(n() as u64),
             other => panic!("line {line}: unknown example option `{other}`"),
         }
     }

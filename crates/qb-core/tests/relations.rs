@@ -198,3 +198,114 @@ fn an_unknown_relation_suggests_the_nearest_name() {
     assert_eq!(e.kind(), ErrorKind::UnknownField, "{e}");
     assert!(e.message().contains("did you mean `author`"), "{e}");
 }
+
+#[test]
+fn an_unknown_relation_kind_is_refused_at_its_path() {
+    let e = registry_error(|v| {
+        v["views"]["v_post"]["relations"]["author"]["kind"] = "one_to_one".into();
+    });
+    assert_eq!(e.kind(), ErrorKind::InvalidSchema, "{e}");
+    assert_eq!(e.path(), "views.v_post.relations.author.kind", "{e}");
+}
+
+/// `manager` nested `n` times around `inner`, as a selection and as a filter.
+fn manager_chain(n: usize) -> (String, String) {
+    let mut select = r#"["id"]"#.to_owned();
+    let mut filter = r#"{"name": {"eq": "x"}}"#.to_owned();
+    for _ in 0..n {
+        select = format!(r#"[{{"field": "manager", "select": {select}}}]"#);
+        filter = format!(r#"{{"manager": {filter}}}"#);
+    }
+    (select, filter)
+}
+
+/// A relation cycle is bounded in filters as in selections: through a many-to-one chain,
+/// under a quantifier, and exactly at the limit (each relation is one level).
+#[test]
+fn a_relation_cycle_in_a_filter_is_bounded_by_the_depth_limit() {
+    let options = CompileOptions::default().with_limits(Limits::default().with_max_depth(8));
+    let run =
+        |q: &str| Query::from_json(q).and_then(|q| compile(&q, &schema(), &options).map(|o| o.sql));
+    let (_, deep) = manager_chain(40);
+    for q in [
+        format!(r#"{{"view": "v_user", "select": ["id"], "where": {deep}}}"#),
+        format!(
+            r#"{{"view": "v_user", "select": ["id"], "where": {{"posts": {{"some": {{"author": {deep}}}}}}}}}"#
+        ),
+        format!(
+            r#"{{"view": "v_user", "select": ["id"], "where": {{"not": {{"manager": {{"isnull": false}}, "and": [{deep}]}}}}}}"#
+        ),
+    ] {
+        let e = run(&q).expect_err("past the depth limit");
+        assert_eq!(e.kind(), ErrorKind::DepthLimit, "{q}: {e}");
+        assert!(e.path().starts_with("where"), "{q}: {e}");
+    }
+    // The boundary, as in a selection: 7 managers fit within 8 levels, one EXISTS each;
+    // 8 do not.
+    let chain = |n: usize| {
+        let (_, f) = manager_chain(n);
+        run(&format!(
+            r#"{{"view": "v_user", "select": ["id"], "where": {f}}}"#
+        ))
+    };
+    let s = chain(7).expect("seven levels compile");
+    assert_eq!(s.matches("EXISTS").count(), 7, "{s}");
+    let e = chain(8).expect_err("eight levels");
+    assert_eq!(e.kind(), ErrorKind::DepthLimit, "{e}");
+}
+
+#[test]
+fn a_relation_cycle_in_a_selection_stops_exactly_at_the_depth_limit() {
+    let options = CompileOptions::default().with_limits(Limits::default().with_max_depth(8));
+    let run = |n: usize| {
+        let (sel, _) = manager_chain(n);
+        Query::from_json(&format!(r#"{{"view": "v_user", "select": {sel}}}"#))
+            .and_then(|q| compile(&q, &schema(), &options).map(drop))
+    };
+    // Each relation is one level below the top selection: 7 fit within 8, 8 do not.
+    run(7).expect("seven levels compile");
+    let e = run(8).expect_err("eight levels");
+    assert_eq!(e.kind(), ErrorKind::DepthLimit, "{e}");
+    assert_eq!(e.path(), "(select[0] × 8).select", "{e}");
+}
+
+/// The cap applies to a list however it is reached, e.g. below a many-to-one relation.
+#[test]
+fn the_nested_rows_cap_applies_below_a_many_to_one_relation() {
+    let options = CompileOptions::default().with_limits(Limits::default().with_max_nested_rows(50));
+    let q = r#"{"view": "v_user", "select": [{"field": "manager", "select": [{"field": "posts", "select": ["id"]}]}]}"#;
+    let e = compile(&Query::from_json(q).expect("query"), &schema(), &options)
+        .expect_err("a list without a limit");
+    assert_eq!(
+        (e.kind(), e.path()),
+        (ErrorKind::SizeLimit, "select[0].select[0]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_unknown_relation_is_refused_where_it_is_named() {
+    for (q, path) in [
+        (
+            r#"{"view": "v_post", "select": [{"field": "writer", "select": ["id"]}]}"#,
+            "select[0].writer",
+        ),
+        (
+            r#"{"view": "v_user", "select": ["id"], "where": {"postz": {"some": {"title": {"eq": "a"}}}}}"#,
+            "where.postz",
+        ),
+        (
+            r#"{"view": "v_user", "select": ["id"], "where": {"posts": {"some": {"autor": {"isnull": true}}}}}"#,
+            "where.posts.some.autor",
+        ),
+    ] {
+        let e = Query::from_json(q)
+            .and_then(|q| compile(&q, &schema(), &CompileOptions::default()).map(drop))
+            .expect_err("unknown relation");
+        assert_eq!(
+            (e.kind(), e.path()),
+            (ErrorKind::UnknownField, path),
+            "{q}: {e}"
+        );
+    }
+}

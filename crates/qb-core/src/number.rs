@@ -134,31 +134,14 @@ impl Number {
 }
 
 impl Parts<'_> {
-    /// PostgreSQL 15's `numeric_in` limits: display scale (fraction digits after applying
-    /// the exponent) at most 16383, integer digits of a non-zero value at most 131072, and
-    /// the exponent itself below `INT_MAX / 2` in magnitude.
     fn in_numeric_range(&self) -> bool {
-        if self.exp.abs() >= PG_MAX_EXPONENT {
-            return false;
-        }
-        let scale = (self.frac.len() as i64 - self.exp).max(0);
-        if scale > Number::MAX_SCALE as i64 {
-            return false;
-        }
-        // Integer digits of the value: digits before the point, plus the exponent, less the
-        // leading zeros of the whole digit string (`0.0012e4` has two: `12`).
-        let all = self.int.len() + self.frac.len();
         let leading_zeros = self
             .int
             .iter()
             .chain(self.frac)
             .take_while(|d| **d == b'0')
             .count();
-        if leading_zeros == all {
-            return true; // zero: no integer digits
-        }
-        let int_digits = self.int.len() as i64 + self.exp - leading_zeros as i64;
-        int_digits <= Number::MAX_INTEGER_DIGITS as i64
+        numeric_in_range(self.int.len(), self.frac.len(), self.exp, leading_zeros)
     }
 
     /// Whether no non-zero digit sits after the point once the exponent is applied.
@@ -168,6 +151,37 @@ impl Parts<'_> {
         let after = (self.frac.len() as i64 - self.exp).max(0) as usize;
         frac_digits.take(after).all(|d| *d == b'0')
     }
+}
+
+/// PostgreSQL 15's `numeric_in` limits on a finite decimal written `<int>.<frac>e<exp>`
+/// (`int_len`, `frac_len`: the digits before and after the point as written;
+/// `leading_zeros`: the zeros leading the digit string, integer part then fraction): the
+/// exponent below `INT_MAX / 2` in magnitude, the display scale (fraction digits once the
+/// exponent applies) at most [`Number::MAX_SCALE`], and a non-zero value's integer digits at
+/// most [`Number::MAX_INTEGER_DIGITS`] (base-10000 weight 32767; the lowest weight cannot be
+/// reached within the scale). The one range check: [`Number::new`] and the operand validator
+/// (`compile/values/number.rs`, `numeric_in`) both use it, and `qb-testpg/tests/numeric_range.rs`
+/// holds it to the server.
+pub(crate) fn numeric_in_range(
+    int_len: usize,
+    frac_len: usize,
+    exp: i64,
+    leading_zeros: usize,
+) -> bool {
+    if exp.unsigned_abs() >= PG_MAX_EXPONENT.unsigned_abs() {
+        return false;
+    }
+    let scale = (frac_len as i64 - exp).max(0);
+    if scale > Number::MAX_SCALE as i64 {
+        return false;
+    }
+    if leading_zeros == int_len + frac_len {
+        return true; // zero: no integer digits
+    }
+    // Integer digits of the value: digits before the point, plus the exponent, less the
+    // leading zeros (`0.0012e4` has two: `12`).
+    let int_digits = int_len as i64 + exp - leading_zeros as i64;
+    int_digits <= Number::MAX_INTEGER_DIGITS as i64
 }
 
 /// Splits a JSON number into its parts, or `None` when `b` is not one.

@@ -2,10 +2,11 @@
 //! `numeric`'s limits): for numbers at and around every limit (digits before the point,
 //! digits after it once the exponent applies, the exponent itself, zero with any exponent),
 //! `Number::new` accepts exactly the texts PostgreSQL 15 accepts as `numeric` and inside
-//! `jsonb`.
+//! `jsonb`; and the operand validator (`numeric_in`, which shares the range check with
+//! `Number`) accepts exactly those texts as a string operand of a `numeric` field.
 
-use qb_core::Number;
-use qb_testpg::client;
+use qb_core::{CompileOptions, Number, Query, Value, compile};
+use qb_testpg::{client, golden};
 
 /// Texts at and around the limits (all JSON numbers: the grammar is checked elsewhere).
 fn candidates() -> Vec<String> {
@@ -74,6 +75,40 @@ fn number_range_is_postgresql_numeric_range() {
                     text.len()
                 ));
             }
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[test]
+fn numeric_operand_range_is_postgresql_numeric_range() {
+    let mut pg = client();
+    let schema = golden::fixture_schema();
+    let mut disagreements = Vec::new();
+    for text in candidates() {
+        let doc = Value::Object(vec![
+            ("view".into(), Value::Str("v_user".into())),
+            ("select".into(), Value::List(vec![Value::Str("id".into())])),
+            (
+                "where".into(),
+                Value::Object(vec![(
+                    "score".into(),
+                    Value::Object(vec![("eq".into(), Value::Str(text.clone()))]),
+                )]),
+            ),
+        ]);
+        let ours = Query::from_value(&doc)
+            .and_then(|q| compile(&q, &schema, &CompileOptions::default()))
+            .is_ok();
+        let theirs = pg
+            .query_one("SELECT ($1::text::numeric) IS NOT NULL", &[&text])
+            .is_ok();
+        if ours != theirs {
+            let shown: String = text.chars().take(40).collect();
+            disagreements.push(format!(
+                "{shown}… ({} bytes): ours {ours}, PostgreSQL {theirs}",
+                text.len()
+            ));
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));

@@ -3,12 +3,7 @@
 
 use super::c::{is_space, strtol};
 
-/// Largest base-10000 weight and display scale a `numeric` can hold (`value overflows numeric
-/// format` past them).
-const NUMERIC_WEIGHT_MAX: i64 = i16::MAX as i64;
-const NUMERIC_WEIGHT_MIN: i64 = i16::MIN as i64;
-const NUMERIC_DSCALE_MAX: i64 = 0x3FFF;
-const DEC_DIGITS: i64 = 4;
+use crate::number::numeric_in_range;
 
 /// A `numeric` value PostgreSQL accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,35 +128,38 @@ fn finite(b: &[u8]) -> Option<String> {
     if int.is_empty() && frac.is_empty() {
         return None;
     }
-    let mut dweight = int.len() as i64 - 1;
-    let mut dscale = frac.len() as i64;
+    let mut exponent = 0;
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
-        let (exponent, overflow, used) = strtol(&b[i..]);
-        if used == 0 {
+        let (e, overflow, used) = strtol(&b[i..]);
+        if used == 0 || overflow {
             return None;
         }
         i += used;
-        let half = i64::from(i32::MAX / 2);
-        if overflow || exponent >= half || exponent <= -half {
-            return None;
-        }
-        dweight += exponent;
-        dscale = (dscale - exponent).max(0);
+        exponent = e;
     }
-    if !b[i..].iter().all(|&c| is_space(c)) || dscale > NUMERIC_DSCALE_MAX {
+    if !b[i..].iter().all(|&c| is_space(c)) {
         return None;
     }
-    if dscale == frac.len() as i64 && dweight == int.len() as i64 - 1 {
+    // The digits in order, the point skipped.
+    let digit = |k: usize| -> u8 {
+        if k < int.len() {
+            b[int.start + k]
+        } else {
+            b[frac.start + k - int.len()]
+        }
+    };
+    let total = int.len() + frac.len();
+    let lead = (0..total).take_while(|&k| digit(k) == b'0').count();
+    if !numeric_in_range(int.len(), frac.len(), exponent, lead) {
+        return None;
+    }
+    if exponent == 0 {
         // No exponent (the common case): trim the zeros around the point.
-        let int_digits = &b[int.clone()];
-        let int_digits = &int_digits[int_digits.iter().take_while(|&&c| c == b'0').count()..];
+        let int_digits = &b[int.start + lead.min(int.len())..int.end];
         let frac_digits = &b[frac.clone()];
         let frac_digits = &frac_digits
             [..frac_digits.len() - frac_digits.iter().rev().take_while(|&&c| c == b'0').count()];
-        if int_digits.len() as i64 > (NUMERIC_WEIGHT_MAX + 1) * DEC_DIGITS {
-            return None;
-        }
         if int_digits.is_empty() && frac_digits.is_empty() {
             return Some("0".into());
         }
@@ -180,30 +178,13 @@ fn finite(b: &[u8]) -> Option<String> {
         }
         return Some(out);
     }
-    // The digits in order, the point skipped; strip leading and trailing zeros.
-    let digit = |k: usize| -> u8 {
-        if k < int.len() {
-            b[int.start + k]
-        } else {
-            b[frac.start + k - int.len()]
-        }
-    };
-    let total = int.len() + frac.len();
-    let lead = (0..total).take_while(|&k| digit(k) == b'0').count();
+    // Strip leading and trailing zeros.
     if lead == total {
         return Some("0".into());
     }
     let last = (0..total).rev().find(|&k| digit(k) != b'0').unwrap_or(lead);
-    let w = dweight - lead as i64; // weight of the first significant digit
-    // Base-10000 weight after PostgreSQL strips its zero digits.
-    let weight = if w >= 0 {
-        (w + 1 + DEC_DIGITS - 1) / DEC_DIGITS - 1
-    } else {
-        -((-w - 1) / DEC_DIGITS + 1)
-    };
-    if !(NUMERIC_WEIGHT_MIN..=NUMERIC_WEIGHT_MAX).contains(&weight) {
-        return None;
-    }
+    // The decimal weight of the first significant digit (10^w).
+    let w = int.len() as i64 - 1 + exponent - lead as i64;
     let n = last + 1 - lead;
     let mut out = String::with_capacity(n + 3 + w.unsigned_abs() as usize);
     if neg {

@@ -20,7 +20,10 @@
 //! the distribution columns equal between every two of the joined views that both declare
 //! one.
 //!
-//! Cases: `CASES` (a few seconds); `PROPTEST_CASES` overrides it for a long run.
+//! A second property selects a random relation with its own random `where`, `order_by`,
+//! `limit` and `offset` and checks the nested rows the same way.
+//!
+//! Cases: `CASES` per property (seconds); `PROPTEST_CASES` overrides it for a long run.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::RefCell;
@@ -690,18 +693,79 @@ fn obj(k: &str, v: Value) -> Value {
 }
 
 /// The query form of a filter.
+/// `a` AND `b` as one object, when that means the same: keys of both, and a key in both
+/// merged below it when it names a field or a relation (under `not` or a quantifier the
+/// merge would change the meaning; an operator twice is a repeated key). Under a
+/// many-to-one relation the merge relies on its one related row.
+fn merge(a: &Value, b: &Value) -> Option<Value> {
+    const KEYWORDS: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "some",
+        "every",
+        "none",
+        "eq",
+        "neq",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "in",
+        "nin",
+        "contains",
+        "startswith",
+        "isnull",
+    ];
+    let (Value::Object(x), Value::Object(y)) = (a, b) else {
+        return None;
+    };
+    let mut out = x.clone();
+    for (k, vb) in y {
+        match out.iter_mut().find(|(ka, _)| ka == k) {
+            None => out.push((k.clone(), vb.clone())),
+            Some(_) if KEYWORDS.contains(&k.as_str()) => return None,
+            Some((_, va)) => *va = merge(va, vb)?,
+        }
+    }
+    Some(Value::Object(out))
+}
+
+/// `v` with every name spelled in camelCase (`author_likes` -> `authorLikes`): operators
+/// and keywords have no `_`.
+fn camel(v: &Value) -> Value {
+    match v {
+        Value::Object(kv) => Value::Object(
+            kv.iter()
+                .map(|(k, x)| {
+                    let mut out = String::new();
+                    let mut up = false;
+                    for c in k.chars() {
+                        if c == '_' {
+                            up = true;
+                        } else if up {
+                            out.extend(c.to_uppercase());
+                            up = false;
+                        } else {
+                            out.push(c);
+                        }
+                    }
+                    (out, camel(x))
+                })
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.iter().map(camel).collect()),
+        other => other.clone(),
+    }
+}
+
 fn to_query(g: &G) -> Value {
     let list = |v: &[G]| Value::List(v.iter().map(to_query).collect());
     match g {
-        // Two conditions on different keys: one object, as users write them.
+        // Two filters that can be one object are written as one, as users write them.
         G::And(v) if v.len() == 2 => {
             let (a, b) = (to_query(&v[0]), to_query(&v[1]));
-            match (&a, &b) {
-                (Value::Object(x), Value::Object(y)) if x[0].0 != y[0].0 => {
-                    Value::Object(x.iter().chain(y).cloned().collect())
-                }
-                _ => obj("and", Value::List(vec![a, b])),
-            }
+            merge(&a, &b).unwrap_or_else(|| obj("and", Value::List(vec![a, b])))
         }
         G::And(v) => obj("and", list(v)),
         G::Or(v) => obj("or", list(v)),
@@ -903,6 +967,36 @@ fn load(pg: &mut Client, w: &World) -> Result<(), postgres::Error> {
     Ok(())
 }
 
+/// Compiles `doc` with the world's registry and runs it: its rows, or a failure that shows
+/// the query, the SQL and the params.
+fn run(pg: &mut Client, schema: &Schema, doc: &Value) -> Result<(Json, String), TestCaseError> {
+    let q = Query::from_value(doc)
+        .map_err(|e| TestCaseError::fail(format!("{e}: {}", doc.to_json())))?;
+    let out = qb_core::compile(&q, schema, &CompileOptions::default()).map_err(|e| {
+        TestCaseError::fail(format!(
+            "{}: {} at {} in {}",
+            e.code(),
+            e.message(),
+            e.path(),
+            doc.to_json()
+        ))
+    })?;
+    let params: Vec<Option<String>> = out.params.iter().map(|p| Some(p.to_pg_text())).collect();
+    let rows = query_json(pg, &out.sql, &params)
+        .map_err(|e| TestCaseError::fail(format!("{e:?}\n{}", out.sql)))?;
+    let shown = format!(
+        "{}\nsql {}\nparams {:?}",
+        doc.to_json(),
+        out.sql,
+        out.params
+    );
+    Ok((rows, shown))
+}
+
+fn key_value(k: &str, v: Value) -> (String, Value) {
+    (k.to_owned(), v)
+}
+
 #[test]
 fn relation_filters_match_reference_evaluator() {
     let schema = registry();
@@ -911,7 +1005,10 @@ fn relation_filters_match_reference_evaluator() {
     let pg = RefCell::new(pg);
     let strategy = (
         world(),
-        prop::collection::vec(rooted_filter(), FILTERS_PER_WORLD..=FILTERS_PER_WORLD),
+        prop::collection::vec(
+            (rooted_filter(), any::<bool>()),
+            FILTERS_PER_WORLD..=FILTERS_PER_WORLD,
+        ),
     );
     // (filters checked, filters that kept some rows and dropped others)
     let tally = RefCell::new((0u32, 0u32));
@@ -920,32 +1017,15 @@ fn relation_filters_match_reference_evaluator() {
         .run(&strategy, |(w, filters)| {
             let mut pg = pg.borrow_mut();
             load(&mut pg, &w).map_err(|e| TestCaseError::fail(format!("load: {e:?}")))?;
-            for (root, f) in &filters {
+            for ((root, f), camel_case) in &filters {
+                let filter = to_query(f);
                 let doc = Value::Object(vec![
-                    ("view".to_owned(), Value::Str((*root).to_owned())),
-                    (
-                        "select".to_owned(),
-                        Value::List(vec![Value::Str("id".into())]),
-                    ),
-                    ("output".to_owned(), Value::Str("columns".into())),
-                    ("where".to_owned(), to_query(f)),
+                    key_value("view", Value::Str((*root).to_owned())),
+                    key_value("select", Value::List(vec![Value::Str("id".into())])),
+                    key_value("output", Value::Str("columns".into())),
+                    key_value("where", if *camel_case { camel(&filter) } else { filter }),
                 ]);
-                let q = Query::from_value(&doc)
-                    .map_err(|e| TestCaseError::fail(format!("{e}: {}", doc.to_json())))?;
-                let out =
-                    qb_core::compile(&q, &schema, &CompileOptions::default()).map_err(|e| {
-                        TestCaseError::fail(format!(
-                            "{}: {} at {} in {}",
-                            e.code(),
-                            e.message(),
-                            e.path(),
-                            doc.to_json()
-                        ))
-                    })?;
-                let params: Vec<Option<String>> =
-                    out.params.iter().map(|p| Some(p.to_pg_text())).collect();
-                let got = query_json(&mut pg, &out.sql, &params)
-                    .map_err(|e| TestCaseError::fail(format!("{e:?}\n{}", out.sql)))?;
+                let (got, shown) = run(&mut pg, &schema, &doc)?;
                 let mut got: Vec<i64> = got
                     .as_array()
                     .unwrap()
@@ -965,15 +1045,7 @@ fn relation_filters_match_reference_evaluator() {
                 if !want.is_empty() && want.len() < w.rows(root).len() {
                     t.1 += 1;
                 }
-                prop_assert_eq!(
-                    got,
-                    want,
-                    "filter on {}: {}\nsql {}\nparams {:?}",
-                    root,
-                    doc.to_json(),
-                    out.sql,
-                    out.params
-                );
+                prop_assert_eq!(got, want, "filter on {}: {}", root, shown);
             }
             Ok(())
         })
@@ -985,4 +1057,234 @@ fn relation_filters_match_reference_evaluator() {
         discriminating * 4 >= checked,
         "only {discriminating} of {checked} filters discriminate"
     );
+}
+
+// ---------------------------------------------------------------- selected relations
+
+/// A relation selected with its own `where`, `order_by`, `limit` and `offset`, under a root
+/// filtered by a random filter.
+#[derive(Debug, Clone)]
+struct Selected {
+    root: &'static str,
+    root_filter: Option<G>,
+    rel: &'static str,
+    filter: Option<G>,
+    /// (a numeric field or column of the related view, descending, explicit nulls first)
+    order: Option<(&'static str, bool, Option<bool>)>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+fn selected() -> impl Strategy<Value = Selected> {
+    let pairs: Vec<(&'static ViewDef, &'static Rel)> = VIEWS
+        .iter()
+        .flat_map(|v| v.rels.iter().map(move |r| (v, r)))
+        .collect();
+    prop::sample::select(pairs).prop_flat_map(|(v, r)| {
+        let target = view(r.target);
+        let list = r.kind != ManyToOne;
+        let mut keys: Vec<&'static str> = target
+            .fields
+            .iter()
+            .filter(|(_, k)| matches!(k, Kind::Int | Kind::Num))
+            .map(|(f, _)| *f)
+            .collect();
+        keys.extend(target.columns.iter().copied());
+        let order = (
+            prop::sample::select(keys),
+            any::<bool>(),
+            prop::option::of(any::<bool>()),
+        );
+        let (order, limit, offset) = if list {
+            (
+                prop::option::of(order).boxed(),
+                prop::option::of(0i64..4).boxed(),
+                prop::option::of(0i64..3).boxed(),
+            )
+        } else {
+            (Just(None).boxed(), Just(None).boxed(), Just(None).boxed())
+        };
+        (
+            prop::option::of(filter(v, 2)),
+            prop::option::of(filter(target, 2)),
+            order,
+            limit,
+            offset,
+        )
+            .prop_map(
+                move |(root_filter, filter, order, limit, offset)| Selected {
+                    root: v.name,
+                    root_filter,
+                    rel: r.name,
+                    filter,
+                    order,
+                    limit,
+                    offset,
+                },
+            )
+    })
+}
+
+impl Selected {
+    fn to_query(&self) -> Value {
+        let mut item = vec![
+            key_value("field", Value::Str(self.rel.to_owned())),
+            key_value("alias", Value::Str("r".into())),
+            key_value("select", Value::List(vec![Value::Str("id".into())])),
+        ];
+        if let Some(f) = &self.filter {
+            item.push(key_value("where", to_query(f)));
+        }
+        if let Some((field, desc, nulls_first)) = self.order {
+            let mut key = vec![
+                key_value("field", Value::Str(field.to_owned())),
+                key_value(
+                    "direction",
+                    Value::Str(if desc { "desc" } else { "asc" }.into()),
+                ),
+            ];
+            if let Some(first) = nulls_first {
+                key.push(key_value(
+                    "nulls",
+                    Value::Str(if first { "first" } else { "last" }.into()),
+                ));
+            }
+            item.push(key_value("order_by", Value::List(vec![Value::Object(key)])));
+        }
+        if let Some(n) = self.limit {
+            item.push(key_value("limit", Value::Int(n)));
+        }
+        if let Some(n) = self.offset {
+            item.push(key_value("offset", Value::Int(n)));
+        }
+        let mut q = vec![
+            key_value("view", Value::Str(self.root.to_owned())),
+            key_value(
+                "select",
+                Value::List(vec![Value::Str("id".into()), Value::Object(item)]),
+            ),
+        ];
+        if let Some(f) = &self.root_filter {
+            q.push(key_value("where", to_query(f)));
+        }
+        Value::Object(q)
+    }
+
+    /// What the evaluator expects: each root row the root filter keeps, with the ids of its
+    /// related rows the relation's filter keeps, in the requested order (ties by id), paged;
+    /// a many-to-one relation gives its one id or null.
+    fn expect(&self, w: &World) -> Json {
+        let v = view(self.root);
+        let rel = v.rels.iter().find(|r| r.name == self.rel).unwrap();
+        let target = view(rel.target);
+        let rows: Vec<Json> = w
+            .rows(self.root)
+            .iter()
+            .filter(|row| {
+                self.root_filter
+                    .as_ref()
+                    .is_none_or(|f| eval(w, v, row, f) == Some(true))
+            })
+            .map(|row| {
+                let mut related: Vec<&Row> = w
+                    .related(v, row, rel)
+                    .into_iter()
+                    .filter(|t| {
+                        self.filter
+                            .as_ref()
+                            .is_none_or(|f| eval(w, target, t, f) == Some(true))
+                    })
+                    .collect();
+                let r = if rel.kind == ManyToOne {
+                    assert!(related.len() <= 1, "a many-to-one relation relates one row");
+                    related.first().map_or(Json::Null, |t| json!({"id": t.id}))
+                } else {
+                    related.sort_by(|a, b| {
+                        let by_key = self
+                            .order
+                            .map_or(std::cmp::Ordering::Equal, |o| order_key(target, a, b, o));
+                        by_key.then(a.id.cmp(&b.id))
+                    });
+                    let ids: Vec<Json> = related
+                        .iter()
+                        .skip(self.offset.unwrap_or(0) as usize)
+                        .take(self.limit.map_or(usize::MAX, |n| n as usize))
+                        .map(|t| json!({"id": t.id}))
+                        .collect();
+                    Json::Array(ids)
+                };
+                json!({"id": row.id, "r": r})
+            })
+            .collect();
+        Json::Array(rows)
+    }
+}
+
+/// PostgreSQL's ORDER BY on a numeric key: ascending puts NULLs last, descending first,
+/// unless `nulls` says otherwise.
+fn order_key(
+    v: &ViewDef,
+    a: &Row,
+    b: &Row,
+    (field, desc, nulls_first): (&str, bool, Option<bool>),
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let num = |r: &Row| text_of(v, r, field).map(|t| t.parse::<f64>().unwrap());
+    let nulls_first = nulls_first.unwrap_or(desc);
+    match (num(a), num(b)) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (Some(_), None) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (Some(x), Some(y)) => {
+            let o = x.partial_cmp(&y).unwrap();
+            if desc { o.reverse() } else { o }
+        }
+    }
+}
+
+/// Selected relations with their own `where` (a random filter, compiled in the related
+/// view's scope inside the statement), `order_by`, `limit` and `offset`, under a root filter:
+/// the nested ids are the ones the evaluator computes from the same `World::related`.
+#[test]
+fn selected_relations_match_reference_evaluator() {
+    let schema = registry();
+    let mut pg = client();
+    create_tables(&mut pg);
+    let pg = RefCell::new(pg);
+    let strategy = (
+        world(),
+        prop::collection::vec(selected(), FILTERS_PER_WORLD..=FILTERS_PER_WORLD),
+    );
+    let mut runner = TestRunner::new(config(CASES));
+    runner
+        .run(&strategy, |(w, selections)| {
+            let mut pg = pg.borrow_mut();
+            load(&mut pg, &w).map_err(|e| TestCaseError::fail(format!("load: {e:?}")))?;
+            for sel in &selections {
+                let (got, shown) = run(&mut pg, &schema, &sel.to_query())?;
+                let mut got: Vec<Json> = got
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["data"].clone())
+                    .collect();
+                got.sort_by_key(|r| r["id"].as_i64());
+                let want = sel.expect(&w);
+                prop_assert_eq!(&Json::Array(got), &want, "{}", shown);
+            }
+            Ok(())
+        })
+        .unwrap();
 }

@@ -126,6 +126,9 @@ export interface ErrorNumbers {
   QB_INVALID_GROUP_BY: 12;
   QB_UNSUPPORTED: 13;
   QB_INTERNAL: 14;
+  QB_INVALID_CURSOR: 15;
+  QB_CURSOR_MISMATCH: 16;
+  QB_NO_PRIMARY_KEY: 17;
 }
 // </generated>
 
@@ -356,6 +359,12 @@ export class InvalidGroupByError extends QueryBuilderError {}
 export class UnsupportedError extends QueryBuilderError {}
 /** A bug (a panic caught at the binding boundary); the shim may fall back from it. */
 export class InternalError extends QueryBuilderError {}
+/** A cursor that is malformed, of an unknown version, or fails authentication. */
+export class InvalidCursorError extends QueryBuilderError {}
+/** A cursor made for another view or ordering. */
+export class CursorMismatchError extends QueryBuilderError {}
+/** Keyset pagination over a view without a `primary_key`. */
+export class NoPrimaryKeyError extends QueryBuilderError {}
 
 /** The error class of each code. */
 export const errorsByCode: Readonly<{ [C in ErrorCode]: typeof QueryBuilderError }>;

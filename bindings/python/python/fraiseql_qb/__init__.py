@@ -39,6 +39,9 @@ UnknownOperatorError = _native.UnknownOperatorError
 UnknownViewError = _native.UnknownViewError
 UnsupportedError = _native.UnsupportedError
 InternalError = _native.InternalError
+InvalidCursorError = _native.InvalidCursorError
+CursorMismatchError = _native.CursorMismatchError
+NoPrimaryKeyError = _native.NoPrimaryKeyError
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -83,6 +86,9 @@ __all__ = [
     "UnknownViewError",
     "UnsupportedError",
     "InternalError",
+    "InvalidCursorError",
+    "CursorMismatchError",
+    "NoPrimaryKeyError",
     "__version__",
     "compile",
 ]

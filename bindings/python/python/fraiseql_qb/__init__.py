@@ -63,6 +63,7 @@ PLACEHOLDERS = ("numbered", "format")
 #: writes ``%s`` (psycopg 3). Raises a :class:`QueryBuilderError` subclass. The native
 #: function itself, so a call pays no Python frame.
 compile = _native.compile
+encode_cursor = _native.encode_cursor
 
 
 __all__ = [
@@ -91,4 +92,5 @@ __all__ = [
     "NoPrimaryKeyError",
     "__version__",
     "compile",
+    "encode_cursor",
 ]

@@ -159,7 +159,12 @@ class Schema:
         return "<fraiseql_qb.Schema (not validated: the native module is missing)>"
 
 
-def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001
+def compile(query: Any, schema: Any, *, placeholder: str = "numbered",  # noqa: A001
+            cursor_key: Optional[bytes] = None) -> Any:
+    raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
+def encode_cursor(row_cursor: str, *, cursor_key: Optional[bytes] = None) -> str:
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 

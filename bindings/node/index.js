@@ -19,6 +19,7 @@ module.exports = {
   compile,
   Schema,
   toJson: native.toJson,
+  encodeCursor: native.encodeCursor,
   QueryBuilderError: errors.QueryBuilderError,
   InvalidJsonError: errors.InvalidJsonError,
   InvalidQueryError: errors.InvalidQueryError,

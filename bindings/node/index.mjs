@@ -5,6 +5,7 @@ export const {
   compile,
   Schema,
   toJson,
+  encodeCursor,
   QueryBuilderError,
   InvalidJsonError,
   InvalidQueryError,

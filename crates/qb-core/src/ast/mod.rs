@@ -73,13 +73,15 @@ pub struct Query {
 impl Query {
     /// Whether the query asks for a keyset page (`first`, `last`, a cursor, `page_info` or
     /// `total_count`).
+    #[inline]
     pub fn is_paged(&self) -> bool {
+        // Without short-circuits: one test on the unpaged path of every compile.
         self.first.is_some()
-            || self.last.is_some()
-            || self.after.is_some()
-            || self.before.is_some()
-            || self.page_info
-            || self.total_count
+            | self.last.is_some()
+            | self.after.is_some()
+            | self.before.is_some()
+            | self.page_info
+            | self.total_count
     }
 
     /// A query selecting `fields` from `view`, with everything else at its default.

@@ -74,11 +74,14 @@ pub fn compile(
         camel: query.camel_case.unwrap_or(options.camel_case),
         style: usize::from(options.placeholder == Placeholder::Format),
         limits: &options.limits,
-        cursor_key: options.cursor_key.as_ref(),
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
-    c.statement()?;
+    if query.is_paged() {
+        c.paged_statement(options.cursor_key.as_ref())?;
+    } else {
+        c.statement()?;
+    }
     let (sql, params) = c.w.finish();
     Ok(CompiledQuery { sql, params })
 }
@@ -96,8 +99,6 @@ pub(crate) struct Compiler<'a> {
     /// Index of the placeholder style in the registry's pre-rendered accessors.
     pub(crate) style: usize,
     pub(crate) limits: &'a Limits,
-    /// The key cursors are authenticated with, if any.
-    pub(crate) cursor_key: Option<&'a crate::options::CursorKey>,
     pub(crate) w: SqlWriter,
     nodes: usize,
 }
@@ -136,9 +137,6 @@ impl<'a> Compiler<'a> {
 
     fn statement(&mut self) -> Result<(), Error> {
         let q = self.query;
-        if q.is_paged() {
-            return self.paged_statement();
-        }
         let root = Path::ROOT;
         let mut grouped = !q.group_by.is_empty()
             || q.select

@@ -25,7 +25,7 @@ use super::{Access, Compiler, Resolved, Target, resolve};
 use crate::ast::{Direction, Nulls, Output};
 use crate::cursor;
 use crate::error::{Error, ErrorKind, Path};
-use crate::options::Placeholder;
+use crate::options::{CursorKey, Placeholder};
 use crate::param::{ParamType, ParamValue, PgType};
 use crate::schema::{FieldType, Read};
 use crate::sql::{Alias, SqlWriter};
@@ -62,9 +62,11 @@ struct Page<'a> {
 
 impl<'a> Compiler<'a> {
     /// The paged statement (called for a query with `first`, `last`, a cursor, `page_info`
-    /// or `total_count`).
-    pub(crate) fn paged_statement(&mut self) -> Result<(), Error> {
-        let page = self.page()?;
+    /// or `total_count`). Out of line: the unpaged statement's path stays as it was.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn paged_statement(&mut self, key: Option<&CursorKey>) -> Result<(), Error> {
+        let page = self.page(key)?;
         let q = self.query;
         let root = Path::ROOT;
         let wrapped = page.backward || q.page_info || q.total_count;
@@ -139,7 +141,7 @@ impl<'a> Compiler<'a> {
 
     /// The arguments checked, the order keys resolved (primary key appended), the cursor
     /// decoded.
-    fn page(&mut self) -> Result<Page<'a>, Error> {
+    fn page(&mut self, key: Option<&CursorKey>) -> Result<Page<'a>, Error> {
         let q = self.query;
         let root = Path::ROOT;
         let (size, backward, size_key) = match (q.first, q.last) {
@@ -243,10 +245,10 @@ impl<'a> Compiler<'a> {
         };
         let cursor = match cursor {
             None => None,
-            Some((c, key)) => {
-                let values = cursor::decode(c, self.cursor_key, &fp, keys.len())
-                    .map_err(|e| Error::new(e.kind(), root.key(key).render(), e.message()))?;
-                Some((values, key))
+            Some((c, at)) => {
+                let values = cursor::decode(c, key, &fp, keys.len())
+                    .map_err(|e| Error::new(e.kind(), root.key(at).render(), e.message()))?;
+                Some((values, at))
             }
         };
         Ok(Page {

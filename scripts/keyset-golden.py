@@ -192,6 +192,8 @@ ERRORS = [
     ("err_keyset_other_order", "a cursor of age asc used with age desc", None),
     ("err_keyset_other_view", "a cursor of v_user used on v_post", None),
     ("err_keyset_value_count", "a cursor with one value for two keys", None),
+    ("err_keyset_forged_value", "an unsigned cursor forged with a value that is no number", None),
+    ("err_keyset_forged_timestamp", "a forged timestamp for a timestamptz column key", None),
     ("err_keyset_first_and_last", "first and last together",
      {"order_by": AGE, "first": 2, "last": 2}),
     ("err_keyset_after_with_last", "after pages forward",
@@ -268,6 +270,12 @@ def main():
                 c = cursor(q, [ts(3), u(3)])
                 q = {"view": "v_post", "select": ["id"], "order_by": [{"field": "created_at"}],
                      "first": 2, "after": c}
+            elif name == "err_keyset_forged_value":
+                q = {**base, "order_by": AGE, "first": 2}
+                q["after"] = cursor(q, ["abc", u(3)])
+            elif name == "err_keyset_forged_timestamp":
+                q = {**base, "order_by": ACTIVE_CREATED, "first": 2}
+                q["after"] = cursor(q, ["true", "2024-13-01 00:00:00+00", u(3)])
             elif name == "err_keyset_value_count":
                 q = {**base, "order_by": AGE, "first": 2}
                 q["after"] = cursor(q, ["25"])

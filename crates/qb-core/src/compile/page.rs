@@ -21,13 +21,14 @@
 //! predicate: a JSON string is the key's value as text, JSON null a NULL key, and the SQL
 //! text is the same whatever the values.
 
+use super::values::Operand;
 use super::{Access, Compiler, Resolved, Target, resolve};
 use crate::ast::{Direction, Nulls, Output};
 use crate::cursor;
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::{CursorKey, Placeholder};
 use crate::param::{ParamType, ParamValue, PgType};
-use crate::schema::{FieldType, Read};
+use crate::schema::{FieldType, Read, ScalarType};
 use crate::sql::{Alias, SqlWriter};
 
 /// Output columns the paged statement adds: a selection may not use their names.
@@ -248,6 +249,7 @@ impl<'a> Compiler<'a> {
             Some((c, at)) => {
                 let values = cursor::decode(c, key, &fp, keys.len())
                     .map_err(|e| Error::new(e.kind(), root.key(at).render(), e.message()))?;
+                self.check_cursor_values(&keys, &values, at)?;
                 Some((values, at))
             }
         };
@@ -258,6 +260,43 @@ impl<'a> Compiler<'a> {
             cursor,
             fingerprint: cursor::fingerprint_hex(&fp),
         })
+    }
+
+    /// Each value of a decoded cursor is checked like a filter operand of its key's type
+    /// (PostgreSQL's input functions, re-implemented in `values/`), as the type the key is
+    /// read as (`numeric` for integers): a forged value is `QB_INVALID_CURSOR` here, not a
+    /// cast error on the server. Text keys take any text; jsonb keys are left to the server.
+    fn check_cursor_values(
+        &self,
+        keys: &[PageKey<'a>],
+        values: &[Option<String>],
+        at: &str,
+    ) -> Result<(), Error> {
+        let path = || Path::ROOT.key(at).render();
+        for (k, v) in keys.iter().zip(values) {
+            let (Some(text), FieldType::Scalar(s)) = (v, k.r.ty) else {
+                continue;
+            };
+            let ty = match s {
+                ScalarType::Text | ScalarType::Jsonb | ScalarType::Coordinates => continue,
+                ScalarType::Integer => ScalarType::Numeric,
+                other => *other,
+            };
+            let value = crate::Value::Str(text.clone());
+            Operand::new(&value, self.limits, &path)
+                .scalar(ty)
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidCursor,
+                        path(),
+                        format!(
+                            "a value of the cursor is not of its order key's type: {}",
+                            e.message()
+                        ),
+                    )
+                })?;
+        }
+        Ok(())
     }
 
     /// The order keys, then the primary key columns the order does not already hold.

@@ -11,6 +11,9 @@
 # buffers of the last run. The last plan of each pair is kept in $FQB_SHAPES_OUT (default
 # /tmp/fqb-sql-shapes). Not part of `make test`: the load takes under a minute.
 #
+# FQB_SHAPES_DIR picks another set of requests: tests/bench/sql-shapes/pagination measures
+# how keyset pages count their rows (docs/sql-shapes.md, "Pagination").
+#
 # Env: FQB_SHAPES_PG_PORT (default 54335), FQB_SHAPES_PG_STATE (default
 # /tmp/fqb-pg-shapes.state): the server this script starts with scripts/pg.sh (and stops at
 # the end unless it was already running); FQB_SHAPES_RELOAD=1 reloads the data.
@@ -21,7 +24,7 @@ RUNS=6
 export FQB_PG_PORT="${FQB_SHAPES_PG_PORT:-54335}"
 export FQB_PG_STATE="${FQB_SHAPES_PG_STATE:-/tmp/fqb-pg-shapes.state}"
 OUT="${FQB_SHAPES_OUT:-/tmp/fqb-sql-shapes}"
-DIR=tests/bench/sql-shapes/queries
+DIR="${FQB_SHAPES_DIR:-tests/bench/sql-shapes/queries}"
 mkdir -p "$OUT"
 
 started=0

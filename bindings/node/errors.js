@@ -41,6 +41,9 @@ const KINDS = [
   ['QB_INVALID_GROUP_BY', 12, 'InvalidGroupByError'],
   ['QB_UNSUPPORTED', 13, 'UnsupportedError'],
   ['QB_INTERNAL', 14, 'InternalError'],
+  ['QB_INVALID_CURSOR', 15, 'InvalidCursorError'],
+  ['QB_CURSOR_MISMATCH', 16, 'CursorMismatchError'],
+  ['QB_NO_PRIMARY_KEY', 17, 'NoPrimaryKeyError'],
 ];
 
 const classes = { QueryBuilderError };

@@ -256,6 +256,9 @@ const standIn = {
   toJson() {
     throw unavailable('toJson');
   },
+  encodeCursor() {
+    throw unavailable('encodeCursor');
+  },
   meta() {
     throw unavailable('meta');
   },

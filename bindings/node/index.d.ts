@@ -126,6 +126,9 @@ export interface ErrorNumbers {
   QB_INVALID_GROUP_BY: 12;
   QB_UNSUPPORTED: 13;
   QB_INTERNAL: 14;
+  QB_INVALID_CURSOR: 15;
+  QB_CURSOR_MISMATCH: 16;
+  QB_NO_PRIMARY_KEY: 17;
 }
 // </generated>
 
@@ -215,6 +218,18 @@ export interface Query {
   distinct_on?: Array<string | string[]>;
   limit?: number | bigint;
   offset?: number | bigint;
+  /** Keyset pagination forward: at most this many rows, after the `after` cursor if given. */
+  first?: number | bigint;
+  /** A cursor from `encodeCursor`: rows strictly after its row (with `first`). */
+  after?: string | null;
+  /** Keyset pagination backward: the last this many rows, before `before` if given. */
+  last?: number | bigint;
+  /** A cursor from `encodeCursor`: rows strictly before its row (with `last`). */
+  before?: string | null;
+  /** Add the `__has_next_page` and `__has_previous_page` columns (with `first`/`last`). */
+  page_info?: boolean;
+  /** Add the `__total_count` column: the rows the filter matches (with `first`/`last`). */
+  total_count?: boolean;
   /** `json` (default: one jsonb `data` column), `json_text`, or `columns`. */
   output?: 'json' | 'json_text' | 'text' | 'columns';
   /** Map camelCase names to snake_case keys (default true). */
@@ -293,6 +308,9 @@ export interface CompileOptions {
   placeholder?: Placeholder;
   /** Add `paramTypes` (`["uuid", "text[]", ...]`) to the result. */
   paramTypes?: boolean;
+  /** Authenticates keyset pagination cursors (HMAC-SHA256 with the key's UTF-8 bytes): the
+   * `after`/`before` cursors must come from `encodeCursor` with the same key. */
+  cursorKey?: string;
 }
 
 /**
@@ -325,6 +343,12 @@ export function compile(query: Query | string, schema: Schema | Registry | strin
 
 /** `value` as compile reads an operand, as compact JSON text (descriptions, tests). */
 export function toJson(value: unknown): string;
+/**
+ * The cursor of a keyset page's row, from its `__cursor` column, for `after`/`before`;
+ * signed when `cursorKey` is given (the key `compile` gets). Throws `InvalidCursorError` for
+ * a value that is no `__cursor` column.
+ */
+export function encodeCursor(rowCursor: string, cursorKey?: string): string;
 
 // ---- errors -----------------------------------------------------------------------------------
 
@@ -356,6 +380,12 @@ export class InvalidGroupByError extends QueryBuilderError {}
 export class UnsupportedError extends QueryBuilderError {}
 /** A bug (a panic caught at the binding boundary); the shim may fall back from it. */
 export class InternalError extends QueryBuilderError {}
+/** A cursor that is malformed, of an unknown version, or fails authentication. */
+export class InvalidCursorError extends QueryBuilderError {}
+/** A cursor made for another view or ordering. */
+export class CursorMismatchError extends QueryBuilderError {}
+/** Keyset pagination over a view without a `primary_key`. */
+export class NoPrimaryKeyError extends QueryBuilderError {}
 
 /** The error class of each code. */
 export const errorsByCode: Readonly<{ [C in ErrorCode]: typeof QueryBuilderError }>;

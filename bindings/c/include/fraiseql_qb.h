@@ -92,6 +92,19 @@ enum fqb_result
      */
     FQB_INTERNAL = 14,
     /*
+     `QB_INVALID_CURSOR`: a cursor that is malformed, of an unknown version, or fails its
+     authentication.
+     */
+    FQB_INVALID_CURSOR = 15,
+    /*
+     `QB_CURSOR_MISMATCH`: a cursor made for another view or ordering.
+     */
+    FQB_CURSOR_MISMATCH = 16,
+    /*
+     `QB_NO_PRIMARY_KEY`: keyset pagination over a view without a `primary_key`.
+     */
+    FQB_NO_PRIMARY_KEY = 17,
+    /*
      A required pointer argument is NULL.
      */
     FQB_NULL_PARAMETER = 1000,
@@ -843,6 +856,18 @@ fqb_result fqb_options_set_placeholder(struct fqb_options *options, uint32_t sty
 fqb_result fqb_options_set_camel_case(struct fqb_options *options, bool camel_case);
 
 /*
+ Sets the key keyset pagination cursors are authenticated with (HMAC-SHA256): the
+ `after`/`before` cursors of queries compiled with these options must then come from
+ `fqb_encode_cursor` with the same options. `key` is `key_len` bytes (at least 32 random
+ bytes is best); a NULL `key` with `key_len` 0 removes the key.
+
+ # Safety
+ As `fqb_options_set_placeholder`; `key` is NULL with `key_len` 0, or valid for reading
+ `key_len` bytes.
+ */
+fqb_result fqb_options_set_cursor_key(struct fqb_options *options, const char *key, size_t key_len);
+
+/*
  Sets the limits (docs/errors.md, `QB_DEPTH_LIMIT` / `QB_SIZE_LIMIT`): deepest nesting
  (capped at 512 whatever is set), most filter conditions plus selected fields, longest
  list, longest string in bytes.
@@ -875,6 +900,25 @@ fqb_result fqb_compile(const struct fqb_schema *schema,
                        const struct fqb_options *options,
                        struct fqb_compiled **compiled_out,
                        struct fqb_error **error_out);
+
+/*
+ The cursor of a keyset page's row, from the text of its `__cursor` column, for a query's
+ `after`/`before`; signed when `options` carry a cursor key (`fqb_options_set_cursor_key`;
+ NULL `options`: unsigned). On success writes a new buffer to `*cursor_out` (free with
+ `fqb_buffer_free`).
+
+ Errors: `FQB_INVALID_CURSOR` for text that is no `__cursor` column, `FQB_NULL_PARAMETER`,
+ `FQB_INVALID_UTF8`.
+
+ # Safety
+ `row_cursor` is valid for reading `row_cursor_len` bytes; `options` is NULL or a live
+ options handle; `cursor_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_encode_cursor(const char *row_cursor,
+                             size_t row_cursor_len,
+                             const struct fqb_options *options,
+                             struct fqb_buffer **cursor_out,
+                             struct fqb_error **error_out);
 
 /*
  Frees `*compiled` and sets it to NULL (NULL-safe).

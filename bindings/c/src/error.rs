@@ -47,6 +47,13 @@ pub enum fqb_result {
     FQB_UNSUPPORTED = 13,
     /// `QB_INTERNAL`: a bug, e.g. a panic caught at the C boundary. Report it.
     FQB_INTERNAL = 14,
+    /// `QB_INVALID_CURSOR`: a cursor that is malformed, of an unknown version, or fails its
+    /// authentication.
+    FQB_INVALID_CURSOR = 15,
+    /// `QB_CURSOR_MISMATCH`: a cursor made for another view or ordering.
+    FQB_CURSOR_MISMATCH = 16,
+    /// `QB_NO_PRIMARY_KEY`: keyset pagination over a view without a `primary_key`.
+    FQB_NO_PRIMARY_KEY = 17,
     /// A required pointer argument is NULL.
     FQB_NULL_PARAMETER = 1000,
     /// A text argument is not valid UTF-8.
@@ -101,6 +108,9 @@ impl fqb_result {
             ErrorKind::SizeLimit => FQB_SIZE_LIMIT,
             ErrorKind::InvalidGroupBy => FQB_INVALID_GROUP_BY,
             ErrorKind::Unsupported => FQB_UNSUPPORTED,
+            ErrorKind::InvalidCursor => FQB_INVALID_CURSOR,
+            ErrorKind::CursorMismatch => FQB_CURSOR_MISMATCH,
+            ErrorKind::NoPrimaryKey => FQB_NO_PRIMARY_KEY,
             _ => FQB_INTERNAL,
         }
     }

@@ -237,6 +237,32 @@ pub unsafe extern "C" fn fqb_options_set_camel_case(
     }
 }
 
+/// Sets the key keyset pagination cursors are authenticated with (HMAC-SHA256): the
+/// `after`/`before` cursors of queries compiled with these options must then come from
+/// `fqb_encode_cursor` with the same options. `key` is `key_len` bytes (at least 32 random
+/// bytes is best); a NULL `key` with `key_len` 0 removes the key.
+///
+/// # Safety
+/// As `fqb_options_set_placeholder`; `key` is NULL with `key_len` 0, or valid for reading
+/// `key_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_options_set_cursor_key(
+    options: *mut fqb_options,
+    key: *const c_char,
+    key_len: usize,
+) -> fqb_result {
+    unsafe {
+        with_options(options, |o| {
+            o.cursor_key = if key.is_null() && key_len == 0 {
+                None
+            } else {
+                Some(qb_core::CursorKey::new(panic::bytes(key, key_len, "key")?))
+            };
+            Ok(())
+        })
+    }
+}
+
 /// Sets the limits (docs/errors.md, `QB_DEPTH_LIMIT` / `QB_SIZE_LIMIT`): deepest nesting
 /// (capped at 512 whatever is set), most filter conditions plus selected fields, longest
 /// list, longest string in bytes.
@@ -461,6 +487,37 @@ pub unsafe extern "C" fn fqb_compile(
             None => compile_text(&schema.inner, query, &CompileOptions::default())?,
         };
         out.put(Box::into_raw(Box::new(compiled)));
+        Ok(())
+    })
+}
+
+/// The cursor of a keyset page's row, from the text of its `__cursor` column, for a query's
+/// `after`/`before`; signed when `options` carry a cursor key (`fqb_options_set_cursor_key`;
+/// NULL `options`: unsigned). On success writes a new buffer to `*cursor_out` (free with
+/// `fqb_buffer_free`).
+///
+/// Errors: `FQB_INVALID_CURSOR` for text that is no `__cursor` column, `FQB_NULL_PARAMETER`,
+/// `FQB_INVALID_UTF8`.
+///
+/// # Safety
+/// `row_cursor` is valid for reading `row_cursor_len` bytes; `options` is NULL or a live
+/// options handle; `cursor_out` is writable; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_encode_cursor(
+    row_cursor: *const c_char,
+    row_cursor_len: usize,
+    options: *const fqb_options,
+    cursor_out: *mut *mut fqb_buffer,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let row = unsafe { panic::text(row_cursor, row_cursor_len, "row_cursor") }?;
+        let out = unsafe { Out::new(cursor_out, "cursor_out") }?;
+        let cursor = match unsafe { options.as_ref() } {
+            Some(o) => qb_core::encode_cursor(row, &o.inner)?,
+            None => qb_core::encode_cursor(row, &CompileOptions::default())?,
+        };
+        out.put(buffer(&cursor));
         Ok(())
     })
 }

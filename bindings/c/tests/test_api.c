@@ -56,9 +56,11 @@ static void test_status_codes(void) {
     CHECK_STR(fqb_result_code(FQB_NULL_PARAMETER), "FQB_NULL_PARAMETER");
     CHECK_STR(fqb_result_code(FQB_NO_BUILDER), "FQB_NO_BUILDER");
     CHECK(fqb_result_code(999) == NULL);
-    CHECK(fqb_result_code(15) == NULL);
+    CHECK_STR(fqb_result_code(FQB_INVALID_CURSOR), "QB_INVALID_CURSOR");
+    CHECK(fqb_result_code(18) == NULL);
     /* Core statuses are docs/errors.md's numbers. */
     CHECK(FQB_INVALID_JSON == 1 && FQB_UNSUPPORTED == 13 && FQB_INTERNAL == 14);
+    CHECK(FQB_INVALID_CURSOR == 15 && FQB_CURSOR_MISMATCH == 16 && FQB_NO_PRIMARY_KEY == 17);
 }
 
 static void test_compile_and_accessors(void) {
@@ -314,6 +316,54 @@ static void test_options(void) {
     fqb_options_free(&o);
 }
 
+/* Keyset pagination: the cursor of a row from its `__cursor` column, signed with the
+ * options' key, accepted by a compile with the same key and refused otherwise. */
+static void test_cursor(void) {
+    const char *q = "{\"view\": \"v_user\", \"select\": [\"id\"], "
+                    "\"order_by\": [{\"field\": \"age\"}], \"first\": 2}";
+    fqb_compiled *c = NULL;
+    CHECK_STATUS(compile(q, strlen(q), NULL, &c, NULL), FQB_OK, NULL);
+    const char *fp = strstr(fqb_compiled_sql(c), "jsonb_build_array('");
+    CHECK(fp != NULL && strstr(fqb_compiled_sql(c), "AS \"__cursor\"") != NULL);
+    char row[128];
+    snprintf(row, sizeof row, "[\"%.16s\", \"30\", \"11111111-0000-0000-0000-000000000001\"]",
+             fp + strlen("jsonb_build_array('"));
+    fqb_compiled_free(&c);
+
+    fqb_options *o = fqb_options_new();
+    CHECK_STATUS(fqb_options_set_cursor_key(o, "secret", 6), FQB_OK, NULL);
+    CHECK_STATUS(fqb_options_set_cursor_key(NULL, "secret", 6), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_options_set_cursor_key(o, NULL, 3), FQB_NULL_PARAMETER, NULL);
+    fqb_buffer *cursor = NULL;
+    CHECK_STATUS(fqb_encode_cursor(row, strlen(row), o, &cursor, NULL), FQB_OK, NULL);
+    char paged[512];
+    snprintf(paged, sizeof paged, "{\"view\": \"v_user\", \"select\": [\"id\"], "
+             "\"order_by\": [{\"field\": \"age\"}], \"first\": 2, \"after\": \"%s\"}",
+             fqb_buffer_data(cursor));
+    CHECK_STATUS(compile(paged, strlen(paged), o, &c, NULL), FQB_OK, NULL);
+    CHECK(fqb_compiled_param_count(c) == 3);
+    fqb_compiled_free(&c);
+    /* No key, or another one: the signed cursor is refused. */
+    fqb_error *err = NULL;
+    CHECK(compile(paged, strlen(paged), NULL, &c, &err) == FQB_INVALID_CURSOR);
+    CHECK(strcmp(fqb_error_path(err), "after") == 0);
+    fqb_error_free(&err);
+    CHECK_STATUS(fqb_options_set_cursor_key(o, "other", 5), FQB_OK, NULL);
+    CHECK(compile(paged, strlen(paged), o, &c, NULL) == FQB_INVALID_CURSOR);
+    fqb_buffer_free(&cursor);
+    /* Unsigned, used with another ordering. */
+    CHECK_STATUS(fqb_options_set_cursor_key(o, NULL, 0), FQB_OK, NULL);
+    CHECK_STATUS(fqb_encode_cursor(row, strlen(row), o, &cursor, NULL), FQB_OK, NULL);
+    snprintf(paged, sizeof paged, "{\"view\": \"v_user\", \"select\": [\"id\"], "
+             "\"order_by\": [{\"field\": \"name\"}], \"first\": 2, \"after\": \"%s\"}",
+             fqb_buffer_data(cursor));
+    CHECK(compile(paged, strlen(paged), o, &c, NULL) == FQB_CURSOR_MISMATCH);
+    fqb_buffer_free(&cursor);
+    CHECK(fqb_encode_cursor("[1]", 3, NULL, &cursor, NULL) == FQB_INVALID_CURSOR);
+    CHECK(cursor == NULL);
+    fqb_options_free(&o);
+}
+
 static void test_schema_errors(void) {
     fqb_schema *s = UNTOUCHED;
     fqb_error *err = NULL;
@@ -397,6 +447,7 @@ int main(int argc, char **argv) {
     test_truncated();
     test_huge_and_deep();
     test_options();
+    test_cursor();
     test_schema_errors();
     test_threads();
     fqb_schema_free(&schema);

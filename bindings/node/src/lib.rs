@@ -64,10 +64,22 @@ fn schema_new(cx: &Cx) -> JsResult<Raw> {
 }
 
 /// What `compile` was asked for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub(crate) placeholder: Placeholder,
     pub(crate) param_types: bool,
+    /// The key cursors are authenticated with (its UTF-8 bytes).
+    pub(crate) cursor_key: Option<String>,
+}
+
+impl Options {
+    fn compile_options(&self) -> CompileOptions {
+        let o = CompileOptions::default().with_placeholder(self.placeholder);
+        match &self.cursor_key {
+            Some(k) => o.with_cursor_key(k.as_bytes()),
+            None => o,
+        }
+    }
 }
 
 impl Default for Options {
@@ -75,6 +87,7 @@ impl Default for Options {
         Options {
             placeholder: Placeholder::Numbered,
             param_types: false,
+            cursor_key: None,
         }
     }
 }
@@ -94,7 +107,17 @@ pub(crate) fn placeholder_of(env: Env, v: Raw) -> JsResult<Placeholder> {
     })?
 }
 
-/// `{ placeholder, paramTypes }`, each optional; `undefined`/`null` means the defaults.
+/// `cursorKey`: a string or `undefined`/`null`.
+fn cursor_key_of(env: Env, v: Raw) -> JsResult<Option<String>> {
+    match env.type_of(v)? {
+        Type::Undefined | Type::Null => Ok(None),
+        Type::String => Ok(Some(env.string(v)?)),
+        _ => Err(Fail::Type("cursorKey must be a string".into())),
+    }
+}
+
+/// `{ placeholder, paramTypes, cursorKey }`, each optional; `undefined`/`null` means the
+/// defaults.
 fn options_of(env: Env, v: Raw) -> JsResult<Options> {
     let mut o = Options::default();
     match env.type_of(v)? {
@@ -118,6 +141,7 @@ fn options_of(env: Env, v: Raw) -> JsResult<Options> {
         Type::Boolean => env.bool_value(t)?,
         _ => return Err(Fail::Type("options.paramTypes must be a boolean".into())),
     };
+    o.cursor_key = cursor_key_of(env, env.get_named(v, "cursorKey\0")?)?;
     Ok(o)
 }
 
@@ -168,9 +192,9 @@ pub(crate) fn compile_raw(
     env: Env,
     query: Raw,
     schema: Raw,
-    o: Options,
+    o: &Options,
 ) -> JsResult<CompiledQuery> {
-    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let options = o.compile_options();
     let schema = schema_of(env, schema)?;
     let query = parse_query(env, query)?;
     Ok(qb_core::compile(&query, schema.get(), &options)?)
@@ -189,9 +213,9 @@ pub(crate) fn compile_encoded_raw(
     env: Env,
     q: EncodedArgs,
     schema: Raw,
-    o: Options,
+    o: &Options,
 ) -> JsResult<CompiledQuery> {
-    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let options = o.compile_options();
     let schema = schema_of(env, schema)?;
     let walk = Walk::new(env);
     let doc = encoded::Doc::read(env, q.buf, q.text, q.refs, &walk)?;
@@ -239,7 +263,7 @@ pub(crate) fn result_to_js(env: Env, out: &CompiledQuery, param_types: bool) -> 
 fn compile(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let o = options_of(env, cx.arg(2)?)?;
-    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, o)?;
+    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, &o)?;
     result_to_js(env, &out, o.param_types)
 }
 
@@ -253,7 +277,7 @@ fn compile_encoded(cx: &Cx) -> JsResult<Raw> {
         text: cx.arg(1)?,
         refs: cx.arg(2)?,
     };
-    let out = compile_encoded_raw(env, q, cx.arg(3)?, o)?;
+    let out = compile_encoded_raw(env, q, cx.arg(3)?, &o)?;
     packed_result(env, &out, o.param_types)
 }
 
@@ -262,8 +286,29 @@ fn compile_encoded(cx: &Cx) -> JsResult<Raw> {
 fn compile_text(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let o = options_of(env, cx.arg(2)?)?;
-    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, o)?;
+    let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, &o)?;
     packed_result(env, &out, o.param_types)
+}
+
+/// `encodeCursor(rowCursor, cursorKey?)`: the cursor of a keyset page's row, from its
+/// `__cursor` column, signed when a key is given.
+fn encode_cursor(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let row = cx.arg(0)?;
+    if env.type_of(row)? != Type::String {
+        return Err(Fail::Type(
+            "encodeCursor(rowCursor, cursorKey?): rowCursor must be the string of a row's \
+             __cursor column"
+                .into(),
+        ));
+    }
+    let row = env.string(row)?;
+    let mut options = CompileOptions::default();
+    if let Some(k) = cursor_key_of(env, cx.arg(1)?)? {
+        options = options.with_cursor_key(k.as_bytes());
+    }
+    let cursor = qb_core::encode_cursor(&row, &options)?;
+    env.str(&cursor)
 }
 
 /// `toJson(value)`: converts `value` as `compile` reads an operand and returns compact JSON
@@ -321,6 +366,7 @@ entry!(compile_cb => compile);
 entry!(compile_encoded_cb => compile_encoded);
 entry!(compile_text_cb => compile_text);
 entry!(to_json_cb => to_json);
+entry!(encode_cursor_cb => encode_cursor);
 entry!(meta_cb => meta);
 entry!(panic_for_test_cb => panic_for_test);
 
@@ -340,6 +386,7 @@ mod registration {
             ("compile", Some(compile_cb)),
             ("compileEncoded", Some(compile_encoded_cb)),
             ("compileText", Some(compile_text_cb)),
+            ("encodeCursor", Some(encode_cursor_cb)),
             ("toJson", Some(to_json_cb)),
             ("meta", Some(meta_cb)),
             ("panicForTest", Some(panic_for_test_cb)),

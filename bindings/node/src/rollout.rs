@@ -503,20 +503,21 @@ fn rollout_compile(cx: &Cx) -> JsResult<Raw> {
     let options = crate::Options {
         placeholder,
         param_types: false,
+        cursor_key: None,
     };
     let (words, schema) = (cx.arg(1)?, cx.arg(4)?);
     // A panic in the compile is a native failure like any other (recorded, then fallen back
     // from), not only an error at the boundary.
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if matches!(env.type_of(words)?, Type::Null | Type::Undefined) {
-            crate::compile_raw(env, cx.arg(2)?, schema, options)
+            crate::compile_raw(env, cx.arg(2)?, schema, &options)
         } else {
             let q = crate::EncodedArgs {
                 buf: words,
                 text: cx.arg(2)?,
                 refs: cx.arg(3)?,
             };
-            crate::compile_encoded_raw(env, q, schema, options)
+            crate::compile_encoded_raw(env, q, schema, &options)
         }
     }))
     .unwrap_or_else(|p| Err(Fail::Core(crate::js::internal(&crate::js::panic_text(&*p)))));

@@ -96,6 +96,24 @@ create_exception!(
     "QB_UNSUPPORTED"
 );
 create_exception!(fraiseql_qb, InternalError, QueryBuilderError, "QB_INTERNAL");
+create_exception!(
+    fraiseql_qb,
+    InvalidCursorError,
+    QueryBuilderError,
+    "QB_INVALID_CURSOR"
+);
+create_exception!(
+    fraiseql_qb,
+    CursorMismatchError,
+    QueryBuilderError,
+    "QB_CURSOR_MISMATCH"
+);
+create_exception!(
+    fraiseql_qb,
+    NoPrimaryKeyError,
+    QueryBuilderError,
+    "QB_NO_PRIMARY_KEY"
+);
 
 /// The exception class of a kind. Every kind the core knows has its own class; a kind added
 /// to the core later (the enum is `#[non_exhaustive]`) maps to the base until it gets one,
@@ -116,6 +134,9 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::InvalidGroupBy => py.get_type::<InvalidGroupByError>(),
         ErrorKind::Unsupported => py.get_type::<UnsupportedError>(),
         ErrorKind::Internal => py.get_type::<InternalError>(),
+        ErrorKind::InvalidCursor => py.get_type::<InvalidCursorError>(),
+        ErrorKind::CursorMismatch => py.get_type::<CursorMismatchError>(),
+        ErrorKind::NoPrimaryKey => py.get_type::<NoPrimaryKeyError>(),
         _ => py.get_type::<QueryBuilderError>(),
     }
 }

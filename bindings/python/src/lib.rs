@@ -200,23 +200,49 @@ pub(crate) fn placeholder(p: &Bound<'_, PyAny>) -> PyResult<Placeholder> {
 /// Returns a :class:`CompiledQuery` (``.sql``, ``.params``, unpacks as ``(sql, params)``).
 /// Raises a :class:`QueryBuilderError` subclass with ``.code``, ``.path`` and ``.message``.
 ///
+/// ``cursor_key`` (bytes) authenticates keyset pagination cursors (HMAC-SHA256): the
+/// cursors of ``after``/``before`` must then be made by :func:`encode_cursor` with the same
+/// key.
+///
 /// This is ``fraiseql_qb.compile`` itself (no Python wrapper in between: a wrapper's frame
 /// cost about 5% of a medium compile).
 #[pyfunction]
-#[pyo3(signature = (query, schema, *, placeholder = None),
-       text_signature = "(query, schema, *, placeholder='numbered')")]
+#[pyo3(signature = (query, schema, *, placeholder = None, cursor_key = None),
+       text_signature = "(query, schema, *, placeholder='numbered', cursor_key=None)")]
 fn compile(
     py: Python<'_>,
     query: &Bound<'_, PyAny>,
     schema: &Bound<'_, PyAny>,
     placeholder: Option<&Bound<'_, PyAny>>,
+    cursor_key: Option<&[u8]>,
 ) -> PyResult<CompiledQuery> {
     guard(py, "compile", || {
         let placeholder = match placeholder {
             Some(p) => self::placeholder(p)?,
             None => Placeholder::Numbered,
         };
-        compile_with(py, query, schema, placeholder)
+        let mut options = CompileOptions::default().with_placeholder(placeholder);
+        if let Some(key) = cursor_key {
+            options = options.with_cursor_key(key);
+        }
+        compile_options(py, query, schema, options)
+    })
+}
+
+/// The cursor of a row of a keyset page, from its ``__cursor`` column (text), for
+/// ``after``/``before``; signed when ``cursor_key`` (bytes) is given, which must then be the
+/// key ``compile`` gets. Raises :class:`InvalidCursorError` for a value that is no
+/// ``__cursor`` column.
+#[pyfunction]
+#[pyo3(signature = (row_cursor, *, cursor_key = None),
+       text_signature = "(row_cursor, *, cursor_key=None)")]
+fn encode_cursor(py: Python<'_>, row_cursor: &str, cursor_key: Option<&[u8]>) -> PyResult<String> {
+    guard(py, "encode_cursor", || {
+        let mut options = CompileOptions::default();
+        if let Some(key) = cursor_key {
+            options = options.with_cursor_key(key);
+        }
+        qb_core::encode_cursor(row_cursor, &options).map_err(|e| error::to_py(py, &e))
     })
 }
 
@@ -227,8 +253,22 @@ pub(crate) fn compile_with(
     schema: &Bound<'_, PyAny>,
     placeholder: Placeholder,
 ) -> PyResult<CompiledQuery> {
+    compile_options(
+        py,
+        query,
+        schema,
+        CompileOptions::default().with_placeholder(placeholder),
+    )
+}
+
+/// `compile` with its options built.
+fn compile_options(
+    py: Python<'_>,
+    query: &Bound<'_, PyAny>,
+    schema: &Bound<'_, PyAny>,
+    options: CompileOptions,
+) -> PyResult<CompiledQuery> {
     boundary::injected_panic_point();
-    let options = CompileOptions::default().with_placeholder(placeholder);
     let owned;
     let schema: &qb_core::Schema = match schema.cast::<Schema>() {
         Ok(s) => &s.get().inner,
@@ -289,6 +329,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CompiledQuery>()?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_cursor, m)?)?;
     m.add_function(wrap_pyfunction!(error::error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(boundary::inject_panics, m)?)?;
     m.add("DETACH_NODES", DETACH_NODES)?;

@@ -37,6 +37,14 @@ pub enum ErrorKind {
     /// A bug: the compiler or a binding failed in a way no input should cause (a binding maps
     /// a caught panic to it). Retrying with the legacy builder is safe; report it.
     Internal,
+    /// A pagination cursor that is not one this compiler made: malformed, of an unknown
+    /// version, or failing its authentication (tampered, or signed with another key).
+    InvalidCursor,
+    /// A well-formed cursor of another view or another ordering than the query's.
+    CursorMismatch,
+    /// Keyset pagination over a view that declares no `primary_key` (the tie-breaker that
+    /// makes the order, and so every cursor, unique).
+    NoPrimaryKey,
 }
 
 impl ErrorKind {
@@ -56,6 +64,9 @@ impl ErrorKind {
         ErrorKind::InvalidGroupBy,
         ErrorKind::Unsupported,
         ErrorKind::Internal,
+        ErrorKind::InvalidCursor,
+        ErrorKind::CursorMismatch,
+        ErrorKind::NoPrimaryKey,
     ];
 
     /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
@@ -75,6 +86,9 @@ impl ErrorKind {
             ErrorKind::InvalidGroupBy => "QB_INVALID_GROUP_BY",
             ErrorKind::Unsupported => "QB_UNSUPPORTED",
             ErrorKind::Internal => "QB_INTERNAL",
+            ErrorKind::InvalidCursor => "QB_INVALID_CURSOR",
+            ErrorKind::CursorMismatch => "QB_CURSOR_MISMATCH",
+            ErrorKind::NoPrimaryKey => "QB_NO_PRIMARY_KEY",
         }
     }
 
@@ -95,6 +109,9 @@ impl ErrorKind {
             ErrorKind::InvalidGroupBy => 12,
             ErrorKind::Unsupported => 13,
             ErrorKind::Internal => 14,
+            ErrorKind::InvalidCursor => 15,
+            ErrorKind::CursorMismatch => 16,
+            ErrorKind::NoPrimaryKey => 17,
         }
     }
 

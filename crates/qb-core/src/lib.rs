@@ -29,6 +29,7 @@
 
 pub mod ast;
 mod compile;
+mod cursor;
 #[cfg(feature = "postgres")]
 mod driver;
 mod error;
@@ -45,9 +46,10 @@ mod value;
 
 pub use ast::{Filter, Operator, Query};
 pub use compile::compile;
+pub use cursor::encode_cursor;
 pub use error::{Error, ErrorKind, Path};
 pub use number::{Number, NumberError};
-pub use options::{CompileOptions, Limits, Placeholder};
+pub use options::{CompileOptions, CursorKey, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
 pub use schema::{FieldType, RelationDef, RelationKind, ScalarType, Schema, ViewDef};
 pub use value::Value;

@@ -120,6 +120,32 @@ pub struct CompileOptions {
     pub camel_case: bool,
     /// Limits.
     pub limits: Limits,
+    /// The key cursors are authenticated with (HMAC-SHA256): with one, [`crate::encode_cursor`]
+    /// signs every cursor and a compile refuses a cursor whose tag does not verify; without,
+    /// cursors are unsigned (docs/query-ast.md, "Cursors and their threat model").
+    pub cursor_key: Option<CursorKey>,
+}
+
+/// A secret key for cursor authentication. Its `Debug` form never shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CursorKey(std::sync::Arc<[u8]>);
+
+impl CursorKey {
+    /// A key from its bytes (use at least 32 random bytes).
+    pub fn new(bytes: &[u8]) -> Self {
+        CursorKey(bytes.into())
+    }
+
+    /// The key's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CursorKey({} bytes)", self.0.len())
+    }
 }
 
 impl Default for CompileOptions {
@@ -128,6 +154,7 @@ impl Default for CompileOptions {
             placeholder: Placeholder::Numbered,
             camel_case: true,
             limits: Limits::default(),
+            cursor_key: None,
         }
     }
 }
@@ -153,6 +180,12 @@ impl CompileOptions {
     /// These options with `limits` set.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// These options with cursors authenticated by `key` (HMAC-SHA256).
+    pub fn with_cursor_key(mut self, key: &[u8]) -> Self {
+        self.cursor_key = Some(CursorKey::new(key));
         self
     }
 }

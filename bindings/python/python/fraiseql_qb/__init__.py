@@ -39,6 +39,9 @@ UnknownOperatorError = _native.UnknownOperatorError
 UnknownViewError = _native.UnknownViewError
 UnsupportedError = _native.UnsupportedError
 InternalError = _native.InternalError
+InvalidCursorError = _native.InvalidCursorError
+CursorMismatchError = _native.CursorMismatchError
+NoPrimaryKeyError = _native.NoPrimaryKeyError
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -60,6 +63,7 @@ PLACEHOLDERS = ("numbered", "format")
 #: writes ``%s`` (psycopg 3). Raises a :class:`QueryBuilderError` subclass. The native
 #: function itself, so a call pays no Python frame.
 compile = _native.compile
+encode_cursor = _native.encode_cursor
 
 
 __all__ = [
@@ -83,6 +87,10 @@ __all__ = [
     "UnknownViewError",
     "UnsupportedError",
     "InternalError",
+    "InvalidCursorError",
+    "CursorMismatchError",
+    "NoPrimaryKeyError",
     "__version__",
     "compile",
+    "encode_cursor",
 ]

@@ -88,6 +88,9 @@ _ERRORS = [
     ("QB_DEPTH_LIMIT", 10, "DepthLimitError"), ("QB_SIZE_LIMIT", 11, "SizeLimitError"),
     ("QB_INVALID_GROUP_BY", 12, "InvalidGroupByError"), ("QB_UNSUPPORTED", 13, "UnsupportedError"),
     ("QB_INTERNAL", 14, "InternalError"),
+    ("QB_INVALID_CURSOR", 15, "InvalidCursorError"),
+    ("QB_CURSOR_MISMATCH", 16, "CursorMismatchError"),
+    ("QB_NO_PRIMARY_KEY", 17, "NoPrimaryKeyError"),
 ]
 _CLASSES = {name: type(name, (QueryBuilderError,), {"code": code, "number": number})
             for code, number, name in _ERRORS}
@@ -156,7 +159,12 @@ class Schema:
         return "<fraiseql_qb.Schema (not validated: the native module is missing)>"
 
 
-def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001
+def compile(query: Any, schema: Any, *, placeholder: str = "numbered",  # noqa: A001
+            cursor_key: Optional[bytes] = None) -> Any:
+    raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
+def encode_cursor(row_cursor: str, *, cursor_key: Optional[bytes] = None) -> str:
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 

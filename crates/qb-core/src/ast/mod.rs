@@ -47,6 +47,22 @@ pub struct Query {
     pub limit: Option<u64>,
     /// `OFFSET`, sent as a parameter.
     pub offset: Option<u64>,
+    /// Keyset pagination forward: at most this many rows, from the start of the order or
+    /// after [`Query::after`] (docs/query-ast.md, "Keyset pagination").
+    pub first: Option<u64>,
+    /// A cursor (from [`crate::encode_cursor`]): rows strictly after its row. Needs `first`.
+    pub after: Option<String>,
+    /// Keyset pagination backward: the last this many rows, of the whole order or before
+    /// [`Query::before`], still returned in the requested order.
+    pub last: Option<u64>,
+    /// A cursor: rows strictly before its row. Needs `last`.
+    pub before: Option<String>,
+    /// Also return `hasNextPage` and `hasPreviousPage` (columns `"__has_next_page"` and
+    /// `"__has_previous_page"`). Needs `first` or `last`.
+    pub page_info: bool,
+    /// Also return the number of rows the filter matches, ignoring the page (column
+    /// `"__total_count"`). Needs `first` or `last`.
+    pub total_count: bool,
     /// Map camelCase names in the query to snake_case keys in the data. `None` uses
     /// [`CompileOptions::camel_case`](crate::CompileOptions::camel_case). Only spelling
     /// changes: every name still resolves to a registered field (or, in a permissive view,
@@ -55,6 +71,19 @@ pub struct Query {
 }
 
 impl Query {
+    /// Whether the query asks for a keyset page (`first`, `last`, a cursor, `page_info` or
+    /// `total_count`).
+    #[inline]
+    pub fn is_paged(&self) -> bool {
+        // Without short-circuits: one test on the unpaged path of every compile.
+        self.first.is_some()
+            | self.last.is_some()
+            | self.after.is_some()
+            | self.before.is_some()
+            | self.page_info
+            | self.total_count
+    }
+
     /// A query selecting `fields` from `view`, with everything else at its default.
     pub fn new(view: impl Into<String>, fields: &[&str]) -> Self {
         Query {
@@ -72,6 +101,12 @@ impl Query {
             distinct_on: Vec::new(),
             limit: None,
             offset: None,
+            first: None,
+            after: None,
+            last: None,
+            before: None,
+            page_info: false,
+            total_count: false,
             camel_case: None,
         }
     }

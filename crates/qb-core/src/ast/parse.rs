@@ -114,6 +114,16 @@ fn expect_uint<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<u64, Err
     }
 }
 
+/// A cursor: a string, or `null` for none (GraphQL clients send `after: null` on the first
+/// page). Decoded and checked by the compiler, against the query's view and order.
+fn opt_cursor<S: Source>(v: S, path: &Path<'_>) -> Result<Option<String>, Error> {
+    match v.kind(path)? {
+        Kind::Null => Ok(None),
+        Kind::Str => v.into_string(path).map(Some),
+        other => Err(wrong(path, "a cursor", "a string or null", other)),
+    }
+}
+
 fn expect_bool<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<bool, Error> {
     match v.kind(path)? {
         Kind::Bool(b) => Ok(b),
@@ -284,6 +294,12 @@ impl Parser<'_> {
                 "distinct_on" => q.distinct_on = list_of(value, &path, "distinct_on", field_path)?,
                 "limit" => q.limit = Some(expect_uint(&value, &path, "limit")?),
                 "offset" => q.offset = Some(expect_uint(&value, &path, "offset")?),
+                "first" => q.first = Some(expect_uint(&value, &path, "first")?),
+                "last" => q.last = Some(expect_uint(&value, &path, "last")?),
+                "after" => q.after = opt_cursor(value, &path)?,
+                "before" => q.before = opt_cursor(value, &path)?,
+                "page_info" => q.page_info = expect_bool(&value, &path, "page_info")?,
+                "total_count" => q.total_count = expect_bool(&value, &path, "total_count")?,
                 "camel_case" => q.camel_case = Some(expect_bool(&value, &path, "camel_case")?),
                 // What a query may read is the registry's decision: whole-document output
                 // (`document_threshold`) is a per-view opt-in there, never a query key.
@@ -304,6 +320,12 @@ impl Parser<'_> {
                                 "distinct_on",
                                 "limit",
                                 "offset",
+                                "first",
+                                "after",
+                                "last",
+                                "before",
+                                "page_info",
+                                "total_count",
                                 "camel_case",
                             ],
                         ),

@@ -12,6 +12,7 @@ mod distinct;
 mod expr;
 mod filter;
 mod group;
+mod page;
 mod relation;
 mod resolve;
 mod scope;
@@ -76,7 +77,11 @@ pub fn compile(
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
-    c.statement()?;
+    if query.is_paged() {
+        c.paged_statement(options.cursor_key.as_ref())?;
+    } else {
+        c.statement()?;
+    }
     let (sql, params) = c.w.finish();
     Ok(CompiledQuery { sql, params })
 }

@@ -33,6 +33,9 @@ impl<'a> Compiler<'a> {
         count
     }
 
+    // Inlined into both statements, as it was into its one caller before the paged
+    // statement (the workloads' instruction counts, docs/performance.md).
+    #[inline(always)]
     pub(crate) fn select(
         &mut self,
         path: &Path<'_>,

@@ -1,0 +1,3 @@
+-- count(*) OVER () over the filtered rows, page taken above it
+PREPARE q(uuid, boolean, bigint, uuid, boolean, bigint) AS
+SELECT jsonb_build_object('id', t."id", 'title', t."data"->'title') AS "data", jsonb_build_array('f83177008a0c8fe2', t."data"->>'views', t."id"::text)::text AS "__cursor", t."__total_count" FROM (SELECT t.*, count(*) OVER () AS "__total_count" FROM "v_post" AS t WHERE (((t."tenant_id" = $1::uuid) AND ((t."data"->>'published')::boolean = $2::boolean)))) AS t WHERE ($4::text IS NOT NULL OR TRUE) AND ($5::text IS NOT NULL OR TRUE) AND ($6::text IS NOT NULL OR TRUE) ORDER BY (t."data"->>'views')::numeric DESC NULLS FIRST, t."id" ASC NULLS LAST LIMIT $3::bigint;

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data", jsonb_build_array('26ce220e40359bbf', t."data"->>'active', t."created_at"::text, t."id"::text)::text AS "__cursor" FROM "v_user" AS t ORDER BY (t."data"->>'active')::boolean ASC NULLS FIRST, t."created_at" DESC NULLS FIRST, t."id" ASC NULLS LAST LIMIT $1::bigint

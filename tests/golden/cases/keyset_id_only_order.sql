@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data", jsonb_build_array('f5deb4629bf95e4a', t."id"::text)::text AS "__cursor" FROM "v_user" AS t, (SELECT ($1::text::jsonb #>> '{}')::uuid AS "c0") AS t1 WHERE (((t."id" < t1."c0" OR (t1."c0" IS NULL AND t."id" IS NOT NULL)))) ORDER BY t."id" DESC NULLS FIRST LIMIT $2::bigint

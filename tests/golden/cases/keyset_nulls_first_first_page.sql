@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data", jsonb_build_array('e89d1b0dee08f01d', t."data"->>'age', t."id"::text)::text AS "__cursor" FROM "v_user" AS t ORDER BY (t."data"->>'age')::numeric ASC NULLS FIRST, t."id" ASC NULLS LAST LIMIT $1::bigint

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data", jsonb_build_array('a1ef017fb858658f', t."data"->>'age', t."data"->'profile'->>'city', t."id"::text)::text AS "__cursor" FROM "v_user" AS t ORDER BY (t."data"->>'age')::numeric ASC NULLS LAST, t."data"->'profile'->>'city' DESC NULLS LAST, t."id" ASC NULLS LAST LIMIT $1::bigint

@@ -9,24 +9,15 @@
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use qb_core::{CompileOptions, Query, Schema, compile, encode_cursor};
 use qb_testpg::{client, query_json_with};
 use serde_json::{Value as Json, json};
 
-const CASES: u32 = 120;
+mod common;
+use common::config;
 
-fn config(cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
+const CASES: u32 = 120;
 
 const REGISTRY: &str = r#"{"views": {"v_kp": {"primary_key": ["id"],
     "columns": {"id": "integer", "g": "text"},

@@ -14,27 +14,18 @@
 use std::cell::RefCell;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use qb_core::{CompileOptions, Placeholder, Query, Value};
 use qb_testpg::golden::{self, placeholder_count};
 use qb_testpg::{client, query_json};
 use serde_json::Value as Json;
 
+mod common;
+use common::config;
+
 const CASES_WELL_TYPED: u32 = 300;
 const CASES_ILL_TYPED: u32 = 500;
 const CASES_SEMANTICS: u32 = 300;
-
-fn config(cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 // ---------------------------------------------------------------- value helpers
 

@@ -30,7 +30,7 @@ use std::cell::RefCell;
 
 use postgres::Client;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use qb_core::{CompileOptions, Query, Schema, Value};
 use qb_testpg::{TextParam, client, query_json};
 use serde_json::{Value as Json, json};
@@ -38,18 +38,6 @@ use serde_json::{Value as Json, json};
 const CASES: u32 = 150;
 /// Filters checked per generated world.
 const FILTERS_PER_WORLD: usize = 4;
-
-fn config(cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 // ---------------------------------------------------------------- the world
 
@@ -112,6 +100,9 @@ const fn rel(
 }
 
 use RelKind::{ManyToMany, ManyToOne, OneToMany};
+
+mod common;
+use common::config;
 
 const VIEWS: &[ViewDef] = &[
     ViewDef {

@@ -1,0 +1,54 @@
+"""Embedded lists from Python objects: the binding only converts types (every key is read by
+the core's parser), and PostgreSQL returns the elements (the golden schema and fixture's
+`v_order`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import fraiseql_qb
+from conftest import data_rows as rows
+
+
+def O(n: int) -> str:
+    return f"55555555-0000-0000-0000-{n:012d}"
+
+
+def test_embedded_lists_selected_and_filtered(conn: Any, schema: fraiseql_qb.Schema) -> None:
+    query = {
+        "view": "v_order",
+        "camel_case": True,
+        "select": [
+            "id",
+            {"field": "items", "alias": "lines",
+             "select": ["__typename", "sku", "giftWrap", {"field": "options", "select": ["value"]}],
+             # A Decimal operand inside a list's own filter, a tuple for a list.
+             "where": {"price": {"gte": Decimal("10.5")}},
+             "order_by": [{"field": "sku", "direction": "desc"}], "limit": 2},
+        ],
+        "where": {"items": {"some": {"sku": {"in": ("B2", "D4")}}},
+                  "shipping": {"parcels": {"none": {}}}},
+        "order_by": ["id"],
+    }
+    assert rows(conn, schema, query) == [
+        # o08's elements: one priced 0, the others not objects (their price NULL).
+        {"id": O(8), "lines": []},
+        {"id": O(10), "lines": [
+            {"__typename": "LineItem", "sku": "B2", "giftWrap": None, "options": [{"value": "L"}]},
+            {"__typename": "LineItem", "sku": "B2", "giftWrap": None, "options": None},
+        ]},
+    ]
+
+
+def test_list_errors_are_the_core_errors(schema: fraiseql_qb.Schema) -> None:
+    with pytest.raises(fraiseql_qb.InvalidQueryError) as e:
+        fraiseql_qb.compile({"view": "v_order", "select": ["id"],
+                             "where": {"items": {"sku": {"eq": "A1"}}}}, schema)
+    assert e.value.path == "where.items"
+    with pytest.raises(fraiseql_qb.OperatorTypeMismatchError) as e:
+        fraiseql_qb.compile({"view": "v_order", "select": ["id"],
+                             "where": {"items": {"eq": "A1"}}}, schema)
+    assert e.value.path == "where.items.eq"

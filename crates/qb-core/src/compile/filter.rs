@@ -297,10 +297,15 @@ impl<'a> Compiler<'a> {
         }
         let r = match names.resolve(self, at, &c.path.0, start, base)? {
             Target::Value(r) => r,
-            Target::Relation { rel, name, at: i } => {
-                return self.relation_condition(c, rel, name, i, base, depth);
-            }
-            Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
+            // An aggregate over the rows (`posts.count`), or a condition on the relation or
+            // list itself or through it.
+            t => match self.rows_aggregate(t, &c.path.0, base)? {
+                Target::Value(r) => r,
+                Target::Relation { rel, name, at: i } => {
+                    return self.relation_condition(c, rel, name, i, base, depth);
+                }
+                Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
+            },
         };
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
@@ -388,7 +393,7 @@ impl<'a> Compiler<'a> {
     fn typed_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -407,7 +412,7 @@ impl<'a> Compiler<'a> {
     fn null_guarded(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -420,7 +425,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `<typed field> <sql_op> <param>` in parentheses.
-    fn compare(&mut self, r: &Resolved<'_>, sql_op: &'static str, ty: PgType, value: ParamValue) {
+    fn compare(&mut self, r: &Resolved<'a>, sql_op: &'static str, ty: PgType, value: ParamValue) {
         self.w.sql("(");
         self.typed_expr(r);
         self.w.sql(sql_op);
@@ -432,7 +437,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         s: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -497,7 +502,7 @@ impl<'a> Compiler<'a> {
     fn text_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -553,7 +558,7 @@ impl<'a> Compiler<'a> {
     fn fulltext_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -635,7 +640,7 @@ impl<'a> Compiler<'a> {
     fn network_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -689,7 +694,7 @@ impl<'a> Compiler<'a> {
     fn ltree_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -740,7 +745,7 @@ impl<'a> Compiler<'a> {
     fn daterange_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -769,7 +774,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         s: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -801,7 +806,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Great-circle (haversine) distance on a sphere of the mean Earth radius.
-    fn distance_within(&mut self, r: &Resolved<'_>, v: &Operand<'_, '_>) -> Result<(), Error> {
+    fn distance_within(&mut self, r: &Resolved<'a>, v: &Operand<'_, '_>) -> Result<(), Error> {
         let entries = v.object(&["lat", "lng", "meters"])?;
         let lat = v.field(entries, "lat")?.float()?;
         let lng = v.field(entries, "lng")?.float()?;
@@ -829,7 +834,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn coord(&mut self, r: &Resolved<'_>, key: &'static str) {
+    fn coord(&mut self, r: &Resolved<'a>, key: &'static str) {
         self.w.sql("(");
         self.json_expr(r);
         self.w.sql("->>");
@@ -840,7 +845,7 @@ impl<'a> Compiler<'a> {
     fn jsonb_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -905,7 +910,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         elem: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -957,7 +962,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         func: &'static str,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
     ) -> Result<(), Error> {
         let n = v.count()?;

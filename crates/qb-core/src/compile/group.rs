@@ -73,6 +73,8 @@ fn place_cmp(a: &Resolved<'_>, b: &Resolved<'_>) -> Ordering {
             Access::Field(f) => (1, std::ptr::from_ref(*f) as usize),
             Access::Dynamic(..) => (2, 0),
             Access::Aggregate(i) => (3, *i),
+            // Never a group key (resolved only where rows are not grouped).
+            Access::RowsAggregate(a) => (4, std::ptr::from_ref(&**a) as usize),
         }
     }
     a.alias.0.cmp(&b.alias.0).then_with(|| {

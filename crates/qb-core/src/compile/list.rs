@@ -21,14 +21,14 @@ use crate::error::{Error, ErrorKind, Path};
 impl<'a> Compiler<'a> {
     /// `CASE WHEN jsonb_typeof(x) = 'array' THEN x END`: the list, SQL NULL when `x` is not
     /// an array.
-    fn list_array(&mut self, r: &Resolved<'_>) {
+    fn list_array(&mut self, r: &Resolved<'a>) {
         self.list_guard(r);
         self.json_expr(r);
         self.w.sql(" END");
     }
 
     /// `CASE WHEN jsonb_typeof(x) = 'array' THEN ` (the caller writes the rest and `END`).
-    pub(crate) fn list_guard(&mut self, r: &Resolved<'_>) {
+    pub(crate) fn list_guard(&mut self, r: &Resolved<'a>) {
         self.w.sql("CASE WHEN jsonb_typeof(");
         self.json_expr(r);
         self.w.sql(") = 'array' THEN ");
@@ -46,7 +46,7 @@ impl<'a> Compiler<'a> {
 
     /// ` FROM jsonb_array_elements(<list>) WITH ORDINALITY AS tN("value", "ord")`, in the
     /// scope entered for the elements (its alias is `tN`).
-    pub(crate) fn list_elements(&mut self, r: &Resolved<'_>) {
+    pub(crate) fn list_elements(&mut self, r: &Resolved<'a>) {
         self.w.sql(" FROM jsonb_array_elements(");
         self.list_array(r);
         self.w.sql(") WITH ORDINALITY AS ");

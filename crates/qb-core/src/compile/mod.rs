@@ -15,6 +15,7 @@ mod group;
 mod list;
 mod relation;
 mod resolve;
+mod rows_aggregate;
 mod scope;
 mod select;
 mod values;
@@ -263,7 +264,12 @@ impl<'a> Compiler<'a> {
         fp: &Path<'_>,
         p: &Path<'_>,
     ) -> Result<(), Error> {
-        match self.resolve_from(None, segs, start, fp)? {
+        let mut t = self.resolve_from(None, segs, start, fp)?;
+        if !matches!(t, Target::Value(_)) {
+            // An aggregate over the rows of a relation or list (`posts.count`).
+            t = self.rows_aggregate(t, segs, fp)?;
+        }
+        match t {
             Target::Value(r) => {
                 resolve::check_orderable(&r, p, "order by")?;
                 self.typed_expr(&r);

@@ -28,6 +28,9 @@ pub(crate) enum Access<'a> {
     /// An aggregate of the selection (in `having`), by its position in the selection;
     /// checked when resolved.
     Aggregate(usize),
+    /// An aggregate over the rows of a list relation or an embedded list (`posts.count`),
+    /// a scalar subquery; checked when resolved.
+    RowsAggregate(Box<super::rows_aggregate::RowsAggregate<'a>>),
 }
 
 /// What a name resolves to: a value, or a relation whose rows the rest of the path reads.
@@ -90,7 +93,7 @@ impl<'a> Resolved<'a> {
             Access::Column(_) => Vec::new(),
             Access::Field(f) => f.sql.keys.iter().map(|k| Cow::Borrowed(&**k)).collect(),
             Access::Dynamic(_, keys) => keys.to_vec(),
-            Access::Aggregate(_) => Vec::new(),
+            Access::Aggregate(_) | Access::RowsAggregate(_) => Vec::new(),
         }
     }
 }

@@ -138,6 +138,21 @@ impl<'a> Compiler<'a> {
         self.relation_select(Rows::Relation(rel, name), f, p, depth)
     }
 
+    /// What a selected field's path names: a value (a field, or an aggregate over the rows
+    /// of a relation or list: `posts.count`), a relation or a list.
+    #[inline(always)]
+    fn selected_target(
+        &mut self,
+        parent: Option<&Resolved<'a>>,
+        f: &'a FieldSelection,
+        p: &Path<'_>,
+    ) -> Result<Target<'a>, Error> {
+        match self.resolve_selected(parent, &f.path, p)? {
+            t @ Target::Value(_) => Ok(t),
+            t => self.rows_aggregate(t, &f.path.0, &p.key("field")),
+        }
+    }
+
     /// An embedded list named by a selected path: selected whole (with its sub-selection)
     /// when the path ends at it.
     fn selected_list(
@@ -255,7 +270,7 @@ impl<'a> Compiler<'a> {
         Ok(names)
     }
 
-    pub(crate) fn sub_selection_target(&self, r: &Resolved<'_>, p: &Path<'_>) -> Result<(), Error> {
+    pub(crate) fn sub_selection_target(&self, r: &Resolved<'a>, p: &Path<'_>) -> Result<(), Error> {
         match (r.ty, &r.access) {
             (FieldType::Object(_), Access::Field(_)) => Ok(()),
             (FieldType::Array(_), _) => Err(p.err(
@@ -309,7 +324,7 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = match self.resolve_selected(parent, &f.path, &p)? {
+                    let r = match self.selected_target(parent, f, &p)? {
                         Target::Value(r) => r,
                         Target::Relation { rel, name: rn, at } => {
                             self.w.literal(name);
@@ -401,7 +416,7 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = match self.resolve_selected(None, &f.path, &p)? {
+                    let r = match self.selected_target(None, f, &p)? {
                         Target::Value(r) => r,
                         Target::Relation { rel, name: rn, at } => {
                             self.selected_relation(rel, rn, at, f, &p, 1)?;

@@ -172,7 +172,9 @@ export type Filter =
 export type Selection =
   | string
   | {
-      /** A field path, as a dotted string or a list of segments. */
+      /** A field path, as a dotted string or a list of segments; through a list relation
+       * or an embedded list, an aggregate over its rows (`posts.count`,
+       * `posts.max.created_at`). */
       field?: string | string[];
       /** The output name. */
       alias?: string;

@@ -49,3 +49,20 @@ test('a list error is the core\'s, with its path', () => {
     (e) => e instanceof fqb.QueryBuilderError && e.code === 'QB_INVALID_QUERY' && e.path === 'select[1]',
   );
 });
+
+test('aggregates over a relation and a list: selected, filtered, ordered by', async () => {
+  const U = (n) => `11111111-0000-0000-0000-${String(n).padStart(12, '0')}`;
+  const got = await H.dataRows({
+    view: 'v_order',
+    select: ['id', { field: 'items.count', alias: 'n' }, { field: ['items', 'max', 'price'], alias: 'top' },
+      { field: 'customer', select: ['id', { field: 'orders.count', alias: 'orders' }] }],
+    where: { items: { count: { gte: 3n } } },
+    order_by: [{ field: 'items.sum.qty', direction: 'desc' }, 'id'],
+  }, schema);
+  assert.deepEqual(got, [
+    { id: O(1), n: 3, top: 100, customer: { id: U(1), orders: 2 } },
+    { id: O(10), n: 3, top: 100, customer: { id: U(4), orders: 2 } },
+    { id: O(7), n: 3, top: 3, customer: { id: U(4), orders: 2 } },
+    { id: O(8), n: 4, top: 0, customer: null },
+  ]);
+});

@@ -52,3 +52,30 @@ def test_list_errors_are_the_core_errors(schema: fraiseql_qb.Schema) -> None:
         fraiseql_qb.compile({"view": "v_order", "select": ["id"],
                              "where": {"items": {"eq": "A1"}}}, schema)
     assert e.value.path == "where.items.eq"
+
+
+def test_aggregates_over_relations_and_lists(conn: Any, schema: fraiseql_qb.Schema) -> None:
+    query = {
+        "view": "v_user",
+        "select": [
+            "id",
+            {"field": "posts.count", "alias": "posts"},
+            {"field": ["orders", "max", "created_at"], "alias": "last_order"},
+            {"field": "orders", "select": ["id", {"field": "items.sum.price", "alias": "total"}]},
+        ],
+        # A Decimal operand compared with a numeric aggregate inside a quantifier.
+        "where": {"orders": {"some": {"items": {"sum": {"price": {"gt": Decimal("100")}}}}}},
+        "order_by": [{"field": "posts.count", "direction": "desc"}],
+    }
+    assert rows(conn, schema, query) == [
+        {"id": "11111111-0000-0000-0000-000000000001", "posts": 2,
+         "last_order": "2024-05-01T02:00:00+00:00",
+         "orders": [{"id": O(1), "total": 111.75}, {"id": O(2), "total": None}]},
+        {"id": "11111111-0000-0000-0000-000000000004", "posts": 1,
+         "last_order": "2024-05-01T10:00:00+00:00",
+         "orders": [{"id": O(7), "total": 3}, {"id": O(10), "total": 200.5}]},
+    ]
+    with pytest.raises(fraiseql_qb.OperatorTypeMismatchError) as e:
+        fraiseql_qb.compile({"view": "v_user", "select": [{"field": "posts.sum.title", "alias": "t"}]},
+                            schema)
+    assert e.value.path == "select[0].field.posts.sum.title"

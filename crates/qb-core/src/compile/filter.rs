@@ -2,6 +2,7 @@
 //! same table in prose; each arm here is one row of it.
 
 use super::relation::Rows;
+use super::rows_aggregate::names_aggregate;
 use super::values::Operand;
 use super::{Compiler, Resolved, Target, field_path_string};
 use crate::Value;
@@ -297,16 +298,28 @@ impl<'a> Compiler<'a> {
         }
         let r = match names.resolve(self, at, &c.path.0, start, base)? {
             Target::Value(r) => r,
-            // An aggregate over the rows (`posts.count`), or a condition on the relation or
-            // list itself or through it.
-            t => match self.rows_aggregate(t, &c.path.0, base)? {
-                Target::Value(r) => r,
-                Target::Relation { rel, name, at: i } => {
-                    return self.relation_condition(c, rel, name, i, base, depth);
-                }
-                Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
-            },
+            t if names_aggregate(&t, &c.path.0) => {
+                // An aggregate over the rows (`posts.count`).
+                let r = self.rows_aggregate_value(t, &c.path.0, base)?;
+                return self.value_condition(c, &r, base);
+            }
+            Target::Relation { rel, name, at: i } => {
+                return self.relation_condition(c, rel, name, i, base, depth);
+            }
+            Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
         };
+        self.value_condition(c, &r, base)
+    }
+
+    /// The condition `c` on the value `r`.
+    #[inline(always)]
+    fn value_condition(
+        &mut self,
+        c: &'a Condition,
+        r: &Resolved<'a>,
+        base: &Path<'_>,
+    ) -> Result<(), Error> {
+        let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(
@@ -324,7 +337,7 @@ impl<'a> Compiler<'a> {
             // `->>` yields SQL NULL for a missing key and for JSON null alike, whatever the type.
             let is_null = operand.boolean()?;
             self.w.sql("(");
-            self.text_expr(&r);
+            self.text_expr(r);
             self.w.sql(if is_null {
                 " IS NULL)"
             } else {
@@ -337,9 +350,9 @@ impl<'a> Compiler<'a> {
         // too. Most predicates are NULL on a NULL field by themselves (strict operators and
         // functions); the few whose SQL is not get a guard (see `null_guard`).
         if null_guard(r.ty, c.op) {
-            return self.null_guarded(c.op, &r, &operand, &mismatch);
+            return self.null_guarded(c.op, r, &operand, &mismatch);
         }
-        self.typed_condition(c.op, &r, &operand, &mismatch)
+        self.typed_condition(c.op, r, &operand, &mismatch)
     }
 
     /// A condition whose path meets the relation at `c.path[i]`: `isnull` on the relation

@@ -28,6 +28,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// `CASE WHEN jsonb_typeof(x) = 'array' THEN ` (the caller writes the rest and `END`).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn list_guard(&mut self, r: &Resolved<'a>) {
         self.w.sql("CASE WHEN jsonb_typeof(");
         self.json_expr(r);
@@ -37,6 +39,8 @@ impl<'a> Compiler<'a> {
     /// `CASE WHEN jsonb_typeof(tN."value") = 'object' THEN ` before a selected element's
     /// object (the caller writes `END`): an element that is not an object (`null`, `7`) is
     /// selected as `null`, as a nested object is.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn element_guard(&mut self) {
         self.w.sql("CASE WHEN jsonb_typeof(");
         self.w
@@ -46,6 +50,8 @@ impl<'a> Compiler<'a> {
 
     /// ` FROM jsonb_array_elements(<list>) WITH ORDINALITY AS tN("value", "ord")`, in the
     /// scope entered for the elements (its alias is `tN`).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn list_elements(&mut self, r: &Resolved<'a>) {
         self.w.sql(" FROM jsonb_array_elements(");
         self.list_array(r);

@@ -264,13 +264,15 @@ impl<'a> Compiler<'a> {
         fp: &Path<'_>,
         p: &Path<'_>,
     ) -> Result<(), Error> {
-        let mut t = self.resolve_from(None, segs, start, fp)?;
-        if !matches!(t, Target::Value(_)) {
-            // An aggregate over the rows of a relation or list (`posts.count`).
-            t = self.rows_aggregate(t, segs, fp)?;
-        }
-        match t {
+        match self.resolve_from(None, segs, start, fp)? {
             Target::Value(r) => {
+                resolve::check_orderable(&r, p, "order by")?;
+                self.typed_expr(&r);
+                Ok(())
+            }
+            t if rows_aggregate::names_aggregate(&t, segs) => {
+                // An aggregate over the rows of a relation or list (`posts.count`).
+                let r = self.rows_aggregate_value(t, segs, fp)?;
                 resolve::check_orderable(&r, p, "order by")?;
                 self.typed_expr(&r);
                 Ok(())

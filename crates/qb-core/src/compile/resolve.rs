@@ -49,7 +49,8 @@ pub(crate) enum Target<'a> {
     /// elements.
     List {
         list: &'a ListDef,
-        r: Resolved<'a>,
+        /// Boxed: the rare case, kept out of every `Target`'s size.
+        r: Box<Resolved<'a>>,
         at: usize,
     },
 }
@@ -60,7 +61,11 @@ impl<'a> Target<'a> {
     fn of(r: Resolved<'a>, at: usize) -> Target<'a> {
         let ty = r.ty;
         match ty {
-            FieldType::List(list) => Target::List { list, r, at },
+            FieldType::List(list) => Target::List {
+                list,
+                r: Box::new(r),
+                at,
+            },
             _ => Target::Value(r),
         }
     }

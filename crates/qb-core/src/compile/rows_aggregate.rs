@@ -77,10 +77,38 @@ pub(crate) fn fits(f: AggregateFn, ty: &FieldType) -> bool {
     }
 }
 
+/// Whether `t`, resolved from `segs`, is a list relation or an embedded list followed by an
+/// aggregate's name (`posts.count`): cheap, so the usual paths never call the cold
+/// [`Compiler::rows_aggregate_value`].
+#[inline(always)]
+pub(crate) fn names_aggregate(t: &Target<'_>, segs: &[String]) -> bool {
+    let at = match t {
+        Target::Relation { rel, at, .. } if rel.kind.is_list() => *at,
+        Target::List { at, .. } => *at,
+        _ => return false,
+    };
+    segs.get(at + 1).is_some_and(|s| function(s).is_some())
+}
+
 impl<'a> Compiler<'a> {
+    /// The aggregate `t` names ([`names_aggregate`] holds).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn rows_aggregate_value(
+        &mut self,
+        t: Target<'a>,
+        segs: &'a [String],
+        base: &Path<'_>,
+    ) -> Result<Resolved<'a>, Error> {
+        match self.rows_aggregate(t, segs, base)? {
+            Target::Value(r) => Ok(r),
+            _ => Err(base.err(ErrorKind::Internal, "not an aggregate over rows")),
+        }
+    }
+
     /// `t` resolved from `segs`: when it is a list relation or an embedded list followed by
     /// an aggregate's name, the aggregate (a value); `t` itself otherwise.
-    pub(crate) fn rows_aggregate(
+    fn rows_aggregate(
         &mut self,
         t: Target<'a>,
         segs: &'a [String],
@@ -96,7 +124,7 @@ impl<'a> Compiler<'a> {
         };
         let rows = match t {
             Target::Relation { rel, name, .. } => RowsOf::Relation(rel, name),
-            Target::List { list, r, .. } => RowsOf::List(list, r),
+            Target::List { list, r, .. } => RowsOf::List(list, *r),
             Target::Value(_) => return Ok(t),
         };
         let at_fn = || field_path_string(base, &segs[..at + 2], None);
@@ -167,6 +195,8 @@ impl<'a> Compiler<'a> {
 
     /// `(SELECT <aggregate> FROM <rows>)`, for a resolved [`RowsAggregate`] (its argument
     /// resolves again, in the rows' scope, to the same field).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn write_rows_aggregate(&mut self, a: &RowsAggregate<'a>) {
         let rows = a.rows.rows();
         let Ok(view) = self.rows_view(rows) else {

@@ -4,6 +4,7 @@
 use smallvec::SmallVec;
 
 use super::relation::Rows;
+use super::rows_aggregate::names_aggregate;
 use super::{Access, Compiler, Resolved, Target};
 use crate::ast::{FieldSelection, Output, Selection};
 use crate::error::{Error, ErrorKind, Path};
@@ -136,21 +137,6 @@ impl<'a> Compiler<'a> {
             ));
         }
         self.relation_select(Rows::Relation(rel, name), f, p, depth)
-    }
-
-    /// What a selected field's path names: a value (a field, or an aggregate over the rows
-    /// of a relation or list: `posts.count`), a relation or a list.
-    #[inline(always)]
-    fn selected_target(
-        &mut self,
-        parent: Option<&Resolved<'a>>,
-        f: &'a FieldSelection,
-        p: &Path<'_>,
-    ) -> Result<Target<'a>, Error> {
-        match self.resolve_selected(parent, &f.path, p)? {
-            t @ Target::Value(_) => Ok(t),
-            t => self.rows_aggregate(t, &f.path.0, &p.key("field")),
-        }
     }
 
     /// An embedded list named by a selected path: selected whole (with its sub-selection)
@@ -324,8 +310,11 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = match self.selected_target(parent, f, &p)? {
+                    let r = match self.resolve_selected(parent, &f.path, &p)? {
                         Target::Value(r) => r,
+                        t if names_aggregate(&t, &f.path.0) => {
+                            self.rows_aggregate_value(t, &f.path.0, &p.key("field"))?
+                        }
                         Target::Relation { rel, name: rn, at } => {
                             self.w.literal(name);
                             self.w.sql(", ");
@@ -416,8 +405,11 @@ impl<'a> Compiler<'a> {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }
                 Selection::Field(f) => {
-                    let r = match self.selected_target(None, f, &p)? {
+                    let r = match self.resolve_selected(None, &f.path, &p)? {
                         Target::Value(r) => r,
+                        t if names_aggregate(&t, &f.path.0) => {
+                            self.rows_aggregate_value(t, &f.path.0, &p.key("field"))?
+                        }
                         Target::Relation { rel, name: rn, at } => {
                             self.selected_relation(rel, rn, at, f, &p, 1)?;
                             self.w.sql(" AS ");

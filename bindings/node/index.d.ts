@@ -158,11 +158,13 @@ export type FieldFilter = { [op in OperatorName]?: JsonValue } & {
   [nestedField: string]: JsonValue | FieldFilter | undefined;
 };
 
-/** A filter over the rows of a list relation: a quantifier (two-valued). */
+/** A filter over the rows of a list relation or the elements of an embedded list: a
+ * quantifier (two-valued). */
 export type RelationFilter = { some: Filter } | { every: Filter } | { none: Filter };
 
 /** A `where` filter: field filters, combined with `and` / `or` / `not`; a relation is
- * filtered with nested fields (many-to-one), a `RelationFilter`, or `{ isnull: boolean }`. */
+ * filtered with nested fields (many-to-one), a `RelationFilter`, or `{ isnull: boolean }`;
+ * an embedded list with a `RelationFilter` or `{ isnull: boolean }` (not an array). */
 export type Filter =
   | { and: Filter[] }
   | { or: Filter[] }
@@ -173,23 +175,26 @@ export type Filter =
 export type Selection =
   | string
   | {
-      /** A field path, as a dotted string or a list of segments. */
+      /** A field path, as a dotted string or a list of segments; through a list relation
+       * or an embedded list, an aggregate over its rows (`posts.count`,
+       * `posts.max.created_at`). */
       field?: string | string[];
       /** The output name. */
       alias?: string;
-      /** A nested selection on an object field. */
+      /** A nested selection on an object field, a relation or an embedded list. */
       select?: Selection[];
       /** An aggregate (grouped queries). */
       aggregate?: 'count' | 'sum' | 'avg' | 'min' | 'max';
       /** With `aggregate` and `field`: aggregate distinct values only (`count(DISTINCT …)`). */
       distinct?: boolean;
-      /** A list relation: which related rows (its own filter). */
+      /** A list relation or embedded list: which rows (elements) (its own filter). */
       where?: Filter;
-      /** A list relation: their order (the related view's primary key breaks ties). */
+      /** A list relation or embedded list: their order (ties: the related view's primary
+       * key, the elements' array order). */
       order_by?: OrderKey[];
-      /** A list relation: at most this many rows. */
+      /** A list relation or embedded list: at most this many rows. */
       limit?: number | bigint;
-      /** A list relation: rows skipped first. */
+      /** A list relation or embedded list: rows skipped first. */
       offset?: number | bigint;
     };
 
@@ -244,11 +249,13 @@ export type FieldType =
   | `${ScalarTypeName}[]`
   | string
   | {
-      type: ScalarTypeName | 'object' | string;
-      /** The fields of an `object` field. */
+      type: ScalarTypeName | 'object' | 'list' | string;
+      /** The fields of an `object` field, or of each element of a `list` field. */
       fields?: Record<string, FieldType>;
       /** The text search configuration of a `tsvector` field. */
       language?: string;
+      /** The GraphQL typename of a `list` field's elements (for `__typename`). */
+      typename?: string;
     };
 
 /** One view of the registry. */

@@ -19,7 +19,18 @@ import {
 } from '../../index';
 import { registerCollector } from '../../prometheus';
 
-const registry: Registry = { views: { v_user: { columns: { id: 'uuid' }, fields: { age: 'integer', tags: 'text[]' } } } };
+const registry: Registry = {
+  views: {
+    v_user: {
+      columns: { id: 'uuid' },
+      fields: {
+        age: 'integer',
+        tags: 'text[]',
+        orders: { type: 'list', typename: 'Order', fields: { total: 'numeric' } },
+      },
+    },
+  },
+};
 const schema = new Schema(registry);
 const views: readonly string[] = schema.views;
 

@@ -6,9 +6,9 @@
 //! alias resolves to a [`Resolved`] whose access is [`Access::Aggregate`] and whose type is
 //! the aggregate's result type; every reader of a resolved value (`typed_expr`, the operator
 //! table in `filter.rs`) then handles it like any scalar. The argument is resolved in the
-//! current scope by [`Compiler::aggregate_arg`], the one place that checks it: an aggregate
-//! over a relation or an embedded list plugs in there, as another kind of argument (a
-//! correlated row source) with the same result typing.
+//! current scope by [`Compiler::aggregate_arg`], the one place that checks it. An aggregate
+//! over the rows of a relation or an embedded list (`posts.count`) is resolved the same way
+//! by `rows_aggregate.rs`, with the same functions and result types.
 
 use super::filter::Names;
 use super::{Access, Compiler, Resolved, Target, resolve};
@@ -104,22 +104,7 @@ impl<'a> Compiler<'a> {
         let f = a.function;
         let path = p.key("field");
         let r = self.resolve(segs, &path)?;
-        let ok = match (f, r.ty) {
-            (AggregateFn::Count, _) => true,
-            (AggregateFn::Sum | AggregateFn::Avg, FieldType::Scalar(s)) => {
-                matches!(s, ScalarType::Integer | ScalarType::Numeric)
-            }
-            (AggregateFn::Min | AggregateFn::Max, FieldType::Scalar(s)) => matches!(
-                s,
-                ScalarType::Text
-                    | ScalarType::Integer
-                    | ScalarType::Numeric
-                    | ScalarType::Date
-                    | ScalarType::Timestamptz
-                    | ScalarType::Inet
-            ),
-            _ => false,
-        };
+        let ok = super::rows_aggregate::fits(f, r.ty);
         if !ok {
             return Err(path.err(
                 ErrorKind::OperatorTypeMismatch,
@@ -149,7 +134,12 @@ impl<'a> Compiler<'a> {
     /// `bigint`, not the `numeric` the field is compared as (drivers return that as a
     /// decimal type).
     #[inline(always)]
-    fn write_aggregate_call(&mut self, f: AggregateFn, distinct: bool, arg: Option<&Resolved<'_>>) {
+    pub(crate) fn write_aggregate_call(
+        &mut self,
+        f: AggregateFn,
+        distinct: bool,
+        arg: Option<&Resolved<'a>>,
+    ) {
         let as_bigint = matches!(f, AggregateFn::Sum | AggregateFn::Min | AggregateFn::Max)
             && arg.is_some_and(|r| matches!(r.ty, FieldType::Scalar(ScalarType::Integer)));
         if as_bigint {

@@ -1,6 +1,8 @@
 //! WHERE: the filter tree and every operator, per field type. docs/query-ast.md has the
 //! same table in prose; each arm here is one row of it.
 
+use super::relation::Rows;
+use super::rows_aggregate::names_aggregate;
 use super::values::Operand;
 use super::{Compiler, Resolved, Target, field_path_string};
 use crate::Value;
@@ -214,30 +216,55 @@ impl<'a> Compiler<'a> {
                 if i + 1 < segs.len() {
                     // The path goes on through this relation: its one related row.
                     self.through_one(rel, segs, i, base)?;
-                    self.open_exists(rel, name, false)?;
-                    self.w.sql(" AND (");
+                    let filtered = self.open_exists(Rows::Relation(rel, name), false)?;
+                    self.rows_and(filtered);
+                    self.w.sql("(");
                     self.nested(Fields, n, i + 1, None, base, depth + 1)?;
                     self.w.sql(")");
                     self.close_exists();
                     return Ok(());
                 }
-                let (negated, every) = match n.quantifier {
-                    Some(Quantifier::Some) => (false, false),
-                    Some(Quantifier::None) => (true, false),
-                    Some(Quantifier::Every) => (true, true),
-                    None if !rel.kind.is_list() => (false, false),
-                    None => {
-                        return Err(list_needs_quantifier(rel, segs, i, base));
-                    }
-                };
-                self.open_exists(rel, name, negated)?;
-                self.w.sql(" AND (");
-                self.filter(Fields, &n.filter, None, &inner_path, depth + segs.len())?;
-                self.w.sql(if every { ") IS NOT TRUE" } else { ")" });
-                self.close_exists();
-                Ok(())
+                if n.quantifier.is_none() && rel.kind.is_list() {
+                    return Err(list_needs_quantifier(rel, segs, i, base));
+                }
+                self.quantified(
+                    Rows::Relation(rel, name),
+                    n,
+                    &inner_path,
+                    depth + segs.len(),
+                )
+            }
+            Target::List { list, r, at: i } => {
+                if i + 1 < segs.len() || n.quantifier.is_none() {
+                    return Err(super::list::list_needs_quantifier(segs, i, base));
+                }
+                self.quantified(Rows::List(list, &r), n, &inner_path, depth + segs.len())
             }
         }
+    }
+
+    /// `some` (`EXISTS (… AND (<inner>))`), `none` (`NOT EXISTS (… AND (<inner>))`) or
+    /// `every` (`NOT EXISTS (… AND (<inner>) IS NOT TRUE)`) over `rows`; no quantifier: the
+    /// one row of a many-to-one relation.
+    fn quantified(
+        &mut self,
+        rows: Rows<'a, '_>,
+        n: &'a NestedFilter,
+        inner_path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let (negated, every) = match n.quantifier {
+            Some(Quantifier::Some) | None => (false, false),
+            Some(Quantifier::None) => (true, false),
+            Some(Quantifier::Every) => (true, true),
+        };
+        let filtered = self.open_exists(rows, negated)?;
+        self.rows_and(filtered);
+        self.w.sql("(");
+        self.filter(Fields, &n.filter, None, inner_path, depth)?;
+        self.w.sql(if every { ") IS NOT TRUE" } else { ")" });
+        self.close_exists();
+        Ok(())
     }
 
     /// A path that goes on past the relation at `segs[i]` reads its one related row: the
@@ -271,10 +298,28 @@ impl<'a> Compiler<'a> {
         }
         let r = match names.resolve(self, at, &c.path.0, start, base)? {
             Target::Value(r) => r,
+            t if names_aggregate(&t, &c.path.0) => {
+                // An aggregate over the rows (`posts.count`).
+                let r = self.rows_aggregate_value(t, &c.path.0, base)?;
+                return self.value_condition(c, &r, base);
+            }
             Target::Relation { rel, name, at: i } => {
                 return self.relation_condition(c, rel, name, i, base, depth);
             }
+            Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
         };
+        self.value_condition(c, &r, base)
+    }
+
+    /// The condition `c` on the value `r`.
+    #[inline(always)]
+    fn value_condition(
+        &mut self,
+        c: &'a Condition,
+        r: &Resolved<'a>,
+        base: &Path<'_>,
+    ) -> Result<(), Error> {
+        let op_path = || field_path_string(base, &c.path.0, Some(c.op.name()));
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
             Error::new(
@@ -292,7 +337,7 @@ impl<'a> Compiler<'a> {
             // `->>` yields SQL NULL for a missing key and for JSON null alike, whatever the type.
             let is_null = operand.boolean()?;
             self.w.sql("(");
-            self.text_expr(&r);
+            self.text_expr(r);
             self.w.sql(if is_null {
                 " IS NULL)"
             } else {
@@ -305,9 +350,9 @@ impl<'a> Compiler<'a> {
         // too. Most predicates are NULL on a NULL field by themselves (strict operators and
         // functions); the few whose SQL is not get a guard (see `null_guard`).
         if null_guard(r.ty, c.op) {
-            return self.null_guarded(c.op, &r, &operand, &mismatch);
+            return self.null_guarded(c.op, r, &operand, &mismatch);
         }
-        self.typed_condition(c.op, &r, &operand, &mismatch)
+        self.typed_condition(c.op, r, &operand, &mismatch)
     }
 
     /// A condition whose path meets the relation at `c.path[i]`: `isnull` on the relation
@@ -318,7 +363,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         c: &'a Condition,
         rel: &'a RelationDef,
-        name: &str,
+        name: &'a str,
         i: usize,
         base: &Path<'_>,
         depth: usize,
@@ -343,13 +388,13 @@ impl<'a> Compiler<'a> {
                 ));
             }
             let is_null = Operand::new(&c.value, self.limits, &op_path).boolean()?;
-            self.open_exists(rel, name, is_null)?;
+            self.open_exists(Rows::Relation(rel, name), is_null)?;
             self.close_exists();
             return Ok(());
         }
         self.through_one(rel, segs, i, base)?;
-        self.open_exists(rel, name, false)?;
-        self.w.sql(" AND ");
+        let filtered = self.open_exists(Rows::Relation(rel, name), false)?;
+        self.rows_and(filtered);
         self.condition(Fields, c, i + 1, None, base, depth + 1)?;
         self.close_exists();
         Ok(())
@@ -361,7 +406,7 @@ impl<'a> Compiler<'a> {
     fn typed_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -369,6 +414,8 @@ impl<'a> Compiler<'a> {
             FieldType::Scalar(s) => self.scalar_condition(*s, op, r, v, mismatch),
             FieldType::Array(elem) => self.array_condition(*elem, op, r, v, mismatch),
             FieldType::Object(_) => self.jsonb_condition(op, r, v, mismatch),
+            // Resolution makes a list a row source (`Target::List`), never a value.
+            FieldType::List(_) => Err(mismatch()),
         }
     }
 
@@ -378,7 +425,7 @@ impl<'a> Compiler<'a> {
     fn null_guarded(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -391,7 +438,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `<typed field> <sql_op> <param>` in parentheses.
-    fn compare(&mut self, r: &Resolved<'_>, sql_op: &'static str, ty: PgType, value: ParamValue) {
+    fn compare(&mut self, r: &Resolved<'a>, sql_op: &'static str, ty: PgType, value: ParamValue) {
         self.w.sql("(");
         self.typed_expr(r);
         self.w.sql(sql_op);
@@ -403,7 +450,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         s: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -468,7 +515,7 @@ impl<'a> Compiler<'a> {
     fn text_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -524,7 +571,7 @@ impl<'a> Compiler<'a> {
     fn fulltext_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -606,7 +653,7 @@ impl<'a> Compiler<'a> {
     fn network_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -660,7 +707,7 @@ impl<'a> Compiler<'a> {
     fn ltree_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -711,7 +758,7 @@ impl<'a> Compiler<'a> {
     fn daterange_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -740,7 +787,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         s: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -772,7 +819,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Great-circle (haversine) distance on a sphere of the mean Earth radius.
-    fn distance_within(&mut self, r: &Resolved<'_>, v: &Operand<'_, '_>) -> Result<(), Error> {
+    fn distance_within(&mut self, r: &Resolved<'a>, v: &Operand<'_, '_>) -> Result<(), Error> {
         let entries = v.object(&["lat", "lng", "meters"])?;
         let lat = v.field(entries, "lat")?.float()?;
         let lng = v.field(entries, "lng")?.float()?;
@@ -800,7 +847,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn coord(&mut self, r: &Resolved<'_>, key: &'static str) {
+    fn coord(&mut self, r: &Resolved<'a>, key: &'static str) {
         self.w.sql("(");
         self.json_expr(r);
         self.w.sql("->>");
@@ -811,7 +858,7 @@ impl<'a> Compiler<'a> {
     fn jsonb_condition(
         &mut self,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -876,7 +923,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         elem: ScalarType,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
@@ -928,7 +975,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         func: &'static str,
         op: Operator,
-        r: &Resolved<'_>,
+        r: &Resolved<'a>,
         v: &Operand<'_, '_>,
     ) -> Result<(), Error> {
         let n = v.count()?;

@@ -73,6 +73,8 @@ fn place_cmp(a: &Resolved<'_>, b: &Resolved<'_>) -> Ordering {
             Access::Field(f) => (1, std::ptr::from_ref(*f) as usize),
             Access::Dynamic(..) => (2, 0),
             Access::Aggregate(i) => (3, *i),
+            // Never a group key (resolved only where rows are not grouped).
+            Access::RowsAggregate(a) => (4, std::ptr::from_ref(&**a) as usize),
         }
     }
     a.alias.0.cmp(&b.alias.0).then_with(|| {
@@ -140,6 +142,14 @@ impl<'a> Compiler<'a> {
                 super::select::no_rows_arguments(f, p)?;
                 Ok(r)
             }
+            Target::List { at, .. } => Err(Error::new(
+                ErrorKind::Unsupported,
+                super::field_path_string(&p.key("field"), &f.path.0[..=at], None),
+                format!(
+                    "`{}` is an embedded list: grouped queries do not select lists",
+                    f.path.0[at]
+                ),
+            )),
             Target::Relation { at, .. } => Err(Error::new(
                 ErrorKind::Unsupported,
                 super::field_path_string(&p.key("field"), &f.path.0[..=at], None),

@@ -12,9 +12,11 @@ mod distinct;
 mod expr;
 mod filter;
 mod group;
+mod list;
 mod page;
 mod relation;
 mod resolve;
+mod rows_aggregate;
 mod scope;
 mod select;
 mod values;
@@ -273,6 +275,14 @@ impl<'a> Compiler<'a> {
                 self.typed_expr(&r);
                 Ok(())
             }
+            t if rows_aggregate::names_aggregate(&t, segs) => {
+                // An aggregate over the rows of a relation or list (`posts.count`).
+                let r = self.rows_aggregate_value(t, segs, fp)?;
+                resolve::check_orderable(&r, p, "order by")?;
+                self.typed_expr(&r);
+                Ok(())
+            }
+            t @ Target::List { .. } => self.value(t, segs, fp).map(|_| ()),
             Target::Relation { rel, name, at } => {
                 if at + 1 == segs.len() || rel.kind.is_list() {
                     let t = Target::Relation { rel, name, at };
@@ -282,7 +292,7 @@ impl<'a> Compiler<'a> {
                 let parent = self.enter(target);
                 self.w.sql("(SELECT ");
                 self.order_key_from(segs, at + 1, fp, p)?;
-                self.related_rows(rel, parent)?;
+                self.related_rows(relation::Rows::Relation(rel, name), parent)?;
                 self.w.sql(")");
                 self.leave();
                 Ok(())

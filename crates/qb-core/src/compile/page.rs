@@ -349,6 +349,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<Resolved<'a>, Error> {
         let r = match self.resolve_from(None, segs, 0, fp)? {
             Target::Value(r) => r,
+            t @ Target::List { .. } => return self.value(t, segs, fp),
             Target::Relation { .. } => {
                 return Err(p.err(
                     ErrorKind::Unsupported,
@@ -472,7 +473,7 @@ impl<'a> Compiler<'a> {
     fn cursor_value(&mut self, r: &Resolved<'a>) {
         let read = match r.ty {
             FieldType::Scalar(s) => s.sql().read,
-            FieldType::Array(_) | FieldType::Object(_) => Read::Jsonb,
+            FieldType::Array(_) | FieldType::Object(_) | FieldType::List(_) => Read::Jsonb,
         };
         match (&r.access, read) {
             (Access::Field(_) | Access::Dynamic(..), Read::Text | Read::Cast(_)) => {
@@ -598,6 +599,6 @@ fn text_cast(ty: &FieldType) -> Option<&'static str> {
             Read::Cast(c) => Some(c),
             Read::Jsonb => Some("jsonb"),
         },
-        FieldType::Array(_) | FieldType::Object(_) => Some("jsonb"),
+        FieldType::Array(_) | FieldType::Object(_) | FieldType::List(_) => Some("jsonb"),
     }
 }

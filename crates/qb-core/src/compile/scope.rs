@@ -8,8 +8,10 @@
 //! read goes through the alias of the scope it was resolved in
 //! ([`SqlWriter::qualified`](crate::sql::SqlWriter::qualified)).
 //!
-//! A scope is a view today; a later row source (the elements of an embedded list, say)
-//! is one more kind of scope, resolved and aliased the same way.
+//! The elements of an embedded list are a scope too: their "view" is the list's element
+//! ([`ListDef`](crate::schema::ListDef) holds it as a view without columns or relations,
+//! whose data column is `"value"` and whose primary key is `"ord"`), read from
+//! `jsonb_array_elements(…) WITH ORDINALITY AS tN("value", "ord")` (`list.rs`).
 
 use super::Compiler;
 use crate::schema::ViewDef;

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'n', to_jsonb((SELECT count(*) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'items') = 'array' THEN t."data"->'items' END) WITH ORDINALITY AS t1("value", "ord")))) AS "data" FROM "v_order" AS t ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'last', to_jsonb((SELECT max(t1."value"->>'sku') FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'items') = 'array' THEN t."data"->'items' END) WITH ORDINALITY AS t1("value", "ord")))) AS "data" FROM "v_order" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

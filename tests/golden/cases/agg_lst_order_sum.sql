@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_order" AS t ORDER BY (SELECT sum((t1."value"->>'price')::numeric) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'items') = 'array' THEN t."data"->'items' END) WITH ORDINALITY AS t1("value", "ord")) DESC NULLS LAST, t."id" ASC

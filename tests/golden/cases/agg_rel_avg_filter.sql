@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post" AS t WHERE ((SELECT avg((t1."data"->>'likes')::numeric) FROM "v_comment" AS t1 WHERE t1."fk_post" = t."id") > $1::numeric) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT t."id" AS "id", (SELECT count(*) FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id")::bigint AS "n" FROM "v_user" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

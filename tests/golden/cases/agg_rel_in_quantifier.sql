@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_user" AS t WHERE EXISTS (SELECT 1 FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id" AND (((SELECT count(*) FROM "v_comment" AS t2 WHERE t2."fk_post" = t1."id") >= $1::bigint))) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'posts', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id", 'n', to_jsonb((SELECT count(*) FROM "v_comment" AS t2 WHERE t2."fk_post" = t1."id"))) FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id" ORDER BY t1."id"))) AS "data" FROM "v_user" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'likers', to_jsonb((SELECT count(*) FROM "v_user" AS t1 WHERE EXISTS (SELECT 1 FROM "v_post_like" AS t2 WHERE t2."fk_post" = t."id" AND t1."id" = t2."fk_user" AND t2."tenant_id" = t."tenant_id" AND t1."tenant_id" = t2."tenant_id")))) AS "data" FROM "v_post" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

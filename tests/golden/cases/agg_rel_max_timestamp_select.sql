@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'latest', to_jsonb((SELECT max(t1."created_at") FROM "v_post" AS t1 WHERE t1."fk_author" = t."id" AND t1."tenant_id" = t."tenant_id"))) AS "data" FROM "v_user" AS t WHERE (t."id" = ANY($1::uuid[])) ORDER BY t."id" ASC

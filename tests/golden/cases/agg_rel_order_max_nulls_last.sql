@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_post" AS t ORDER BY (SELECT (max((t1."data"->>'likes')::numeric))::bigint FROM "v_comment" AS t1 WHERE t1."fk_post" = t."id") DESC NULLS LAST, t."id" ASC

@@ -21,7 +21,7 @@ use qb_testpg::{client, query_json};
 use serde_json::Value as Json;
 
 mod common;
-use common::config;
+use common::{and3, config, or3};
 
 const CASES_WELL_TYPED: u32 = 300;
 const CASES_ILL_TYPED: u32 = 500;
@@ -912,21 +912,6 @@ fn text_of(data: &Json, field: &str) -> Option<String> {
         Json::Null => None,
         Json::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
-    }
-}
-
-fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
-    }
-}
-fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(true), _) | (_, Some(true)) => Some(true),
-        (Some(false), Some(false)) => Some(false),
-        _ => None,
     }
 }
 

@@ -102,7 +102,7 @@ const fn rel(
 use RelKind::{ManyToMany, ManyToOne, OneToMany};
 
 mod common;
-use common::config;
+use common::{and3, config, or3};
 
 const VIEWS: &[ViewDef] = &[
     ViewDef {
@@ -781,21 +781,6 @@ fn to_query(g: &G) -> Value {
 }
 
 // ---------------------------------------------------------------- the evaluator
-
-fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
-    }
-}
-fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(true), _) | (_, Some(true)) => Some(true),
-        (Some(false), Some(false)) => Some(false),
-        _ => None,
-    }
-}
 
 /// A field's value as text (`->>`: missing or JSON null is NULL; a string is itself,
 /// anything else its JSON text), or a column's.

@@ -1,4 +1,6 @@
-//! What the property tests of this crate share (a module of each test binary, not a test).
+//! What the property tests of this crate share (a module of each test binary, not a test;
+//! each binary uses a part of it).
+#![allow(dead_code)]
 
 use proptest::test_runner::Config;
 
@@ -13,5 +15,23 @@ pub fn config(cases: u32) -> Config {
         cases,
         failure_persistence: None,
         ..Config::default()
+    }
+}
+
+/// SQL's three-valued AND (`None` is UNKNOWN), for the reference evaluators.
+pub fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// SQL's three-valued OR (`None` is UNKNOWN), for the reference evaluators.
+pub fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
     }
 }

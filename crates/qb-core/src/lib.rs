@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+mod cache;
 mod compile;
 #[cfg(feature = "postgres")]
 mod driver;
@@ -44,6 +45,7 @@ mod suggest;
 mod value;
 
 pub use ast::{Filter, Operator, Query};
+pub use cache::{CacheStats, Prepared, ShapeCache};
 pub use compile::compile;
 pub use error::{Error, ErrorKind, Path};
 pub use number::{Number, NumberError};

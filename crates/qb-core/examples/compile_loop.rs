@@ -4,7 +4,9 @@
 //! `cargo run --release -p qb-core --example compile_loop -- M 10000 [owned|cached|prepared]`:
 //! with `owned`, each iteration also builds the AST from an owned `Value` (what the bindings
 //! pay); with `cached`, each compile is a hit of a `ShapeCache` warmed before the loop; with
-//! `prepared`, each iteration binds the query to a `Prepared` made before the loop.
+//! `prepared`, each iteration binds the query to a `Prepared` made before the loop; with
+//! `miss`, each compile misses a one-shape cache and evicts (the query alternates with a
+//! copy whose `limit` is toggled, another shape).
 
 use qb_core::{CompileOptions, Query, Schema, ShapeCache, compile};
 
@@ -29,6 +31,21 @@ fn main() {
     let query = Query::from_value(q).expect("query");
     let opts = CompileOptions::default();
     let mut total = 0;
+    if mode == "miss" {
+        let cache = ShapeCache::new(1);
+        let mut other = query.clone();
+        other.limit = if other.limit.is_some() { None } else { Some(5) };
+        for i in 0..n {
+            let q = std::hint::black_box(if i % 2 == 0 { &query } else { &other });
+            total += cache
+                .compile(q, &schema, &opts)
+                .expect("compiles")
+                .params
+                .len();
+        }
+        println!("{name}: {n} misses, {total} params, {:?}", cache.stats());
+        return;
+    }
     if mode == "cached" || mode == "prepared" {
         let cache = ShapeCache::new(16);
         let prepared = schema.prepare(&query, &opts).expect("prepares");
@@ -45,7 +62,10 @@ fn main() {
                 prepared.bind(q).expect("binds").len()
             };
         }
-        println!("{name}: {n} {mode} compiles, {total} params");
+        println!(
+            "{name}: {n} {mode} compiles, {total} params, {:?}",
+            cache.stats()
+        );
         return;
     }
     for _ in 0..n {

@@ -539,7 +539,7 @@ pub struct CacheStats {
     pub recompiles: u64,
     /// Shapes cached now.
     pub len: usize,
-    /// The most shapes kept.
+    /// The most shapes kept (0: the cache is off).
     pub capacity: usize,
     /// Approximate heap bytes of the cached shapes and plans.
     pub bytes: usize,
@@ -598,11 +598,16 @@ fn hash_shape(bytes: &[u8]) -> u64 {
 }
 
 impl ShapeCache {
-    /// A cache keeping at most `capacity` shapes (at least one).
+    /// The capacity hosts use when they are given none: 1024 shapes, about 0.4 to 4 KiB
+    /// each (docs/performance.md, "Shape cache"), so a few MiB at most.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A cache keeping at most `capacity` shapes; `0` keeps none (every compile is
+    /// uncached and counted nowhere: a host's "cache off").
     pub fn new(capacity: usize) -> Self {
         ShapeCache {
             inner: RwLock::new(Clock::default()),
-            capacity: capacity.max(1),
+            capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
@@ -618,6 +623,9 @@ impl ShapeCache {
         schema: &Schema,
         options: &CompileOptions,
     ) -> Result<CompiledQuery, Error> {
+        if self.capacity == 0 {
+            return compile(query, schema, options);
+        }
         let Ok(shape) = Shape::of(query, schema, options) else {
             return compile(query, schema, options);
         };
@@ -883,6 +891,13 @@ mod tests {
             .expect_err("a bad operand");
         assert_eq!(Err(err), compile(&bad, &schema, &options));
         assert_eq!(cache.stats().recompiles, 1);
+        // Capacity 0: off.
+        let off = ShapeCache::new(0);
+        assert_eq!(
+            off.compile(&bad, &schema, &options),
+            compile(&bad, &schema, &options)
+        );
+        assert_eq!((off.stats().misses, off.stats().len), (0, 0));
     }
 
     #[test]

@@ -33,20 +33,48 @@ use convert::{ConvError, Doc};
 pub const DETACH_NODES: usize = 1024;
 
 /// A schema registry, parsed and validated once, reusable by any number of compiles (and
-/// threads: it is immutable).
+/// threads: the registry is immutable, its shape cache thread safe).
 #[pyclass(frozen, module = "fraiseql_qb", name = "Schema")]
 struct Schema {
     inner: qb_core::Schema,
     views: usize,
+    /// The compiles of this registry, by query shape (qb-core's `ShapeCache`).
+    cache: qb_core::ShapeCache,
 }
 
 #[pymethods]
 impl Schema {
     /// Builds the registry from a dict (or JSON text). Raises `InvalidSchemaError` (or
     /// `InvalidJsonError`, `DepthLimitError`, `InvalidValueError`) when it is malformed.
+    /// `cache_size`: the most query shapes its cache keeps (`None`: the core's default,
+    /// 1024; `0`: no cache).
     #[new]
-    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
-        guard(py, "Schema()", || Schema::build(py, doc))
+    #[pyo3(signature = (doc, *, cache_size = None))]
+    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>, cache_size: Option<usize>) -> PyResult<Self> {
+        guard(py, "Schema()", || {
+            let mut s = Schema::build(py, doc)?;
+            s.cache = qb_core::ShapeCache::new(
+                cache_size.unwrap_or(qb_core::ShapeCache::DEFAULT_CAPACITY),
+            );
+            Ok(s)
+        })
+    }
+
+    /// The shape cache's counters: `hits`, `misses`, `evictions`, `recompiles`, `len`,
+    /// `capacity`, `bytes`.
+    fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        guard(py, "Schema.cache_stats", || {
+            let s = self.cache.stats();
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("hits", s.hits)?;
+            d.set_item("misses", s.misses)?;
+            d.set_item("evictions", s.evictions)?;
+            d.set_item("recompiles", s.recompiles)?;
+            d.set_item("len", s.len)?;
+            d.set_item("capacity", s.capacity)?;
+            d.set_item("bytes", s.bytes)?;
+            Ok(d)
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -63,7 +91,11 @@ impl Schema {
             qb_core::Value::Object(entries) => entries.len(),
             _ => 0,
         });
-        Ok(Schema { inner, views })
+        Ok(Schema {
+            inner,
+            views,
+            cache: qb_core::ShapeCache::new(0),
+        })
     }
 }
 
@@ -230,15 +262,16 @@ pub(crate) fn compile_with(
     boundary::injected_panic_point();
     let options = CompileOptions::default().with_placeholder(placeholder);
     let owned;
-    let schema: &qb_core::Schema = match schema.cast::<Schema>() {
-        Ok(s) => &s.get().inner,
+    // A dict or JSON text schema is built for this call, with no cache.
+    let schema: &Schema = match schema.cast::<Schema>() {
+        Ok(s) => s.get(),
         Err(_) => {
             owned = Schema::build(py, schema)?;
-            &owned.inner
+            &owned
         }
     };
     let (query, nodes) = parse(py, query)?;
-    let run = move || qb_core::compile(&query, schema, &options);
+    let run = move || schema.cache.compile(&query, &schema.inner, &options);
     let out = if nodes >= DETACH_NODES {
         py.detach(run)
     } else {

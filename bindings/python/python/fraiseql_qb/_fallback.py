@@ -149,11 +149,16 @@ class CompiledQuery:
 class Schema:
     """Keeps the registry document as given; nothing can validate it without the core."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, *, cache_size: Any = None) -> None:
         self.document = schema
 
     def __repr__(self) -> str:
         return "<fraiseql_qb.Schema (not validated: the native module is missing)>"
+
+    def cache_stats(self) -> Any:
+        raise NativeUnavailableError(
+            f"the shape cache needs the native fraiseql_qb compiler, which could not be loaded: {IMPORT_ERROR}"
+        )
 
 
 def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001

@@ -244,6 +244,9 @@ const standIn = {
     }
     return [Object.freeze({}), views];
   },
+  schemaCacheStats() {
+    throw unavailable('Schema.cacheStats');
+  },
   compile() {
     throw unavailable('compile');
   },

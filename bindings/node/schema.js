@@ -7,10 +7,16 @@ const { native } = require('./loader');
 class Schema {
   #native;
   #views;
-  constructor(registry) {
-    const [handle, views] = native.schemaNew(registry);
+  /** `options.cacheSize`: the most query shapes its cache keeps (default 1024; 0: none). */
+  constructor(registry, options) {
+    const [handle, views] = native.schemaNew(registry, options == null ? undefined : options.cacheSize);
     this.#native = handle;
     this.#views = Object.freeze(views);
+  }
+  /** The counters of the shape cache: hits, misses, evictions, recompiles, len, capacity,
+   * bytes. */
+  cacheStats() {
+    return native.schemaCacheStats(this.#native);
   }
   /** The view keys of the registry, in its order. */
   get views() {

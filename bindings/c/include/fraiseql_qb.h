@@ -418,6 +418,10 @@ typedef struct fqb_options fqb_options;
  A schema registry, parsed and validated once. Immutable: share one handle between any
  number of threads and compiles. Reference-counted inside: a shim keeps its own
  reference, so the caller may free its handle at any time.
+
+ It owns a cache of compiled query shapes (qb-core's `ShapeCache`, thread safe): a query
+ whose shape was compiled before gets the cached SQL and parameters built from its own
+ values, validated as without the cache (same results, same errors).
  */
 typedef struct fqb_schema fqb_schema;
 
@@ -446,6 +450,40 @@ typedef struct fqb_shim_builder fqb_shim_builder;
  table. Immutable; free with `fqb_warnings_free`.
  */
 typedef struct fqb_warnings fqb_warnings;
+
+/*
+ The counters of a schema's shape cache.
+ */
+typedef struct fqb_cache_stats {
+    /*
+     Compiles served from a cached plan.
+     */
+    uint64_t hits;
+    /*
+     Compiles that planned their shape.
+     */
+    uint64_t misses;
+    /*
+     Plans dropped to make room.
+     */
+    uint64_t evictions;
+    /*
+     Hits compiled uncached after all (a bad operand, reported as without the cache).
+     */
+    uint64_t recompiles;
+    /*
+     Shapes cached now.
+     */
+    size_t len;
+    /*
+     The most shapes kept (0: no cache).
+     */
+    size_t capacity;
+    /*
+     Approximate bytes of the cached shapes.
+     */
+    size_t bytes;
+} fqb_cache_stats;
 
 /*
  A borrowed string from the library: `len` bytes at `ptr`, followed by a NUL byte (so
@@ -787,7 +825,8 @@ const char *fqb_version(void);
 
 /*
  Parses and validates a schema registry from JSON text (docs/query-ast.md, "Schema").
- On success writes a new handle to `*schema_out` (free with `fqb_schema_free`).
+ On success writes a new handle to `*schema_out` (free with `fqb_schema_free`). Its shape
+ cache keeps up to 1024 shapes (`fqb_schema_new_with_cache` to choose).
 
  Errors: `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`, `FQB_INVALID_JSON`,
  `FQB_INVALID_SCHEMA`, `FQB_INVALID_IDENTIFIER`, `FQB_DEPTH_LIMIT`, ... with details in
@@ -801,6 +840,30 @@ fqb_result fqb_schema_new(const char *json,
                           size_t json_len,
                           struct fqb_schema **schema_out,
                           struct fqb_error **error_out);
+
+/*
+ `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
+ each); `0` turns the cache off.
+
+ # Safety
+ As `fqb_schema_new`.
+ */
+fqb_result fqb_schema_new_with_cache(const char *json,
+                                     size_t json_len,
+                                     size_t cache_size,
+                                     struct fqb_schema **schema_out,
+                                     struct fqb_error **error_out);
+
+/*
+ Writes the counters of `schema`'s shape cache to `*stats_out`.
+
+ Errors: `FQB_NULL_PARAMETER`.
+
+ # Safety
+ `schema` is a live schema handle; `stats_out` is writable.
+ */
+fqb_result fqb_schema_cache_stats(const struct fqb_schema *schema,
+                                  struct fqb_cache_stats *stats_out);
 
 /*
  Releases the caller's reference to `*schema` and sets `*schema` to NULL (NULL-safe).

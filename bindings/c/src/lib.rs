@@ -79,13 +79,19 @@ impl fqb_str {
 /// A schema registry, parsed and validated once. Immutable: share one handle between any
 /// number of threads and compiles. Reference-counted inside: a shim keeps its own
 /// reference, so the caller may free its handle at any time.
+///
+/// It owns a cache of compiled query shapes (qb-core's `ShapeCache`, thread safe): a query
+/// whose shape was compiled before gets the cached SQL and parameters built from its own
+/// values, validated as without the cache (same results, same errors).
 #[derive(Debug)]
 pub struct fqb_schema {
     inner: Schema,
+    cache: qb_core::ShapeCache,
 }
 
 /// Parses and validates a schema registry from JSON text (docs/query-ast.md, "Schema").
-/// On success writes a new handle to `*schema_out` (free with `fqb_schema_free`).
+/// On success writes a new handle to `*schema_out` (free with `fqb_schema_free`). Its shape
+/// cache keeps up to 1024 shapes (`fqb_schema_new_with_cache` to choose).
 ///
 /// Errors: `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`, `FQB_INVALID_JSON`,
 /// `FQB_INVALID_SCHEMA`, `FQB_INVALID_IDENTIFIER`, `FQB_DEPTH_LIMIT`, ... with details in
@@ -105,7 +111,79 @@ pub unsafe extern "C" fn fqb_schema_new(
         let text = unsafe { panic::text(json, json_len, "json") }?;
         let out = unsafe { Out::new(schema_out, "schema_out") }?;
         let inner = Schema::from_json(text)?;
-        out.put(Arc::into_raw(Arc::new(fqb_schema { inner })).cast_mut());
+        let cache = qb_core::ShapeCache::new(qb_core::ShapeCache::DEFAULT_CAPACITY);
+        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        Ok(())
+    })
+}
+
+/// `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
+/// each); `0` turns the cache off.
+///
+/// # Safety
+/// As `fqb_schema_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_schema_new_with_cache(
+    json: *const c_char,
+    json_len: usize,
+    cache_size: usize,
+    schema_out: *mut *mut fqb_schema,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let text = unsafe { panic::text(json, json_len, "json") }?;
+        let out = unsafe { Out::new(schema_out, "schema_out") }?;
+        let inner = Schema::from_json(text)?;
+        let cache = qb_core::ShapeCache::new(cache_size);
+        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        Ok(())
+    })
+}
+
+/// The counters of a schema's shape cache.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct fqb_cache_stats {
+    /// Compiles served from a cached plan.
+    pub hits: u64,
+    /// Compiles that planned their shape.
+    pub misses: u64,
+    /// Plans dropped to make room.
+    pub evictions: u64,
+    /// Hits compiled uncached after all (a bad operand, reported as without the cache).
+    pub recompiles: u64,
+    /// Shapes cached now.
+    pub len: usize,
+    /// The most shapes kept (0: no cache).
+    pub capacity: usize,
+    /// Approximate bytes of the cached shapes.
+    pub bytes: usize,
+}
+
+/// Writes the counters of `schema`'s shape cache to `*stats_out`.
+///
+/// Errors: `FQB_NULL_PARAMETER`.
+///
+/// # Safety
+/// `schema` is a live schema handle; `stats_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_schema_cache_stats(
+    schema: *const fqb_schema,
+    stats_out: *mut fqb_cache_stats,
+) -> fqb_result {
+    panic::status(std::ptr::null_mut(), || {
+        let schema = unsafe { handle(schema, "schema") }?;
+        let out = unsafe { Out::new(stats_out, "stats_out") }?;
+        let s = schema.cache.stats();
+        out.put(fqb_cache_stats {
+            hits: s.hits,
+            misses: s.misses,
+            evictions: s.evictions,
+            recompiles: s.recompiles,
+            len: s.len,
+            capacity: s.capacity,
+            bytes: s.bytes,
+        });
         Ok(())
     })
 }
@@ -421,15 +499,16 @@ pub(crate) fn from_core(out: qb_core::CompiledQuery) -> Result<fqb_compiled, Fai
     params.build(out.sql, fqb_builder::FQB_BUILDER_NATIVE)
 }
 
-/// JSON text to a compiled statement: the core's parser and compiler, nothing else.
+/// JSON text to a compiled statement: the core's parser and compiler (through the schema's
+/// shape cache), nothing else.
 pub(crate) fn compile_text(
-    schema: &Schema,
+    schema: &fqb_schema,
     query: &str,
     options: &CompileOptions,
 ) -> Result<fqb_compiled, Failure> {
     let value = qb_core::json::parse_value(query)?;
     let query = Query::from_owned_value_with_limits(value, &options.limits)?;
-    from_core(qb_core::compile(&query, schema, options)?)
+    from_core(schema.cache.compile(&query, &schema.inner, options)?)
 }
 
 /// Compiles query JSON text (docs/query-ast.md) against `schema` into one statement. On
@@ -457,8 +536,8 @@ pub unsafe extern "C" fn fqb_compile(
         let query = unsafe { panic::text(query, query_len, "query") }?;
         let out = unsafe { Out::new(compiled_out, "compiled_out") }?;
         let compiled = match unsafe { options.as_ref() } {
-            Some(o) => compile_text(&schema.inner, query, &o.inner)?,
-            None => compile_text(&schema.inner, query, &CompileOptions::default())?,
+            Some(o) => compile_text(schema, query, &o.inner)?,
+            None => compile_text(schema, query, &CompileOptions::default())?,
         };
         out.put(Box::into_raw(Box::new(compiled)));
         Ok(())

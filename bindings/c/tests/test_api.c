@@ -292,6 +292,42 @@ static void test_huge_and_deep(void) {
     free(nots);
 }
 
+/* The schema's shape cache: a second compile of one shape is a hit with the same result; a
+ * schema without a cache compiles the same; counters; NULL checks. */
+static void test_cache(void) {
+    fqb_schema *uncached = NULL;
+    CHECK_STATUS(fqb_schema_new_with_cache(schema_text, schema_len, 0, &uncached, NULL), FQB_OK,
+                 NULL);
+    fqb_cache_stats before, after, none;
+    CHECK_STATUS(fqb_schema_cache_stats(schema, &before), FQB_OK, NULL);
+    CHECK(before.capacity == 1024);
+    for (int i = 0; i < 2; i++) {
+        fqb_compiled *a = NULL, *b = NULL;
+        CHECK_STATUS(compile(Q_GOOD, strlen(Q_GOOD), NULL, &a, NULL), FQB_OK, NULL);
+        CHECK_STATUS(fqb_compile(uncached, Q_GOOD, strlen(Q_GOOD), NULL, &b, NULL), FQB_OK, NULL);
+        CHECK(strcmp(fqb_compiled_sql(a), fqb_compiled_sql(b)) == 0);
+        CHECK(fqb_compiled_param_count(a) == fqb_compiled_param_count(b));
+        fqb_compiled_free(&a);
+        fqb_compiled_free(&b);
+    }
+    /* A bad operand on a hit: the same error as without the cache. */
+    const char *bad = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                      "\"where\": {\"email\": {\"icontains\": 5}, "
+                      "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000001\"]}}, \"limit\": 10}";
+    fqb_compiled *c = NULL;
+    CHECK_STATUS(compile(bad, strlen(bad), NULL, &c, NULL), FQB_INVALID_VALUE, NULL);
+    CHECK(c == NULL);
+    CHECK_STATUS(fqb_schema_cache_stats(schema, &after), FQB_OK, NULL);
+    CHECK(after.hits >= before.hits + 2);
+    CHECK(after.recompiles == before.recompiles + 1);
+    CHECK(after.len >= 1 && after.bytes > 0);
+    CHECK_STATUS(fqb_schema_cache_stats(uncached, &none), FQB_OK, NULL);
+    CHECK(none.capacity == 0 && none.len == 0 && none.hits == 0);
+    CHECK_STATUS(fqb_schema_cache_stats(NULL, &none), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_schema_cache_stats(schema, NULL), FQB_NULL_PARAMETER, NULL);
+    fqb_schema_free(&uncached);
+}
+
 static void test_options(void) {
     fqb_options *o = fqb_options_new();
     CHECK(o != NULL);
@@ -397,6 +433,7 @@ int main(int argc, char **argv) {
     test_truncated();
     test_huge_and_deep();
     test_options();
+    test_cache();
     test_schema_errors();
     test_threads();
     fqb_schema_free(&schema);

@@ -60,6 +60,34 @@ impl Schema {
         })
     }
 
+    /// Compiles `query`'s shape once, for `Prepared.bind` / `Prepared.compile` on queries
+    /// of the same shape. Raises as `compile` raises on `query`.
+    #[pyo3(signature = (query, *, placeholder = None))]
+    fn prepare(
+        slf: &Bound<'_, Self>,
+        query: &Bound<'_, PyAny>,
+        placeholder: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Prepared> {
+        let py = slf.py();
+        guard(py, "Schema.prepare", || {
+            let placeholder = match placeholder {
+                Some(p) => self::placeholder(p)?,
+                None => Placeholder::Numbered,
+            };
+            let options = CompileOptions::default().with_placeholder(placeholder);
+            let (query, _) = parse(py, query)?;
+            let inner = slf
+                .get()
+                .inner
+                .prepare(&query, &options)
+                .map_err(|e| error::to_py(py, &e))?;
+            Ok(Prepared {
+                schema: slf.clone().unbind(),
+                inner,
+            })
+        })
+    }
+
     /// The shape cache's counters: `hits`, `misses`, `evictions`, `recompiles`, `len`,
     /// `capacity`, `bytes`.
     fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
@@ -97,6 +125,84 @@ impl Schema {
             cache: qb_core::ShapeCache::new(0),
         })
     }
+}
+
+/// A query shape compiled once (`Schema.prepare`): its SQL, and the parameters of any query
+/// of the same shape (`bind`), validated exactly as `compile` validates them.
+#[pyclass(frozen, module = "fraiseql_qb", name = "Prepared")]
+struct Prepared {
+    schema: Py<Schema>,
+    inner: qb_core::Prepared,
+}
+
+#[pymethods]
+impl Prepared {
+    /// The SQL of every query of this shape.
+    #[getter]
+    fn sql(&self) -> &str {
+        self.inner.sql()
+    }
+
+    /// The parameters' SQL types (`uuid`, `text[]`...), in placeholder order.
+    #[getter]
+    fn param_types(&self) -> Vec<String> {
+        self.inner.param_types().map(|t| t.sql_name()).collect()
+    }
+
+    /// The parameters of `query` (a list for the driver). Raises `InvalidQueryError` when
+    /// `query` has another shape, and as `compile` raises on a bad operand.
+    fn bind<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, "Prepared.bind", || {
+            let out = self.run(py, query)?;
+            params_to_py(py, &out)
+        })
+    }
+
+    /// `bind`, with the SQL: what `compile(query, schema)` returns.
+    fn compile(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<CompiledQuery> {
+        guard(py, "Prepared.compile", || {
+            let out = self.run(py, query)?;
+            to_compiled(py, &out)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<fraiseql_qb.Prepared {:?}>", self.inner.sql())
+    }
+}
+
+impl Prepared {
+    fn run(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<qb_core::CompiledQuery> {
+        let (query, _) = parse(py, query)?;
+        self.inner
+            .compile(&query, &self.schema.get().inner)
+            .map_err(|e| error::to_py(py, &e))
+    }
+}
+
+/// The parameters of a compiled query as Python values.
+fn params_to_py<'py>(
+    py: Python<'py>,
+    out: &qb_core::CompiledQuery,
+) -> PyResult<Bound<'py, PyList>> {
+    let params = PyList::empty(py);
+    for p in &out.params {
+        params.append(convert::param_to_py(py, p)?)?;
+    }
+    Ok(params)
+}
+
+/// A core result as a Python `CompiledQuery`.
+fn to_compiled(py: Python<'_>, out: &qb_core::CompiledQuery) -> PyResult<CompiledQuery> {
+    Ok(CompiledQuery {
+        sql: PyString::new(py, &out.sql).unbind(),
+        params: params_to_py(py, out)?.unbind(),
+        types: Some(out.params.iter().map(|p| p.ty).collect()),
+    })
 }
 
 /// The result of a compile: SQL text and its parameters (Python values for the driver).
@@ -278,15 +384,7 @@ pub(crate) fn compile_with(
         run()
     }
     .map_err(|e| error::to_py(py, &e))?;
-    let params = PyList::empty(py);
-    for p in &out.params {
-        params.append(convert::param_to_py(py, p)?)?;
-    }
-    Ok(CompiledQuery {
-        sql: PyString::new(py, &out.sql).unbind(),
-        params: params.unbind(),
-        types: Some(out.params.iter().map(|p| p.ty).collect()),
-    })
+    to_compiled(py, &out)
 }
 
 /// The query of a `compile` call and the number of input nodes read: a dict is read in place
@@ -320,6 +418,7 @@ fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<CompiledQuery>()?;
+    m.add_class::<Prepared>()?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(error::error_classes, m)?)?;

@@ -71,3 +71,37 @@ def test_the_rollout_shim_compiles_through_its_schemas_cache() -> None:
         assert shim.build(q) == fraiseql_qb.compile(q, shim.schema)
     stats = shim.schema.cache_stats()
     assert (stats["misses"], stats["hits"]) == (1, 5)
+
+
+def test_prepare_and_bind() -> None:
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    q = lambda name, n: {
+        "view": "v_user",
+        "select": ["id", "name"],
+        "where": {"name": {"icontains": name}, "age": {"in": [n, n + 1]}},
+        "limit": 10,
+    }
+    for placeholder in ("numbered", "format"):
+        p = schema.prepare(q("a", 1), placeholder=placeholder)
+        assert isinstance(p, fraiseql_qb.Prepared)
+        want = fraiseql_qb.compile(q("b%", 7), schema, placeholder=placeholder)
+        assert p.sql == want.sql
+        assert p.param_types == want.param_types
+        assert p.bind(q("b%", 7)) == want.params == ["%b\\%%", [7, 8], 10]
+        assert p.compile(q("b%", 7)) == want
+    p = schema.prepare(q("a", 1))
+    # A bad operand raises as compile raises.
+    bad = q("a", 1)
+    bad["where"]["age"]["in"] = [1, "x"]
+    with pytest.raises(fraiseql_qb.InvalidValueError) as e:
+        p.bind(bad)
+    assert (e.value.code, e.value.path) == ("QB_INVALID_VALUE", "where.age.in[1]")
+    # Another shape: InvalidQueryError at the root.
+    other = q("a", 1)
+    del other["limit"]
+    with pytest.raises(fraiseql_qb.InvalidQueryError) as e2:
+        p.bind(other)
+    assert e2.value.path == ""
+    # Preparing a bad query raises as compile does.
+    with pytest.raises(fraiseql_qb.UnknownFieldError):
+        schema.prepare({"view": "v_user", "select": ["nope"]})

@@ -59,7 +59,7 @@ fn main() {
                     .params
                     .len()
             } else {
-                prepared.bind(q).expect("binds").len()
+                prepared.bind(q, &schema).expect("binds").len()
             };
         }
         println!(

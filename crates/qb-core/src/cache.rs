@@ -732,7 +732,9 @@ fn bind(plan: &Plan, shape: &Shape<'_>, options: &CompileOptions) -> Option<Comp
 
 /// A query shape compiled once, to bind the operands of many queries of that shape: what a
 /// service needs to keep one PostgreSQL prepared statement per shape. Made by
-/// [`Schema::prepare`]; borrows the registry.
+/// [`Schema::prepare`]; it owns its plan (no borrow: keep it in a map, share it between
+/// threads) and binds against the registry it was prepared with (another registry is
+/// another shape).
 ///
 /// ```
 /// use qb_core::{CompileOptions, Query, Schema};
@@ -742,13 +744,12 @@ fn bind(plan: &Plan, shape: &Shape<'_>, options: &CompileOptions) -> Option<Comp
 ///     r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"gte": {age}}}}}}}"#));
 /// let prepared = schema.prepare(&q(18)?, &CompileOptions::default())?;
 /// assert!(prepared.sql().ends_with(">= $1::bigint)"));
-/// let params = prepared.bind(&q(21)?)?;
+/// let params = prepared.bind(&q(21)?, &schema)?;
 /// assert_eq!(params[0].value, qb_core::ParamValue::Int(21));
 /// # Ok::<(), qb_core::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Prepared<'s> {
-    schema: &'s Schema,
+pub struct Prepared {
     options: CompileOptions,
     shape: Box<[u8]>,
     out: CompiledQuery,
@@ -758,7 +759,7 @@ pub struct Prepared<'s> {
 impl Schema {
     /// Compiles `query`'s shape once, for [`Prepared::bind`]. Fails as [`compile`] fails on
     /// `query`.
-    pub fn prepare(&self, query: &Query, options: &CompileOptions) -> Result<Prepared<'_>, Error> {
+    pub fn prepare(&self, query: &Query, options: &CompileOptions) -> Result<Prepared, Error> {
         let shape = Shape::of(query, self, options).map_err(|TooDeep| {
             match compile(query, self, options) {
                 Err(e) => e,
@@ -771,7 +772,6 @@ impl Schema {
         })?;
         let (out, plan) = make_plan(query, &shape, self, options)?;
         Ok(Prepared {
-            schema: self,
             options: options.clone(),
             shape: shape.bytes.into_boxed_slice(),
             out,
@@ -780,7 +780,7 @@ impl Schema {
     }
 }
 
-impl Prepared<'_> {
+impl Prepared {
     /// The SQL of every query of this shape.
     pub fn sql(&self) -> &str {
         &self.out.sql
@@ -791,15 +791,21 @@ impl Prepared<'_> {
         self.out.params.iter().map(|p| p.ty)
     }
 
-    /// The parameters of `query`, which must have the prepared query's shape (else
-    /// `QB_INVALID_QUERY`); a bad operand fails exactly as compiling `query` fails.
-    pub fn bind(&self, query: &Query) -> Result<Vec<Param>, Error> {
-        self.compile(query).map(|out| out.params)
+    /// The options it was prepared with.
+    pub fn options(&self) -> &CompileOptions {
+        &self.options
+    }
+
+    /// The parameters of `query` against `schema`, which must be the registry it was
+    /// prepared with and `query` of the prepared shape (else `QB_INVALID_QUERY`); a bad
+    /// operand fails exactly as compiling `query` fails.
+    pub fn bind(&self, query: &Query, schema: &Schema) -> Result<Vec<Param>, Error> {
+        self.compile(query, schema).map(|out| out.params)
     }
 
     /// [`Prepared::bind`], with the SQL: what [`compile`] returns for `query`.
-    pub fn compile(&self, query: &Query) -> Result<CompiledQuery, Error> {
-        let shape = match Shape::of(query, self.schema, &self.options) {
+    pub fn compile(&self, query: &Query, schema: &Schema) -> Result<CompiledQuery, Error> {
+        let shape = match Shape::of(query, schema, &self.options) {
             Ok(s) if *s.bytes == *self.shape => s,
             _ => {
                 return Err(Error::new(
@@ -807,13 +813,13 @@ impl Prepared<'_> {
                     "",
                     "the query does not have the prepared query's shape (another view, \
                      selection, filter structure, operator, `isnull`/`is*` operand, limit \
-                     or offset presence, or options)",
+                     or offset presence, options, or registry)",
                 ));
             }
         };
         match bind(&self.plan, &shape, &self.options) {
             Some(out) => Ok(out),
-            None => compile(query, self.schema, &self.options),
+            None => compile(query, schema, &self.options),
         }
     }
 }
@@ -909,16 +915,26 @@ mod tests {
         let other =
             Query::from_json(r#"{"view": "v", "select": ["id"], "where": {"age": {"gt": 3}}}"#)
                 .expect("query");
-        let e = p.bind(&other).expect_err("another shape");
+        let e = p.bind(&other, &schema).expect_err("another shape");
         assert_eq!(e.kind(), ErrorKind::InvalidQuery);
-        assert_eq!(p.bind(&q).expect("binds")[0].value, ParamValue::Int(3));
+        assert_eq!(
+            p.bind(&q, &schema).expect("binds")[0].value,
+            ParamValue::Int(3)
+        );
+        // Another registry is another shape.
+        let mut other_registry = schema.clone();
+        other_registry
+            .add_view(crate::ViewDef::new("w").column("id", crate::ScalarType::Uuid))
+            .expect("adds");
+        let e = p.bind(&q, &other_registry).expect_err("another registry");
+        assert_eq!(e.kind(), ErrorKind::InvalidQuery);
     }
 
     #[test]
     fn the_cache_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<ShapeCache>();
-        check::<Prepared<'static>>();
+        check::<Prepared>();
     }
 
     /// Registries built alike share an identity; any added view changes it.

@@ -454,7 +454,7 @@ fn run_cases(
                 compiled += 1;
                 ok += u64::from(want.is_ok());
                 if let Some(p) = &prepared {
-                    match outcome(p.compile(q)) {
+                    match outcome(p.compile(q, schema)) {
                         Ok(out) => {
                             bound += 1;
                             assert_eq!(Ok(out), want, "prepared, case {case}: {text}");

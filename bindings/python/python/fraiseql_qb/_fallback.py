@@ -160,6 +160,27 @@ class Schema:
             f"the shape cache needs the native fraiseql_qb compiler, which could not be loaded: {IMPORT_ERROR}"
         )
 
+    def prepare(self, query: Any, *, placeholder: str = "numbered") -> Any:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
+class Prepared:
+    """Never made without the core (``Schema.prepare`` raises); here for the module's surface."""
+
+    @property
+    def sql(self) -> str:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    @property
+    def param_types(self) -> List[str]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def bind(self, query: Any) -> List[Any]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def compile(self, query: Any) -> Any:  # noqa: A003
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
 
 def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  # noqa: A001
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")

@@ -247,6 +247,12 @@ const standIn = {
   schemaCacheStats() {
     throw unavailable('Schema.cacheStats');
   },
+  schemaPrepare() {
+    throw unavailable('Schema.prepare');
+  },
+  preparedCompile() {
+    throw unavailable('Prepared.bind');
+  },
   compile() {
     throw unavailable('compile');
   },

@@ -276,6 +276,21 @@ export interface Registry {
 }
 
 /** A schema registry, parsed and validated once; reusable by any number of compiles. */
+/** A query shape compiled once (`Schema.prepare`): one PostgreSQL prepared statement per
+ * shape, bound with the values of each query of that shape. */
+export class Prepared {
+  private constructor();
+  /** The SQL of every query of this shape. */
+  readonly text: string;
+  /** The parameters' SQL types, in placeholder order. */
+  readonly paramTypes: readonly string[];
+  /** The values of `query`, of the prepared shape (else `InvalidQueryError`); a bad operand
+   * throws as `compile` throws. */
+  bind(query: Query | string): unknown[];
+  /** `bind`, with the text: what `compile(query, schema, options)` returns. */
+  compile(query: Query | string, options?: { paramTypes?: boolean }): CompiledQuery;
+}
+
 /** The counters of a `Schema`'s shape cache. */
 export interface CacheStats {
   /** Compiles served from a cached plan. */
@@ -307,6 +322,8 @@ export class Schema {
   readonly views: readonly string[];
   /** The counters of the shape cache. */
   cacheStats(): CacheStats;
+  /** Compiles `query`'s shape once (throws as `compile` would). */
+  prepare(query: Query | string, options?: { placeholder?: Placeholder }): Prepared;
   toString(): string;
 }
 

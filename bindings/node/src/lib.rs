@@ -170,6 +170,54 @@ impl SchemaRef<'_> {
     }
 }
 
+/// A query shape compiled once (`Schema.prepare`); the JS `Prepared` holds it as an external,
+/// and the handle of the `Schema` it binds against.
+struct PreparedBox {
+    inner: qb_core::Prepared,
+}
+
+/// `schemaPrepare(schemaHandle, query, options?)`: `[handle, text, paramTypes]`.
+fn schema_prepare(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "schemaPrepare(handle, ...): not a Schema handle".into(),
+        ));
+    };
+    let o = options_of(env, cx.arg(2)?)?;
+    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let query = parse_query(env, cx.arg(1)?)?;
+    let inner = s.inner.prepare(&query, &options)?;
+    let text = env.str(inner.sql())?;
+    let types: Vec<String> = inner.param_types().map(|t| t.sql_name()).collect();
+    let types = string_list(env, types.iter().map(String::as_str))?;
+    let out = env.array(3)?;
+    env.set_element(out, 0, env.external(PreparedBox { inner })?)?;
+    env.set_element(out, 1, text)?;
+    env.set_element(out, 2, types)?;
+    Ok(out)
+}
+
+/// `preparedCompile(preparedHandle, schemaHandle, query, paramTypes)`: `{ text, values }` of
+/// a query of the prepared shape.
+fn prepared_compile(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(p) = env.unwrap_external::<PreparedBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "preparedCompile(handle, ...): not a Prepared handle".into(),
+        ));
+    };
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(1)?)? else {
+        return Err(Fail::Type(
+            "preparedCompile(_, handle, ...): not a Schema handle".into(),
+        ));
+    };
+    let query = parse_query(env, cx.arg(2)?)?;
+    let param_types = env.bool_value(cx.arg(3)?)?;
+    let out = p.inner.compile(&query, &s.inner)?;
+    result_to_js(env, &out, param_types)
+}
+
 /// `schemaCacheStats(handle)`: the counters of a `Schema`'s shape cache.
 fn schema_cache_stats(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
@@ -366,6 +414,8 @@ fn panic_for_test(_cx: &Cx) -> JsResult<Raw> {
 entry!(init_cb => init);
 entry!(schema_new_cb => schema_new);
 entry!(schema_cache_stats_cb => schema_cache_stats);
+entry!(schema_prepare_cb => schema_prepare);
+entry!(prepared_compile_cb => prepared_compile);
 entry!(compile_cb => compile);
 entry!(compile_encoded_cb => compile_encoded);
 entry!(compile_text_cb => compile_text);
@@ -387,6 +437,8 @@ mod registration {
             ("init", Some(init_cb)),
             ("schemaNew", Some(schema_new_cb)),
             ("schemaCacheStats", Some(schema_cache_stats_cb)),
+            ("schemaPrepare", Some(schema_prepare_cb)),
+            ("preparedCompile", Some(prepared_compile_cb)),
             ("compile", Some(compile_cb)),
             ("compileEncoded", Some(compile_encoded_cb)),
             ("compileText", Some(compile_text_cb)),

@@ -60,3 +60,31 @@ test('cacheSize bounds the cache and is checked', () => {
   assert.throws(() => new Schema(REGISTRY, { cacheSize: -1 }), RangeError);
   assert.throws(() => new Schema(REGISTRY, { cacheSize: 'big' }), TypeError);
 });
+
+test('prepare and bind', () => {
+  const schema = new Schema(REGISTRY);
+  const q = (name, n) => ({
+    view: 'v_user',
+    select: ['id', 'name'],
+    where: { name: { icontains: name }, age: { in: [n, n + 1] } },
+    limit: 10,
+  });
+  for (const placeholder of ['numbered', 'format']) {
+    const p = schema.prepare(q('a', 1), { placeholder });
+    const want = compile(q('b%', 7), schema, { placeholder, paramTypes: true });
+    assert.equal(p.text, want.text);
+    assert.deepEqual([...p.paramTypes], want.paramTypes);
+    assert.deepEqual(p.bind(q('b%', 7)), want.values);
+    assert.deepEqual(p.compile(q('b%', 7), { paramTypes: true }), want);
+  }
+  const p = schema.prepare(q('a', 1));
+  const bad = q('a', 1);
+  bad.where.age.in = [1, 'x'];
+  assert.throws(() => p.bind(bad), { code: 'QB_INVALID_VALUE', path: 'where.age.in[1]' });
+  const other = q('a', 1);
+  delete other.limit;
+  assert.throws(() => p.bind(other), { code: 'QB_INVALID_QUERY', path: '' });
+  assert.throws(() => schema.prepare({ view: 'v_user', select: ['nope'] }), {
+    code: 'QB_UNKNOWN_FIELD',
+  });
+});

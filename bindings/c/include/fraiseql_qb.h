@@ -415,6 +415,13 @@ typedef struct fqb_legacy_output fqb_legacy_output;
 typedef struct fqb_options fqb_options;
 
 /*
+ A query shape compiled once (`fqb_prepared_new`): its SQL, and the statement of any
+ query of the same shape (`fqb_prepared_compile`), validated exactly as `fqb_compile`
+ validates it. Immutable: use from any number of threads. Holds a reference to its schema.
+ */
+typedef struct fqb_prepared fqb_prepared;
+
+/*
  A schema registry, parsed and validated once. Immutable: share one handle between any
  number of threads and compiles. Reference-counted inside: a shim keeps its own
  reference, so the caller may free its handle at any time.
@@ -938,6 +945,58 @@ fqb_result fqb_compile(const struct fqb_schema *schema,
                        const struct fqb_options *options,
                        struct fqb_compiled **compiled_out,
                        struct fqb_error **error_out);
+
+/*
+ Compiles the shape of `query` (JSON text) once against `schema`. On success writes a
+ new handle to `*prepared_out` (free with `fqb_prepared_free`). `options` NULL means the
+ defaults.
+
+ Errors: as `fqb_compile` on `query`.
+
+ # Safety
+ As `fqb_compile`, with `prepared_out` writable.
+ */
+fqb_result fqb_prepared_new(const struct fqb_schema *schema,
+                            const char *query,
+                            size_t query_len,
+                            const struct fqb_options *options,
+                            struct fqb_prepared **prepared_out,
+                            struct fqb_error **error_out);
+
+/*
+ The SQL of every query of the prepared shape, NUL-terminated; valid as long as
+ `prepared`. NULL when `prepared` is NULL.
+
+ # Safety
+ `prepared` is NULL or a live handle.
+ */
+const char *fqb_prepared_sql(const struct fqb_prepared *prepared);
+
+/*
+ Compiles `query` (JSON text), which must have the prepared shape (else
+ `FQB_INVALID_QUERY`), into one statement: what `fqb_compile` gives for it, without
+ resolving a name or writing SQL. On success writes a new handle to `*compiled_out`.
+
+ Errors: `FQB_INVALID_QUERY` for another shape; the core's for a bad operand, exactly
+ as `fqb_compile`; `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+
+ # Safety
+ `prepared` is a live handle; `query` is valid for reading `query_len` bytes;
+ `compiled_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_prepared_compile(const struct fqb_prepared *prepared,
+                                const char *query,
+                                size_t query_len,
+                                struct fqb_compiled **compiled_out,
+                                struct fqb_error **error_out);
+
+/*
+ Frees `*prepared` and sets it to NULL (NULL-safe).
+
+ # Safety
+ `prepared` is NULL or points to NULL or to a handle from this library not freed yet.
+ */
+void fqb_prepared_free(struct fqb_prepared **prepared);
 
 /*
  Frees `*compiled` and sets it to NULL (NULL-safe).

@@ -544,6 +544,109 @@ pub unsafe extern "C" fn fqb_compile(
     })
 }
 
+/// A query shape compiled once (`fqb_prepared_new`): its SQL, and the statement of any
+/// query of the same shape (`fqb_prepared_compile`), validated exactly as `fqb_compile`
+/// validates it. Immutable: use from any number of threads. Holds a reference to its schema.
+#[derive(Debug)]
+pub struct fqb_prepared {
+    inner: qb_core::Prepared,
+    sql: CString,
+    schema: Arc<fqb_schema>,
+}
+
+/// Compiles the shape of `query` (JSON text) once against `schema`. On success writes a
+/// new handle to `*prepared_out` (free with `fqb_prepared_free`). `options` NULL means the
+/// defaults.
+///
+/// Errors: as `fqb_compile` on `query`.
+///
+/// # Safety
+/// As `fqb_compile`, with `prepared_out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_new(
+    schema: *const fqb_schema,
+    query: *const c_char,
+    query_len: usize,
+    options: *const fqb_options,
+    prepared_out: *mut *mut fqb_prepared,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let schema = unsafe { handle(schema, "schema") }?;
+        let query = unsafe { panic::text(query, query_len, "query") }?;
+        let out = unsafe { Out::new(prepared_out, "prepared_out") }?;
+        let default = CompileOptions::default();
+        let options = unsafe { options.as_ref() }.map_or(&default, |o| &o.inner);
+        let value = qb_core::json::parse_value(query)?;
+        let query = Query::from_owned_value_with_limits(value, &options.limits)?;
+        let inner = schema.inner.prepare(&query, options)?;
+        let sql = c_string(inner.sql());
+        let schema = unsafe { schema_arc(schema) };
+        out.put(Box::into_raw(Box::new(fqb_prepared { inner, sql, schema })));
+        Ok(())
+    })
+}
+
+/// The SQL of every query of the prepared shape, NUL-terminated; valid as long as
+/// `prepared`. NULL when `prepared` is NULL.
+///
+/// # Safety
+/// `prepared` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_sql(prepared: *const fqb_prepared) -> *const c_char {
+    panic::value(std::ptr::null(), || match unsafe { prepared.as_ref() } {
+        Some(p) => p.sql.as_ptr(),
+        None => std::ptr::null(),
+    })
+}
+
+/// Compiles `query` (JSON text), which must have the prepared shape (else
+/// `FQB_INVALID_QUERY`), into one statement: what `fqb_compile` gives for it, without
+/// resolving a name or writing SQL. On success writes a new handle to `*compiled_out`.
+///
+/// Errors: `FQB_INVALID_QUERY` for another shape; the core's for a bad operand, exactly
+/// as `fqb_compile`; `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+///
+/// # Safety
+/// `prepared` is a live handle; `query` is valid for reading `query_len` bytes;
+/// `compiled_out` is writable; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_compile(
+    prepared: *const fqb_prepared,
+    query: *const c_char,
+    query_len: usize,
+    compiled_out: *mut *mut fqb_compiled,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let p = unsafe { handle(prepared, "prepared") }?;
+        let query = unsafe { panic::text(query, query_len, "query") }?;
+        let out = unsafe { Out::new(compiled_out, "compiled_out") }?;
+        let value = qb_core::json::parse_value(query)?;
+        let query = Query::from_owned_value_with_limits(value, &p.inner.options().limits)?;
+        let compiled = from_core(p.inner.compile(&query, &p.schema.inner)?)?;
+        out.put(Box::into_raw(Box::new(compiled)));
+        Ok(())
+    })
+}
+
+/// Frees `*prepared` and sets it to NULL (NULL-safe).
+///
+/// # Safety
+/// `prepared` is NULL or points to NULL or to a handle from this library not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_free(prepared: *mut *mut fqb_prepared) {
+    panic::value((), || {
+        if prepared.is_null() {
+            return;
+        }
+        let ptr = unsafe { prepared.replace(std::ptr::null_mut()) };
+        if !ptr.is_null() {
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    });
+}
+
 /// Frees `*compiled` and sets it to NULL (NULL-safe).
 ///
 /// # Safety

@@ -328,6 +328,47 @@ static void test_cache(void) {
     fqb_schema_free(&uncached);
 }
 
+/* Prepared shapes: the statement of a query of the prepared shape equals fqb_compile's; a
+ * bad operand and another shape are errors; outputs untouched on failure; NULL-safe free. */
+static void test_prepared(void) {
+    fqb_prepared *p = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_prepared_new(schema, Q_GOOD, strlen(Q_GOOD), NULL, &p, &err), FQB_OK, err);
+    const char *q2 = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                     "\"where\": {\"email\": {\"icontains\": \"@other.org\"}, "
+                     "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000002\", "
+                     "\"11111111-0000-0000-0000-000000000003\"]}}, \"limit\": 3}";
+    fqb_compiled *a = NULL, *b = NULL;
+    CHECK_STATUS(fqb_prepared_compile(p, q2, strlen(q2), &a, NULL), FQB_OK, NULL);
+    CHECK_STATUS(compile(q2, strlen(q2), NULL, &b, NULL), FQB_OK, NULL);
+    CHECK(strcmp(fqb_compiled_sql(a), fqb_prepared_sql(p)) == 0);
+    CHECK(strcmp(fqb_compiled_sql(a), fqb_compiled_sql(b)) == 0);
+    CHECK(fqb_compiled_param_count(a) == 3 && fqb_compiled_param_count(b) == 3);
+    fqb_compiled_free(&a);
+    fqb_compiled_free(&b);
+    const char *other = "{\"view\": \"v_user\", \"select\": [\"id\"]}";
+    fqb_compiled *c = UNTOUCHED;
+    CHECK_STATUS(fqb_prepared_compile(p, other, strlen(other), &c, &err), FQB_INVALID_QUERY, err);
+    CHECK(c == UNTOUCHED);
+    fqb_error_free(&err);
+    const char *bad = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                      "\"where\": {\"email\": {\"icontains\": 5}, "
+                      "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000001\"]}}, \"limit\": 10}";
+    CHECK_STATUS(fqb_prepared_compile(p, bad, strlen(bad), &c, NULL), FQB_INVALID_VALUE, NULL);
+    CHECK(c == UNTOUCHED);
+    CHECK_STATUS(fqb_prepared_compile(NULL, bad, strlen(bad), &c, NULL), FQB_NULL_PARAMETER, NULL);
+    fqb_prepared *none = UNTOUCHED;
+    const char *unknown = "{\"view\": \"v_user\", \"select\": [\"nope\"]}";
+    CHECK_STATUS(fqb_prepared_new(schema, unknown, strlen(unknown), NULL, &none, NULL),
+                 FQB_UNKNOWN_FIELD, NULL);
+    CHECK(none == UNTOUCHED);
+    CHECK(fqb_prepared_sql(NULL) == NULL);
+    fqb_prepared_free(&p);
+    CHECK(p == NULL);
+    fqb_prepared_free(&p);
+    fqb_prepared_free(NULL);
+}
+
 static void test_options(void) {
     fqb_options *o = fqb_options_new();
     CHECK(o != NULL);
@@ -434,6 +475,7 @@ int main(int argc, char **argv) {
     test_huge_and_deep();
     test_options();
     test_cache();
+    test_prepared();
     test_schema_errors();
     test_threads();
     fqb_schema_free(&schema);

@@ -1,7 +1,7 @@
 # One entry point for humans and CI. `make help` lists the targets.
 export CARGO_TARGET_DIR ?= /var/tmp/fqb-target
 
-.PHONY: help setup demo test test-rust lint bench fuzz install sql-shapes
+.PHONY: help setup demo test test-rust test-long lint bench fuzz install sql-shapes
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,9 @@ test: setup ## every test: Rust, golden corpus and bindings (C, Python, Node) on
 
 test-rust: setup ## Rust tests only (still starts PostgreSQL)
 	FQB_SKIP_PYTHON=1 FQB_SKIP_NODE=1 FQB_SKIP_C=1 scripts/test.sh
+
+test-long: ## the shape cache's property test at full size: a million queries, cached vs uncached (release, ~minutes)
+	QB_CACHE_CASES=32000 cargo test --release -p qb-core --test cache -- --nocapture
 
 PREFIX ?= /usr/local
 install: ## the C library: PREFIX/lib/libfraiseql_qb.{a,so}, PREFIX/include/fraiseql_qb.h, fraiseql_qb.pc

@@ -244,6 +244,15 @@ const standIn = {
     }
     return [Object.freeze({}), views];
   },
+  schemaCacheStats() {
+    throw unavailable('Schema.cacheStats');
+  },
+  schemaPrepare() {
+    throw unavailable('Schema.prepare');
+  },
+  preparedCompile() {
+    throw unavailable('Prepared.bind');
+  },
   compile() {
     throw unavailable('compile');
   },

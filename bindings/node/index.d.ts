@@ -298,11 +298,54 @@ export interface Registry {
 }
 
 /** A schema registry, parsed and validated once; reusable by any number of compiles. */
+/** A query shape compiled once (`Schema.prepare`): one PostgreSQL prepared statement per
+ * shape, bound with the values of each query of that shape. */
+export class Prepared {
+  private constructor();
+  /** The SQL of every query of this shape. */
+  readonly text: string;
+  /** The parameters' SQL types, in placeholder order. */
+  readonly paramTypes: readonly string[];
+  /** The values of `query`, of the prepared shape (else `InvalidQueryError`); a bad operand
+   * throws as `compile` throws. */
+  bind(query: Query | string): unknown[];
+  /** `bind`, with the text: what `compile(query, schema, options)` returns. */
+  compile(query: Query | string, options?: { paramTypes?: boolean }): CompiledQuery;
+}
+
+/** The counters of a `Schema`'s shape cache. */
+export interface CacheStats {
+  /** Compiles served from a cached plan. */
+  hits: number;
+  /** Compiles that planned their shape. */
+  misses: number;
+  /** Plans dropped to make room. */
+  evictions: number;
+  /** Hits compiled uncached after all (a bad operand, reported as without the cache). */
+  recompiles: number;
+  /** Shapes cached now. */
+  len: number;
+  /** The most shapes kept (0: no cache). */
+  capacity: number;
+  /** Approximate bytes of the cached shapes. */
+  bytes: number;
+}
+
+export interface SchemaOptions {
+  /** The most query shapes the schema's cache keeps: default 1024 (about 0.4 to 4 KiB
+   * each); 0 turns the cache off. */
+  cacheSize?: number;
+}
+
 export class Schema {
   /** Throws `InvalidSchemaError` (or `InvalidJsonError` for bad JSON text). */
-  constructor(registry: Registry | string);
+  constructor(registry: Registry | string, options?: SchemaOptions);
   /** The view keys, in registry order. */
   readonly views: readonly string[];
+  /** The counters of the shape cache. */
+  cacheStats(): CacheStats;
+  /** Compiles `query`'s shape once (throws as `compile` would). */
+  prepare(query: Query | string, options?: { placeholder?: Placeholder }): Prepared;
   toString(): string;
 }
 

@@ -9,7 +9,7 @@
 const { native, available, loadError } = require('./loader');
 const errors = require('./errors');
 const { compile } = require('./compile');
-const { Schema } = require('./schema');
+const { Schema, Prepared } = require('./schema');
 
 native.init(errors.makeError);
 
@@ -18,6 +18,7 @@ const rollout = require('./rollout');
 module.exports = {
   compile,
   Schema,
+  Prepared,
   toJson: native.toJson,
   encodeCursor: native.encodeCursor,
   QueryBuilderError: errors.QueryBuilderError,

@@ -4,6 +4,7 @@ import fqb from './index.js';
 export const {
   compile,
   Schema,
+  Prepared,
   toJson,
   encodeCursor,
   QueryBuilderError,

@@ -7,10 +7,21 @@ const { native } = require('./loader');
 class Schema {
   #native;
   #views;
-  constructor(registry) {
-    const [handle, views] = native.schemaNew(registry);
+  /** `options.cacheSize`: the most query shapes its cache keeps (default 1024; 0: none). */
+  constructor(registry, options) {
+    const [handle, views] = native.schemaNew(registry, options == null ? undefined : options.cacheSize);
     this.#native = handle;
     this.#views = Object.freeze(views);
+  }
+  /** The counters of the shape cache: hits, misses, evictions, recompiles, len, capacity,
+   * bytes. */
+  cacheStats() {
+    return native.schemaCacheStats(this.#native);
+  }
+  /** Compiles `query`'s shape once (throws as `compile` would): a `Prepared` whose `bind`
+   * gives the values of any query of that shape. `options.placeholder` as for `compile`. */
+  prepare(query, options) {
+    return new Prepared(this.#native, native.schemaPrepare(this.#native, query, options));
   }
   /** The view keys of the registry, in its order. */
   get views() {
@@ -33,4 +44,40 @@ class Schema {
   }
 }
 
-module.exports = { Schema };
+/** A query shape compiled once (`Schema.prepare`). */
+class Prepared {
+  #native;
+  #schema;
+  #text;
+  #paramTypes;
+  /** @internal made by `Schema.prepare`. */
+  constructor(schemaHandle, [handle, text, paramTypes]) {
+    this.#native = handle;
+    this.#schema = schemaHandle;
+    this.#text = text;
+    this.#paramTypes = Object.freeze(paramTypes);
+  }
+  /** The SQL of every query of this shape. */
+  get text() {
+    return this.#text;
+  }
+  /** The parameters' SQL types, in placeholder order. */
+  get paramTypes() {
+    return this.#paramTypes;
+  }
+  /** The values of `query`, of the prepared shape (else `InvalidQueryError`); a bad operand
+   * throws as `compile` throws. */
+  bind(query) {
+    return native.preparedCompile(this.#native, this.#schema, query, false).values;
+  }
+  /** `bind`, with the text: what `compile(query, schema, options)` returns. */
+  compile(query, options) {
+    const types = options != null && options.paramTypes === true;
+    return native.preparedCompile(this.#native, this.#schema, query, types);
+  }
+  get [Symbol.toStringTag]() {
+    return 'Prepared';
+  }
+}
+
+module.exports = { Schema, Prepared };

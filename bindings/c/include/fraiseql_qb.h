@@ -428,9 +428,20 @@ typedef struct fqb_legacy_output fqb_legacy_output;
 typedef struct fqb_options fqb_options;
 
 /*
+ A query shape compiled once (`fqb_prepared_new`): its SQL, and the statement of any
+ query of the same shape (`fqb_prepared_compile`), validated exactly as `fqb_compile`
+ validates it. Immutable: use from any number of threads. Holds a reference to its schema.
+ */
+typedef struct fqb_prepared fqb_prepared;
+
+/*
  A schema registry, parsed and validated once. Immutable: share one handle between any
  number of threads and compiles. Reference-counted inside: a shim keeps its own
  reference, so the caller may free its handle at any time.
+
+ It owns a cache of compiled query shapes (qb-core's `ShapeCache`, thread safe): a query
+ whose shape was compiled before gets the cached SQL and parameters built from its own
+ values, validated as without the cache (same results, same errors).
  */
 typedef struct fqb_schema fqb_schema;
 
@@ -459,6 +470,40 @@ typedef struct fqb_shim_builder fqb_shim_builder;
  table. Immutable; free with `fqb_warnings_free`.
  */
 typedef struct fqb_warnings fqb_warnings;
+
+/*
+ The counters of a schema's shape cache.
+ */
+typedef struct fqb_cache_stats {
+    /*
+     Compiles served from a cached plan.
+     */
+    uint64_t hits;
+    /*
+     Compiles that planned their shape.
+     */
+    uint64_t misses;
+    /*
+     Plans dropped to make room.
+     */
+    uint64_t evictions;
+    /*
+     Hits compiled uncached after all (a bad operand, reported as without the cache).
+     */
+    uint64_t recompiles;
+    /*
+     Shapes cached now.
+     */
+    size_t len;
+    /*
+     The most shapes kept (0: no cache).
+     */
+    size_t capacity;
+    /*
+     Approximate bytes of the cached shapes.
+     */
+    size_t bytes;
+} fqb_cache_stats;
 
 /*
  A borrowed string from the library: `len` bytes at `ptr`, followed by a NUL byte (so
@@ -800,7 +845,8 @@ const char *fqb_version(void);
 
 /*
  Parses and validates a schema registry from JSON text (docs/query-ast.md, "Schema").
- On success writes a new handle to `*schema_out` (free with `fqb_schema_free`).
+ On success writes a new handle to `*schema_out` (free with `fqb_schema_free`). Its shape
+ cache keeps up to 1024 shapes (`fqb_schema_new_with_cache` to choose).
 
  Errors: `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`, `FQB_INVALID_JSON`,
  `FQB_INVALID_SCHEMA`, `FQB_INVALID_IDENTIFIER`, `FQB_DEPTH_LIMIT`, ... with details in
@@ -814,6 +860,30 @@ fqb_result fqb_schema_new(const char *json,
                           size_t json_len,
                           struct fqb_schema **schema_out,
                           struct fqb_error **error_out);
+
+/*
+ `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
+ each); `0` turns the cache off.
+
+ # Safety
+ As `fqb_schema_new`.
+ */
+fqb_result fqb_schema_new_with_cache(const char *json,
+                                     size_t json_len,
+                                     size_t cache_size,
+                                     struct fqb_schema **schema_out,
+                                     struct fqb_error **error_out);
+
+/*
+ Writes the counters of `schema`'s shape cache to `*stats_out`.
+
+ Errors: `FQB_NULL_PARAMETER`.
+
+ # Safety
+ `schema` is a live schema handle; `stats_out` is writable.
+ */
+fqb_result fqb_schema_cache_stats(const struct fqb_schema *schema,
+                                  struct fqb_cache_stats *stats_out);
 
 /*
  Releases the caller's reference to `*schema` and sets `*schema` to NULL (NULL-safe).
@@ -919,6 +989,58 @@ fqb_result fqb_encode_cursor(const char *row_cursor,
                              const struct fqb_options *options,
                              struct fqb_buffer **cursor_out,
                              struct fqb_error **error_out);
+
+/*
+ Compiles the shape of `query` (JSON text) once against `schema`. On success writes a
+ new handle to `*prepared_out` (free with `fqb_prepared_free`). `options` NULL means the
+ defaults.
+
+ Errors: as `fqb_compile` on `query`.
+
+ # Safety
+ As `fqb_compile`, with `prepared_out` writable.
+ */
+fqb_result fqb_prepared_new(const struct fqb_schema *schema,
+                            const char *query,
+                            size_t query_len,
+                            const struct fqb_options *options,
+                            struct fqb_prepared **prepared_out,
+                            struct fqb_error **error_out);
+
+/*
+ The SQL of every query of the prepared shape, NUL-terminated; valid as long as
+ `prepared`. NULL when `prepared` is NULL.
+
+ # Safety
+ `prepared` is NULL or a live handle.
+ */
+const char *fqb_prepared_sql(const struct fqb_prepared *prepared);
+
+/*
+ Compiles `query` (JSON text), which must have the prepared shape (else
+ `FQB_INVALID_QUERY`), into one statement: what `fqb_compile` gives for it, without
+ resolving a name or writing SQL. On success writes a new handle to `*compiled_out`.
+
+ Errors: `FQB_INVALID_QUERY` for another shape; the core's for a bad operand, exactly
+ as `fqb_compile`; `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+
+ # Safety
+ `prepared` is a live handle; `query` is valid for reading `query_len` bytes;
+ `compiled_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_prepared_compile(const struct fqb_prepared *prepared,
+                                const char *query,
+                                size_t query_len,
+                                struct fqb_compiled **compiled_out,
+                                struct fqb_error **error_out);
+
+/*
+ Frees `*prepared` and sets it to NULL (NULL-safe).
+
+ # Safety
+ `prepared` is NULL or points to NULL or to a handle from this library not freed yet.
+ */
+void fqb_prepared_free(struct fqb_prepared **prepared);
 
 /*
  Frees `*compiled` and sets it to NULL (NULL-safe).

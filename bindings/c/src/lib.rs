@@ -79,13 +79,19 @@ impl fqb_str {
 /// A schema registry, parsed and validated once. Immutable: share one handle between any
 /// number of threads and compiles. Reference-counted inside: a shim keeps its own
 /// reference, so the caller may free its handle at any time.
+///
+/// It owns a cache of compiled query shapes (qb-core's `ShapeCache`, thread safe): a query
+/// whose shape was compiled before gets the cached SQL and parameters built from its own
+/// values, validated as without the cache (same results, same errors).
 #[derive(Debug)]
 pub struct fqb_schema {
     inner: Schema,
+    cache: qb_core::ShapeCache,
 }
 
 /// Parses and validates a schema registry from JSON text (docs/query-ast.md, "Schema").
-/// On success writes a new handle to `*schema_out` (free with `fqb_schema_free`).
+/// On success writes a new handle to `*schema_out` (free with `fqb_schema_free`). Its shape
+/// cache keeps up to 1024 shapes (`fqb_schema_new_with_cache` to choose).
 ///
 /// Errors: `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`, `FQB_INVALID_JSON`,
 /// `FQB_INVALID_SCHEMA`, `FQB_INVALID_IDENTIFIER`, `FQB_DEPTH_LIMIT`, ... with details in
@@ -105,7 +111,79 @@ pub unsafe extern "C" fn fqb_schema_new(
         let text = unsafe { panic::text(json, json_len, "json") }?;
         let out = unsafe { Out::new(schema_out, "schema_out") }?;
         let inner = Schema::from_json(text)?;
-        out.put(Arc::into_raw(Arc::new(fqb_schema { inner })).cast_mut());
+        let cache = qb_core::ShapeCache::new(qb_core::ShapeCache::DEFAULT_CAPACITY);
+        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        Ok(())
+    })
+}
+
+/// `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
+/// each); `0` turns the cache off.
+///
+/// # Safety
+/// As `fqb_schema_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_schema_new_with_cache(
+    json: *const c_char,
+    json_len: usize,
+    cache_size: usize,
+    schema_out: *mut *mut fqb_schema,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let text = unsafe { panic::text(json, json_len, "json") }?;
+        let out = unsafe { Out::new(schema_out, "schema_out") }?;
+        let inner = Schema::from_json(text)?;
+        let cache = qb_core::ShapeCache::new(cache_size);
+        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        Ok(())
+    })
+}
+
+/// The counters of a schema's shape cache.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct fqb_cache_stats {
+    /// Compiles served from a cached plan.
+    pub hits: u64,
+    /// Compiles that planned their shape.
+    pub misses: u64,
+    /// Plans dropped to make room.
+    pub evictions: u64,
+    /// Hits compiled uncached after all (a bad operand, reported as without the cache).
+    pub recompiles: u64,
+    /// Shapes cached now.
+    pub len: usize,
+    /// The most shapes kept (0: no cache).
+    pub capacity: usize,
+    /// Approximate bytes of the cached shapes.
+    pub bytes: usize,
+}
+
+/// Writes the counters of `schema`'s shape cache to `*stats_out`.
+///
+/// Errors: `FQB_NULL_PARAMETER`.
+///
+/// # Safety
+/// `schema` is a live schema handle; `stats_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_schema_cache_stats(
+    schema: *const fqb_schema,
+    stats_out: *mut fqb_cache_stats,
+) -> fqb_result {
+    panic::status(std::ptr::null_mut(), || {
+        let schema = unsafe { handle(schema, "schema") }?;
+        let out = unsafe { Out::new(stats_out, "stats_out") }?;
+        let s = schema.cache.stats();
+        out.put(fqb_cache_stats {
+            hits: s.hits,
+            misses: s.misses,
+            evictions: s.evictions,
+            recompiles: s.recompiles,
+            len: s.len,
+            capacity: s.capacity,
+            bytes: s.bytes,
+        });
         Ok(())
     })
 }
@@ -447,15 +525,16 @@ pub(crate) fn from_core(out: qb_core::CompiledQuery) -> Result<fqb_compiled, Fai
     params.build(out.sql, fqb_builder::FQB_BUILDER_NATIVE)
 }
 
-/// JSON text to a compiled statement: the core's parser and compiler, nothing else.
+/// JSON text to a compiled statement: the core's parser and compiler (through the schema's
+/// shape cache), nothing else.
 pub(crate) fn compile_text(
-    schema: &Schema,
+    schema: &fqb_schema,
     query: &str,
     options: &CompileOptions,
 ) -> Result<fqb_compiled, Failure> {
     let value = qb_core::json::parse_value(query)?;
     let query = Query::from_owned_value_with_limits(value, &options.limits)?;
-    from_core(qb_core::compile(&query, schema, options)?)
+    from_core(schema.cache.compile(&query, &schema.inner, options)?)
 }
 
 /// Compiles query JSON text (docs/query-ast.md) against `schema` into one statement. On
@@ -483,8 +562,8 @@ pub unsafe extern "C" fn fqb_compile(
         let query = unsafe { panic::text(query, query_len, "query") }?;
         let out = unsafe { Out::new(compiled_out, "compiled_out") }?;
         let compiled = match unsafe { options.as_ref() } {
-            Some(o) => compile_text(&schema.inner, query, &o.inner)?,
-            None => compile_text(&schema.inner, query, &CompileOptions::default())?,
+            Some(o) => compile_text(schema, query, &o.inner)?,
+            None => compile_text(schema, query, &CompileOptions::default())?,
         };
         out.put(Box::into_raw(Box::new(compiled)));
         Ok(())
@@ -520,6 +599,109 @@ pub unsafe extern "C" fn fqb_encode_cursor(
         out.put(buffer(&cursor));
         Ok(())
     })
+}
+
+/// A query shape compiled once (`fqb_prepared_new`): its SQL, and the statement of any
+/// query of the same shape (`fqb_prepared_compile`), validated exactly as `fqb_compile`
+/// validates it. Immutable: use from any number of threads. Holds a reference to its schema.
+#[derive(Debug)]
+pub struct fqb_prepared {
+    inner: qb_core::Prepared,
+    sql: CString,
+    schema: Arc<fqb_schema>,
+}
+
+/// Compiles the shape of `query` (JSON text) once against `schema`. On success writes a
+/// new handle to `*prepared_out` (free with `fqb_prepared_free`). `options` NULL means the
+/// defaults.
+///
+/// Errors: as `fqb_compile` on `query`.
+///
+/// # Safety
+/// As `fqb_compile`, with `prepared_out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_new(
+    schema: *const fqb_schema,
+    query: *const c_char,
+    query_len: usize,
+    options: *const fqb_options,
+    prepared_out: *mut *mut fqb_prepared,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let schema = unsafe { handle(schema, "schema") }?;
+        let query = unsafe { panic::text(query, query_len, "query") }?;
+        let out = unsafe { Out::new(prepared_out, "prepared_out") }?;
+        let default = CompileOptions::default();
+        let options = unsafe { options.as_ref() }.map_or(&default, |o| &o.inner);
+        let value = qb_core::json::parse_value(query)?;
+        let query = Query::from_owned_value_with_limits(value, &options.limits)?;
+        let inner = schema.inner.prepare(&query, options)?;
+        let sql = c_string(inner.sql());
+        let schema = unsafe { schema_arc(schema) };
+        out.put(Box::into_raw(Box::new(fqb_prepared { inner, sql, schema })));
+        Ok(())
+    })
+}
+
+/// The SQL of every query of the prepared shape, NUL-terminated; valid as long as
+/// `prepared`. NULL when `prepared` is NULL.
+///
+/// # Safety
+/// `prepared` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_sql(prepared: *const fqb_prepared) -> *const c_char {
+    panic::value(std::ptr::null(), || match unsafe { prepared.as_ref() } {
+        Some(p) => p.sql.as_ptr(),
+        None => std::ptr::null(),
+    })
+}
+
+/// Compiles `query` (JSON text), which must have the prepared shape (else
+/// `FQB_INVALID_QUERY`), into one statement: what `fqb_compile` gives for it, without
+/// resolving a name or writing SQL. On success writes a new handle to `*compiled_out`.
+///
+/// Errors: `FQB_INVALID_QUERY` for another shape; the core's for a bad operand, exactly
+/// as `fqb_compile`; `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+///
+/// # Safety
+/// `prepared` is a live handle; `query` is valid for reading `query_len` bytes;
+/// `compiled_out` is writable; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_compile(
+    prepared: *const fqb_prepared,
+    query: *const c_char,
+    query_len: usize,
+    compiled_out: *mut *mut fqb_compiled,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let p = unsafe { handle(prepared, "prepared") }?;
+        let query = unsafe { panic::text(query, query_len, "query") }?;
+        let out = unsafe { Out::new(compiled_out, "compiled_out") }?;
+        let value = qb_core::json::parse_value(query)?;
+        let query = Query::from_owned_value_with_limits(value, &p.inner.options().limits)?;
+        let compiled = from_core(p.inner.compile(&query, &p.schema.inner)?)?;
+        out.put(Box::into_raw(Box::new(compiled)));
+        Ok(())
+    })
+}
+
+/// Frees `*prepared` and sets it to NULL (NULL-safe).
+///
+/// # Safety
+/// `prepared` is NULL or points to NULL or to a handle from this library not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_free(prepared: *mut *mut fqb_prepared) {
+    panic::value((), || {
+        if prepared.is_null() {
+            return;
+        }
+        let ptr = unsafe { prepared.replace(std::ptr::null_mut()) };
+        if !ptr.is_null() {
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    });
 }
 
 /// Frees `*compiled` and sets it to NULL (NULL-safe).

@@ -931,7 +931,7 @@ impl fqb_shim {
     /// other (counted, and served by legacy when fallback is on).
     fn native(&self, query: &str) -> Result<fqb_compiled, Failure> {
         catch_unwind(AssertUnwindSafe(|| {
-            compile_text(&self.schema.inner, query, &self.options)
+            compile_text(&self.schema, query, &self.options)
         }))
         .unwrap_or_else(|p| Err(panic::panicked(p)))
     }

@@ -294,6 +294,83 @@ static void test_huge_and_deep(void) {
     free(nots);
 }
 
+/* The schema's shape cache: a second compile of one shape is a hit with the same result; a
+ * schema without a cache compiles the same; counters; NULL checks. */
+static void test_cache(void) {
+    fqb_schema *uncached = NULL;
+    CHECK_STATUS(fqb_schema_new_with_cache(schema_text, schema_len, 0, &uncached, NULL), FQB_OK,
+                 NULL);
+    fqb_cache_stats before, after, none;
+    CHECK_STATUS(fqb_schema_cache_stats(schema, &before), FQB_OK, NULL);
+    CHECK(before.capacity == 1024);
+    for (int i = 0; i < 2; i++) {
+        fqb_compiled *a = NULL, *b = NULL;
+        CHECK_STATUS(compile(Q_GOOD, strlen(Q_GOOD), NULL, &a, NULL), FQB_OK, NULL);
+        CHECK_STATUS(fqb_compile(uncached, Q_GOOD, strlen(Q_GOOD), NULL, &b, NULL), FQB_OK, NULL);
+        CHECK(strcmp(fqb_compiled_sql(a), fqb_compiled_sql(b)) == 0);
+        CHECK(fqb_compiled_param_count(a) == fqb_compiled_param_count(b));
+        fqb_compiled_free(&a);
+        fqb_compiled_free(&b);
+    }
+    /* A bad operand on a hit: the same error as without the cache. */
+    const char *bad = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                      "\"where\": {\"email\": {\"icontains\": 5}, "
+                      "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000001\"]}}, \"limit\": 10}";
+    fqb_compiled *c = NULL;
+    CHECK_STATUS(compile(bad, strlen(bad), NULL, &c, NULL), FQB_INVALID_VALUE, NULL);
+    CHECK(c == NULL);
+    CHECK_STATUS(fqb_schema_cache_stats(schema, &after), FQB_OK, NULL);
+    CHECK(after.hits >= before.hits + 2);
+    CHECK(after.recompiles == before.recompiles + 1);
+    CHECK(after.len >= 1 && after.bytes > 0);
+    CHECK_STATUS(fqb_schema_cache_stats(uncached, &none), FQB_OK, NULL);
+    CHECK(none.capacity == 0 && none.len == 0 && none.hits == 0);
+    CHECK_STATUS(fqb_schema_cache_stats(NULL, &none), FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_schema_cache_stats(schema, NULL), FQB_NULL_PARAMETER, NULL);
+    fqb_schema_free(&uncached);
+}
+
+/* Prepared shapes: the statement of a query of the prepared shape equals fqb_compile's; a
+ * bad operand and another shape are errors; outputs untouched on failure; NULL-safe free. */
+static void test_prepared(void) {
+    fqb_prepared *p = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_prepared_new(schema, Q_GOOD, strlen(Q_GOOD), NULL, &p, &err), FQB_OK, err);
+    const char *q2 = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                     "\"where\": {\"email\": {\"icontains\": \"@other.org\"}, "
+                     "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000002\", "
+                     "\"11111111-0000-0000-0000-000000000003\"]}}, \"limit\": 3}";
+    fqb_compiled *a = NULL, *b = NULL;
+    CHECK_STATUS(fqb_prepared_compile(p, q2, strlen(q2), &a, NULL), FQB_OK, NULL);
+    CHECK_STATUS(compile(q2, strlen(q2), NULL, &b, NULL), FQB_OK, NULL);
+    CHECK(strcmp(fqb_compiled_sql(a), fqb_prepared_sql(p)) == 0);
+    CHECK(strcmp(fqb_compiled_sql(a), fqb_compiled_sql(b)) == 0);
+    CHECK(fqb_compiled_param_count(a) == 3 && fqb_compiled_param_count(b) == 3);
+    fqb_compiled_free(&a);
+    fqb_compiled_free(&b);
+    const char *other = "{\"view\": \"v_user\", \"select\": [\"id\"]}";
+    fqb_compiled *c = UNTOUCHED;
+    CHECK_STATUS(fqb_prepared_compile(p, other, strlen(other), &c, &err), FQB_INVALID_QUERY, err);
+    CHECK(c == UNTOUCHED);
+    fqb_error_free(&err);
+    const char *bad = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                      "\"where\": {\"email\": {\"icontains\": 5}, "
+                      "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000001\"]}}, \"limit\": 10}";
+    CHECK_STATUS(fqb_prepared_compile(p, bad, strlen(bad), &c, NULL), FQB_INVALID_VALUE, NULL);
+    CHECK(c == UNTOUCHED);
+    CHECK_STATUS(fqb_prepared_compile(NULL, bad, strlen(bad), &c, NULL), FQB_NULL_PARAMETER, NULL);
+    fqb_prepared *none = UNTOUCHED;
+    const char *unknown = "{\"view\": \"v_user\", \"select\": [\"nope\"]}";
+    CHECK_STATUS(fqb_prepared_new(schema, unknown, strlen(unknown), NULL, &none, NULL),
+                 FQB_UNKNOWN_FIELD, NULL);
+    CHECK(none == UNTOUCHED);
+    CHECK(fqb_prepared_sql(NULL) == NULL);
+    fqb_prepared_free(&p);
+    CHECK(p == NULL);
+    fqb_prepared_free(&p);
+    fqb_prepared_free(NULL);
+}
+
 static void test_options(void) {
     fqb_options *o = fqb_options_new();
     CHECK(o != NULL);
@@ -448,6 +525,8 @@ int main(int argc, char **argv) {
     test_huge_and_deep();
     test_options();
     test_cursor();
+    test_cache();
+    test_prepared();
     test_schema_errors();
     test_threads();
     fqb_schema_free(&schema);

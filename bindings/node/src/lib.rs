@@ -26,9 +26,11 @@ use qb_core::{
 use convert::{Node, Walk};
 use js::{Cx, Env, Fail, Instance, JsResult, Raw, Type, entry};
 
-/// A schema registry, parsed and validated once; the JS `Schema` holds it as an external.
+/// A schema registry, parsed and validated once, and the cache of its compiled query shapes;
+/// the JS `Schema` holds it as an external.
 struct SchemaBox {
     inner: qb_core::Schema,
+    cache: qb_core::ShapeCache,
 }
 
 /// `init(makeError)`: registers the JS error factory for this environment (main thread or
@@ -46,10 +48,25 @@ fn init(cx: &Cx) -> JsResult<Raw> {
     env.undefined()
 }
 
-/// `schemaNew(doc)`: parses and validates `doc` (an object or JSON text); returns
-/// `[handle, viewKeys]`, the handle an external owning the registry.
+/// `schemaNew(doc, cacheSize?)`: parses and validates `doc` (an object or JSON text); returns
+/// `[handle, viewKeys]`, the handle an external owning the registry and its shape cache of
+/// `cacheSize` shapes (`undefined`/`null`: the core's default; `0`: no cache).
 fn schema_new(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
+    let size = cx.arg(1)?;
+    let capacity = match env.type_of(size)? {
+        Type::Undefined | Type::Null => qb_core::ShapeCache::DEFAULT_CAPACITY,
+        Type::Number => {
+            let n = env.number_value(size)?;
+            if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
+                return Err(Fail::Range(format!(
+                    "cacheSize must be a non-negative integer, got {n}"
+                )));
+            }
+            n as usize
+        }
+        _ => return Err(Fail::Type("cacheSize must be a number".into())),
+    };
     let value = convert::document(env, cx.arg(0)?)?;
     let inner = qb_core::Schema::from_value(&value)?;
     let views: Vec<&str> = match value.get("views") {
@@ -58,7 +75,8 @@ fn schema_new(cx: &Cx) -> JsResult<Raw> {
     };
     let keys = string_list(env, views.into_iter())?;
     let out = env.array(2)?;
-    env.set_element(out, 0, env.external(SchemaBox { inner })?)?;
+    let cache = qb_core::ShapeCache::new(capacity);
+    env.set_element(out, 0, env.external(SchemaBox { inner, cache })?)?;
     env.set_element(out, 1, keys)?;
     Ok(out)
 }
@@ -156,24 +174,102 @@ fn parse_query(env: Env, v: Raw) -> JsResult<Query> {
     Query::from_source(Node::new(v, &walk), &Limits::default()).map_err(|e| walk.failure(e))
 }
 
-/// A registry: the one a `Schema` wraps, or one parsed and validated for this call.
+/// A registry: the one a `Schema` wraps (with its shape cache), or one parsed and validated
+/// for this call (no cache).
 enum SchemaRef<'a> {
-    Wrapped(&'a qb_core::Schema),
+    Wrapped(&'a SchemaBox),
     Owned(qb_core::Schema),
 }
 
 impl SchemaRef<'_> {
-    fn get(&self) -> &qb_core::Schema {
+    fn compile(
+        &self,
+        query: &Query,
+        options: &CompileOptions,
+    ) -> Result<CompiledQuery, qb_core::Error> {
         match self {
-            SchemaRef::Wrapped(s) => s,
-            SchemaRef::Owned(s) => s,
+            SchemaRef::Wrapped(s) => s.cache.compile(query, &s.inner, options),
+            SchemaRef::Owned(s) => qb_core::compile(query, s, options),
         }
     }
 }
 
+/// A query shape compiled once (`Schema.prepare`); the JS `Prepared` holds it as an external,
+/// and the handle of the `Schema` it binds against.
+struct PreparedBox {
+    inner: qb_core::Prepared,
+}
+
+/// `schemaPrepare(schemaHandle, query, options?)`: `[handle, text, paramTypes]`.
+fn schema_prepare(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "schemaPrepare(handle, ...): not a Schema handle".into(),
+        ));
+    };
+    let o = options_of(env, cx.arg(2)?)?;
+    let options = CompileOptions::default().with_placeholder(o.placeholder);
+    let query = parse_query(env, cx.arg(1)?)?;
+    let inner = s.inner.prepare(&query, &options)?;
+    let text = env.str(inner.sql())?;
+    let types: Vec<String> = inner.param_types().map(|t| t.sql_name()).collect();
+    let types = string_list(env, types.iter().map(String::as_str))?;
+    let out = env.array(3)?;
+    env.set_element(out, 0, env.external(PreparedBox { inner })?)?;
+    env.set_element(out, 1, text)?;
+    env.set_element(out, 2, types)?;
+    Ok(out)
+}
+
+/// `preparedCompile(preparedHandle, schemaHandle, query, paramTypes)`: `{ text, values }` of
+/// a query of the prepared shape.
+fn prepared_compile(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(p) = env.unwrap_external::<PreparedBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "preparedCompile(handle, ...): not a Prepared handle".into(),
+        ));
+    };
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(1)?)? else {
+        return Err(Fail::Type(
+            "preparedCompile(_, handle, ...): not a Schema handle".into(),
+        ));
+    };
+    let query = parse_query(env, cx.arg(2)?)?;
+    let param_types = env.bool_value(cx.arg(3)?)?;
+    let out = p.inner.compile(&query, &s.inner)?;
+    result_to_js(env, &out, param_types)
+}
+
+/// `schemaCacheStats(handle)`: the counters of a `Schema`'s shape cache.
+fn schema_cache_stats(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "schemaCacheStats(handle): not a Schema handle".into(),
+        ));
+    };
+    let st = s.cache.stats();
+    let obj = env.object()?;
+    for (name, n) in [
+        ("hits\0", st.hits as f64),
+        ("misses\0", st.misses as f64),
+        ("evictions\0", st.evictions as f64),
+        ("recompiles\0", st.recompiles as f64),
+        ("len\0", st.len as f64),
+        ("capacity\0", st.capacity as f64),
+        ("bytes\0", st.bytes as f64),
+    ] {
+        let v = env.number(n)?;
+        env.set_named(obj, name, v)?;
+    }
+    Ok(obj)
+}
+
 fn schema_of<'a>(env: Env, schema: Raw) -> JsResult<SchemaRef<'a>> {
     if let Some(s) = env.unwrap_external::<SchemaBox>(schema)? {
-        return Ok(SchemaRef::Wrapped(&s.inner));
+        return Ok(SchemaRef::Wrapped(s));
     }
     if !matches!(env.type_of(schema)?, Type::Object | Type::String) {
         return Err(Fail::Type(
@@ -197,7 +293,7 @@ pub(crate) fn compile_raw(
     let options = o.compile_options();
     let schema = schema_of(env, schema)?;
     let query = parse_query(env, query)?;
-    Ok(qb_core::compile(&query, schema.get(), &options)?)
+    Ok(schema.compile(&query, &options)?)
 }
 
 /// The arguments of a query encoded by `encode.js`: `(words, text, refs)`.
@@ -223,7 +319,7 @@ pub(crate) fn compile_encoded_raw(
         .root()
         .and_then(|root| Query::from_source(root, &Limits::default()))
         .map_err(|e| walk.failure(e))?;
-    Ok(qb_core::compile(&query, schema.get(), &options)?)
+    Ok(schema.compile(&query, &options)?)
 }
 
 /// The result of `compileEncoded` and `compileText`: one string for `unpack` (encode.js), or,
@@ -362,6 +458,9 @@ fn panic_for_test(_cx: &Cx) -> JsResult<Raw> {
 
 entry!(init_cb => init);
 entry!(schema_new_cb => schema_new);
+entry!(schema_cache_stats_cb => schema_cache_stats);
+entry!(schema_prepare_cb => schema_prepare);
+entry!(prepared_compile_cb => prepared_compile);
 entry!(compile_cb => compile);
 entry!(compile_encoded_cb => compile_encoded);
 entry!(compile_text_cb => compile_text);
@@ -383,6 +482,9 @@ mod registration {
         let fns: &[(&'static str, sys::napi_callback)] = &[
             ("init", Some(init_cb)),
             ("schemaNew", Some(schema_new_cb)),
+            ("schemaCacheStats", Some(schema_cache_stats_cb)),
+            ("schemaPrepare", Some(schema_prepare_cb)),
+            ("preparedCompile", Some(prepared_compile_cb)),
             ("compile", Some(compile_cb)),
             ("compileEncoded", Some(compile_encoded_cb)),
             ("compileText", Some(compile_text_cb)),

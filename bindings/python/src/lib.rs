@@ -33,20 +33,76 @@ use convert::{ConvError, Doc};
 pub const DETACH_NODES: usize = 1024;
 
 /// A schema registry, parsed and validated once, reusable by any number of compiles (and
-/// threads: it is immutable).
+/// threads: the registry is immutable, its shape cache thread safe).
 #[pyclass(frozen, module = "fraiseql_qb", name = "Schema")]
 struct Schema {
     inner: qb_core::Schema,
     views: usize,
+    /// The compiles of this registry, by query shape (qb-core's `ShapeCache`).
+    cache: qb_core::ShapeCache,
 }
 
 #[pymethods]
 impl Schema {
     /// Builds the registry from a dict (or JSON text). Raises `InvalidSchemaError` (or
     /// `InvalidJsonError`, `DepthLimitError`, `InvalidValueError`) when it is malformed.
+    /// `cache_size`: the most query shapes its cache keeps (`None`: the core's default,
+    /// 1024; `0`: no cache).
     #[new]
-    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>) -> PyResult<Self> {
-        guard(py, "Schema()", || Schema::build(py, doc))
+    #[pyo3(signature = (doc, *, cache_size = None))]
+    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>, cache_size: Option<usize>) -> PyResult<Self> {
+        guard(py, "Schema()", || {
+            let mut s = Schema::build(py, doc)?;
+            s.cache = qb_core::ShapeCache::new(
+                cache_size.unwrap_or(qb_core::ShapeCache::DEFAULT_CAPACITY),
+            );
+            Ok(s)
+        })
+    }
+
+    /// Compiles `query`'s shape once, for `Prepared.bind` / `Prepared.compile` on queries
+    /// of the same shape. Raises as `compile` raises on `query`.
+    #[pyo3(signature = (query, *, placeholder = None))]
+    fn prepare(
+        slf: &Bound<'_, Self>,
+        query: &Bound<'_, PyAny>,
+        placeholder: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Prepared> {
+        let py = slf.py();
+        guard(py, "Schema.prepare", || {
+            let placeholder = match placeholder {
+                Some(p) => self::placeholder(p)?,
+                None => Placeholder::Numbered,
+            };
+            let options = CompileOptions::default().with_placeholder(placeholder);
+            let (query, _) = parse(py, query)?;
+            let inner = slf
+                .get()
+                .inner
+                .prepare(&query, &options)
+                .map_err(|e| error::to_py(py, &e))?;
+            Ok(Prepared {
+                schema: slf.clone().unbind(),
+                inner,
+            })
+        })
+    }
+
+    /// The shape cache's counters: `hits`, `misses`, `evictions`, `recompiles`, `len`,
+    /// `capacity`, `bytes`.
+    fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        guard(py, "Schema.cache_stats", || {
+            let s = self.cache.stats();
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("hits", s.hits)?;
+            d.set_item("misses", s.misses)?;
+            d.set_item("evictions", s.evictions)?;
+            d.set_item("recompiles", s.recompiles)?;
+            d.set_item("len", s.len)?;
+            d.set_item("capacity", s.capacity)?;
+            d.set_item("bytes", s.bytes)?;
+            Ok(d)
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -63,8 +119,90 @@ impl Schema {
             qb_core::Value::Object(entries) => entries.len(),
             _ => 0,
         });
-        Ok(Schema { inner, views })
+        Ok(Schema {
+            inner,
+            views,
+            cache: qb_core::ShapeCache::new(0),
+        })
     }
+}
+
+/// A query shape compiled once (`Schema.prepare`): its SQL, and the parameters of any query
+/// of the same shape (`bind`), validated exactly as `compile` validates them.
+#[pyclass(frozen, module = "fraiseql_qb", name = "Prepared")]
+struct Prepared {
+    schema: Py<Schema>,
+    inner: qb_core::Prepared,
+}
+
+#[pymethods]
+impl Prepared {
+    /// The SQL of every query of this shape.
+    #[getter]
+    fn sql(&self) -> &str {
+        self.inner.sql()
+    }
+
+    /// The parameters' SQL types (`uuid`, `text[]`...), in placeholder order.
+    #[getter]
+    fn param_types(&self) -> Vec<String> {
+        self.inner.param_types().map(|t| t.sql_name()).collect()
+    }
+
+    /// The parameters of `query` (a list for the driver). Raises `InvalidQueryError` when
+    /// `query` has another shape, and as `compile` raises on a bad operand.
+    fn bind<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, "Prepared.bind", || {
+            let out = self.run(py, query)?;
+            params_to_py(py, &out)
+        })
+    }
+
+    /// `bind`, with the SQL: what `compile(query, schema)` returns.
+    fn compile(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<CompiledQuery> {
+        guard(py, "Prepared.compile", || {
+            let out = self.run(py, query)?;
+            to_compiled(py, &out)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<fraiseql_qb.Prepared {:?}>", self.inner.sql())
+    }
+}
+
+impl Prepared {
+    fn run(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<qb_core::CompiledQuery> {
+        let (query, _) = parse(py, query)?;
+        self.inner
+            .compile(&query, &self.schema.get().inner)
+            .map_err(|e| error::to_py(py, &e))
+    }
+}
+
+/// The parameters of a compiled query as Python values.
+fn params_to_py<'py>(
+    py: Python<'py>,
+    out: &qb_core::CompiledQuery,
+) -> PyResult<Bound<'py, PyList>> {
+    let params = PyList::empty(py);
+    for p in &out.params {
+        params.append(convert::param_to_py(py, p)?)?;
+    }
+    Ok(params)
+}
+
+/// A core result as a Python `CompiledQuery`.
+fn to_compiled(py: Python<'_>, out: &qb_core::CompiledQuery) -> PyResult<CompiledQuery> {
+    Ok(CompiledQuery {
+        sql: PyString::new(py, &out.sql).unbind(),
+        params: params_to_py(py, out)?.unbind(),
+        types: Some(out.params.iter().map(|p| p.ty).collect()),
+    })
 }
 
 /// The result of a compile: SQL text and its parameters (Python values for the driver).
@@ -270,30 +408,23 @@ fn compile_options(
 ) -> PyResult<CompiledQuery> {
     boundary::injected_panic_point();
     let owned;
-    let schema: &qb_core::Schema = match schema.cast::<Schema>() {
-        Ok(s) => &s.get().inner,
+    // A dict or JSON text schema is built for this call, with no cache.
+    let schema: &Schema = match schema.cast::<Schema>() {
+        Ok(s) => s.get(),
         Err(_) => {
             owned = Schema::build(py, schema)?;
-            &owned.inner
+            &owned
         }
     };
     let (query, nodes) = parse(py, query)?;
-    let run = move || qb_core::compile(&query, schema, &options);
+    let run = move || schema.cache.compile(&query, &schema.inner, &options);
     let out = if nodes >= DETACH_NODES {
         py.detach(run)
     } else {
         run()
     }
     .map_err(|e| error::to_py(py, &e))?;
-    let params = PyList::empty(py);
-    for p in &out.params {
-        params.append(convert::param_to_py(py, p)?)?;
-    }
-    Ok(CompiledQuery {
-        sql: PyString::new(py, &out.sql).unbind(),
-        params: params.unbind(),
-        types: Some(out.params.iter().map(|p| p.ty).collect()),
-    })
+    to_compiled(py, &out)
 }
 
 /// The query of a `compile` call and the number of input nodes read: a dict is read in place
@@ -327,6 +458,7 @@ fn to_json(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<String> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<CompiledQuery>()?;
+    m.add_class::<Prepared>()?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(encode_cursor, m)?)?;

@@ -1,16 +1,21 @@
 //! Compiles one workload of tests/bench/workloads.json N times: a fixed amount of work for
 //! instruction counting (`valgrind --tool=callgrind`), which is stable on a noisy machine.
 //!
-//! `cargo run --release -p qb-core --example compile_loop -- M 10000 [owned]`: with `owned`,
-//! each iteration also builds the AST from an owned `Value` (what the bindings pay).
+//! `cargo run --release -p qb-core --example compile_loop -- M 10000 [owned|cached|prepared]`:
+//! with `owned`, each iteration also builds the AST from an owned `Value` (what the bindings
+//! pay); with `cached`, each compile is a hit of a `ShapeCache` warmed before the loop; with
+//! `prepared`, each iteration binds the query to a `Prepared` made before the loop; with
+//! `miss`, each compile misses a one-shape cache and evicts (the query alternates with a
+//! copy whose `limit` is toggled, another shape).
 
-use qb_core::{CompileOptions, Query, Schema, compile};
+use qb_core::{CompileOptions, Query, Schema, ShapeCache, compile};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "M".into());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let owned = args.next().as_deref() == Some("owned");
+    let mode = args.next().unwrap_or_default();
+    let owned = mode == "owned";
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let schema_text =
         std::fs::read_to_string(format!("{root}/tests/golden/schema.json")).expect("schema");
@@ -26,6 +31,43 @@ fn main() {
     let query = Query::from_value(q).expect("query");
     let opts = CompileOptions::default();
     let mut total = 0;
+    if mode == "miss" {
+        let cache = ShapeCache::new(1);
+        let mut other = query.clone();
+        other.limit = if other.limit.is_some() { None } else { Some(5) };
+        for i in 0..n {
+            let q = std::hint::black_box(if i % 2 == 0 { &query } else { &other });
+            total += cache
+                .compile(q, &schema, &opts)
+                .expect("compiles")
+                .params
+                .len();
+        }
+        println!("{name}: {n} misses, {total} params, {:?}", cache.stats());
+        return;
+    }
+    if mode == "cached" || mode == "prepared" {
+        let cache = ShapeCache::new(16);
+        let prepared = schema.prepare(&query, &opts).expect("prepares");
+        cache.compile(&query, &schema, &opts).expect("compiles");
+        for _ in 0..n {
+            let q = std::hint::black_box(&query);
+            total += if mode == "cached" {
+                cache
+                    .compile(q, &schema, &opts)
+                    .expect("compiles")
+                    .params
+                    .len()
+            } else {
+                prepared.bind(q, &schema).expect("binds").len()
+            };
+        }
+        println!(
+            "{name}: {n} {mode} compiles, {total} params, {:?}",
+            cache.stats()
+        );
+        return;
+    }
     for _ in 0..n {
         total += if owned {
             let v = std::hint::black_box(q.clone());

@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+mod cache;
 mod compile;
 mod cursor;
 #[cfg(feature = "postgres")]
@@ -45,6 +46,7 @@ mod suggest;
 mod value;
 
 pub use ast::{Filter, Operator, Query};
+pub use cache::{CacheStats, Prepared, ShapeCache};
 pub use compile::compile;
 pub use cursor::encode_cursor;
 pub use error::{Error, ErrorKind, Path};

@@ -8,6 +8,7 @@
 //! alias: a column is `"id"`, a JSONB field `"data"->'a'->>'b'`, and the writer prepends the
 //! alias of the scope that reads it ([`SqlWriter::qualified`]).
 
+use crate::compile::Slot;
 use crate::options::Placeholder;
 use crate::param::{Param, ParamType, ParamValue};
 
@@ -33,6 +34,9 @@ pub(crate) struct SqlWriter {
     sql: String,
     params: Vec<Param>,
     style: Placeholder,
+    /// When planning for the shape cache: how each parameter is made from the query, one
+    /// [`Slot`] per parameter, recorded by the same call that writes its placeholder.
+    slots: Option<Vec<Slot>>,
 }
 
 impl SqlWriter {
@@ -41,7 +45,13 @@ impl SqlWriter {
             sql: String::with_capacity(capacity),
             params: Vec::new(),
             style,
+            slots: None,
         }
+    }
+
+    /// Records a [`Slot`] for every parameter from now on (the shape cache's plan).
+    pub(crate) fn record_slots(&mut self) {
+        self.slots = Some(Vec::new());
     }
 
     /// Static SQL text written by the compiler itself. It never contains a `%` (so the
@@ -112,7 +122,26 @@ impl SqlWriter {
 
     /// A placeholder for `value`, cast to its type, and the parameter itself.
     /// Types that travel as text are cast twice: `$1::text::inet`.
+    ///
+    /// A parameter written this way has no recorded source: a plan that meets one is not
+    /// cached ([`Slot::Opaque`]). Parameters made from the query go through
+    /// [`SqlWriter::param_from`].
     pub(crate) fn param(&mut self, ty: ParamType, value: ParamValue) {
+        self.param_from(ty, value, || Slot::Opaque);
+    }
+
+    /// [`SqlWriter::param`] for a parameter made from the query: `slot` says how (called
+    /// only when planning, so an uncached compile builds no slot).
+    #[inline]
+    pub(crate) fn param_from(
+        &mut self,
+        ty: ParamType,
+        value: ParamValue,
+        slot: impl FnOnce() -> Slot,
+    ) {
+        if let Some(slots) = &mut self.slots {
+            slots.push(slot());
+        }
         match self.style {
             Placeholder::Numbered => {
                 self.sql.push('$');
@@ -225,6 +254,11 @@ impl SqlWriter {
 
     pub(crate) fn finish(self) -> (String, Vec<Param>) {
         (self.sql, self.params)
+    }
+
+    /// [`SqlWriter::finish`] and the recorded slots (empty unless recording).
+    pub(crate) fn finish_with_slots(self) -> (String, Vec<Param>, Vec<Slot>) {
+        (self.sql, self.params, self.slots.unwrap_or_default())
     }
 }
 

@@ -24,6 +24,7 @@ from ._loader import native as _native
 
 CompiledQuery = _native.CompiledQuery
 Schema = _native.Schema
+Prepared = _native.Prepared
 QueryBuilderError = _native.QueryBuilderError
 DepthLimitError = _native.DepthLimitError
 InvalidGroupByError = _native.InvalidGroupByError
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidSchemaError",
     "InvalidValueError",
     "OperatorTypeMismatchError",
+    "Prepared",
     "QueryBuilderError",
     "Schema",
     "SizeLimitError",

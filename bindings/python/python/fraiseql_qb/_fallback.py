@@ -152,11 +152,37 @@ class CompiledQuery:
 class Schema:
     """Keeps the registry document as given; nothing can validate it without the core."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, *, cache_size: Any = None) -> None:
         self.document = schema
 
     def __repr__(self) -> str:
         return "<fraiseql_qb.Schema (not validated: the native module is missing)>"
+
+    def cache_stats(self) -> Any:
+        raise NativeUnavailableError(
+            f"the shape cache needs the native fraiseql_qb compiler, which could not be loaded: {IMPORT_ERROR}"
+        )
+
+    def prepare(self, query: Any, *, placeholder: str = "numbered") -> Any:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
+class Prepared:
+    """Never made without the core (``Schema.prepare`` raises); here for the module's surface."""
+
+    @property
+    def sql(self) -> str:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    @property
+    def param_types(self) -> List[str]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def bind(self, query: Any) -> List[Any]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def compile(self, query: Any) -> Any:  # noqa: A003
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 
 def compile(query: Any, schema: Any, *, placeholder: str = "numbered",  # noqa: A001

@@ -101,7 +101,10 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// A scalar parameter: `$n::<type>`.
+    /// A scalar parameter: `$n::<type>`, with no recorded source: a plan that writes one is
+    /// not cached (give a parameter made from the query a slot:
+    /// [`SqlWriter::param_from`](crate::sql::SqlWriter::param_from)).
+    #[allow(dead_code)] // the entry point of parameter sources that have no slot yet
     pub(crate) fn param(&mut self, ty: PgType, value: ParamValue) {
         self.w.param(ParamType::Scalar(ty), value);
     }

@@ -3,9 +3,9 @@
 
 use super::relation::Rows;
 use super::rows_aggregate::names_aggregate;
+use super::slot::{self, Conv, Slot};
 use super::values::Operand;
 use super::{Compiler, Resolved, Target, field_path_string};
-use crate::Value;
 use crate::ast::{Condition, Filter, NestedFilter, Operator, Quantifier};
 use crate::error::{Error, ErrorKind, Path};
 use crate::param::{ParamType, ParamValue, PgType};
@@ -437,13 +437,34 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// `<typed field> <sql_op> <param>` in parentheses.
-    fn compare(&mut self, r: &Resolved<'a>, sql_op: &'static str, ty: PgType, value: ParamValue) {
+    /// `<typed field> <sql_op> <param>` in parentheses; the parameter made from `v` by `conv`.
+    fn compare(
+        &mut self,
+        r: &Resolved<'a>,
+        sql_op: &'static str,
+        ty: PgType,
+        value: ParamValue,
+        v: &Operand<'_, '_>,
+        conv: impl FnOnce() -> Conv,
+    ) {
         self.w.sql("(");
         self.typed_expr(r);
         self.w.sql(sql_op);
-        self.param(ty, value);
+        self.param_of(ty, value, v, conv);
         self.w.sql(")");
+    }
+
+    /// A scalar parameter made from the operand `v` by `conv` (its [`Slot`]).
+    #[inline]
+    fn param_of(
+        &mut self,
+        ty: PgType,
+        value: ParamValue,
+        v: &Operand<'_, '_>,
+        conv: impl FnOnce() -> Conv,
+    ) {
+        self.w
+            .param_from(ParamType::Scalar(ty), value, || Slot::of(v.value, conv()));
     }
 
     fn scalar_condition(
@@ -470,7 +491,8 @@ impl<'a> Compiler<'a> {
         match op {
             Op::Eq | Op::Neq if equatable => {
                 let (ty, value) = v.scalar(s)?;
-                self.compare(r, if op == Op::Eq { " = " } else { " <> " }, ty, value);
+                let sql_op = if op == Op::Eq { " = " } else { " <> " };
+                self.compare(r, sql_op, ty, value, v, || Conv::Scalar(s));
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte if ordered => {
                 let (ty, value) = v.scalar(s)?;
@@ -480,21 +502,18 @@ impl<'a> Compiler<'a> {
                     Op::Lt => " < ",
                     _ => " <= ",
                 };
-                self.compare(r, sql_op, ty, value);
+                self.compare(r, sql_op, ty, value, v, || Conv::Scalar(s));
             }
             Op::In | Op::Nin if listable => {
-                let items = v.list()?;
-                let mut values = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    values.push(v.item(i, item).scalar(s)?.1);
-                }
+                let values = slot::scalar_list(v, s)?;
                 let elem_ty = s.sql().param;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w
                     .sql(if op == Op::In { " = ANY(" } else { " <> ALL(" });
-                self.w
-                    .param(ParamType::Array(elem_ty), ParamValue::Array(values));
+                self.w.param_from(ParamType::Array(elem_ty), values, || {
+                    Slot::of(v.value, Conv::List(s))
+                });
                 self.w.sql("))");
             }
             _ => match s {
@@ -529,13 +548,8 @@ impl<'a> Compiler<'a> {
             Op::EndsWith => (" LIKE ", true, false),
             Op::IEndsWith => (" ILIKE ", true, false),
             Op::Like | Op::ILike | Op::Matches | Op::IMatches | Op::NotMatches => {
-                let pattern = v.string("a pattern string")?.to_owned();
-                let is_like = matches!(op, Op::Like | Op::ILike);
-                if is_like && pattern.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1 {
-                    return Err(v.err(
-                        "a LIKE pattern must not end with the escape character `\\` (write `\\\\` for a literal backslash)",
-                    ));
-                }
+                let like = matches!(op, Op::Like | Op::ILike);
+                let pattern = slot::pattern(v, like)?;
                 let sql_op = match op {
                     Op::Like => " LIKE ",
                     Op::ILike => " ILIKE ",
@@ -543,26 +557,21 @@ impl<'a> Compiler<'a> {
                     Op::IMatches => " ~* ",
                     _ => " !~ ",
                 };
-                self.compare(r, sql_op, PgType::Text, ParamValue::Text(pattern));
+                let value = ParamValue::Text(pattern);
+                self.compare(r, sql_op, PgType::Text, value, v, || Conv::Pattern { like });
                 return Ok(());
             }
             _ => return Err(mismatch()),
         };
-        let needle = v.string("a string")?;
-        let mut pattern = String::with_capacity(needle.len() + 4);
-        if prefix {
-            pattern.push('%');
-        }
-        for ch in needle.chars() {
-            if matches!(ch, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(ch);
-        }
-        if suffix {
-            pattern.push('%');
-        }
-        self.compare(r, sql_op, PgType::Text, ParamValue::Text(pattern));
+        let pattern = slot::substring(v, prefix, suffix)?;
+        self.compare(
+            r,
+            sql_op,
+            PgType::Text,
+            ParamValue::Text(pattern),
+            v,
+            || Conv::Substring { prefix, suffix },
+        );
         Ok(())
     }
 
@@ -575,7 +584,15 @@ impl<'a> Compiler<'a> {
         v: &Operand<'_, '_>,
         mismatch: &dyn Fn() -> Error,
     ) -> Result<(), Error> {
-        let default_language = r.language.unwrap_or(&self.scope.view.language).to_owned();
+        let view = self.scope.view;
+        let default_language: &str = r.language.unwrap_or(&view.language);
+        let ft = |part: u8, rank: bool| {
+            move || Conv::Fulltext {
+                part,
+                rank,
+                default_language: default_language.into(),
+            }
+        };
         let tsquery_fn = match op {
             Op::Matches => "to_tsquery(",
             Op::PlainQuery => "plainto_tsquery(",
@@ -589,16 +606,8 @@ impl<'a> Compiler<'a> {
             | Op::RankCdGte
             | Op::RankCdLt
             | Op::RankCdLte => {
-                let entries = v.object(&["query", "threshold", "language"])?;
-                let query = v
-                    .field(entries, "query")?
-                    .string("a query string")?
-                    .to_owned();
-                let threshold = v.field(entries, "threshold")?.float()?;
-                let language = match v.opt_field(entries, "language") {
-                    Some(l) => l.config_name()?,
-                    None => default_language,
-                };
+                let (query, language, threshold) =
+                    slot::fulltext(v, true, || default_language.to_owned())?;
                 let (rank_fn, cmp) = match op {
                     Op::RankGt => ("ts_rank(", " > "),
                     Op::RankGte => ("ts_rank(", " >= "),
@@ -613,39 +622,35 @@ impl<'a> Compiler<'a> {
                 self.w.sql(rank_fn);
                 self.typed_expr(r);
                 self.w.sql(", plainto_tsquery(");
-                self.param(PgType::Regconfig, ParamValue::Text(language));
+                self.param_of(
+                    PgType::Regconfig,
+                    ParamValue::Text(language),
+                    v,
+                    ft(0, true),
+                );
                 self.w.sql(", ");
-                self.param(PgType::Text, ParamValue::Text(query));
+                self.param_of(PgType::Text, ParamValue::Text(query), v, ft(1, true));
                 self.w.sql("))");
                 self.w.sql(cmp);
-                self.param(PgType::Float8, ParamValue::Float(threshold));
+                self.param_of(PgType::Float8, ParamValue::Float(threshold), v, ft(2, true));
                 self.w.sql(")");
                 return Ok(());
             }
             _ => return Err(mismatch()),
         };
-        let (query, language) = match v.value {
-            Value::Object(_) => {
-                let entries = v.object(&["query", "language"])?;
-                let query = v
-                    .field(entries, "query")?
-                    .string("a query string")?
-                    .to_owned();
-                let language = match v.opt_field(entries, "language") {
-                    Some(l) => l.config_name()?,
-                    None => default_language,
-                };
-                (query, language)
-            }
-            _ => (v.string("a query string")?.to_owned(), default_language),
-        };
+        let (query, language, _) = slot::fulltext(v, false, || default_language.to_owned())?;
         self.w.sql("(");
         self.typed_expr(r);
         self.w.sql(" @@ ");
         self.w.sql(tsquery_fn);
-        self.param(PgType::Regconfig, ParamValue::Text(language));
+        self.param_of(
+            PgType::Regconfig,
+            ParamValue::Text(language),
+            v,
+            ft(0, false),
+        );
         self.w.sql(", ");
-        self.param(PgType::Text, ParamValue::Text(query));
+        self.param_of(PgType::Text, ParamValue::Text(query), v, ft(1, false));
         self.w.sql("))");
         Ok(())
     }
@@ -660,19 +665,17 @@ impl<'a> Compiler<'a> {
         let (ranges, positive) = match op {
             Op::InSubnet => {
                 let (_, net) = v.scalar(S::Cidr)?;
-                self.compare(r, " <<= ", PgType::Cidr, net);
+                self.compare(r, " <<= ", PgType::Cidr, net, v, || Conv::Scalar(S::Cidr));
                 return Ok(());
             }
             Op::InRange => {
-                let entries = v.object(&["from", "to"])?;
-                let (_, from) = v.field(entries, "from")?.scalar(S::Inet)?;
-                let (_, to) = v.field(entries, "to")?.scalar(S::Inet)?;
+                let (from, to) = slot::in_range(v)?;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w.sql(" BETWEEN ");
-                self.param(PgType::Inet, from);
+                self.param_of(PgType::Inet, from, v, || Conv::InRange { to: false });
                 self.w.sql(" AND ");
-                self.param(PgType::Inet, to);
+                self.param_of(PgType::Inet, to, v, || Conv::InRange { to: true });
                 self.w.sql(")");
                 return Ok(());
             }
@@ -714,32 +717,29 @@ impl<'a> Compiler<'a> {
         match op {
             Op::AncestorOf | Op::DescendantOf => {
                 let (_, path) = v.scalar(S::Ltree)?;
-                self.compare(
-                    r,
-                    if op == Op::AncestorOf { " @> " } else { " <@ " },
-                    PgType::Ltree,
-                    path,
-                );
+                let sql_op = if op == Op::AncestorOf { " @> " } else { " <@ " };
+                self.compare(r, sql_op, PgType::Ltree, path, v, || Conv::Scalar(S::Ltree));
             }
             Op::MatchesLquery => {
-                let q = v.ltree_query(false)?;
-                self.compare(r, " ~ ", PgType::Lquery, ParamValue::Text(q));
+                let q = ParamValue::Text(v.ltree_query(false)?);
+                self.compare(r, " ~ ", PgType::Lquery, q, v, || Conv::LtreeQuery {
+                    txt: false,
+                });
             }
             Op::MatchesLtxtquery => {
-                let q = v.ltree_query(true)?;
-                self.compare(r, " @ ", PgType::Ltxtquery, ParamValue::Text(q));
+                let q = ParamValue::Text(v.ltree_query(true)?);
+                self.compare(r, " @ ", PgType::Ltxtquery, q, v, || Conv::LtreeQuery {
+                    txt: true,
+                });
             }
             Op::MatchesAnyLquery => {
-                let items = v.list()?;
-                let mut qs = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    qs.push(ParamValue::Text(v.item(i, item).ltree_query(false)?));
-                }
+                let qs = slot::lquery_list(v)?;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w.sql(" ? ");
-                self.w
-                    .param(ParamType::Array(PgType::Lquery), ParamValue::Array(qs));
+                self.w.param_from(ParamType::Array(PgType::Lquery), qs, || {
+                    Slot::of(v.value, Conv::LqueryList)
+                });
                 self.w.sql(")");
             }
             Op::DepthEq
@@ -764,7 +764,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), Error> {
         if op == Op::ContainsDate {
             let (_, d) = v.scalar(S::Date)?;
-            self.compare(r, " @> ", PgType::Date, d);
+            self.compare(r, " @> ", PgType::Date, d, v, || Conv::Scalar(S::Date));
             return Ok(());
         }
         let sql_op = match op {
@@ -777,7 +777,9 @@ impl<'a> Compiler<'a> {
             _ => return Err(mismatch()),
         };
         let (_, range) = v.scalar(S::Daterange)?;
-        self.compare(r, sql_op, PgType::Daterange, range);
+        self.compare(r, sql_op, PgType::Daterange, range, v, || {
+            Conv::Scalar(S::Daterange)
+        });
         Ok(())
     }
 
@@ -800,33 +802,30 @@ impl<'a> Compiler<'a> {
             (S::Bit, Op::JaccardDistance) => " <%> ",
             _ => return Err(mismatch()),
         };
-        let entries = v.object(&["vector", "threshold"])?;
-        let (ty, vector) = v.field(entries, "vector")?.scalar(s)?;
-        let threshold = v.field(entries, "threshold")?.float()?;
+        let ((ty, vector), threshold) = slot::vector(v, s)?;
         self.w.sql("((");
         self.typed_expr(r);
         self.w.sql_with_percent(sql_op);
-        self.param(ty, vector);
+        self.param_of(ty, vector, v, || Conv::Vector {
+            s,
+            threshold: false,
+        });
         if op == Op::InnerProduct {
             // pgvector's <#> is the negated inner product.
             self.w.sql(") * -1 >= ");
         } else {
             self.w.sql(") < ");
         }
-        self.param(PgType::Float8, ParamValue::Float(threshold));
+        self.param_of(PgType::Float8, ParamValue::Float(threshold), v, || {
+            Conv::Vector { s, threshold: true }
+        });
         self.w.sql(")");
         Ok(())
     }
 
     /// Great-circle (haversine) distance on a sphere of the mean Earth radius.
     fn distance_within(&mut self, r: &Resolved<'a>, v: &Operand<'_, '_>) -> Result<(), Error> {
-        let entries = v.object(&["lat", "lng", "meters"])?;
-        let lat = v.field(entries, "lat")?.float()?;
-        let lng = v.field(entries, "lng")?.float()?;
-        let meters = v.field(entries, "meters")?.float()?;
-        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) || meters < 0.0 {
-            return Err(v.err("lat must be within ±90, lng within ±180 and meters not negative"));
-        }
+        let (lat, lng, meters) = slot::distance(v)?;
         self.w.sql("((SELECT 2 * ");
         self.w.sql(EARTH_RADIUS_M);
         self.w
@@ -838,11 +837,12 @@ impl<'a> Compiler<'a> {
             .sql(")) * cos(radians(p.lat)) * power(sin(radians(p.lng - ");
         self.coord(r, "'lng'");
         self.w.sql(") / 2), 2)))) FROM (VALUES (");
-        self.param(PgType::Float8, ParamValue::Float(lat));
+        let part = |part: u8| move || Conv::Distance { part };
+        self.param_of(PgType::Float8, ParamValue::Float(lat), v, part(0));
         self.w.sql(", ");
-        self.param(PgType::Float8, ParamValue::Float(lng));
+        self.param_of(PgType::Float8, ParamValue::Float(lng), v, part(1));
         self.w.sql(")) AS p(lat, lng)) <= ");
-        self.param(PgType::Float8, ParamValue::Float(meters));
+        self.param_of(PgType::Float8, ParamValue::Float(meters), v, part(2));
         self.w.sql(")");
         Ok(())
     }
@@ -871,48 +871,47 @@ impl<'a> Compiler<'a> {
                     Op::Contains => " @> ",
                     _ => " <@ ",
                 };
-                self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json));
+                self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json), v, || {
+                    Conv::Json
+                });
             }
             Op::StrictlyContains => {
                 let json = v.json()?;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w.sql(" @> ");
-                self.param(PgType::Jsonb, ParamValue::Text(json.clone()));
+                self.param_of(PgType::Jsonb, ParamValue::Text(json.clone()), v, || {
+                    Conv::Json
+                });
                 self.w.sql(" AND ");
                 self.typed_expr(r);
                 self.w.sql(" <> ");
-                self.param(PgType::Jsonb, ParamValue::Text(json));
+                self.param_of(PgType::Jsonb, ParamValue::Text(json), v, || Conv::Json);
                 self.w.sql(")");
             }
             Op::HasKey => {
-                let key = v.string("a key")?.to_owned();
-                self.compare(r, " ? ", PgType::Text, ParamValue::Text(key));
+                let key = ParamValue::Text(v.string("a key")?.to_owned());
+                self.compare(r, " ? ", PgType::Text, key, v, || Conv::Text {
+                    what: "a key",
+                });
             }
             Op::HasAnyKeys | Op::HasAllKeys => {
-                let items = v.list()?;
-                let mut keys = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    keys.push(ParamValue::Text(
-                        v.item(i, item).string("a key")?.to_owned(),
-                    ));
-                }
+                let keys = slot::keys(v)?;
                 self.w.sql("(");
                 self.typed_expr(r);
                 self.w
                     .sql(if op == Op::HasAnyKeys { " ?| " } else { " ?& " });
-                self.w
-                    .param(ParamType::Array(PgType::Text), ParamValue::Array(keys));
+                self.w.param_from(ParamType::Array(PgType::Text), keys, || {
+                    Slot::of(v.value, Conv::Keys)
+                });
                 self.w.sql(")");
             }
             Op::PathExists | Op::PathMatch => {
-                let path = v.string("a jsonpath")?.to_owned();
-                self.compare(
-                    r,
-                    if op == Op::PathExists { " @? " } else { " @@ " },
-                    PgType::Jsonpath,
-                    ParamValue::Text(path),
-                );
+                let path = ParamValue::Text(v.string("a jsonpath")?.to_owned());
+                let sql_op = if op == Op::PathExists { " @? " } else { " @@ " };
+                self.compare(r, sql_op, PgType::Jsonpath, path, v, || Conv::Text {
+                    what: "a jsonpath",
+                });
             }
             _ => return Err(mismatch()),
         }
@@ -929,7 +928,8 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), Error> {
         match op {
             Op::Eq | Op::Neq | Op::Contains | Op::ContainedBy | Op::Overlaps => {
-                let json = self.json_array(elem, v, v.list()?, true)?;
+                let json = slot::json_array(elem, v, v.list()?, true)?;
+                let conv = || Conv::JsonArray { elem, list: true };
                 match op {
                     Op::Overlaps => {
                         // Shares an element: contains one of the operand's one-element arrays.
@@ -938,7 +938,7 @@ impl<'a> Compiler<'a> {
                         self.w.sql(
                             " @> ANY(ARRAY(SELECT jsonb_build_array(e) FROM jsonb_array_elements(",
                         );
-                        self.param(PgType::Jsonb, ParamValue::Text(json));
+                        self.param_of(PgType::Jsonb, ParamValue::Text(json), v, conv);
                         self.w.sql(") AS e)))");
                     }
                     _ => {
@@ -948,19 +948,18 @@ impl<'a> Compiler<'a> {
                             Op::Contains => " @> ",
                             _ => " <@ ",
                         };
-                        self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json));
+                        let json = ParamValue::Text(json);
+                        self.compare(r, sql_op, PgType::Jsonb, json, v, conv);
                     }
                 }
             }
             Op::AnyEq | Op::AllEq => {
                 // any: contains [v]; all: contained by [v] (every element equals v).
-                let json = self.json_array(elem, v, std::slice::from_ref(v.value), false)?;
-                self.compare(
-                    r,
-                    if op == Op::AnyEq { " @> " } else { " <@ " },
-                    PgType::Jsonb,
-                    ParamValue::Text(json),
-                );
+                let json = slot::json_array(elem, v, std::slice::from_ref(v.value), false)?;
+                let sql_op = if op == Op::AnyEq { " @> " } else { " <@ " };
+                self.compare(r, sql_op, PgType::Jsonb, ParamValue::Text(json), v, || {
+                    Conv::JsonArray { elem, list: false }
+                });
             }
             Op::LenEq | Op::LenNeq | Op::LenGt | Op::LenGte | Op::LenLt | Op::LenLte => {
                 self.count_condition("(jsonb_array_length(", op, r, v)?;
@@ -983,42 +982,9 @@ impl<'a> Compiler<'a> {
         self.typed_expr(r);
         self.w.sql(")");
         self.w.sql(len_op(op));
-        self.param(PgType::Bigint, ParamValue::Int(n));
+        self.param_of(PgType::Bigint, ParamValue::Int(n), v, || Conv::Count);
         self.w.sql(")");
         Ok(())
-    }
-
-    /// Validates each element as `elem` and writes the list as a JSON array in the form the
-    /// data stores it (numbers as numbers, everything else as canonical strings).
-    fn json_array(
-        &self,
-        elem: ScalarType,
-        v: &Operand<'_, '_>,
-        items: &[Value],
-        indexed: bool,
-    ) -> Result<String, Error> {
-        let mut out = String::with_capacity(items.len() * 8 + 2);
-        out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let (_, value) = if indexed {
-                v.item(i, item).array_element(elem)?
-            } else {
-                v.array_element(elem)?
-            };
-            match &value {
-                ParamValue::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
-                ParamValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                ParamValue::Float(f) => crate::value::write_float(*f, &mut out),
-                ParamValue::Text(t) if elem == S::Numeric => out.push_str(t),
-                ParamValue::Text(t) => crate::value::write_json_string(t, &mut out),
-                ParamValue::Array(_) => return Err(v.err("nested lists are not array elements")),
-            }
-        }
-        out.push(']');
-        Ok(out)
     }
 }
 

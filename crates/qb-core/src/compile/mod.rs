@@ -19,6 +19,7 @@ mod resolve;
 mod rows_aggregate;
 mod scope;
 mod select;
+mod slot;
 mod values;
 
 use smallvec::SmallVec;
@@ -26,12 +27,13 @@ use smallvec::SmallVec;
 use crate::ast::{Direction, FieldPath, Nulls, OrderBy, Query, Selection};
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::{CompileOptions, Limits, Placeholder};
-use crate::param::{CompiledQuery, PgType};
+use crate::param::{CompiledQuery, ParamType, ParamValue, PgType};
 use crate::schema::Schema;
 use crate::sql::{Alias, SqlWriter};
 
 pub(crate) use resolve::{Access, Resolved, Target};
 pub(crate) use scope::Scope;
+pub(crate) use slot::{Conv, Slot, Source};
 
 /// Compiles `query` against `schema`.
 ///
@@ -51,6 +53,26 @@ pub fn compile(
     schema: &Schema,
     options: &CompileOptions,
 ) -> Result<CompiledQuery, Error> {
+    run(query, schema, options, false).map(|(out, _)| out)
+}
+
+/// [`compile`], recording how each parameter is made from the query (the shape cache's
+/// plan): one code path for both, the slots built only here.
+pub(crate) fn plan(
+    query: &Query,
+    schema: &Schema,
+    options: &CompileOptions,
+) -> Result<(CompiledQuery, Vec<Slot>), Error> {
+    run(query, schema, options, true)
+}
+
+#[inline]
+fn run(
+    query: &Query,
+    schema: &Schema,
+    options: &CompileOptions,
+    record: bool,
+) -> Result<(CompiledQuery, Vec<Slot>), Error> {
     let root = Path::ROOT;
     let view = schema
         .view_for(query.view.schema.as_deref(), &query.view.name)
@@ -79,13 +101,16 @@ pub fn compile(
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
     };
+    if record {
+        c.w.record_slots();
+    }
     if query.is_paged() {
         c.paged_statement(options.cursor_key.as_ref())?;
     } else {
         c.statement()?;
     }
-    let (sql, params) = c.w.finish();
-    Ok(CompiledQuery { sql, params })
+    let (sql, params, slots) = c.w.finish_with_slots();
+    Ok((CompiledQuery { sql, params }, slots))
 }
 
 pub(crate) struct Compiler<'a> {
@@ -211,7 +236,7 @@ impl<'a> Compiler<'a> {
             }
         }
         if q.limit.is_some() || q.offset.is_some() {
-            self.limit_offset(q.limit, q.offset, &root)?;
+            self.limit_offset(&q.limit, &q.offset, &root, None)?;
         }
         Ok(())
     }
@@ -229,28 +254,38 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// ` LIMIT $n OFFSET $m`, each a parameter when given.
+    /// ` LIMIT $n OFFSET $m`, each a parameter when given; `cap` is the row cap the caller
+    /// checked `limit` against (a nested list's), recorded in its slot.
     fn limit_offset(
         &mut self,
-        limit: Option<u64>,
-        offset: Option<u64>,
+        limit_at: &'a Option<u64>,
+        offset_at: &'a Option<u64>,
         path: &Path<'_>,
+        cap: Option<u64>,
     ) -> Result<(), Error> {
-        if let Some(limit) = limit {
+        if let Some(limit) = *limit_at {
             self.w.sql(" LIMIT ");
             let v = i64::try_from(limit).map_err(|_| {
                 path.key("limit")
                     .err(ErrorKind::InvalidValue, "limit is too large")
             })?;
-            self.param(PgType::Bigint, crate::param::ParamValue::Int(v));
+            self.w.param_from(
+                ParamType::Scalar(PgType::Bigint),
+                ParamValue::Int(v),
+                || Slot::of(limit_at, Conv::Limit { cap }),
+            );
         }
-        if let Some(offset) = offset {
+        if let Some(offset) = *offset_at {
             self.w.sql(" OFFSET ");
             let v = i64::try_from(offset).map_err(|_| {
                 path.key("offset")
                     .err(ErrorKind::InvalidValue, "offset is too large")
             })?;
-            self.param(PgType::Bigint, crate::param::ParamValue::Int(v));
+            self.w.param_from(
+                ParamType::Scalar(PgType::Bigint),
+                ParamValue::Int(v),
+                || Slot::of(offset_at, Conv::Offset),
+            );
         }
         Ok(())
     }

@@ -244,7 +244,7 @@ impl<'a> Compiler<'a> {
         }
         if list {
             self.list_order(&f.order_by, &p.key("order_by"))?;
-            self.limit_offset(f.limit, f.offset, p)?;
+            self.limit_offset(&f.limit, &f.offset, p, self.limits.max_nested_rows)?;
             self.w.sql("))");
         } else {
             self.w.sql(")");

@@ -735,12 +735,23 @@ impl ViewDef {
 }
 
 /// The registry: every view a query may name. Build it once, reuse it for every compile.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Schema {
     views: AHashMap<String, ViewDef>,
     /// Whether [`Schema::check_relations`] passed since the last view was added (a compile
     /// then trusts every relation; otherwise it checks each one it meets).
     pub(crate) relations_checked: bool,
+    /// A 128-bit digest of every view added, in order: the registry's identity in the shape
+    /// cache's keys (two registries built alike share cached shapes; any change to one gives
+    /// it another identity).
+    pub(crate) fingerprint: [u64; 2],
+}
+
+/// Registries are equal when their views are (however they were built).
+impl PartialEq for Schema {
+    fn eq(&self, other: &Schema) -> bool {
+        self.views == other.views && self.relations_checked == other.relations_checked
+    }
 }
 
 impl Schema {
@@ -757,6 +768,7 @@ impl Schema {
         parse::validate_view(&view, &views.key(&key))?;
         let mut view = view;
         view.render();
+        self.fingerprint = fingerprint(self.fingerprint, &key, &view);
         self.views.insert(key, view);
         self.relations_checked = false;
         Ok(())
@@ -812,4 +824,23 @@ impl Schema {
             }
         }
     }
+}
+
+/// The registry's next [`Schema::fingerprint`] after adding `view` at `key`: two fixed-seed
+/// 64-bit hashes of the previous one and the view's full (rendered) definition.
+fn fingerprint(previous: [u64; 2], key: &str, view: &ViewDef) -> [u64; 2] {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let text = format!("{key}\u{0}{view:?}");
+    let seeds = [
+        ahash::RandomState::with_seeds(0x5173, 0x6b65, 0x7920, 0x2031),
+        ahash::RandomState::with_seeds(0x9e37_79b9, 0x7f4a_7c15, 0xf39c, 0xc060),
+    ];
+    let mut out = [0u64; 2];
+    for (i, state) in seeds.iter().enumerate() {
+        let mut h: ahash::AHasher = state.build_hasher();
+        previous.hash(&mut h);
+        text.hash(&mut h);
+        out[i] = h.finish();
+    }
+    out
 }

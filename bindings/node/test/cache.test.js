@@ -1,0 +1,90 @@
+'use strict';
+// The Schema's shape cache (qb-core's ShapeCache): on by default, one option to size or
+// turn off; compiling through it gives exactly what an uncached compile gives, errors
+// included.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { compile, Schema } = require('..');
+
+const GOLDEN = path.join(__dirname, '..', '..', '..', 'tests', 'golden');
+const REGISTRY = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'schema.json'), 'utf8'));
+const CASES = fs
+  .readdirSync(path.join(GOLDEN, 'cases'))
+  .filter((f) => f.endsWith('.json') && !/\.(params|rows|error)\.json$/.test(f))
+  .map((f) => JSON.parse(fs.readFileSync(path.join(GOLDEN, 'cases', f), 'utf8')));
+
+function outcome(query, schema, placeholder) {
+  try {
+    const out = compile(query, schema, { placeholder, paramTypes: true });
+    return ['ok', out.text, out.values, out.paramTypes];
+  } catch (e) {
+    return ['error', e.constructor.name, e.code, e.path, e.message];
+  }
+}
+
+test('the golden corpus twice through the cache equals uncached compiles', () => {
+  const cached = new Schema(REGISTRY);
+  const uncached = new Schema(REGISTRY, { cacheSize: 0 });
+  for (let round = 0; round < 2; round++) {
+    for (const c of CASES) {
+      for (const placeholder of ['numbered', 'format']) {
+        const want = outcome(c.query, c.schema ?? uncached, placeholder);
+        const got = outcome(c.query, c.schema ?? cached, placeholder);
+        assert.deepEqual(got, want, JSON.stringify(c.query));
+      }
+    }
+  }
+  const s = cached.cacheStats();
+  assert.ok(s.hits > 0 && s.misses > 0 && s.bytes > 0);
+  assert.equal(s.capacity, 1024);
+  assert.equal(uncached.cacheStats().len, 0);
+});
+
+test('same shape, other values: a hit; a bad value raises as uncached', () => {
+  const schema = new Schema(REGISTRY, { cacheSize: 4 });
+  const q = (age) => ({ view: 'v_user', select: ['id'], where: { age: { gte: age } } });
+  assert.deepEqual(compile(q(18), schema).values, ['18']);
+  assert.deepEqual(compile(q(21), schema).values, ['21']);
+  assert.throws(() => compile(q('x'), schema), { code: 'QB_INVALID_VALUE', path: 'where.age.gte' });
+  const s = schema.cacheStats();
+  assert.deepEqual([s.misses, s.hits, s.recompiles], [1, 2, 1]);
+});
+
+test('cacheSize bounds the cache and is checked', () => {
+  const schema = new Schema(REGISTRY, { cacheSize: 2 });
+  for (const field of ['id', 'name', 'email']) compile({ view: 'v_user', select: [field] }, schema);
+  const s = schema.cacheStats();
+  assert.deepEqual([s.len, s.evictions], [2, 1]);
+  assert.throws(() => new Schema(REGISTRY, { cacheSize: -1 }), RangeError);
+  assert.throws(() => new Schema(REGISTRY, { cacheSize: 'big' }), TypeError);
+});
+
+test('prepare and bind', () => {
+  const schema = new Schema(REGISTRY);
+  const q = (name, n) => ({
+    view: 'v_user',
+    select: ['id', 'name'],
+    where: { name: { icontains: name }, age: { in: [n, n + 1] } },
+    limit: 10,
+  });
+  for (const placeholder of ['numbered', 'format']) {
+    const p = schema.prepare(q('a', 1), { placeholder });
+    const want = compile(q('b%', 7), schema, { placeholder, paramTypes: true });
+    assert.equal(p.text, want.text);
+    assert.deepEqual([...p.paramTypes], want.paramTypes);
+    assert.deepEqual(p.bind(q('b%', 7)), want.values);
+    assert.deepEqual(p.compile(q('b%', 7), { paramTypes: true }), want);
+  }
+  const p = schema.prepare(q('a', 1));
+  const bad = q('a', 1);
+  bad.where.age.in = [1, 'x'];
+  assert.throws(() => p.bind(bad), { code: 'QB_INVALID_VALUE', path: 'where.age.in[1]' });
+  const other = q('a', 1);
+  delete other.limit;
+  assert.throws(() => p.bind(other), { code: 'QB_INVALID_QUERY', path: '' });
+  assert.throws(() => schema.prepare({ view: 'v_user', select: ['nope'] }), {
+    code: 'QB_UNKNOWN_FIELD',
+  });
+});

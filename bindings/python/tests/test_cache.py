@@ -1,0 +1,107 @@
+"""The Schema's shape cache (qb-core's ShapeCache): on by default, one keyword to size or
+turn off; compiling through it gives exactly what an uncached compile gives, errors included."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Tuple
+
+import pytest
+
+import fraiseql_qb
+from conftest import CASES, FIXTURE_SCHEMA_TEXT, case_schema
+
+
+def outcome(query: Any, schema: Any, placeholder: str) -> Tuple[Any, ...]:
+    try:
+        out = fraiseql_qb.compile(query, schema, placeholder=placeholder)
+    except fraiseql_qb.QueryBuilderError as e:
+        return ("error", type(e), e.code, e.path, e.message)
+    return ("ok", out.sql, out.params, out.param_types)
+
+
+def test_golden_corpus_twice_through_the_cache_equals_uncached() -> None:
+    cached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    uncached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+    for _round in range(2):
+        for case in CASES:
+            for placeholder in ("numbered", "format"):
+                want = outcome(case.query, case_schema(case, uncached), placeholder)
+                got = outcome(case.query, case_schema(case, cached), placeholder)
+                assert got == want, case
+    stats = cached.cache_stats()
+    assert stats["hits"] > 0 and stats["misses"] > 0
+    assert stats["len"] <= stats["capacity"] == 1024
+    assert stats["bytes"] > 0
+    assert uncached.cache_stats()["len"] == 0
+
+
+def test_same_shape_other_values_hits_and_bad_values_raise_as_uncached() -> None:
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=4)
+    q = lambda age: {"view": "v_user", "select": ["id"], "where": {"age": {"gte": age}}}
+    assert fraiseql_qb.compile(q(18), schema).params == [18]
+    assert fraiseql_qb.compile(q(21), schema).params == [21]
+    with pytest.raises(fraiseql_qb.InvalidValueError) as e:
+        fraiseql_qb.compile(q("x"), schema)
+    assert e.value.path == "where.age.gte"
+    stats = schema.cache_stats()
+    assert (stats["misses"], stats["hits"], stats["recompiles"]) == (1, 2, 1)
+
+
+def test_capacity_bounds_the_cache() -> None:
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=2)
+    for limit in (None, 1):
+        for field in ("id", "name", "email"):
+            q: Any = {"view": "v_user", "select": [field]}
+            if limit is not None:
+                q["limit"] = limit
+            fraiseql_qb.compile(q, schema)
+    stats = schema.cache_stats()
+    assert stats["len"] == 2 and stats["evictions"] == 4
+
+
+def test_the_rollout_shim_compiles_through_its_schemas_cache() -> None:
+    from fraiseql_qb.rollout import RolloutQueryBuilder
+
+    shim = RolloutQueryBuilder(
+        None, json.loads(FIXTURE_SCHEMA_TEXT), env={"FRAISEQL_RUST_QB_PERCENTAGE": "100"}
+    )
+    q = {"view": "v_user", "select": ["id"], "where": {"name": {"eq": "a"}}}
+    for _ in range(3):
+        assert shim.build(q) == fraiseql_qb.compile(q, shim.schema)
+    stats = shim.schema.cache_stats()
+    assert (stats["misses"], stats["hits"]) == (1, 5)
+
+
+def test_prepare_and_bind() -> None:
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    q = lambda name, n: {
+        "view": "v_user",
+        "select": ["id", "name"],
+        "where": {"name": {"icontains": name}, "age": {"in": [n, n + 1]}},
+        "limit": 10,
+    }
+    for placeholder in ("numbered", "format"):
+        p = schema.prepare(q("a", 1), placeholder=placeholder)
+        assert isinstance(p, fraiseql_qb.Prepared)
+        want = fraiseql_qb.compile(q("b%", 7), schema, placeholder=placeholder)
+        assert p.sql == want.sql
+        assert p.param_types == want.param_types
+        assert p.bind(q("b%", 7)) == want.params == ["%b\\%%", [7, 8], 10]
+        assert p.compile(q("b%", 7)) == want
+    p = schema.prepare(q("a", 1))
+    # A bad operand raises as compile raises.
+    bad = q("a", 1)
+    bad["where"]["age"]["in"] = [1, "x"]
+    with pytest.raises(fraiseql_qb.InvalidValueError) as e:
+        p.bind(bad)
+    assert (e.value.code, e.value.path) == ("QB_INVALID_VALUE", "where.age.in[1]")
+    # Another shape: InvalidQueryError at the root.
+    other = q("a", 1)
+    del other["limit"]
+    with pytest.raises(fraiseql_qb.InvalidQueryError) as e2:
+        p.bind(other)
+    assert e2.value.path == ""
+    # Preparing a bad query raises as compile does.
+    with pytest.raises(fraiseql_qb.UnknownFieldError):
+        schema.prepare({"view": "v_user", "select": ["nope"]})

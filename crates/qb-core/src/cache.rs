@@ -1,0 +1,977 @@
+//! The shape cache and prepared queries: compile a query's shape once (plan), then build the
+//! parameters of every query of the same shape from its operands (bind) without resolving a
+//! name or writing SQL.
+//!
+//! A **shape** is the query with its operand values left out (ARCHITECTURE.md: "SQL text
+//! depends on the query's shape only"), plus what else decides the SQL: the operands that are
+//! written as SQL text (the booleans of `isnull` and of the network `is*` predicates), the
+//! registry's identity ([`Schema`]'s fingerprint), and the compile options. It is encoded in
+//! full as bytes ([`Shape`]), so a hit compares whole shapes, never only a hash.
+//!
+//! A plan keeps the SQL and, per parameter, its [`Slot`]: which operand it is made from and
+//! how. A plan is cached only when every parameter has a slot and every operand is used by
+//! one (so a value the writer turned into text would be noticed), and when binding the
+//! planned query reproduces its own parameters. A bind that fails recompiles the query, so
+//! its error is exactly the uncached compile's (code, message, path, and which of several
+//! bad operands is reported).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::schema::AHashMap;
+use smallvec::SmallVec;
+
+use crate::ast::{
+    AggregateSelection, Condition, Filter, NestedFilter, Operator, OrderBy, Query, Selection,
+};
+use crate::compile::{Conv, Slot, Source, compile, plan};
+use crate::error::{Error, ErrorKind};
+use crate::options::{CompileOptions, Limits, Placeholder};
+use crate::param::{CompiledQuery, Param, ParamType};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// The operands of a filter whose values are written as SQL text: part of the shape.
+fn operand_is_shape(op: Operator) -> bool {
+    matches!(
+        op,
+        Operator::IsNull
+            | Operator::IsIPv4
+            | Operator::IsIPv6
+            | Operator::IsPrivate
+            | Operator::IsPublic
+            | Operator::IsLoopback
+            | Operator::IsLinkLocal
+            | Operator::IsMulticast
+            | Operator::IsDocumentation
+            | Operator::IsCarrierGrade
+    )
+}
+
+/// How deep a shape is walked; deeper queries are compiled uncached (and fail the compile's
+/// depth check, whose cap is lower).
+const MAX_WALK_DEPTH: usize = Limits::HARD_MAX_DEPTH + 16;
+
+/// A query's shape, in full, and its operands in the canonical (walk) order.
+struct Shape<'q> {
+    bytes: Vec<u8>,
+    operands: SmallVec<[Operand<'q>; 8]>,
+}
+
+/// One operand: where it is in the query (to map a planned slot to it) and its value.
+#[derive(Clone, Copy)]
+struct Operand<'q> {
+    addr: usize,
+    src: Source<'q>,
+}
+
+/// The walk went deeper than [`MAX_WALK_DEPTH`].
+struct TooDeep;
+
+impl<'q> Shape<'q> {
+    fn of(query: &'q Query, schema: &Schema, options: &CompileOptions) -> Result<Self, TooDeep> {
+        let mut s = Shape {
+            // One allocation for most queries (~16 bytes per selected field or condition).
+            bytes: Vec::with_capacity(256 + 24 * query.select.len()),
+            operands: SmallVec::new(),
+        };
+        s.options(schema, options);
+        s.query(query, 0)?;
+        // camelCase, as the compile reads it (the option or the query's own key).
+        s.u8(u8::from(query.camel_case.unwrap_or(options.camel_case)));
+        Ok(s)
+    }
+
+    #[inline]
+    fn u8(&mut self, b: u8) {
+        self.bytes.push(b);
+    }
+
+    #[inline]
+    fn u64(&mut self, n: u64) {
+        self.bytes.extend_from_slice(&n.to_le_bytes());
+    }
+
+    /// A length or count: 4 bytes (a longer one, 0xFFFF_FFFF and 8 more).
+    #[inline]
+    fn len(&mut self, n: usize) {
+        match u32::try_from(n) {
+            Ok(n) if n != u32::MAX => self.bytes.extend_from_slice(&n.to_le_bytes()),
+            _ => {
+                self.bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+                self.u64(n as u64);
+            }
+        }
+    }
+
+    #[inline]
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
+    #[inline]
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+            None => self.u8(0),
+        }
+    }
+
+    #[inline]
+    fn path(&mut self, p: &crate::ast::FieldPath) {
+        self.len(p.0.len());
+        for seg in &p.0 {
+            self.str(seg);
+        }
+    }
+
+    fn options(&mut self, schema: &Schema, o: &CompileOptions) {
+        let CompileOptions {
+            placeholder,
+            camel_case,
+            limits,
+            cursor_key,
+        } = o;
+        let Limits {
+            max_depth,
+            max_nodes,
+            max_list_len,
+            max_string_len,
+            max_nested_rows,
+        } = limits;
+        self.u64(schema.fingerprint[0]);
+        self.u64(schema.fingerprint[1]);
+        self.u8(u8::from(schema.relations_checked));
+        self.u8(match placeholder {
+            Placeholder::Numbered => 0,
+            Placeholder::Format => 1,
+        });
+        let _ = camel_case; // see `Shape::of`: the effective value is part of the shape
+        self.len(*max_depth);
+        self.len(*max_nodes);
+        self.len(*max_list_len);
+        self.len(*max_string_len);
+        match max_nested_rows {
+            Some(n) => {
+                self.u8(1);
+                self.u64(*n);
+            }
+            None => self.u8(0),
+        }
+        // The key signs and checks cursors: a plan made under one key is not another's.
+        match cursor_key {
+            Some(key) => {
+                self.u8(1);
+                self.len(key.bytes().len());
+                self.bytes.extend_from_slice(key.bytes());
+            }
+            None => self.u8(0),
+        }
+    }
+
+    #[inline]
+    fn count(&mut self, n: &'q Option<u64>) {
+        match n {
+            Some(_) => {
+                self.u8(1);
+                self.operands.push(Operand {
+                    addr: std::ptr::from_ref(n) as usize,
+                    src: Source::Count(*n),
+                });
+            }
+            None => self.u8(0),
+        }
+    }
+
+    fn depth(depth: usize) -> Result<usize, TooDeep> {
+        if depth > MAX_WALK_DEPTH {
+            return Err(TooDeep);
+        }
+        Ok(depth + 1)
+    }
+
+    fn query(&mut self, q: &'q Query, depth: usize) -> Result<(), TooDeep> {
+        // Every field, named: a new one does not compile here until it is given its place
+        // in the shape (or its operands a slot).
+        let Query {
+            view,
+            select,
+            output,
+            filter,
+            order_by,
+            group_by,
+            having,
+            distinct,
+            distinct_on,
+            limit,
+            offset,
+            camel_case,
+            first,
+            after,
+            last,
+            before,
+            page_info,
+            total_count,
+        } = q;
+        self.opt_str(view.schema.as_deref());
+        self.str(&view.name);
+        self.selections(select, depth)?;
+        self.u8(match output {
+            crate::ast::Output::Json => 0,
+            crate::ast::Output::JsonText => 1,
+            crate::ast::Output::Columns => 2,
+        });
+        self.opt_filter(filter.as_ref(), depth)?;
+        self.order_by(order_by);
+        self.len(group_by.len());
+        for g in group_by {
+            self.path(g);
+        }
+        self.opt_filter(having.as_ref(), depth)?;
+        self.u8(u8::from(*distinct));
+        self.len(distinct_on.len());
+        for d in distinct_on {
+            self.path(d);
+        }
+        self.count(limit);
+        self.count(offset);
+        let _ = camel_case; // see `Shape::of`
+        // Keyset pagination: which keys are present is shape. Its parameters (page size,
+        // cursor values) have no slots yet (`Slot::Opaque`), so a paged query is not cached.
+        self.count(first);
+        self.count(last);
+        self.u8(u8::from(after.is_some()) | u8::from(before.is_some()) << 1);
+        self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+        Ok(())
+    }
+
+    fn order_by(&mut self, order_by: &[OrderBy]) {
+        self.len(order_by.len());
+        for o in order_by {
+            let OrderBy {
+                path,
+                direction,
+                nulls,
+            } = o;
+            self.path(path);
+            self.u8(match direction {
+                crate::ast::Direction::Asc => 0,
+                crate::ast::Direction::Desc => 1,
+            });
+            self.u8(match nulls {
+                None => 0,
+                Some(crate::ast::Nulls::First) => 1,
+                Some(crate::ast::Nulls::Last) => 2,
+            });
+        }
+    }
+
+    fn selections(&mut self, select: &'q [Selection], depth: usize) -> Result<(), TooDeep> {
+        let depth = Self::depth(depth)?;
+        self.len(select.len());
+        for s in select {
+            match s {
+                Selection::Field(f) => {
+                    let crate::ast::FieldSelection {
+                        path,
+                        alias,
+                        select,
+                        filter,
+                        order_by,
+                        limit,
+                        offset,
+                    } = f;
+                    if select.is_none()
+                        && filter.is_none()
+                        && order_by.is_empty()
+                        && limit.is_none()
+                        && offset.is_none()
+                    {
+                        // A plain field (most of a selection): its own tag.
+                        self.u8(3);
+                        self.path(path);
+                        self.opt_str(alias.as_deref());
+                        continue;
+                    }
+                    self.u8(0);
+                    self.path(path);
+                    self.opt_str(alias.as_deref());
+                    match select {
+                        Some(sub) => {
+                            self.u8(1);
+                            self.selections(sub, depth)?;
+                        }
+                        None => self.u8(0),
+                    }
+                    self.opt_filter(filter.as_ref(), depth)?;
+                    self.order_by(order_by);
+                    self.count(limit);
+                    self.count(offset);
+                }
+                Selection::Typename { alias } => {
+                    self.u8(1);
+                    self.opt_str(alias.as_deref());
+                }
+                Selection::Aggregate(a) => {
+                    let AggregateSelection {
+                        function,
+                        field,
+                        distinct,
+                        alias,
+                    } = a;
+                    self.u8(2);
+                    self.str(function.name());
+                    match field {
+                        Some(p) => {
+                            self.u8(1);
+                            self.path(p);
+                        }
+                        None => self.u8(0),
+                    }
+                    self.u8(u8::from(*distinct));
+                    self.str(alias);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn opt_filter(&mut self, f: Option<&'q Filter>, depth: usize) -> Result<(), TooDeep> {
+        match f {
+            Some(f) => {
+                self.u8(1);
+                self.filter(f, depth)
+            }
+            None => {
+                self.u8(0);
+                Ok(())
+            }
+        }
+    }
+
+    fn filter(&mut self, f: &'q Filter, depth: usize) -> Result<(), TooDeep> {
+        let depth = Self::depth(depth)?;
+        match f {
+            Filter::And(children) | Filter::Or(children) | Filter::Object(children) => {
+                self.u8(match f {
+                    Filter::And(_) => 0,
+                    Filter::Or(_) => 1,
+                    _ => 2,
+                });
+                self.len(children.len());
+                for c in children {
+                    self.filter(c, depth)?;
+                }
+            }
+            Filter::Not(inner) => {
+                self.u8(3);
+                self.filter(inner, depth)?;
+            }
+            Filter::Condition(c) => {
+                let Condition { path, op, value } = c;
+                self.u8(4);
+                self.path(path);
+                self.str(op.name());
+                if operand_is_shape(*op) {
+                    self.u8(1);
+                    self.value(value, depth)?;
+                } else {
+                    self.u8(0);
+                    self.operands.push(Operand {
+                        addr: std::ptr::from_ref(value) as usize,
+                        src: Source::Value(value),
+                    });
+                }
+            }
+            Filter::Nested(n) => {
+                let NestedFilter {
+                    path,
+                    quantifier,
+                    filter,
+                } = n;
+                self.u8(5);
+                self.path(path);
+                self.opt_str(quantifier.map(|q| q.name()));
+                self.filter(filter, depth)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An operand that is part of the shape, in full.
+    fn value(&mut self, v: &Value, depth: usize) -> Result<(), TooDeep> {
+        let depth = Self::depth(depth)?;
+        match v {
+            Value::Null => self.u8(0),
+            Value::Bool(b) => {
+                self.u8(1);
+                self.u8(u8::from(*b));
+            }
+            Value::Int(i) => {
+                self.u8(2);
+                self.u64(*i as u64);
+            }
+            Value::Float(f) => {
+                self.u8(3);
+                self.u64(f.to_bits());
+            }
+            Value::Decimal(d) => {
+                self.u8(4);
+                self.str(d.as_str());
+            }
+            Value::Str(s) => {
+                self.u8(5);
+                self.str(s);
+            }
+            Value::List(items) => {
+                self.u8(6);
+                self.len(items.len());
+                for i in items {
+                    self.value(i, depth)?;
+                }
+            }
+            Value::Object(entries) => {
+                self.u8(7);
+                self.len(entries.len());
+                for (k, i) in entries {
+                    self.str(k);
+                    self.value(i, depth)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A planned shape: its SQL and how each parameter is made.
+#[derive(Debug)]
+struct Plan {
+    /// `None`: the shape cannot be bound (a parameter without a slot, an operand no slot
+    /// reads); queries of this shape are compiled uncached.
+    bound: Option<Bound>,
+}
+
+#[derive(Debug)]
+struct Bound {
+    sql: String,
+    /// Per parameter: its type, the operand (by canonical position) and the conversion.
+    slots: Box<[(ParamType, u32, Conv)]>,
+}
+
+impl Bound {
+    /// The parameters of a query of this shape, or `None` when an operand is not valid
+    /// (the caller recompiles to report it).
+    fn bind(&self, operands: &[Operand<'_>], limits: &Limits) -> Option<Vec<Param>> {
+        let mut params = Vec::with_capacity(self.slots.len());
+        for (ty, at, conv) in self.slots.iter() {
+            let src = operands.get(*at as usize)?.src;
+            let value = conv.make(src, limits).ok()?;
+            params.push(Param::new(*ty, value));
+        }
+        Some(params)
+    }
+
+    /// Approximate heap bytes.
+    fn heap_bytes(&self) -> usize {
+        self.sql.capacity()
+            + self.slots.len() * std::mem::size_of::<(ParamType, u32, Conv)>()
+            + self
+                .slots
+                .iter()
+                .map(|(_, _, c)| match c {
+                    Conv::Fulltext {
+                        default_language, ..
+                    } => default_language.len(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+    }
+}
+
+/// Plans `query` (of shape `shape`): its compiled output, and its plan.
+fn make_plan(
+    query: &Query,
+    shape: &Shape<'_>,
+    schema: &Schema,
+    options: &CompileOptions,
+) -> Result<(CompiledQuery, Plan), Error> {
+    let (out, slots) = plan(query, schema, options)?;
+    let bound = bind_slots(&out, slots, &shape.operands, &options.limits);
+    Ok((out, Plan { bound }))
+}
+
+/// The slots of a planned query mapped to its operands, when the plan can be bound: every
+/// parameter has a slot, every operand is read by one, and binding the planned query gives
+/// back exactly its parameters.
+fn bind_slots(
+    out: &CompiledQuery,
+    slots: Vec<Slot>,
+    operands: &[Operand<'_>],
+    limits: &Limits,
+) -> Option<Bound> {
+    if slots.len() != out.params.len() {
+        return None;
+    }
+    let index: AHashMap<usize, u32> = operands
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.addr, i as u32))
+        .collect();
+    let mut used = vec![false; operands.len()];
+    let mut mapped = Vec::with_capacity(slots.len());
+    for (slot, param) in slots.into_iter().zip(&out.params) {
+        let Slot::From { operand, conv } = slot else {
+            return None;
+        };
+        let at = *index.get(&operand)?;
+        used[at as usize] = true;
+        mapped.push((param.ty, at, conv));
+    }
+    if used.iter().any(|u| !u) {
+        return None;
+    }
+    let bound = Bound {
+        sql: out.sql.clone(),
+        slots: mapped.into_boxed_slice(),
+    };
+    // The plan must reproduce its own query's parameters (a conversion that differs from
+    // the compiler's is never cached).
+    match bound.bind(operands, limits) {
+        Some(params) if params == out.params => Some(bound),
+        _ => None,
+    }
+}
+
+/// Counters of a [`ShapeCache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Compiles served from a cached plan (or a cached "not bindable" verdict).
+    pub hits: u64,
+    /// Compiles that planned their shape.
+    pub misses: u64,
+    /// Plans dropped to make room.
+    pub evictions: u64,
+    /// Hits compiled uncached after all: a shape whose plan cannot be bound, or an operand
+    /// that is not valid (the compile reports it).
+    pub recompiles: u64,
+    /// Shapes cached now.
+    pub len: usize,
+    /// The most shapes kept (0: the cache is off).
+    pub capacity: usize,
+    /// Approximate heap bytes of the cached shapes and plans.
+    pub bytes: usize,
+}
+
+/// A bounded, thread-safe cache of compiled shapes (`Send + Sync`: share one between
+/// threads by reference or in an `Arc`). The caller owns it: qb-core keeps no global state.
+///
+/// ```
+/// use qb_core::{CompileOptions, Query, Schema, ShapeCache, compile};
+/// let schema = Schema::from_json(r#"{"views": {"v": {"columns": {"id": "uuid"},
+///     "fields": {"age": "integer"}}}}"#)?;
+/// let cache = ShapeCache::new(1000);
+/// let options = CompileOptions::default();
+/// for age in [18, 21] {
+///     let q = Query::from_json(&format!(
+///         r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"gte": {age}}}}}}}"#))?;
+///     assert_eq!(cache.compile(&q, &schema, &options)?, compile(&q, &schema, &options)?);
+/// }
+/// assert_eq!((cache.stats().misses, cache.stats().hits), (1, 1));
+/// # Ok::<(), qb_core::Error>(())
+/// ```
+///
+/// Eviction is CLOCK (second chance): a hit only sets a bit, under a shared read lock, so
+/// threads hitting the cache do not serialize on it.
+#[derive(Debug)]
+pub struct ShapeCache {
+    inner: RwLock<Clock>,
+    capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+    recompiles: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Clock {
+    /// Hash of a shape -> its slot in `ring`.
+    map: AHashMap<u64, usize>,
+    ring: Vec<Entry>,
+    hand: usize,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    hash: u64,
+    shape: Box<[u8]>,
+    plan: Arc<Plan>,
+    referenced: AtomicBool,
+    bytes: usize,
+}
+
+fn hash_shape(bytes: &[u8]) -> u64 {
+    ahash::RandomState::with_seeds(0x73, 0x68, 0x61, 0x70).hash_one(bytes)
+}
+
+impl ShapeCache {
+    /// The capacity hosts use when they are given none: 1024 shapes, about 0.4 to 4 KiB
+    /// each (docs/performance.md, "Shape cache"), so a few MiB at most.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A cache keeping at most `capacity` shapes; `0` keeps none (every compile is
+    /// uncached and counted nowhere: a host's "cache off").
+    pub fn new(capacity: usize) -> Self {
+        ShapeCache {
+            inner: RwLock::new(Clock::default()),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+            recompiles: AtomicU64::new(0),
+        }
+    }
+
+    /// [`compile`], through the cache: the same result (SQL, parameters, or error) as an
+    /// uncached compile of `query`.
+    pub fn compile(
+        &self,
+        query: &Query,
+        schema: &Schema,
+        options: &CompileOptions,
+    ) -> Result<CompiledQuery, Error> {
+        if self.capacity == 0 {
+            return compile(query, schema, options);
+        }
+        let Ok(shape) = Shape::of(query, schema, options) else {
+            return compile(query, schema, options);
+        };
+        let hash = hash_shape(&shape.bytes);
+        if let Some(plan) = self.lookup(hash, &shape.bytes) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(out) = bind(&plan, &shape, options) {
+                return Ok(out);
+            }
+            self.recompiles.fetch_add(1, Ordering::Relaxed);
+            return compile(query, schema, options);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let (out, plan) = make_plan(query, &shape, schema, options)?;
+        self.insert(hash, shape.bytes.into_boxed_slice(), Arc::new(plan));
+        Ok(out)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> CacheStats {
+        let (len, bytes) = {
+            let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            (c.ring.len(), c.bytes)
+        };
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            recompiles: self.recompiles.load(Ordering::Relaxed),
+            len,
+            capacity: self.capacity,
+            bytes,
+        }
+    }
+
+    /// Drops every cached shape (counters are kept).
+    pub fn clear(&self) {
+        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        *c = Clock::default();
+    }
+
+    fn lookup(&self, hash: u64, shape: &[u8]) -> Option<Arc<Plan>> {
+        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let e = &c.ring[*c.map.get(&hash)?];
+        if *e.shape != *shape {
+            return None;
+        }
+        e.referenced.store(true, Ordering::Relaxed);
+        Some(Arc::clone(&e.plan))
+    }
+
+    fn insert(&self, hash: u64, shape: Box<[u8]>, plan: Arc<Plan>) {
+        let bytes = shape.len()
+            + std::mem::size_of::<Entry>()
+            + std::mem::size_of::<Plan>()
+            + plan.bound.as_ref().map_or(0, Bound::heap_bytes)
+            + 2 * std::mem::size_of::<(u64, usize)>();
+        let entry = Entry {
+            hash,
+            shape,
+            plan,
+            referenced: AtomicBool::new(false),
+            bytes,
+        };
+        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let c = &mut *c;
+        if let Some(&i) = c.map.get(&hash) {
+            // The same shape planned by another thread, or another shape of the same hash:
+            // the newer one takes the place.
+            c.bytes = c.bytes - c.ring[i].bytes + entry.bytes;
+            c.ring[i] = entry;
+            return;
+        }
+        c.bytes += entry.bytes;
+        if c.ring.len() < self.capacity {
+            c.map.insert(hash, c.ring.len());
+            c.ring.push(entry);
+            return;
+        }
+        // CLOCK: the first entry not referenced since the hand last passed it.
+        loop {
+            let i = c.hand;
+            c.hand = (c.hand + 1) % c.ring.len();
+            if c.ring[i].referenced.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let old = std::mem::replace(&mut c.ring[i], entry);
+            c.map.remove(&old.hash);
+            c.bytes -= old.bytes;
+            c.map.insert(hash, i);
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+}
+
+/// A query of a planned shape, its parameters bound; `None` when the plan cannot bind it
+/// (the caller compiles uncached, which reports the error exactly).
+fn bind(plan: &Plan, shape: &Shape<'_>, options: &CompileOptions) -> Option<CompiledQuery> {
+    let b = plan.bound.as_ref()?;
+    let params = b.bind(&shape.operands, &options.limits)?;
+    Some(CompiledQuery::new(b.sql.clone(), params))
+}
+
+/// A query shape compiled once, to bind the operands of many queries of that shape: what a
+/// service needs to keep one PostgreSQL prepared statement per shape. Made by
+/// [`Schema::prepare`]; it owns its plan (no borrow: keep it in a map, share it between
+/// threads) and binds against the registry it was prepared with (another registry is
+/// another shape).
+///
+/// ```
+/// use qb_core::{CompileOptions, Query, Schema};
+/// let schema = Schema::from_json(r#"{"views": {"v": {"columns": {"id": "uuid"},
+///     "fields": {"age": "integer"}}}}"#)?;
+/// let q = |age: i64| Query::from_json(&format!(
+///     r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"gte": {age}}}}}}}"#));
+/// let prepared = schema.prepare(&q(18)?, &CompileOptions::default())?;
+/// assert!(prepared.sql().ends_with(">= $1::bigint)"));
+/// let params = prepared.bind(&q(21)?, &schema)?;
+/// assert_eq!(params[0].value, qb_core::ParamValue::Int(21));
+/// # Ok::<(), qb_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Prepared {
+    options: CompileOptions,
+    shape: Box<[u8]>,
+    out: CompiledQuery,
+    plan: Plan,
+}
+
+impl Schema {
+    /// Compiles `query`'s shape once, for [`Prepared::bind`]. Fails as [`compile`] fails on
+    /// `query`.
+    pub fn prepare(&self, query: &Query, options: &CompileOptions) -> Result<Prepared, Error> {
+        let shape = Shape::of(query, self, options).map_err(|TooDeep| {
+            match compile(query, self, options) {
+                Err(e) => e,
+                Ok(_) => Error::new(
+                    ErrorKind::SizeLimit,
+                    "",
+                    "the query is nested too deeply to prepare",
+                ),
+            }
+        })?;
+        let (out, plan) = make_plan(query, &shape, self, options)?;
+        Ok(Prepared {
+            options: options.clone(),
+            shape: shape.bytes.into_boxed_slice(),
+            out,
+            plan,
+        })
+    }
+}
+
+impl Prepared {
+    /// The SQL of every query of this shape.
+    pub fn sql(&self) -> &str {
+        &self.out.sql
+    }
+
+    /// The parameters' types, in placeholder order.
+    pub fn param_types(&self) -> impl Iterator<Item = ParamType> + '_ {
+        self.out.params.iter().map(|p| p.ty)
+    }
+
+    /// The options it was prepared with.
+    pub fn options(&self) -> &CompileOptions {
+        &self.options
+    }
+
+    /// The parameters of `query` against `schema`, which must be the registry it was
+    /// prepared with and `query` of the prepared shape (else `QB_INVALID_QUERY`); a bad
+    /// operand fails exactly as compiling `query` fails.
+    pub fn bind(&self, query: &Query, schema: &Schema) -> Result<Vec<Param>, Error> {
+        self.compile(query, schema).map(|out| out.params)
+    }
+
+    /// [`Prepared::bind`], with the SQL: what [`compile`] returns for `query`.
+    pub fn compile(&self, query: &Query, schema: &Schema) -> Result<CompiledQuery, Error> {
+        let shape = match Shape::of(query, schema, &self.options) {
+            Ok(s) if *s.bytes == *self.shape => s,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidQuery,
+                    "",
+                    "the query does not have the prepared query's shape (another view, \
+                     selection, filter structure, operator, `isnull`/`is*` operand, limit \
+                     or offset presence, options, or registry)",
+                ));
+            }
+        };
+        match bind(&self.plan, &shape, &self.options) {
+            Some(out) => Ok(out),
+            None => compile(query, schema, &self.options),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::param::ParamValue;
+
+    fn one_condition() -> (Schema, Query) {
+        let schema = Schema::from_json(
+            r#"{"views": {"v": {"columns": {"id": "uuid"}, "fields": {"age": "integer"}}}}"#,
+        )
+        .expect("registry");
+        let q = Query::from_json(r#"{"view": "v", "select": ["id"], "where": {"age": {"eq": 3}}}"#)
+            .expect("query");
+        (schema, q)
+    }
+
+    /// A parameter written without a slot (`SqlWriter::param`, the entry point of parameter
+    /// sources that have none yet) makes the plan unbindable: its shape is compiled uncached,
+    /// never bound wrongly.
+    #[test]
+    fn a_parameter_without_a_slot_is_not_cached() {
+        let (schema, q) = one_condition();
+        let options = CompileOptions::default();
+        let shape = Shape::of(&q, &schema, &options).ok().expect("shape");
+        let (out, slots) = plan(&q, &schema, &options).expect("plan");
+        assert!(bind_slots(&out, slots.clone(), &shape.operands, &options.limits).is_some());
+        assert!(bind_slots(&out, vec![Slot::Opaque], &shape.operands, &options.limits).is_none());
+        // A slot reading another operand than the planned one, or converting differently.
+        let Slot::From { operand, .. } = slots[0].clone() else {
+            panic!("a slot")
+        };
+        let elsewhere = vec![Slot::From {
+            operand: operand + 1,
+            conv: Conv::Scalar(crate::ScalarType::Integer),
+        }];
+        assert!(bind_slots(&out, elsewhere, &shape.operands, &options.limits).is_none());
+        let wrong = vec![Slot::From {
+            operand,
+            conv: Conv::Scalar(crate::ScalarType::Text),
+        }];
+        assert!(bind_slots(&out, wrong, &shape.operands, &options.limits).is_none());
+        // An operand no slot reads (a value the writer would have made text of).
+        let mut extra = out.clone();
+        extra.params.clear();
+        assert!(bind_slots(&extra, Vec::new(), &shape.operands, &options.limits).is_none());
+    }
+
+    #[test]
+    fn hits_bind_without_recompiling_and_capacity_evicts() {
+        let (schema, _) = one_condition();
+        let cache = ShapeCache::new(2);
+        let options = CompileOptions::default();
+        for (i, op) in ["eq", "gt", "lt", "eq", "eq"].iter().enumerate() {
+            let q = Query::from_json(&format!(
+                r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"{op}": {i}}}}}}}"#
+            ))
+            .expect("query");
+            let got = cache.compile(&q, &schema, &options).expect("compiles");
+            assert_eq!(got, compile(&q, &schema, &options).expect("compiles"));
+        }
+        let s = cache.stats();
+        assert_eq!(
+            (s.misses, s.hits, s.evictions, s.recompiles, s.len),
+            (4, 1, 2, 0, 2)
+        );
+        // A bad operand on a hit: the uncached compile's error, counted as a recompile.
+        let bad =
+            Query::from_json(r#"{"view": "v", "select": ["id"], "where": {"age": {"eq": "x"}}}"#)
+                .expect("query");
+        let err = cache
+            .compile(&bad, &schema, &options)
+            .expect_err("a bad operand");
+        assert_eq!(Err(err), compile(&bad, &schema, &options));
+        assert_eq!(cache.stats().recompiles, 1);
+        // Capacity 0: off.
+        let off = ShapeCache::new(0);
+        assert_eq!(
+            off.compile(&bad, &schema, &options),
+            compile(&bad, &schema, &options)
+        );
+        assert_eq!((off.stats().misses, off.stats().len), (0, 0));
+    }
+
+    #[test]
+    fn prepared_refuses_another_shape() {
+        let (schema, q) = one_condition();
+        let p = schema
+            .prepare(&q, &CompileOptions::default())
+            .expect("prepares");
+        let other =
+            Query::from_json(r#"{"view": "v", "select": ["id"], "where": {"age": {"gt": 3}}}"#)
+                .expect("query");
+        let e = p.bind(&other, &schema).expect_err("another shape");
+        assert_eq!(e.kind(), ErrorKind::InvalidQuery);
+        assert_eq!(
+            p.bind(&q, &schema).expect("binds")[0].value,
+            ParamValue::Int(3)
+        );
+        // Another registry is another shape.
+        let mut other_registry = schema.clone();
+        other_registry
+            .add_view(crate::ViewDef::new("w").column("id", crate::ScalarType::Uuid))
+            .expect("adds");
+        let e = p.bind(&q, &other_registry).expect_err("another registry");
+        assert_eq!(e.kind(), ErrorKind::InvalidQuery);
+    }
+
+    #[test]
+    fn the_cache_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<ShapeCache>();
+        check::<Prepared>();
+    }
+
+    /// Registries built alike share an identity; any added view changes it.
+    #[test]
+    fn registry_identity() {
+        let (a, _) = one_condition();
+        let (mut b, _) = one_condition();
+        assert_eq!(a.fingerprint, b.fingerprint);
+        let w = crate::ViewDef::new("w").column("id", crate::ScalarType::Uuid);
+        b.add_view(w).expect("adds");
+        assert_ne!(a.fingerprint, b.fingerprint);
+        // A query of registry `a`'s shape is another shape against `b`.
+        let q = one_condition().1;
+        let o = CompileOptions::default();
+        let (sa, sb) = (Shape::of(&q, &a, &o).ok(), Shape::of(&q, &b, &o).ok());
+        assert_ne!(sa.map(|s| s.bytes), sb.map(|s| s.bytes));
+    }
+}

@@ -1,0 +1,508 @@
+//! The shape cache never changes a result: random queries, many differing only slightly
+//! (another operator, path, operand kind, list vs scalar, limit present or not, nesting,
+//! camelCase, placeholder style, bad operands), compiled through one small shared cache (so
+//! shapes are evicted and re-planned) and through a prepared plan, give exactly what an
+//! uncached compile gives: the same SQL and parameters, or the same error (code, path and
+//! message).
+//!
+//! `QB_CACHE_CASES` sets the number of base queries (each compiled with 16 variants, under
+//! two option sets); `make test-long` runs a million queries.
+
+use qb_core::{CompileOptions, CompiledQuery, Error, Query, Schema, ShapeCache, compile};
+use serde_json::{Value as J, json};
+
+/// A small deterministic generator (xorshift64*): a failure prints its seed and query.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+fn schema() -> Schema {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/golden/schema.json"
+    );
+    let text = std::fs::read_to_string(path).expect("the golden registry");
+    Schema::from_json(&text).expect("registry")
+}
+
+/// Paths of `v_user` a condition may name: every type, camelCase spellings, a nested object
+/// field, relation paths, an unknown field.
+const PATHS: &[&str] = &[
+    "id",
+    "email",
+    "name",
+    "nick_name",
+    "nickName",
+    "age",
+    "score",
+    "active",
+    "birth_date",
+    "birthDate",
+    "last_login",
+    "lastLogin",
+    "ip_address",
+    "ipAddress",
+    "network",
+    "mac",
+    "category_path",
+    "vacation",
+    "search",
+    "tags",
+    "lucky_numbers",
+    "metadata",
+    "profile.city",
+    "location",
+    "embedding",
+    "created_at",
+    "manager",
+    "manager.name",
+    "manager.age",
+    "nope",
+];
+
+const OPS: &[&str] = &[
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "nin",
+    "contains",
+    "icontains",
+    "startswith",
+    "iendswith",
+    "like",
+    "ilike",
+    "matches",
+    "imatches",
+    "isnull",
+    "is_ipv4",
+    "is_ipv6",
+    "is_private",
+    "is_public",
+    "is_loopback",
+    "in_subnet",
+    "in_range",
+    "ancestor_of",
+    "descendant_of",
+    "matches_lquery",
+    "matches_ltxtquery",
+    "matches_any_lquery",
+    "depth_eq",
+    "contains_date",
+    "overlaps",
+    "adjacent",
+    "plain_query",
+    "websearch_query",
+    "rank_gt",
+    "rank_cd_lte",
+    "cosine_distance",
+    "l2_distance",
+    "inner_product",
+    "distance_within",
+    "has_key",
+    "has_any_keys",
+    "path_exists",
+    "strictly_contains",
+    "contained_by",
+    "any_eq",
+    "all_eq",
+    "len_gt",
+    "len_eq",
+    "bogus_op",
+];
+
+/// An operand: mostly well-formed values of some type, sometimes a bad one.
+fn operand(r: &mut Rng, depth: usize) -> J {
+    let scalars = [
+        json!(r.below(200) as i64 - 20),
+        json!(-1),
+        json!(2.5),
+        json!("12.75"),
+        json!(true),
+        json!(false),
+        json!(null),
+        json!("alice"),
+        json!("50%_off\\"),
+        json!(""),
+        json!("ab\\"),
+        json!("a.b.c"),
+        json!("a.*.c"),
+        json!("a & b"),
+        json!("Top.Science"),
+        json!("2024-01-31"),
+        json!("2024-02-30"),
+        json!("today"),
+        json!("2024-01-31T10:00:00Z"),
+        json!("2024-01-31 10:00"),
+        json!("10.1.2.3"),
+        json!("::1"),
+        json!("192.168.0.0/16"),
+        json!("10.0.0.0/33"),
+        json!("08:00:2b:01:02:03"),
+        json!("[2024-01-01,2024-02-01)"),
+        json!("0c5e4c1f-3c2b-4f7e-9d8a-6b1e2f3a4b5c"),
+        json!("not-a-uuid"),
+        json!("$.a ? (@ > 1)"),
+        json!("$$"),
+        json!(9_223_372_036_854_775_807i64),
+        json!(1e300),
+    ];
+    match r.below(10) {
+        0..=4 => r.pick(&scalars).clone(),
+        5 | 6 if depth < 2 => {
+            let n = r.below(4);
+            J::Array((0..n).map(|_| operand(r, depth + 1)).collect())
+        }
+        7 if depth < 2 => {
+            let keys = [
+                "query",
+                "language",
+                "threshold",
+                "vector",
+                "lat",
+                "lng",
+                "meters",
+                "from",
+                "to",
+                "a",
+            ];
+            let mut m = serde_json::Map::new();
+            for _ in 0..r.below(4) {
+                m.insert((*r.pick(&keys)).to_owned(), operand(r, depth + 1));
+            }
+            J::Object(m)
+        }
+        _ => {
+            // Operands shaped for the structured operators.
+            let objects = [
+                json!({"query": "cat & dog", "language": "simple"}),
+                json!({"query": "cats", "threshold": 0.1}),
+                json!({"query": "cats", "threshold": 0.1, "language": "english"}),
+                json!({"query": "cats", "language": "no such; config"}),
+                json!({"vector": [0.1, 0.2, 0.3], "threshold": 0.5}),
+                json!({"vector": "[1,2]", "threshold": "x"}),
+                json!({"lat": 48.8, "lng": 2.35, "meters": 1000}),
+                json!({"lat": 91, "lng": 2.35, "meters": 1000}),
+                json!({"from": "10.0.0.1", "to": "10.0.0.9"}),
+                json!({"from": "10.0.0.1", "to": "nope"}),
+                json!(["a.b", "c.*"]),
+                json!(["x", 1]),
+                json!({"a": 1, "b": [true, null]}),
+            ];
+            r.pick(&objects).clone()
+        }
+    }
+}
+
+/// Well-typed conditions (path, operator, operand), one per kind of parameter slot.
+fn typed(r: &mut Rng) -> (&'static str, &'static str, J) {
+    let n = r.below(1000) as i64;
+    let text = r.pick(&["alice", "50%_off", "x\\y", "", "Ünï"]).to_string();
+    let all = [
+        ("age", "eq", json!(n)),
+        ("age", "gte", json!(n)),
+        ("age", "in", json!([n, n + 1])),
+        ("age", "nin", json!([])),
+        ("score", "lt", json!(format!("{n}.5"))),
+        ("name", "eq", json!(text)),
+        ("nickName", "icontains", json!(text)),
+        ("name", "startswith", json!(text)),
+        ("name", "like", json!(format!("{text}%"))),
+        ("name", "imatches", json!("^a.*")),
+        ("name", "isnull", json!(r.chance(2))),
+        ("id", "eq", json!("0c5e4c1f-3c2b-4f7e-9d8a-6b1e2f3a4b5c")),
+        ("birthDate", "gte", json!(format!("20{:02}-01-31", n % 100))),
+        ("last_login", "lt", json!("2024-01-31T10:00:00+02:00")),
+        (
+            "ip_address",
+            "in_subnet",
+            json!(format!("10.{}.0.0/16", n % 256)),
+        ),
+        (
+            "ip_address",
+            "in_range",
+            json!({"from": "10.0.0.1", "to": format!("10.0.0.{}", n % 256)}),
+        ),
+        ("ip_address", "is_private", json!(r.chance(2))),
+        ("ip_address", "is_ipv4", json!(r.chance(2))),
+        ("active", "eq", json!(r.chance(2))),
+        ("category_path", "descendant_of", json!("top.science")),
+        ("category_path", "matches_lquery", json!("top.*")),
+        (
+            "category_path",
+            "matches_ltxtquery",
+            json!("science & !art"),
+        ),
+        (
+            "category_path",
+            "matches_any_lquery",
+            json!(["top.*", "*.art"]),
+        ),
+        ("category_path", "depth_gt", json!(n % 5)),
+        ("vacation", "contains_date", json!("2024-06-01")),
+        ("vacation", "overlaps", json!("[2024-01-01,2024-02-01)")),
+        ("search", "websearch_query", json!(text)),
+        (
+            "search",
+            "plain_query",
+            json!({"query": text, "language": "simple"}),
+        ),
+        (
+            "search",
+            "rank_gt",
+            json!({"query": "cats", "threshold": n as f64 / 1000.0}),
+        ),
+        (
+            "embedding",
+            "cosine_distance",
+            json!({"vector": [0.5, n as f64], "threshold": 0.3}),
+        ),
+        (
+            "location",
+            "distance_within",
+            json!({"lat": 48.8, "lng": 2.3, "meters": n}),
+        ),
+        ("metadata", "contains", json!({"a": n})),
+        ("metadata", "strictly_contains", json!({"b": [n]})),
+        ("metadata", "has_key", json!(text)),
+        ("metadata", "has_any_keys", json!(["a", text])),
+        ("metadata", "path_exists", json!("$.a")),
+        ("tags", "contains", json!([text])),
+        ("tags", "overlaps", json!(["a", "b"])),
+        ("tags", "any_eq", json!(text)),
+        ("tags", "len_gt", json!(n % 7)),
+        ("lucky_numbers", "eq", json!([n, 7])),
+        ("profile.city", "eq", json!(text)),
+        ("manager.age", "lt", json!(n)),
+        ("manager", "isnull", json!(r.chance(2))),
+        ("mac", "eq", json!("08:00:2b:01:02:03")),
+        ("created_at", "gt", json!("2024-01-31T10:00:00Z")),
+    ];
+    r.pick(&all).clone()
+}
+
+fn condition(r: &mut Rng) -> J {
+    let (path, op, value) = if r.chance(4) {
+        (*r.pick(PATHS), *r.pick(OPS), operand(r, 0))
+    } else {
+        typed(r)
+    };
+    let mut leaf = json!({ op: value });
+    for seg in path.rsplit('.') {
+        leaf = json!({ seg: leaf });
+    }
+    leaf
+}
+
+fn filter(r: &mut Rng, depth: usize) -> J {
+    match r.below(if depth > 2 { 1 } else { 6 }) {
+        0..=2 => condition(r),
+        3 => json!({"and": (0..r.below(3) + 1).map(|_| filter(r, depth + 1)).collect::<Vec<_>>()}),
+        4 => json!({"or": (0..r.below(3) + 1).map(|_| filter(r, depth + 1)).collect::<Vec<_>>()}),
+        _ => json!({"not": filter(r, depth + 1)}),
+    }
+}
+
+/// A base query: selection, filter, order, page; sometimes a nested list relation with its
+/// own filter and limit.
+fn base(r: &mut Rng) -> J {
+    let mut q = json!({"view": "v_user", "select": ["id", "name"]});
+    if r.chance(3) {
+        q["select"] = json!([
+            "id",
+            {"field": "posts", "select": ["title"], "where": {"views": {"gt": 1}}, "limit": 5}
+        ]);
+    }
+    q["where"] = filter(r, 0);
+    if r.chance(2) {
+        q["order_by"] = json!([{"field": "age", "direction": "desc"}]);
+    }
+    if r.chance(2) {
+        q["limit"] = json!(r.below(100));
+    }
+    if r.chance(3) {
+        q["offset"] = json!(r.below(10));
+    }
+    q
+}
+
+/// A variant of `q` differing slightly: other operand values (same shape), another operand
+/// or operator or path, a limit added or removed, one more level of nesting, camelCase off.
+fn variant(r: &mut Rng, q: &J) -> J {
+    let mut v = q.clone();
+    match r.below(8) {
+        0..=2 => revalue(r, &mut v["where"]),
+        3 => v["where"] = json!({"and": [v["where"].clone(), condition(r)]}),
+        4 => v["where"] = json!({"not": v["where"].clone()}),
+        5 => match v.get("limit") {
+            Some(_) => {
+                v.as_object_mut().expect("object").remove("limit");
+            }
+            None => v["limit"] = json!(r.below(50)),
+        },
+        6 => v["camel_case"] = json!(r.chance(2)),
+        _ => {
+            if let Some(sel) = v["select"].get_mut(1) {
+                if sel.is_object() {
+                    sel["limit"] = json!(r.below(1000));
+                    sel["where"] = filter(r, 1);
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Replaces operand values in place, keeping operators and paths (so most variants have the
+/// same shape and hit the cache; a replaced `isnull` operand changes the shape).
+fn revalue(r: &mut Rng, f: &mut J) {
+    let Some(m) = f.as_object_mut() else {
+        if let Some(items) = f.as_array_mut() {
+            for i in items {
+                revalue(r, i);
+            }
+        }
+        return;
+    };
+    for (k, v) in m.iter_mut() {
+        if OPS.contains(&k.as_str()) {
+            *v = match v {
+                J::Number(_) if r.chance(2) => json!(r.below(1000) as i64 - 5),
+                J::String(s) if r.chance(2) => json!(format!("{s}x")),
+                J::Array(items) if r.chance(2) => {
+                    let mut items = items.clone();
+                    if r.chance(2) {
+                        items.pop();
+                    } else {
+                        items.push(operand(r, 1));
+                    }
+                    J::Array(items)
+                }
+                _ => operand(r, 0),
+            };
+        } else {
+            revalue(r, v);
+        }
+    }
+}
+
+type Outcome = Result<CompiledQuery, (String, String, String)>;
+
+fn outcome(r: Result<CompiledQuery, Error>) -> Outcome {
+    r.map_err(|e| {
+        (
+            e.kind().code().to_owned(),
+            e.path().to_owned(),
+            e.message().to_owned(),
+        )
+    })
+}
+
+/// Runs cases `from..to`, returning (compiles, successes, prepared binds).
+fn run_cases(
+    schema: &Schema,
+    cache: &ShapeCache,
+    seed: u64,
+    cases: std::ops::Range<u64>,
+) -> (u64, u64, u64) {
+    let option_sets = [
+        CompileOptions::default(),
+        CompileOptions::format().with_camel_case(false),
+    ];
+    let (mut compiled, mut ok, mut bound) = (0u64, 0u64, 0u64);
+    for case in cases {
+        let mut r = Rng(seed ^ (case.wrapping_mul(0x1000_0000_01b3) | 1));
+        let base = base(&mut r);
+        let mut queries = vec![base.clone()];
+        for _ in 0..15 {
+            let from = r.pick(&queries).clone();
+            queries.push(variant(&mut r, &from));
+        }
+        for options in &option_sets {
+            let parsed: Vec<Result<Query, Error>> = queries
+                .iter()
+                .map(|q| Query::from_json(&q.to_string()))
+                .collect();
+            let prepared = parsed[0]
+                .as_ref()
+                .ok()
+                .and_then(|q| schema.prepare(q, options).ok());
+            for (q, text) in parsed.iter().zip(&queries) {
+                let Ok(q) = q else { continue };
+                let want = outcome(compile(q, schema, options));
+                let got = outcome(cache.compile(q, schema, options));
+                assert_eq!(got, want, "seed {seed} case {case}: {text}");
+                compiled += 1;
+                ok += u64::from(want.is_ok());
+                if let Some(p) = &prepared {
+                    match outcome(p.compile(q, schema)) {
+                        Ok(out) => {
+                            bound += 1;
+                            assert_eq!(Ok(out), want, "prepared, case {case}: {text}");
+                        }
+                        // Another shape (shapes are conservative: two may give one SQL).
+                        Err(e) if e.0 == "QB_INVALID_QUERY" && e.1.is_empty() => {}
+                        Err(e) => assert_eq!(Err(e), want, "prepared, case {case}: {text}"),
+                    }
+                }
+            }
+        }
+    }
+    (compiled, ok, bound)
+}
+
+/// Two threads share one small cache (so shapes are evicted and planned again while the
+/// other thread hits them).
+#[test]
+fn cached_and_prepared_compiles_equal_uncached_ones() {
+    let cases: u64 = std::env::var("QB_CACHE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500);
+    let seed: u64 = std::env::var("QB_CACHE_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let schema = schema();
+    let cache = ShapeCache::new(64);
+    let half = cases / 2;
+    let (a, b) = std::thread::scope(|s| {
+        let t = s.spawn(|| run_cases(&schema, &cache, seed, 0..half));
+        let b = run_cases(&schema, &cache, seed, half..cases);
+        (t.join().expect("thread"), b)
+    });
+    let (compiled, ok, bound) = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+    let stats = cache.stats();
+    eprintln!(
+        "{compiled} compiles ({ok} ok), {bound} prepared binds; cache: {} hits ({} \
+         recompiled), {} misses, {} evictions",
+        stats.hits, stats.recompiles, stats.misses, stats.evictions
+    );
+    assert!(
+        ok * 4 > compiled,
+        "too few queries compile: {ok} of {compiled}"
+    );
+    // Hits are bound from their plan (a hit with a bad operand is recompiled, to report it):
+    // a good share of the successful compiles.
+    assert!((stats.hits - stats.recompiles) * 3 > ok, "{stats:?}");
+    assert!(stats.evictions > 0 && bound > 0);
+}

@@ -1,0 +1,58 @@
+//! The whole golden corpus through one shape cache: every case (relations, embedded lists,
+//! aggregates over rows, keyset pages, errors) compiles through the cache to exactly what an
+//! uncached compile gives, SQL, parameters or error, the first time (a miss) and the second
+//! (a hit, or a recompile for a shape that is not cached), with every other case's shape in
+//! the same cache. No database needed: the golden test runs the SQL.
+
+use qb_core::{CompileOptions, Query, Schema, ShapeCache};
+use qb_testpg::golden;
+
+#[test]
+fn every_golden_case_compiles_the_same_through_one_cache() {
+    let cases = golden::load_cases();
+    let shared = golden::fixture_schema();
+    let cache = ShapeCache::new(8192);
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    for round in 0..2 {
+        for case in &cases {
+            let Ok(query) = Query::from_value(case.query_value()) else {
+                continue;
+            };
+            let inline = case
+                .spec
+                .get("schema")
+                .map(|s| Schema::from_json(&s.to_string()));
+            let schema = match &inline {
+                Some(Ok(s)) => s,
+                Some(Err(_)) => continue,
+                None => &shared,
+            };
+            let options = CompileOptions::default().with_placeholder(case.placeholder());
+            let plain = qb_core::compile(&query, schema, &options);
+            let cached = cache.compile(&query, schema, &options);
+            let same = match (&plain, &cached) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => golden::error_json(a) == golden::error_json(b),
+                _ => false,
+            };
+            if !same {
+                failures.push(format!(
+                    "[{}] round {round}: uncached {plain:?}, cached {cached:?}",
+                    case.name
+                ));
+            }
+            compiled += 1;
+        }
+    }
+    let stats = cache.stats();
+    assert!(
+        failures.is_empty(),
+        "{} cases differ through the cache:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(compiled > 1500, "only {compiled} compiles");
+    assert!(stats.hits > 500, "the second round must hit: {stats:?}");
+    eprintln!("{compiled} compiles through the cache: {stats:?}");
+}

@@ -49,5 +49,5 @@ pub use error::{Error, ErrorKind, Path};
 pub use number::{Number, NumberError};
 pub use options::{CompileOptions, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};
-pub use schema::{FieldType, RelationDef, RelationKind, ScalarType, Schema, ViewDef};
+pub use schema::{FieldType, ListDef, RelationDef, RelationKind, ScalarType, Schema, ViewDef};
 pub use value::Value;

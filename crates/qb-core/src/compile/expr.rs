@@ -56,7 +56,7 @@ impl Compiler<'_> {
         }
         let read = match r.ty {
             FieldType::Scalar(s) => s.sql().read,
-            FieldType::Array(_) | FieldType::Object(_) => Read::Jsonb,
+            FieldType::Array(_) | FieldType::Object(_) | FieldType::List(_) => Read::Jsonb,
         };
         match read {
             Read::Text => self.text_expr(r),

@@ -1,6 +1,7 @@
 //! WHERE: the filter tree and every operator, per field type. docs/query-ast.md has the
 //! same table in prose; each arm here is one row of it.
 
+use super::relation::Rows;
 use super::values::Operand;
 use super::{Compiler, Resolved, Target, field_path_string};
 use crate::Value;
@@ -214,30 +215,55 @@ impl<'a> Compiler<'a> {
                 if i + 1 < segs.len() {
                     // The path goes on through this relation: its one related row.
                     self.through_one(rel, segs, i, base)?;
-                    self.open_exists(rel, name, false)?;
-                    self.w.sql(" AND (");
+                    let filtered = self.open_exists(Rows::Relation(rel, name), false)?;
+                    self.rows_and(filtered);
+                    self.w.sql("(");
                     self.nested(Fields, n, i + 1, None, base, depth + 1)?;
                     self.w.sql(")");
                     self.close_exists();
                     return Ok(());
                 }
-                let (negated, every) = match n.quantifier {
-                    Some(Quantifier::Some) => (false, false),
-                    Some(Quantifier::None) => (true, false),
-                    Some(Quantifier::Every) => (true, true),
-                    None if !rel.kind.is_list() => (false, false),
-                    None => {
-                        return Err(list_needs_quantifier(rel, segs, i, base));
-                    }
-                };
-                self.open_exists(rel, name, negated)?;
-                self.w.sql(" AND (");
-                self.filter(Fields, &n.filter, None, &inner_path, depth + segs.len())?;
-                self.w.sql(if every { ") IS NOT TRUE" } else { ")" });
-                self.close_exists();
-                Ok(())
+                if n.quantifier.is_none() && rel.kind.is_list() {
+                    return Err(list_needs_quantifier(rel, segs, i, base));
+                }
+                self.quantified(
+                    Rows::Relation(rel, name),
+                    n,
+                    &inner_path,
+                    depth + segs.len(),
+                )
+            }
+            Target::List { list, r, at: i } => {
+                if i + 1 < segs.len() || n.quantifier.is_none() {
+                    return Err(super::list::list_needs_quantifier(segs, i, base));
+                }
+                self.quantified(Rows::List(list, &r), n, &inner_path, depth + segs.len())
             }
         }
+    }
+
+    /// `some` (`EXISTS (… AND (<inner>))`), `none` (`NOT EXISTS (… AND (<inner>))`) or
+    /// `every` (`NOT EXISTS (… AND (<inner>) IS NOT TRUE)`) over `rows`; no quantifier: the
+    /// one row of a many-to-one relation.
+    fn quantified(
+        &mut self,
+        rows: Rows<'a, '_>,
+        n: &'a NestedFilter,
+        inner_path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let (negated, every) = match n.quantifier {
+            Some(Quantifier::Some) | None => (false, false),
+            Some(Quantifier::None) => (true, false),
+            Some(Quantifier::Every) => (true, true),
+        };
+        let filtered = self.open_exists(rows, negated)?;
+        self.rows_and(filtered);
+        self.w.sql("(");
+        self.filter(Fields, &n.filter, None, inner_path, depth)?;
+        self.w.sql(if every { ") IS NOT TRUE" } else { ")" });
+        self.close_exists();
+        Ok(())
     }
 
     /// A path that goes on past the relation at `segs[i]` reads its one related row: the
@@ -274,6 +300,7 @@ impl<'a> Compiler<'a> {
             Target::Relation { rel, name, at: i } => {
                 return self.relation_condition(c, rel, name, i, base, depth);
             }
+            Target::List { r, at: i, .. } => return self.list_condition(c, &r, i, base),
         };
         let operand = Operand::new(&c.value, self.limits, &op_path);
         let mismatch = || {
@@ -318,7 +345,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         c: &'a Condition,
         rel: &'a RelationDef,
-        name: &str,
+        name: &'a str,
         i: usize,
         base: &Path<'_>,
         depth: usize,
@@ -343,13 +370,13 @@ impl<'a> Compiler<'a> {
                 ));
             }
             let is_null = Operand::new(&c.value, self.limits, &op_path).boolean()?;
-            self.open_exists(rel, name, is_null)?;
+            self.open_exists(Rows::Relation(rel, name), is_null)?;
             self.close_exists();
             return Ok(());
         }
         self.through_one(rel, segs, i, base)?;
-        self.open_exists(rel, name, false)?;
-        self.w.sql(" AND ");
+        let filtered = self.open_exists(Rows::Relation(rel, name), false)?;
+        self.rows_and(filtered);
         self.condition(Fields, c, i + 1, None, base, depth + 1)?;
         self.close_exists();
         Ok(())
@@ -369,6 +396,8 @@ impl<'a> Compiler<'a> {
             FieldType::Scalar(s) => self.scalar_condition(*s, op, r, v, mismatch),
             FieldType::Array(elem) => self.array_condition(*elem, op, r, v, mismatch),
             FieldType::Object(_) => self.jsonb_condition(op, r, v, mismatch),
+            // Resolution makes a list a row source (`Target::List`), never a value.
+            FieldType::List(_) => Err(mismatch()),
         }
     }
 

@@ -140,6 +140,14 @@ impl<'a> Compiler<'a> {
                 super::select::no_rows_arguments(f, p)?;
                 Ok(r)
             }
+            Target::List { at, .. } => Err(Error::new(
+                ErrorKind::Unsupported,
+                super::field_path_string(&p.key("field"), &f.path.0[..=at], None),
+                format!(
+                    "`{}` is an embedded list: grouped queries do not select lists",
+                    f.path.0[at]
+                ),
+            )),
             Target::Relation { at, .. } => Err(Error::new(
                 ErrorKind::Unsupported,
                 super::field_path_string(&p.key("field"), &f.path.0[..=at], None),

@@ -12,6 +12,7 @@ mod distinct;
 mod expr;
 mod filter;
 mod group;
+mod list;
 mod relation;
 mod resolve;
 mod scope;
@@ -268,6 +269,7 @@ impl<'a> Compiler<'a> {
                 self.typed_expr(&r);
                 Ok(())
             }
+            t @ Target::List { .. } => self.value(t, segs, fp).map(|_| ()),
             Target::Relation { rel, name, at } => {
                 if at + 1 == segs.len() || rel.kind.is_list() {
                     let t = Target::Relation { rel, name, at };
@@ -277,7 +279,7 @@ impl<'a> Compiler<'a> {
                 let parent = self.enter(target);
                 self.w.sql("(SELECT ");
                 self.order_key_from(segs, at + 1, fp, p)?;
-                self.related_rows(rel, parent)?;
+                self.related_rows(relation::Rows::Relation(rel, name), parent)?;
                 self.w.sql(")");
                 self.leave();
                 Ok(())

@@ -14,12 +14,35 @@
 //! `<join>` pairs the declared columns (`t1."id" = t."fk_author"`), goes through the join
 //! view for many-to-many (`EXISTS (SELECT 1 FROM <join view> AS tM WHERE …)`), and matches
 //! the distribution columns of every two joined views that both declare one.
+//!
+//! The elements of an embedded list are read by the same functions ([`Rows::List`]): their
+//! row source is written by `compile/list.rs`, the rest is shared.
 
-use super::{Compiler, Scope};
+use super::{Compiler, Resolved, Scope};
 use crate::ast::{Direction, FieldSelection, Nulls, OrderBy};
 use crate::error::{Error, ErrorKind, Path};
-use crate::schema::{RelationDef, ViewDef};
+use crate::schema::{ListDef, RelationDef, ViewDef};
 use crate::sql::{Alias, SqlFragment};
+
+/// The rows a scope reads below the current one: a relation's related rows, or the
+/// elements of an embedded list (`compile/list.rs`).
+#[derive(Clone, Copy)]
+pub(crate) enum Rows<'a, 'r> {
+    /// The relation registered as `name`.
+    Relation(&'a RelationDef, &'a str),
+    /// The embedded list the field `r` (resolved in the enclosing scope) holds.
+    List(&'a ListDef, &'r Resolved<'a>),
+}
+
+impl<'a> Rows<'a, '_> {
+    /// Whether any number of rows relate (a list), rather than at most one.
+    pub(crate) fn is_list(self) -> bool {
+        match self {
+            Rows::Relation(rel, _) => rel.kind.is_list(),
+            Rows::List(..) => true,
+        }
+    }
+}
 
 impl<'a> Compiler<'a> {
     /// The view `rel` reads, checked against the registry (unless the whole registry was:
@@ -41,13 +64,30 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// ` FROM "<view>" AS tN WHERE <join>`: the rows of `rel` related to the row of
-    /// `parent`, read in the current scope (entered for the related view).
+    /// The view (or list element) whose rows `rows` reads.
+    pub(crate) fn rows_view(&self, rows: Rows<'a, '_>) -> Result<&'a ViewDef, Error> {
+        match rows {
+            Rows::Relation(rel, name) => self.related_view(rel, name),
+            Rows::List(list, _) => Ok(&list.elem),
+        }
+    }
+
+    /// ` FROM "<view>" AS tN WHERE <join>` (the rows of a relation related to the row of
+    /// `parent`), or ` FROM jsonb_array_elements(…) WITH ORDINALITY AS tN("value", "ord")`
+    /// (the elements of a list), read in the current scope (entered for them). Returns
+    /// whether it wrote a WHERE clause ([`Compiler::rows_and`] continues it).
     pub(crate) fn related_rows(
         &mut self,
-        rel: &'a RelationDef,
+        rows: Rows<'a, '_>,
         parent: Scope<'a>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
+        let rel = match rows {
+            Rows::Relation(rel, _) => rel,
+            Rows::List(_, r) => {
+                self.list_elements(r);
+                return Ok(false);
+            }
+        };
         let target = self.scope;
         self.w.sql(" FROM ");
         self.w.fragment(&target.view.sql_from);
@@ -87,7 +127,12 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// ` AND ` after a WHERE clause [`Compiler::related_rows`] wrote, ` WHERE ` otherwise.
+    pub(crate) fn rows_and(&mut self, filtered: bool) {
+        self.w.sql(if filtered { " AND " } else { " WHERE " });
     }
 
     /// `next."b" = this."a" AND …` for the pairs (this view's `a`, the next view's `b`).
@@ -112,12 +157,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// A selected relation (the value of its output key): an object or NULL for a
-    /// many-to-one relation, a list for the others.
+    /// A selected relation or embedded list (the value of its output key): an object or
+    /// NULL for a many-to-one relation, a list for the others (NULL for a list field that
+    /// does not hold an array).
     pub(crate) fn relation_select(
         &mut self,
-        rel: &'a RelationDef,
-        name: &str,
+        rows: Rows<'a, '_>,
         f: &'a FieldSelection,
         p: &Path<'_>,
         depth: usize,
@@ -125,14 +170,20 @@ impl<'a> Compiler<'a> {
         let Some(sub) = &f.select else {
             return Err(p.err(
                 ErrorKind::InvalidQuery,
-                format!(
-                    "`{}` is a relation to `{}`: select its fields with `select`",
-                    f.output_name(),
-                    rel.view
-                ),
+                match rows {
+                    Rows::Relation(rel, _) => format!(
+                        "`{}` is a relation to `{}`: select its fields with `select`",
+                        f.output_name(),
+                        rel.view
+                    ),
+                    Rows::List(..) => format!(
+                        "`{}` is an embedded list: select its elements' fields with `select`",
+                        f.output_name()
+                    ),
+                },
             ));
         };
-        let list = rel.kind.is_list();
+        let list = rows.is_list();
         if !list {
             let extra = [
                 ("order_by", !f.order_by.is_empty()),
@@ -166,17 +217,28 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        let target = self.related_view(rel, name)?;
+        let target = self.rows_view(rows)?;
+        if let Rows::List(_, r) = rows {
+            self.list_guard(r);
+        }
         let parent = self.enter(target);
         self.w.sql(if list {
             "to_jsonb(ARRAY(SELECT "
         } else {
             "(SELECT "
         });
+        let element = matches!(rows, Rows::List(..));
+        if element {
+            self.element_guard();
+        }
         self.object(sub, None, &p.key("select"), depth + 1)?;
-        self.related_rows(rel, parent)?;
+        if element {
+            self.w.sql(" END");
+        }
+        let filtered = self.related_rows(rows, parent)?;
         if let Some(w) = &f.filter {
-            self.w.sql(" AND (");
+            self.rows_and(filtered);
+            self.w.sql("(");
             self.filter_at(w, None, &p.key("where"), depth + 1)?;
             self.w.sql(")");
         }
@@ -186,6 +248,9 @@ impl<'a> Compiler<'a> {
             self.w.sql("))");
         } else {
             self.w.sql(")");
+        }
+        if let Rows::List(..) = rows {
+            self.w.sql(" END");
         }
         self.leave();
         Ok(())
@@ -218,22 +283,18 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// `[NOT ]EXISTS (SELECT 1 FROM <related rows>`: the start of a relation filter, in the
-    /// related view's scope; [`Compiler::close_exists`] ends it.
-    pub(crate) fn open_exists(
-        &mut self,
-        rel: &'a RelationDef,
-        name: &str,
-        negated: bool,
-    ) -> Result<(), Error> {
-        let target = self.related_view(rel, name)?;
+    /// `[NOT ]EXISTS (SELECT 1 FROM <related rows>`: the start of a relation (or list)
+    /// filter, in the related view's scope; [`Compiler::close_exists`] ends it. Returns
+    /// whether a WHERE clause was written ([`Compiler::rows_and`]).
+    pub(crate) fn open_exists(&mut self, rows: Rows<'a, '_>, negated: bool) -> Result<bool, Error> {
+        let target = self.rows_view(rows)?;
         self.w.sql(if negated {
             "NOT EXISTS (SELECT 1"
         } else {
             "EXISTS (SELECT 1"
         });
         let parent = self.enter(target);
-        self.related_rows(rel, parent)
+        self.related_rows(rows, parent)
     }
 
     /// `)`, back in the enclosing scope.

@@ -9,7 +9,7 @@ use super::{Compiler, field_path_string};
 use crate::ast::FieldPath;
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::{is_graphql_name, snake};
-use crate::schema::{ColumnDef, FieldDef, FieldType, RelationDef, ScalarType};
+use crate::schema::{ColumnDef, FieldDef, FieldType, ListDef, RelationDef, ScalarType};
 use crate::sql::{Alias, SqlFragment};
 
 /// Type of fields read in permissive mode from keys the registry does not list.
@@ -42,6 +42,25 @@ pub(crate) enum Target<'a> {
         name: &'a str,
         at: usize,
     },
+    /// `segs[at]` names an embedded list (`r` reads the array); `segs[at + 1..]` read its
+    /// elements.
+    List {
+        list: &'a ListDef,
+        r: Resolved<'a>,
+        at: usize,
+    },
+}
+
+impl<'a> Target<'a> {
+    /// `r` resolved at `segs[at]`: an embedded list is a row source, anything else a value.
+    #[inline(always)]
+    fn of(r: Resolved<'a>, at: usize) -> Target<'a> {
+        let ty = r.ty;
+        match ty {
+            FieldType::List(list) => Target::List { list, r, at },
+            _ => Target::Value(r),
+        }
+    }
 }
 
 /// A field path resolved against the registry, in the scope that reads it.
@@ -98,9 +117,7 @@ impl<'a> Compiler<'a> {
         base: &Path<'_>,
     ) -> Result<Target<'a>, Error> {
         if let Some(parent) = at {
-            return self
-                .resolve_below(parent, segs, start, base)
-                .map(Target::Value);
+            return self.resolve_below(parent, segs, start, base);
         }
         let Some(first) = segs.get(start) else {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
@@ -153,13 +170,14 @@ impl<'a> Compiler<'a> {
         if let Some((_, def)) = field {
             if segs.len() == start + 1 {
                 // The common case: one registered field, no nesting.
-                return Ok(Target::Value(self.field(def)));
+                return Ok(Target::of(self.field(def), start));
             }
             let r = self.field(def);
+            if let FieldType::List(_) = r.ty {
+                return Ok(Target::of(r, start));
+            }
             check_descend(&r, segs, start, base)?;
-            return self
-                .resolve_below(&r, segs, start + 1, base)
-                .map(Target::Value);
+            return self.resolve_below(&r, segs, start + 1, base);
         }
         // Relations (registry names never collide with columns or fields).
         if let Some((name, rel)) = view.relations.lookup(first, self.camel) {
@@ -175,17 +193,17 @@ impl<'a> Compiler<'a> {
         }
         check_descend(&r, segs, start, base)?;
         self.resolve_below(&r, segs, start + 1, base)
-            .map(Target::Value)
     }
 
-    /// `segs[start..]` below the object (or permissive key) `parent`.
+    /// `segs[start..]` below the object (or permissive key) `parent`; an embedded list met
+    /// on the way ends the resolution (the rest of the path reads its elements).
     fn resolve_below(
         &self,
         parent: &Resolved<'a>,
         segs: &'a [String],
         start: usize,
         base: &Path<'_>,
-    ) -> Result<Resolved<'a>, Error> {
+    ) -> Result<Target<'a>, Error> {
         if start >= segs.len() {
             return Err(base.err(ErrorKind::InvalidQuery, "empty field path"));
         }
@@ -199,10 +217,14 @@ impl<'a> Compiler<'a> {
                 i,
                 base,
             )?;
+            if let FieldType::List(_) = r.ty {
+                return Ok(Target::of(r, i));
+            }
             check_descend(&r, segs, i, base)?;
             cur = Some(r);
         }
-        cur.ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
+        cur.map(Target::Value)
+            .ok_or_else(|| base.err(ErrorKind::InvalidQuery, "empty field path"))
     }
 
     /// A field path that must name a value (a column or field) of the current scope: a
@@ -239,6 +261,7 @@ impl<'a> Compiler<'a> {
                     }
                 ),
             )),
+            Target::List { at, .. } => Err(list_not_value(segs, at, base)),
         }
     }
 
@@ -271,6 +294,7 @@ impl<'a> Compiler<'a> {
         }
         if !view.permissive {
             let msg = match parent {
+                None if view.element => format!("list `{}` has no field `{name}`", view.name),
                 None => format!("view `{}` has no field `{name}`", view.key()),
                 Some(_) if i > 0 => format!("`{}` has no field `{name}`", segs[..i].join(".")),
                 Some(_) => format!("this object has no field `{name}`"),
@@ -309,6 +333,20 @@ impl<'a> Compiler<'a> {
     ) -> Result<Target<'a>, Error> {
         self.resolve_from(parent, &path.0, 0, p)
     }
+}
+
+/// `segs[at]`, an embedded list, used where a value is needed.
+#[cold]
+pub(crate) fn list_not_value(segs: &[String], at: usize, base: &Path<'_>) -> Error {
+    Error::new(
+        ErrorKind::InvalidQuery,
+        field_path_string(base, &segs[..=at], None),
+        format!(
+            "`{}` is an embedded list, not a scalar field: select it with a sub-selection, or \
+             filter its elements under `some`, `every` or `none`",
+            segs[at]
+        ),
+    )
 }
 
 /// `segs[i]` resolved to `r`: it must be an object (or a permissive key) when the path goes on.

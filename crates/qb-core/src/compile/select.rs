@@ -3,11 +3,12 @@
 
 use smallvec::SmallVec;
 
+use super::relation::Rows;
 use super::{Access, Compiler, Resolved, Target};
 use crate::ast::{FieldSelection, Output, Selection};
 use crate::error::{Error, ErrorKind, Path};
 use crate::names::is_graphql_name;
-use crate::schema::{FieldType, RelationDef};
+use crate::schema::{FieldType, ListDef, RelationDef};
 
 /// PostgreSQL caps a function call at 100 arguments: 50 key/value pairs per
 /// `jsonb_build_object` call; wider objects are concatenated with `||`.
@@ -90,7 +91,7 @@ impl<'a> Compiler<'a> {
                 Selection::Field(f) => {
                     let r = match self.resolve_selected(parent, &f.path, &p)? {
                         Target::Value(r) => r,
-                        Target::Relation { .. } => return Ok(true),
+                        Target::Relation { .. } | Target::List { .. } => return Ok(true),
                     };
                     no_rows_arguments(f, &p)?;
                     if let Some(sub) = &f.select {
@@ -118,7 +119,7 @@ impl<'a> Compiler<'a> {
     fn selected_relation(
         &mut self,
         rel: &'a RelationDef,
-        name: &str,
+        name: &'a str,
         at: usize,
         f: &'a FieldSelection,
         p: &Path<'_>,
@@ -134,7 +135,28 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        self.relation_select(rel, name, f, p, depth)
+        self.relation_select(Rows::Relation(rel, name), f, p, depth)
+    }
+
+    /// An embedded list named by a selected path: selected whole (with its sub-selection)
+    /// when the path ends at it.
+    fn selected_list(
+        &mut self,
+        list: &'a ListDef,
+        r: &Resolved<'a>,
+        at: usize,
+        f: &'a FieldSelection,
+        p: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if at + 1 < f.path.0.len() {
+            return Err(super::resolve::list_not_value(
+                &f.path.0,
+                at,
+                &p.key("field"),
+            ));
+        }
+        self.relation_select(Rows::List(list, r), f, p, depth)
     }
 
     fn output_name<'s>(&self, s: &'s Selection, p: &Path<'_>) -> Result<&'s str, Error> {
@@ -295,6 +317,12 @@ impl<'a> Compiler<'a> {
                             self.selected_relation(rel, rn, at, f, &p, depth)?;
                             continue;
                         }
+                        Target::List { list, r, at } => {
+                            self.w.literal(name);
+                            self.w.sql(", ");
+                            self.selected_list(list, &r, at, f, &p, depth)?;
+                            continue;
+                        }
                     };
                     no_rows_arguments(f, &p)?;
                     // The output key is usually the field's own key or camelCase alias,
@@ -342,10 +370,17 @@ impl<'a> Compiler<'a> {
             }
             None => Err(p.err(
                 ErrorKind::InvalidQuery,
-                format!(
-                    "view `{}` has no typename in the registry",
-                    self.scope.view.key()
-                ),
+                if self.scope.view.element {
+                    format!(
+                        "list `{}` has no typename in the registry",
+                        self.scope.view.name
+                    )
+                } else {
+                    format!(
+                        "view `{}` has no typename in the registry",
+                        self.scope.view.key()
+                    )
+                },
             )),
         }
     }
@@ -370,6 +405,12 @@ impl<'a> Compiler<'a> {
                         Target::Value(r) => r,
                         Target::Relation { rel, name: rn, at } => {
                             self.selected_relation(rel, rn, at, f, &p, 1)?;
+                            self.w.sql(" AS ");
+                            self.w.ident(name);
+                            continue;
+                        }
+                        Target::List { list, r, at } => {
+                            self.selected_list(list, &r, at, f, &p, 1)?;
                             self.w.sql(" AS ");
                             self.w.ident(name);
                             continue;

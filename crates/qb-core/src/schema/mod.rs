@@ -208,6 +208,9 @@ pub enum FieldType {
     Array(ScalarType),
     /// A nested JSON object with its own fields.
     Object(Box<ObjectDef>),
+    /// A JSON array of objects with their own fields (an embedded list: `data->'items'`),
+    /// read element by element like the rows of a relation.
+    List(Box<ListDef>),
 }
 
 impl FieldType {
@@ -217,6 +220,7 @@ impl FieldType {
             FieldType::Scalar(s) => s.name().to_owned(),
             FieldType::Array(s) => format!("{}[]", s.name()),
             FieldType::Object(_) => "object".to_owned(),
+            FieldType::List(_) => "list".to_owned(),
         }
     }
 }
@@ -422,13 +426,14 @@ impl Drop for ObjectDef {
     fn drop(&mut self) {
         fn take_nested(obj: &mut ObjectDef, stack: &mut Vec<ObjectDef>) {
             for (_, def) in obj.fields.items.iter_mut() {
-                if let FieldType::Object(_) = def.ty {
-                    let FieldType::Object(inner) =
-                        std::mem::replace(&mut def.ty, FieldType::Scalar(ScalarType::Jsonb))
-                    else {
-                        continue;
-                    };
-                    stack.push(*inner);
+                if let FieldType::Object(_) | FieldType::List(_) = def.ty {
+                    match std::mem::replace(&mut def.ty, FieldType::Scalar(ScalarType::Jsonb)) {
+                        FieldType::Object(inner) => stack.push(*inner),
+                        FieldType::List(list) => {
+                            stack.push(std::mem::take(&mut list.into_elem().fields));
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -449,8 +454,10 @@ impl ObjectDef {
         while let Some((obj, d)) = stack.pop() {
             max = max.max(d);
             for (_, def) in obj.fields.items.iter() {
-                if let FieldType::Object(inner) = &def.ty {
-                    stack.push((inner, d + 1));
+                match &def.ty {
+                    FieldType::Object(inner) => stack.push((inner, d + 1)),
+                    FieldType::List(list) => stack.push((&list.elem.fields, d + 1)),
+                    _ => {}
                 }
             }
         }
@@ -503,11 +510,53 @@ impl ObjectDef {
                 sql.json[i] = json;
                 sql.text[i] = text;
             }
-            if let FieldType::Object(inner) = &mut def.ty {
-                inner.render(data, &sql.keys);
+            match &mut def.ty {
+                FieldType::Object(inner) => inner.render(data, &sql.keys),
+                FieldType::List(list) => {
+                    list.elem.name = sql.keys.join(".");
+                    list.elem.render();
+                }
+                _ => {}
             }
             def.sql = sql;
         }
+    }
+}
+
+/// An embedded list: a JSON array of objects inside a document, whose elements are read as
+/// the rows of a scope (`jsonb_array_elements(…) WITH ORDINALITY AS tN("value", "ord")`):
+/// their fields below `tN."value"`, their position `tN."ord"` the last order key. The
+/// element is held as a view with no columns and no relations, so names, selections,
+/// filters and `__typename` resolve in it as in any view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListDef {
+    pub(crate) elem: ViewDef,
+}
+
+impl ListDef {
+    /// A list whose elements have the fields of `fields`.
+    pub fn new(fields: ObjectDef) -> Self {
+        let mut elem = ViewDef::new("list");
+        elem.element = true;
+        elem.data_column = "value".to_owned();
+        elem.primary_key = vec!["ord".to_owned()];
+        elem.fields = fields;
+        ListDef { elem }
+    }
+
+    /// Sets the GraphQL typename of the elements (for `__typename`).
+    pub fn typename(mut self, typename: impl Into<String>) -> Self {
+        self.elem.typename = Some(typename.into());
+        self
+    }
+
+    /// The fields of an element.
+    pub fn fields(&self) -> &ObjectDef {
+        &self.elem.fields
+    }
+
+    fn into_elem(self) -> ViewDef {
+        self.elem
     }
 }
 
@@ -539,6 +588,9 @@ pub struct ViewDef {
     pub(crate) sql_primary_key: Box<[SqlFragment]>,
     /// The distribution column, quoted, rendered when the view joins a [`Schema`].
     pub(crate) sql_distribution: Option<SqlFragment>,
+    /// The element of an embedded list ([`ListDef`]), not a registered view; `name` is the
+    /// list field's key path.
+    pub(crate) element: bool,
 }
 
 impl ViewDef {
@@ -566,6 +618,7 @@ impl ViewDef {
             relations: Named::default(),
             sql_primary_key: Box::default(),
             sql_distribution: None,
+            element: false,
         }
     }
 

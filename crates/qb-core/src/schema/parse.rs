@@ -2,7 +2,7 @@
 
 use super::relation::Join;
 use super::{
-    FieldDef, FieldType, ObjectDef, RelationDef, RelationKind, ScalarType, Schema, ViewDef,
+    FieldDef, FieldType, ListDef, ObjectDef, RelationDef, RelationKind, ScalarType, Schema, ViewDef,
 };
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
@@ -248,8 +248,17 @@ fn validate_object(obj: &ObjectDef, path: &Path<'_>) -> Result<(), Error> {
         if !is_json_key(key) {
             return Err(bad(&p, "a JSON key must be 1 to 255 bytes without NUL"));
         }
-        if let FieldType::Object(inner) = &def.ty {
-            validate_object(inner, &p.key("fields"))?;
+        match &def.ty {
+            FieldType::Object(inner) => validate_object(inner, &p.key("fields"))?,
+            FieldType::List(list) => {
+                if let Some(t) = &list.elem.typename {
+                    if !crate::names::is_graphql_name(t) {
+                        return Err(bad(&p.key("typename"), "a typename must be a GraphQL name"));
+                    }
+                }
+                validate_object(&list.elem.fields, &p.key("fields"))?;
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -557,28 +566,47 @@ fn field_def(v: &Value, path: &Path<'_>, depth: usize) -> Result<FieldDef, Error
             let mut ty = None;
             let mut fields = None;
             let mut language = None;
+            let mut typename = None;
             for (k, value) in entries {
                 let p = path.key(k);
                 match k.as_str() {
                     "type" => ty = Some((string(value, &p, "type")?, p)),
                     "fields" => fields = Some(object_def(value, &p, depth + 1)?),
                     "language" => language = Some(string(value, &p, "language")?.to_owned()),
+                    "typename" => typename = Some((string(value, &p, "typename")?.to_owned(), p)),
                     other => {
                         return Err(bad(
                             &p,
-                            crate::suggest::unknown_key(other, &["type", "fields", "language"]),
+                            crate::suggest::unknown_key(
+                                other,
+                                &["type", "fields", "language", "typename"],
+                            ),
                         ));
                     }
                 }
             }
+            let is_list = matches!(ty, Some(("list", _)));
+            if let (Some((_, p)), false) = (&typename, is_list) {
+                return Err(bad(p, "only `list` fields take `typename`"));
+            }
             let ty = match (ty, fields) {
+                (Some(("list", _)), Some(f)) => {
+                    let mut list = ListDef::new(f);
+                    if let Some((t, _)) = typename {
+                        list = list.typename(t);
+                    }
+                    FieldType::List(Box::new(list))
+                }
+                (Some(("list", p)), None) => {
+                    return Err(bad(&p, "a list type needs `fields` (its elements' fields)"));
+                }
                 (Some(("object", _)), Some(f)) | (None, Some(f)) => FieldType::Object(Box::new(f)),
                 (Some(("object", p)), None) => {
                     return Err(bad(&p, "an object type needs `fields`"));
                 }
                 (Some((t, p)), None) => field_type(t, &p)?,
                 (Some((_, p)), Some(_)) => {
-                    return Err(bad(&p, "only `object` fields take `fields`"));
+                    return Err(bad(&p, "only `object` and `list` fields take `fields`"));
                 }
                 (None, None) => {
                     return Err(bad(path, "a field definition needs `type` or `fields`"));

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_order" AS t WHERE (CASE WHEN jsonb_typeof(t."data"->'shipping'->'parcels') = 'array' THEN t."data"->'shipping'->'parcels' END IS NULL) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_order" AS t WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'shipping'->'parcels') = 'array' THEN t."data"->'shipping'->'parcels' END) WITH ORDINALITY AS t1("value", "ord") WHERE (((t1."value"->>'weight')::numeric > $1::numeric))) ORDER BY t."id" ASC

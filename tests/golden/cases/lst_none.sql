@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_order" AS t WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'items') = 'array' THEN t."data"->'items' END) WITH ORDINALITY AS t1("value", "ord") WHERE ((t1."value"->>'sku' = $1::text))) ORDER BY t."id" ASC

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id") AS "data" FROM "v_order" AS t WHERE ((t."data"->>'status' = $1::text) AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t."data"->'items') = 'array' THEN t."data"->'items' END) WITH ORDINALITY AS t1("value", "ord") WHERE (((t1."value"->>'price')::numeric >= $2::numeric)) IS NOT TRUE)) ORDER BY t."id" ASC

@@ -23,7 +23,8 @@
 //! A second property selects `items` with a random `where`, `order_by` (by `qty` or `sku`,
 //! either direction, `nulls` first/last/default), `limit` and `offset`: the elements kept,
 //! in order (ties by position in the array), a non-object element selected as `null`, a
-//! non-array list as `null`.
+//! non-array list as `null`; at random each element also selects its inner list `opts` with
+//! its own `where` and `order_by`.
 //!
 //! Cases: `CASES` per property (seconds); `PROPTEST_CASES` overrides it for a long run.
 #![allow(clippy::unwrap_used)]
@@ -563,6 +564,9 @@ struct Selected {
     order: Option<(&'static str, bool, Option<bool>)>,
     limit: Option<u64>,
     offset: Option<u64>,
+    /// `opts` selected inside each element, with its own `where` and `order_by` on `name`
+    /// (descending or not).
+    opts: Option<(Option<G>, Option<bool>)>,
 }
 
 fn selected() -> impl Strategy<Value = Selected> {
@@ -575,8 +579,13 @@ fn selected() -> impl Strategy<Value = Selected> {
         )),
         prop::option::of(0u64..4),
         prop::option::of(0u64..3),
+        prop::option::of((
+            prop::option::of(filter(Scope::Name, 0)),
+            prop::option::of(any::<bool>()),
+        )),
     )
-        .prop_map(|(filter, order, limit, offset)| Selected {
+        .prop_map(|(filter, order, limit, offset, opts)| Selected {
+            opts,
             filter,
             order,
             limit,
@@ -587,6 +596,17 @@ fn selected() -> impl Strategy<Value = Selected> {
 impl Selected {
     fn to_query(&self) -> Json {
         let mut sel = json!({"field": "items", "select": ["sku", "qty"]});
+        if let Some((f, desc)) = &self.opts {
+            let mut o = json!({"field": "opts", "select": ["name"]});
+            if let Some(f) = f {
+                o["where"] = to_query(f);
+            }
+            if let Some(desc) = desc {
+                o["order_by"] = json!([{"field": "name",
+                                        "direction": if *desc { "desc" } else { "asc" }}]);
+            }
+            sel["select"].as_array_mut().unwrap().push(o);
+        }
         if let Some(f) = &self.filter {
             sel["where"] = to_query(f);
         }
@@ -651,8 +671,13 @@ impl Selected {
                             .map(|(_, e)| {
                                 if e.is_object() {
                                     // A missing field is selected as JSON null.
-                                    json!({"sku": e.get("sku").cloned().unwrap_or(Json::Null),
-                                           "qty": e.get("qty").cloned().unwrap_or(Json::Null)})
+                                    let mut o = json!({
+                                        "sku": e.get("sku").cloned().unwrap_or(Json::Null),
+                                        "qty": e.get("qty").cloned().unwrap_or(Json::Null)});
+                                    if let Some((f, desc)) = &self.opts {
+                                        o["opts"] = opts_expect(w, e, f.as_ref(), *desc);
+                                    }
+                                    o
                                 } else {
                                     Json::Null
                                 }
@@ -665,6 +690,41 @@ impl Selected {
         });
         Json::Array(rows.collect())
     }
+}
+
+/// The `opts` selected inside an element: `null` unless an array; the elements its filter
+/// keeps, by `name` (NULLs last ascending, first descending) then position.
+fn opts_expect(w: &World, element: &Json, f: Option<&G>, desc: Option<bool>) -> Json {
+    let Some(els) = at(element, &["opts"]).and_then(Json::as_array) else {
+        return Json::Null;
+    };
+    let mut kept: Vec<&Json> = els
+        .iter()
+        .filter(|e| f.is_none_or(|f| eval(w, None, e, f) == Some(true)))
+        .collect();
+    if let Some(desc) = desc {
+        kept.sort_by(|a, b| {
+            // NULLs sort last ascending; the reversal puts them first descending.
+            let o = match (at(a, &["name"]), at(b, &["name"])) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(x), Some(y)) => x.as_str().cmp(&y.as_str()),
+            };
+            if desc { o.reverse() } else { o }
+        });
+    }
+    Json::Array(
+        kept.into_iter()
+            .map(|e| {
+                if e.is_object() {
+                    json!({"name": e.get("name").cloned().unwrap_or(Json::Null)})
+                } else {
+                    Json::Null
+                }
+            })
+            .collect(),
+    )
 }
 
 #[test]

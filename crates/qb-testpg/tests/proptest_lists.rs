@@ -342,8 +342,32 @@ fn nest(path: &[&str], inner: Json) -> Json {
     path.iter().rev().fold(inner, |acc, k| json!({ (*k): acc }))
 }
 
+/// `a` AND `b` as one object when that means the same, as users write them
+/// (`{"items": {"some": …, "isnull": false}}`): keys of both, merged below a field or
+/// relation name present in both; a repeated operator, quantifier or `and`/`or`/`not` key
+/// cannot merge (below a quantifier a merge would change the meaning).
+fn merge(a: &Json, b: &Json) -> Option<Json> {
+    const KEYS: &[&str] = &[
+        "and", "or", "not", "some", "every", "none", "isnull", "eq", "neq", "gt", "lte",
+    ];
+    let (mut a, b) = (a.as_object()?.clone(), b.as_object()?);
+    for (k, v) in b {
+        let merged = match a.get(k) {
+            None => v.clone(),
+            Some(_) if KEYS.contains(&k.as_str()) => return None,
+            Some(w) => merge(w, v)?,
+        };
+        a.insert(k.clone(), merged);
+    }
+    Some(Json::Object(a))
+}
+
 fn to_query(g: &G) -> Json {
     match g {
+        G::And(v) if v.len() == 2 => {
+            let (a, b) = (to_query(&v[0]), to_query(&v[1]));
+            merge(&a, &b).unwrap_or_else(|| json!({"and": [a, b]}))
+        }
         G::And(v) => json!({"and": v.iter().map(to_query).collect::<Vec<_>>()}),
         G::Or(v) => json!({"or": v.iter().map(to_query).collect::<Vec<_>>()}),
         G::Not(x) => json!({"not": to_query(x)}),

@@ -453,10 +453,14 @@ fn eval(w: &World, row: Option<&Row>, doc: &Json, g: &G) -> Option<bool> {
     match g {
         G::And(v) => v
             .iter()
-            .fold(Some(true), |a, x| and3(a, eval(w, row, doc, x))),
+            .map(|x| eval(w, row, doc, x))
+            .reduce(and3)
+            .unwrap_or(Some(true)),
         G::Or(v) => v
             .iter()
-            .fold(Some(false), |a, x| or3(a, eval(w, row, doc, x))),
+            .map(|x| eval(w, row, doc, x))
+            .reduce(or3)
+            .unwrap_or(Some(false)),
         G::Not(x) => eval(w, row, doc, x).map(|b| !b),
         G::Leaf(p, num, c) => leaf_eval(doc, p, *num, c),
         G::ListNull(p, b) => Some(at(doc, p).is_none_or(|v| !v.is_array()) == *b),

@@ -187,6 +187,20 @@ impl<'q> Shape<'q> {
         }
     }
 
+    #[inline]
+    fn cursor(&mut self, c: &'q Option<String>) {
+        match c {
+            Some(text) => {
+                self.u8(1);
+                self.operands.push(Operand {
+                    addr: std::ptr::from_ref(c) as usize,
+                    src: Source::Cursor(text),
+                });
+            }
+            None => self.u8(0),
+        }
+    }
+
     fn depth(depth: usize) -> Result<usize, TooDeep> {
         if depth > MAX_WALK_DEPTH {
             return Err(TooDeep);
@@ -240,11 +254,12 @@ impl<'q> Shape<'q> {
         self.count(limit);
         self.count(offset);
         let _ = camel_case; // see `Shape::of`
-        // Keyset pagination: which keys are present is shape. Its parameters (page size,
-        // cursor values) have no slots yet (`Slot::Opaque`), so a paged query is not cached.
+        // Keyset pagination: which keys are present is shape; the page size and the
+        // cursors are operands.
         self.count(first);
         self.count(last);
-        self.u8(u8::from(after.is_some()) | u8::from(before.is_some()) << 1);
+        self.cursor(after);
+        self.cursor(before);
         self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
         Ok(())
     }
@@ -486,6 +501,9 @@ impl Bound {
                     Conv::Fulltext {
                         default_language, ..
                     } => default_language.len(),
+                    Conv::Cursor { cursor, .. } => {
+                        std::mem::size_of::<crate::compile::CursorSlot>() + cursor.checks.len()
+                    }
                     _ => 0,
                 })
                 .sum::<usize>()

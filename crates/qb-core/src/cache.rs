@@ -24,7 +24,7 @@ use smallvec::SmallVec;
 use crate::ast::{
     AggregateSelection, Condition, Filter, NestedFilter, Operator, OrderBy, Query, Selection,
 };
-use crate::compile::{Conv, Slot, Source, compile, plan};
+use crate::compile::{Conv, Scratch, Slot, Source, compile, plan};
 use crate::error::{Error, ErrorKind};
 use crate::options::{CompileOptions, Limits, Placeholder};
 use crate::param::{CompiledQuery, Param, ParamType};
@@ -482,9 +482,10 @@ impl Bound {
     /// (the caller recompiles to report it).
     fn bind(&self, operands: &[Operand<'_>], limits: &Limits) -> Option<Vec<Param>> {
         let mut params = Vec::with_capacity(self.slots.len());
+        let mut scratch = Scratch::default();
         for (ty, at, conv) in self.slots.iter() {
             let src = operands.get(*at as usize)?.src;
-            let value = conv.make(src, limits).ok()?;
+            let value = conv.make_with(src, limits, &mut scratch).ok()?;
             params.push(Param::new(*ty, value));
         }
         Some(params)

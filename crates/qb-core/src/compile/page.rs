@@ -21,6 +21,7 @@
 //! predicate: a JSON string is the key's value as text, JSON null a NULL key, and the SQL
 //! text is the same whatever the values.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::slot::CursorSlot;
@@ -67,6 +68,8 @@ struct Page<'a> {
     fingerprint: String,
     fp: [u8; 8],
     key: Option<&'a CursorKey>,
+    /// The cursor slots' shared check, made when planning by the first of them.
+    cursor_slot: OnceCell<Arc<CursorSlot>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -267,6 +270,7 @@ impl<'a> Compiler<'a> {
             fingerprint: cursor::fingerprint_hex(&fp),
             fp,
             key,
+            cursor_slot: OnceCell::new(),
         })
     }
 
@@ -418,8 +422,6 @@ impl<'a> Compiler<'a> {
     fn cursor_row(&mut self, page: &Page<'a>) -> Option<Alias> {
         let (values, cursor_at) = page.cursor.as_ref()?;
         let alias = self.next_alias();
-        // The slots' shared check, made only when planning (by the first slot).
-        let mut plan: Option<Arc<CursorSlot>> = None;
         self.w.sql(", (SELECT ");
         for (i, (k, v)) in page.keys.iter().zip(values).enumerate() {
             if i > 0 {
@@ -431,8 +433,9 @@ impl<'a> Compiler<'a> {
                 ParamType::Scalar(PgType::Jsonb),
                 ParamValue::Text(json),
                 || {
-                    let cursor = plan
-                        .get_or_insert_with(|| {
+                    let cursor = page
+                        .cursor_slot
+                        .get_or_init(|| {
                             Arc::new(CursorSlot {
                                 key: page.key.cloned(),
                                 fp: page.fp,

@@ -121,10 +121,24 @@ pub(crate) struct CursorSlot {
     pub(crate) before: bool,
 }
 
+/// What the slots of one bind share: the cursor decoded last, so the slots of a cursor's
+/// values (one per order key, in each query block that reads them) decode and check it once.
+#[derive(Default)]
+pub(crate) struct Scratch<'q> {
+    /// The cursor's text, its check, and its values as the `jsonb` parameters bind them.
+    cursor: Option<(&'q str, Arc<CursorSlot>, Vec<String>)>,
+}
+
 impl Conv {
-    /// The parameter value this slot makes from `src`, validated as a compile validates it.
-    /// An error's path is not the compile's: a caller that reports it recompiles instead.
-    pub(crate) fn make(&self, src: Source<'_>, limits: &Limits) -> Result<ParamValue, Error> {
+    /// The parameter value this slot makes from `src`, validated as a compile validates it,
+    /// sharing `scratch` with the other slots of the same bind. An error's path is not the
+    /// compile's: a caller that reports it recompiles instead.
+    pub(crate) fn make_with<'q>(
+        &self,
+        src: Source<'q>,
+        limits: &Limits,
+        scratch: &mut Scratch<'q>,
+    ) -> Result<ParamValue, Error> {
         let no_path = || String::new();
         let value = match src {
             Source::Value(v) => v,
@@ -140,18 +154,30 @@ impl Conv {
                 let Conv::Cursor { index, cursor } = self else {
                     return Err(internal("a cursor operand in another slot"));
                 };
-                let values = page::cursor_values(
-                    text,
-                    cursor.key.as_ref(),
-                    &cursor.fp,
-                    &cursor.checks,
-                    limits,
-                    if cursor.before { "before" } else { "after" },
-                )?;
+                let known = scratch.cursor.as_ref().is_some_and(|(t, c, _)| {
+                    std::ptr::eq(*t, text) && (Arc::ptr_eq(c, cursor) || **c == **cursor)
+                });
+                if !known {
+                    let values = page::cursor_values(
+                        text,
+                        cursor.key.as_ref(),
+                        &cursor.fp,
+                        &cursor.checks,
+                        limits,
+                        if cursor.before { "before" } else { "after" },
+                    )?;
+                    let json = values.iter().map(|v| page::cursor_json(v.as_deref()));
+                    scratch.cursor = Some((text, Arc::clone(cursor), json.collect()));
+                }
+                let values = scratch
+                    .cursor
+                    .as_ref()
+                    .map(|(_, _, v)| v)
+                    .ok_or_else(|| internal("a cursor slot without its cursor"))?;
                 let value = values
                     .get(*index as usize)
                     .ok_or_else(|| internal("a cursor slot past the cursor's keys"))?;
-                return Ok(ParamValue::Text(page::cursor_json(value.as_deref())));
+                return Ok(ParamValue::Text(value.clone()));
             }
         };
         let v = Operand::new(value, limits, &no_path);

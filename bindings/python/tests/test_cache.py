@@ -105,3 +105,44 @@ def test_prepare_and_bind() -> None:
     # Preparing a bad query raises as compile does.
     with pytest.raises(fraiseql_qb.UnknownFieldError):
         schema.prepare({"view": "v_user", "select": ["nope"]})
+
+
+def test_keyset_pages_hit_and_bad_cursors_raise_as_uncached() -> None:
+    key = b"a cursor key"
+    cached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=4)
+    uncached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+    page: Any = {
+        "view": "v_user",
+        "select": ["id"],
+        "order_by": [{"field": "age", "direction": "desc"}],
+        "first": 2,
+        "page_info": True,
+    }
+    sql = fraiseql_qb.compile(page, uncached, cursor_key=key).sql
+    fp = sql.split("jsonb_build_array('", 1)[1][:16]
+
+    def cursor(age: str, k: Any = key) -> str:
+        row = json.dumps([fp, age, "00000000-0000-4000-8000-000000000001"])
+        return fraiseql_qb.encode_cursor(row, cursor_key=k)
+
+    def run(schema: Any, after: str, first: int) -> Tuple[Any, ...]:
+        q = {**page, "after": after, "first": first}
+        try:
+            out = fraiseql_qb.compile(q, schema, cursor_key=key)
+        except fraiseql_qb.QueryBuilderError as e:
+            return ("error", type(e), e.code, e.path, e.message)
+        return ("ok", out.sql, out.params, out.param_types)
+
+    for first, age in ((2, "30"), (5, "41"), (7, "-3")):
+        got = run(cached, cursor(age), first)
+        assert got == run(uncached, cursor(age), first)
+        assert got[0] == "ok" and json.dumps(age) in got[2] and first in got[2]
+    stats = cached.cache_stats()
+    assert (stats["misses"], stats["hits"], stats["recompiles"]) == (1, 2, 0)
+    good = cursor("30")
+    tampered = good[:10] + ("A" if good[10] != "A" else "B") + good[11:]
+    for bad in (tampered, cursor("30", None), cursor("30", b"other"), cursor("old")):
+        got = run(cached, bad, 3)
+        assert got == run(uncached, bad, 3)
+        assert got[1] is fraiseql_qb.InvalidCursorError and got[3] == "after"
+    assert cached.cache_stats()["recompiles"] == 4

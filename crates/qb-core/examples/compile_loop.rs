@@ -7,12 +7,19 @@
 //! `prepared`, each iteration binds the query to a `Prepared` made before the loop; with
 //! `miss`, each compile misses a one-shape cache and evicts (the query alternates with a
 //! copy whose `limit` is toggled, another shape).
+//!
+//! A workload name ending in `+page` (`M+page`) is the workload as a keyset page: `limit`
+//! replaced by `first`, `page_info`, and an `after` cursor on the order's keys; `+signed`
+//! (`M+page+signed`) signs the cursor (`CompileOptions::cursor_key`).
 
 use qb_core::{CompileOptions, Query, Schema, ShapeCache, compile};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let name = args.next().unwrap_or_else(|| "M".into());
+    let arg = args.next().unwrap_or_else(|| "M".into());
+    let paged = arg.contains("+page");
+    let signed = arg.contains("+signed");
+    let name = arg.split('+').next().unwrap_or("M").to_owned();
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let mode = args.next().unwrap_or_default();
     let owned = mode == "owned";
@@ -28,8 +35,14 @@ fn main() {
         .and_then(|ws| ws.get(&name))
         .and_then(|x| x.get("query"))
         .expect("workload");
-    let query = Query::from_value(q).expect("query");
-    let opts = CompileOptions::default();
+    let mut query = Query::from_value(q).expect("query");
+    let mut opts = CompileOptions::default();
+    if signed {
+        opts = opts.with_cursor_key(b"a benchmark key of 32 bytes.....");
+    }
+    if paged {
+        page(&mut query, &schema, &opts);
+    }
     let mut total = 0;
     if mode == "miss" {
         let cache = ShapeCache::new(1);
@@ -43,7 +56,7 @@ fn main() {
                 .params
                 .len();
         }
-        println!("{name}: {n} misses, {total} params, {:?}", cache.stats());
+        println!("{arg}: {n} misses, {total} params, {:?}", cache.stats());
         return;
     }
     if mode == "cached" || mode == "prepared" {
@@ -63,7 +76,7 @@ fn main() {
             };
         }
         println!(
-            "{name}: {n} {mode} compiles, {total} params, {:?}",
+            "{arg}: {n} {mode} compiles, {total} params, {:?}",
             cache.stats()
         );
         return;
@@ -81,7 +94,32 @@ fn main() {
         };
     }
     println!(
-        "{name}: {n} compiles{}, {total} bytes of SQL",
+        "{arg}: {n} compiles{}, {total} bytes of SQL",
         if owned { " (owned Value)" } else { "" }
     );
+}
+
+/// `query` as a keyset page: `first` for its `limit`, `page_info`, and an `after` cursor
+/// made as an application makes one (`encode_cursor` of a row's `__cursor` column), with a
+/// value per order key (the primary key appended).
+fn page(query: &mut Query, schema: &Schema, opts: &CompileOptions) {
+    query.first = query.limit.take().or(Some(20));
+    query.offset = None;
+    query.page_info = true;
+    let sql = compile(query, schema, opts).expect("compiles").sql;
+    let at = sql.find("jsonb_build_array('").expect("a cursor column") + 19;
+    let fp = &sql[at..at + 16];
+    let keys = query.order_by.len() + 1;
+    let values = [
+        "30",
+        "2024-01-01 00:00:00+00",
+        "00000000-0000-4000-8000-000000000001",
+    ];
+    let mut row = format!("[\"{fp}\"");
+    for v in values.iter().skip(values.len().saturating_sub(keys)) {
+        row.push_str(&format!(", \"{v}\""));
+    }
+    row.push(']');
+    query.after = Some(qb_core::encode_cursor(&row, opts).expect("a cursor"));
+    compile(query, schema, opts).expect("a paged query compiles");
 }

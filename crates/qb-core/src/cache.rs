@@ -24,7 +24,7 @@ use smallvec::SmallVec;
 use crate::ast::{
     AggregateSelection, Condition, Filter, NestedFilter, Operator, OrderBy, Query, Selection,
 };
-use crate::compile::{Conv, Slot, Source, compile, plan};
+use crate::compile::{Conv, Scratch, Slot, Source, compile, plan};
 use crate::error::{Error, ErrorKind};
 use crate::options::{CompileOptions, Limits, Placeholder};
 use crate::param::{CompiledQuery, Param, ParamType};
@@ -187,6 +187,20 @@ impl<'q> Shape<'q> {
         }
     }
 
+    #[inline]
+    fn cursor(&mut self, c: &'q Option<String>) {
+        match c {
+            Some(text) => {
+                self.u8(1);
+                self.operands.push(Operand {
+                    addr: std::ptr::from_ref(c) as usize,
+                    src: Source::Cursor(text),
+                });
+            }
+            None => self.u8(0),
+        }
+    }
+
     fn depth(depth: usize) -> Result<usize, TooDeep> {
         if depth > MAX_WALK_DEPTH {
             return Err(TooDeep);
@@ -240,11 +254,12 @@ impl<'q> Shape<'q> {
         self.count(limit);
         self.count(offset);
         let _ = camel_case; // see `Shape::of`
-        // Keyset pagination: which keys are present is shape. Its parameters (page size,
-        // cursor values) have no slots yet (`Slot::Opaque`), so a paged query is not cached.
+        // Keyset pagination: which keys are present is shape; the page size and the
+        // cursors are operands.
         self.count(first);
         self.count(last);
-        self.u8(u8::from(after.is_some()) | u8::from(before.is_some()) << 1);
+        self.cursor(after);
+        self.cursor(before);
         self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
         Ok(())
     }
@@ -467,9 +482,10 @@ impl Bound {
     /// (the caller recompiles to report it).
     fn bind(&self, operands: &[Operand<'_>], limits: &Limits) -> Option<Vec<Param>> {
         let mut params = Vec::with_capacity(self.slots.len());
+        let mut scratch = Scratch::default();
         for (ty, at, conv) in self.slots.iter() {
             let src = operands.get(*at as usize)?.src;
-            let value = conv.make(src, limits).ok()?;
+            let value = conv.make_with(src, limits, &mut scratch).ok()?;
             params.push(Param::new(*ty, value));
         }
         Some(params)
@@ -486,6 +502,9 @@ impl Bound {
                     Conv::Fulltext {
                         default_language, ..
                     } => default_language.len(),
+                    Conv::Cursor { cursor, .. } => {
+                        std::mem::size_of::<crate::compile::CursorSlot>() + cursor.checks.len()
+                    }
                     _ => 0,
                 })
                 .sum::<usize>()

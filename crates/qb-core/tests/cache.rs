@@ -1,6 +1,7 @@
 //! The shape cache never changes a result: random queries, many differing only slightly
 //! (another operator, path, operand kind, list vs scalar, limit present or not, nesting,
-//! camelCase, placeholder style, bad operands), compiled through one small shared cache (so
+//! camelCase, placeholder style, bad operands, keyset pages with good and bad cursors),
+//! compiled through one small shared cache (so
 //! shapes are evicted and re-planned) and through a prepared plan, give exactly what an
 //! uncached compile gives: the same SQL and parameters, or the same error (code, path and
 //! message).
@@ -8,7 +9,9 @@
 //! `QB_CACHE_CASES` sets the number of base queries (each compiled with 16 variants, under
 //! two option sets); `make test-long` runs a million queries.
 
-use qb_core::{CompileOptions, CompiledQuery, Error, Query, Schema, ShapeCache, compile};
+use qb_core::{
+    CompileOptions, CompiledQuery, Error, Query, Schema, ShapeCache, compile, encode_cursor,
+};
 use serde_json::{Value as J, json};
 
 /// A small deterministic generator (xorshift64*): a failure prints its seed and query.
@@ -322,9 +325,104 @@ fn filter(r: &mut Rng, depth: usize) -> J {
     }
 }
 
+/// The key cursors are signed with under the second option set.
+const KEY: &[u8] = b"cursor key";
+
+/// The fingerprint (16 hex digits) of `view` ordered by `order_by`: read from the paged
+/// statement's `__cursor` column, as an application reads it.
+fn fingerprint(schema: &Schema, view: &str, order_by: &J) -> String {
+    let q = json!({"view": view, "select": ["id"], "order_by": order_by, "first": 1});
+    let q = Query::from_json(&q.to_string()).expect("query");
+    let sql = compile(&q, schema, &CompileOptions::default())
+        .expect("paged")
+        .sql;
+    let at = sql.find("jsonb_build_array('").expect("the cursor column") + 19;
+    sql[at..at + 16].to_owned()
+}
+
+/// A cursor for `q`'s page: random key values (good, of another type, NULL), signed with
+/// [`KEY`], another key or unsigned; sometimes for another ordering or view, or tampered.
+fn cursor(r: &mut Rng, q: &J, schema: &Schema) -> J {
+    let desc = q.get("order_by").is_some();
+    let (view, order) = match r.below(12) {
+        0 => ("v_post", json!([])),
+        1 => (
+            "v_user",
+            if desc {
+                json!([])
+            } else {
+                json!([{"field": "age", "direction": "desc"}])
+            },
+        ),
+        _ => ("v_user", q.get("order_by").cloned().unwrap_or(json!([]))),
+    };
+    let mut values = vec![json!(fingerprint(schema, view, &order))];
+    if desc {
+        values.push(match r.below(6) {
+            0 => J::Null,
+            1 => json!("1.5"),
+            2 => json!("old"),
+            _ => json!((r.below(100) as i64 - 5).to_string()),
+        });
+    }
+    values.push(match r.below(8) {
+        0 => J::Null,
+        1 => json!("not-a-uuid"),
+        _ => json!(format!("00000000-0000-4000-8000-{:012x}", r.below(1 << 20))),
+    });
+    if r.chance(10) {
+        values.push(json!("1"));
+    }
+    let options = match r.below(10) {
+        0..=4 => CompileOptions::default(),
+        5 => CompileOptions::default().with_cursor_key(b"another key"),
+        _ => CompileOptions::default().with_cursor_key(KEY),
+    };
+    let mut c = encode_cursor(&J::Array(values).to_string(), &options).expect("encodes");
+    if r.chance(10) {
+        // Tampered: one character changed.
+        let at = r.below(c.len());
+        let ch = if c.as_bytes()[at] == b'A' { "B" } else { "A" };
+        c.replace_range(at..=at, ch);
+    }
+    json!(c)
+}
+
+/// `q` as a keyset page (in place of limit/offset): `first` or `last`, a cursor or none,
+/// `page_info` and `total_count` sometimes; rarely a wrong mix (both sizes, `after` with
+/// `last`, a size with `limit`).
+fn page(r: &mut Rng, q: &mut J, schema: &Schema) {
+    let m = q.as_object_mut().expect("object");
+    if !r.chance(20) {
+        m.remove("limit");
+    }
+    m.remove("offset");
+    let backward = r.chance(2);
+    let size = json!(r.below(20));
+    m.insert((if backward { "last" } else { "first" }).into(), size);
+    if r.chance(20) {
+        m.insert("first".into(), json!(3));
+    }
+    if !r.chance(3) {
+        let at = if backward != r.chance(20) {
+            "before"
+        } else {
+            "after"
+        };
+        let c = cursor(r, q, schema);
+        q[at] = c;
+    }
+    if r.chance(2) {
+        q["page_info"] = json!(true);
+    }
+    if r.chance(3) {
+        q["total_count"] = json!(true);
+    }
+}
+
 /// A base query: selection, filter, order, page; sometimes a nested list relation with its
-/// own filter and limit.
-fn base(r: &mut Rng) -> J {
+/// own filter and limit; sometimes a keyset page.
+fn base(r: &mut Rng, schema: &Schema) -> J {
     let mut q = json!({"view": "v_user", "select": ["id", "name"]});
     if r.chance(3) {
         q["select"] = json!([
@@ -342,17 +440,39 @@ fn base(r: &mut Rng) -> J {
     if r.chance(3) {
         q["offset"] = json!(r.below(10));
     }
+    if r.chance(4) {
+        page(r, &mut q, schema);
+    }
     q
 }
 
 /// A variant of `q` differing slightly: other operand values (same shape), another operand
-/// or operator or path, a limit added or removed, one more level of nesting, camelCase off.
-fn variant(r: &mut Rng, q: &J) -> J {
+/// or operator or path, a limit added or removed, one more level of nesting, camelCase off;
+/// for a page, another cursor or page size (same shape) or `page_info` toggled.
+fn variant(r: &mut Rng, q: &J, schema: &Schema) -> J {
     let mut v = q.clone();
+    let paged = ["first", "last"].iter().any(|k| q.get(k).is_some());
+    if paged && r.chance(2) {
+        for size in ["first", "last"] {
+            if v.get(size).is_some() && r.chance(2) {
+                v[size] = json!(r.below(50));
+            }
+        }
+        for at in ["after", "before"] {
+            if v.get(at).is_some() {
+                v[at] = cursor(r, q, schema);
+            }
+        }
+        if r.chance(4) {
+            v["page_info"] = json!(q.get("page_info").is_none());
+        }
+        return v;
+    }
     match r.below(8) {
         0..=2 => revalue(r, &mut v["where"]),
         3 => v["where"] = json!({"and": [v["where"].clone(), condition(r)]}),
         4 => v["where"] = json!({"not": v["where"].clone()}),
+        5 if paged => revalue(r, &mut v["where"]),
         5 => match v.get("limit") {
             Some(_) => {
                 v.as_object_mut().expect("object").remove("limit");
@@ -417,25 +537,28 @@ fn outcome(r: Result<CompiledQuery, Error>) -> Outcome {
     })
 }
 
-/// Runs cases `from..to`, returning (compiles, successes, prepared binds).
+/// Runs cases `from..to`, returning (compiles, successes, prepared binds, paged
+/// successes).
 fn run_cases(
     schema: &Schema,
     cache: &ShapeCache,
     seed: u64,
     cases: std::ops::Range<u64>,
-) -> (u64, u64, u64) {
+) -> (u64, u64, u64, u64) {
     let option_sets = [
         CompileOptions::default(),
-        CompileOptions::format().with_camel_case(false),
+        CompileOptions::format()
+            .with_camel_case(false)
+            .with_cursor_key(KEY),
     ];
-    let (mut compiled, mut ok, mut bound) = (0u64, 0u64, 0u64);
+    let (mut compiled, mut ok, mut bound, mut paged_ok) = (0u64, 0u64, 0u64, 0u64);
     for case in cases {
         let mut r = Rng(seed ^ (case.wrapping_mul(0x1000_0000_01b3) | 1));
-        let base = base(&mut r);
+        let base = base(&mut r, schema);
         let mut queries = vec![base.clone()];
         for _ in 0..15 {
             let from = r.pick(&queries).clone();
-            queries.push(variant(&mut r, &from));
+            queries.push(variant(&mut r, &from, schema));
         }
         for options in &option_sets {
             let parsed: Vec<Result<Query, Error>> = queries
@@ -449,6 +572,8 @@ fn run_cases(
             for (q, text) in parsed.iter().zip(&queries) {
                 let Ok(q) = q else { continue };
                 let want = outcome(compile(q, schema, options));
+                let paged = text.get("first").is_some() || text.get("last").is_some();
+                paged_ok += u64::from(paged && want.is_ok());
                 let got = outcome(cache.compile(q, schema, options));
                 assert_eq!(got, want, "seed {seed} case {case}: {text}");
                 compiled += 1;
@@ -467,7 +592,7 @@ fn run_cases(
             }
         }
     }
-    (compiled, ok, bound)
+    (compiled, ok, bound, paged_ok)
 }
 
 /// Two threads share one small cache (so shapes are evicted and planned again while the
@@ -490,19 +615,123 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
         let b = run_cases(&schema, &cache, seed, half..cases);
         (t.join().expect("thread"), b)
     });
-    let (compiled, ok, bound) = (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+    let (compiled, ok, bound, paged_ok) = (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3);
     let stats = cache.stats();
     eprintln!(
-        "{compiled} compiles ({ok} ok), {bound} prepared binds; cache: {} hits ({} \
-         recompiled), {} misses, {} evictions",
+        "{compiled} compiles ({ok} ok, {paged_ok} of them keyset pages), {bound} prepared \
+         binds; cache: {} hits ({} recompiled), {} misses, {} evictions",
         stats.hits, stats.recompiles, stats.misses, stats.evictions
     );
+    // Bad operands and cursors are frequent on purpose; a fifth compile.
     assert!(
-        ok * 4 > compiled,
+        ok * 5 > compiled,
         "too few queries compile: {ok} of {compiled}"
+    );
+    assert!(
+        paged_ok * 30 > compiled,
+        "too few keyset pages compile: {paged_ok}"
     );
     // Hits are bound from their plan (a hit with a bad operand is recompiled, to report it):
     // a good share of the successful compiles.
     assert!((stats.hits - stats.recompiles) * 3 > ok, "{stats:?}");
     assert!(stats.evictions > 0 && bound > 0);
+}
+
+/// A keyset page is bound from its plan on a hit (page size and cursor values from the new
+/// query), and every bad cursor on a hit fails exactly as an uncached compile: tampered,
+/// made for another ordering or view, unsigned when cursors are signed, signed with
+/// another key, with a value not of its key's type, with too many values.
+#[test]
+fn keyset_pages_hit_and_bad_cursors_fail_as_uncached() {
+    let schema = schema();
+    let options = CompileOptions::default().with_cursor_key(KEY);
+    let order = json!([{"field": "age", "direction": "desc"}]);
+    let fp = fingerprint(&schema, "v_user", &order);
+    let make = |values: J, key: Option<&[u8]>| {
+        let mut o = CompileOptions::default();
+        if let Some(k) = key {
+            o = o.with_cursor_key(k);
+        }
+        let mut items = vec![json!(fp)];
+        items.extend(values.as_array().expect("values").iter().cloned());
+        encode_cursor(&J::Array(items).to_string(), &o).expect("encodes")
+    };
+    let query = |first: u64, cursor: &str| {
+        let q = json!({"view": "v_user", "select": ["id", "name"], "order_by": order,
+            "first": first, "after": cursor, "page_info": true, "total_count": true});
+        Query::from_json(&q.to_string()).expect("query")
+    };
+    let uuid = "00000000-0000-4000-8000-000000000001";
+    let cache = ShapeCache::new(16);
+    let good = [
+        make(json!(["30", uuid]), Some(KEY)),
+        make(json!([null, uuid]), Some(KEY)),
+        make(
+            json!(["-7", "00000000-0000-4000-8000-0000000000ff"]),
+            Some(KEY),
+        ),
+    ];
+    for (i, c) in good.iter().enumerate() {
+        let q = query(i as u64 + 2, c);
+        let want = compile(&q, &schema, &options).expect("compiles");
+        assert_eq!(cache.compile(&q, &schema, &options), Ok(want));
+    }
+    let s = cache.stats();
+    assert_eq!((s.misses, s.hits, s.recompiles), (1, 2, 0), "{s:?}");
+
+    let mut tampered = good[0].clone();
+    let at = tampered.len() / 2;
+    let ch = if tampered.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    tampered.replace_range(at..=at, ch);
+    let other_order = {
+        let fp = fingerprint(&schema, "v_user", &json!([]));
+        let items = json!([fp, uuid]).to_string();
+        encode_cursor(&items, &options).expect("encodes")
+    };
+    let other_view = {
+        let fp = fingerprint(&schema, "v_post", &json!([]));
+        let items = json!([fp, "30", uuid]).to_string();
+        encode_cursor(&items, &options).expect("encodes")
+    };
+    let bad = [
+        (tampered, "QB_INVALID_CURSOR"),
+        (other_order, "QB_CURSOR_MISMATCH"),
+        (other_view, "QB_CURSOR_MISMATCH"),
+        (make(json!(["30", uuid]), None), "QB_INVALID_CURSOR"),
+        (
+            make(json!(["30", uuid]), Some(b"another key")),
+            "QB_INVALID_CURSOR",
+        ),
+        (make(json!(["old", uuid]), Some(KEY)), "QB_INVALID_CURSOR"),
+        (
+            make(json!(["30", "not-a-uuid"]), Some(KEY)),
+            "QB_INVALID_CURSOR",
+        ),
+        (
+            make(json!(["30", uuid, "1"]), Some(KEY)),
+            "QB_INVALID_CURSOR",
+        ),
+        ("!!".to_owned(), "QB_INVALID_CURSOR"),
+    ];
+    for (i, (c, code)) in bad.iter().enumerate() {
+        let q = query(3, c);
+        let want = outcome(compile(&q, &schema, &options));
+        assert_eq!(
+            want.as_ref().map_err(|e| e.0.as_str()).err(),
+            Some(*code),
+            "{i}"
+        );
+        assert_eq!(outcome(cache.compile(&q, &schema, &options)), want, "{i}");
+    }
+    let s = cache.stats();
+    assert_eq!((s.misses, s.hits, s.recompiles), (1, 11, 9), "{s:?}");
+    // A page size too large for a `bigint` with the probe's row: recompiled, refused.
+    let q = query(i64::MAX as u64, &good[0]);
+    let want = outcome(compile(&q, &schema, &options));
+    assert!(want.is_err());
+    assert_eq!(outcome(cache.compile(&q, &schema, &options)), want);
 }

@@ -1,8 +1,8 @@
 //! The whole golden corpus through one shape cache: every case (relations, embedded lists,
 //! aggregates over rows, keyset pages, errors) compiles through the cache to exactly what an
 //! uncached compile gives, SQL, parameters or error, the first time (a miss) and the second
-//! (a hit, or a recompile for a shape that is not cached), with every other case's shape in
-//! the same cache. No database needed: the golden test runs the SQL.
+//! (a hit, bound from the plan without recompiling whenever the case compiles), with every
+//! other case's shape in the same cache. No database needed: the golden test runs the SQL.
 
 use qb_core::{CompileOptions, Query, Schema, ShapeCache};
 use qb_testpg::golden;
@@ -14,6 +14,7 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
     let cache = ShapeCache::new(8192);
     let mut failures = Vec::new();
     let mut compiled = 0;
+    let mut paged_hits = 0;
     for round in 0..2 {
         for case in &cases {
             let Ok(query) = Query::from_value(case.query_value()) else {
@@ -30,7 +31,22 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
             };
             let options = CompileOptions::default().with_placeholder(case.placeholder());
             let plain = qb_core::compile(&query, schema, &options);
+            let before = cache.stats();
             let cached = cache.compile(&query, schema, &options);
+            let after = cache.stats();
+            // The second time, a query that compiles is bound from its plan: a hit, not
+            // recompiled (keyset pages included, their page sizes and cursors bound).
+            let bound = after.hits == before.hits + 1 && after.recompiles == before.recompiles;
+            if round == 1 && plain.is_ok() {
+                if bound {
+                    paged_hits += u32::from(query.first.is_some() || query.last.is_some());
+                } else {
+                    failures.push(format!(
+                        "[{}] compiles, but is not bound from the cache",
+                        case.name
+                    ));
+                }
+            }
             let same = match (&plain, &cached) {
                 (Ok(a), Ok(b)) => a == b,
                 (Err(a), Err(b)) => golden::error_json(a) == golden::error_json(b),
@@ -54,5 +70,9 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
     );
     assert!(compiled > 1500, "only {compiled} compiles");
     assert!(stats.hits > 500, "the second round must hit: {stats:?}");
-    eprintln!("{compiled} compiles through the cache: {stats:?}");
+    assert!(
+        paged_hits > 30,
+        "only {paged_hits} keyset pages bound from the cache"
+    );
+    eprintln!("{compiled} compiles through the cache ({paged_hits} keyset pages bound): {stats:?}");
 }

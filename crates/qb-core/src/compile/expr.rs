@@ -3,7 +3,6 @@
 //! the scope the field was resolved in.
 
 use super::{Access, Compiler, Resolved};
-use crate::param::{ParamType, ParamValue, PgType};
 use crate::schema::{FieldType, Read, ScalarType};
 
 impl<'a> Compiler<'a> {
@@ -99,13 +98,5 @@ impl<'a> Compiler<'a> {
             }
             _ => self.typed_expr(r),
         }
-    }
-
-    /// A scalar parameter: `$n::<type>`, with no recorded source: a plan that writes one is
-    /// not cached (give a parameter made from the query a slot:
-    /// [`SqlWriter::param_from`](crate::sql::SqlWriter::param_from)).
-    #[allow(dead_code)] // the entry point of parameter sources that have no slot yet
-    pub(crate) fn param(&mut self, ty: PgType, value: ParamValue) {
-        self.w.param(ParamType::Scalar(ty), value);
     }
 }

@@ -33,7 +33,7 @@ use crate::sql::{Alias, SqlWriter};
 
 pub(crate) use resolve::{Access, Resolved, Target};
 pub(crate) use scope::Scope;
-pub(crate) use slot::{Conv, Slot, Source};
+pub(crate) use slot::{Conv, CursorSlot, Scratch, Slot, Source};
 
 /// Compiles `query` against `schema`.
 ///

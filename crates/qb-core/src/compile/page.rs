@@ -21,12 +21,16 @@
 //! predicate: a JSON string is the key's value as text, JSON null a NULL key, and the SQL
 //! text is the same whatever the values.
 
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use super::slot::CursorSlot;
 use super::values::Operand;
-use super::{Access, Compiler, Resolved, Target, resolve};
+use super::{Access, Compiler, Conv, Resolved, Slot, Target, resolve};
 use crate::ast::{Direction, Nulls, Output};
 use crate::cursor;
 use crate::error::{Error, ErrorKind, Path};
-use crate::options::{CursorKey, Placeholder};
+use crate::options::{CursorKey, Limits, Placeholder};
 use crate::param::{ParamType, ParamValue, PgType};
 use crate::schema::{FieldType, Read, ScalarType};
 use crate::sql::{Alias, SqlWriter};
@@ -57,8 +61,15 @@ struct Page<'a> {
     keys: Vec<PageKey<'a>>,
     backward: bool,
     size: i64,
-    cursor: Option<(Vec<Option<String>>, &'static str)>,
+    /// The page size's operand (`first` or `last`), for its slots.
+    size_at: &'a Option<u64>,
+    /// The cursor's values and its operand (`after` or `before`), for its slots.
+    cursor: Option<(Vec<Option<String>>, &'a Option<String>)>,
     fingerprint: String,
+    fp: [u8; 8],
+    key: Option<&'a CursorKey>,
+    /// The cursor slots' shared check, made when planning by the first of them.
+    cursor_slot: OnceCell<Arc<CursorSlot>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -66,7 +77,7 @@ impl<'a> Compiler<'a> {
     /// or `total_count`). Out of line: the unpaged statement's path stays as it was.
     #[cold]
     #[inline(never)]
-    pub(crate) fn paged_statement(&mut self, key: Option<&CursorKey>) -> Result<(), Error> {
+    pub(crate) fn paged_statement(&mut self, key: Option<&'a CursorKey>) -> Result<(), Error> {
         let page = self.page(key)?;
         let q = self.query;
         let root = Path::ROOT;
@@ -114,7 +125,7 @@ impl<'a> Compiler<'a> {
             let mut first = true;
             if q.page_info {
                 self.w.sql("(SELECT count(*) FROM page) > ");
-                self.param(PgType::Bigint, ParamValue::Int(page.size));
+                self.page_size_param(&page, false);
                 self.w.sql(" AS \"__has_more\", ");
                 self.probe(&page)?;
                 self.w.sql(" AS \"__has_probe\"");
@@ -128,7 +139,7 @@ impl<'a> Compiler<'a> {
                 self.w.sql(" AS \"__total_count\"");
             }
             self.w.sql(") AS m LEFT JOIN page ON page.\"__n\" <= ");
-            self.param(PgType::Bigint, ParamValue::Int(page.size));
+            self.page_size_param(&page, false);
         } else {
             self.w.sql(" FROM page");
         }
@@ -142,18 +153,18 @@ impl<'a> Compiler<'a> {
 
     /// The arguments checked, the order keys resolved (primary key appended), the cursor
     /// decoded.
-    fn page(&mut self, key: Option<&CursorKey>) -> Result<Page<'a>, Error> {
+    fn page(&mut self, key: Option<&'a CursorKey>) -> Result<Page<'a>, Error> {
         let q = self.query;
         let root = Path::ROOT;
-        let (size, backward, size_key) = match (q.first, q.last) {
+        let (size, backward, size_key, size_at) = match (q.first, q.last) {
             (Some(_), Some(_)) => {
                 return Err(root.key("last").err(
                     ErrorKind::InvalidQuery,
                     "`first` and `last` page in opposite directions: give one of them",
                 ));
             }
-            (Some(n), None) => (n, false, "first"),
-            (None, Some(n)) => (n, true, "last"),
+            (Some(n), None) => (n, false, "first", &q.first),
+            (None, Some(n)) => (n, true, "last", &q.last),
             (None, None) => {
                 let key = [
                     ("after", q.after.is_some()),
@@ -171,9 +182,7 @@ impl<'a> Compiler<'a> {
             }
         };
         let p = root.key(size_key);
-        let size = i64::try_from(size)
-            .ok()
-            .filter(|n| *n < i64::MAX)
+        let size = page_size(size)
             .ok_or_else(|| p.err(ErrorKind::InvalidValue, format!("{size_key} is too large")))?;
         if q.after.is_some() && backward {
             return Err(root.key("after").err(
@@ -240,63 +249,40 @@ impl<'a> Compiler<'a> {
         let (order_sql, _) = std::mem::replace(&mut self.w, main).finish();
         let fp = cursor::fingerprint(&q.view.key(), &order_sql);
         let cursor = match (&q.after, &q.before) {
-            (Some(c), _) => Some((c, "after")),
-            (_, Some(c)) => Some((c, "before")),
+            (Some(c), _) => Some((c, "after", &q.after)),
+            (_, Some(c)) => Some((c, "before", &q.before)),
             _ => None,
         };
         let cursor = match cursor {
             None => None,
-            Some((c, at)) => {
-                let values = cursor::decode(c, key, &fp, keys.len())
-                    .map_err(|e| Error::new(e.kind(), root.key(at).render(), e.message()))?;
-                self.check_cursor_values(&keys, &values, at)?;
-                Some((values, at))
+            Some((c, at, cursor_at)) => {
+                let checks: Vec<_> = keys.iter().map(|k| cursor_check(k.r.ty)).collect();
+                let values = cursor_values(c, key, &fp, &checks, self.limits, at)?;
+                Some((values, cursor_at))
             }
         };
         Ok(Page {
             keys,
             backward,
             size,
+            size_at,
             cursor,
             fingerprint: cursor::fingerprint_hex(&fp),
+            fp,
+            key,
+            cursor_slot: OnceCell::new(),
         })
     }
 
-    /// Each value of a decoded cursor is checked like a filter operand of its key's type
-    /// (PostgreSQL's input functions, re-implemented in `values/`), as the type the key is
-    /// read as (`numeric` for integers): a forged value is `QB_INVALID_CURSOR` here, not a
-    /// cast error on the server. Text keys take any text; jsonb keys are left to the server.
-    fn check_cursor_values(
-        &self,
-        keys: &[PageKey<'a>],
-        values: &[Option<String>],
-        at: &str,
-    ) -> Result<(), Error> {
-        let path = || Path::ROOT.key(at).render();
-        for (k, v) in keys.iter().zip(values) {
-            let (Some(text), FieldType::Scalar(s)) = (v, k.r.ty) else {
-                continue;
-            };
-            let ty = match s {
-                ScalarType::Text | ScalarType::Jsonb | ScalarType::Coordinates => continue,
-                ScalarType::Integer => ScalarType::Numeric,
-                other => *other,
-            };
-            let value = crate::Value::Str(text.clone());
-            Operand::new(&value, self.limits, &path)
-                .scalar(ty)
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidCursor,
-                        path(),
-                        format!(
-                            "a value of the cursor is not of its order key's type: {}",
-                            e.message()
-                        ),
-                    )
-                })?;
-        }
-        Ok(())
+    /// The page size as a parameter (plus one: the row `page_info` probes for), its slot
+    /// reading `first` or `last`.
+    fn page_size_param(&mut self, page: &Page<'a>, plus_one: bool) {
+        let n = if plus_one { page.size + 1 } else { page.size };
+        self.w.param_from(
+            ParamType::Scalar(PgType::Bigint),
+            ParamValue::Int(n),
+            || Slot::of(page.size_at, Conv::PageSize { plus_one }),
+        );
     }
 
     /// The order keys, then the primary key columns the order does not already hold.
@@ -427,33 +413,46 @@ impl<'a> Compiler<'a> {
         }
         self.order_by(&page.keys, page.backward);
         self.w.sql(" LIMIT ");
-        let limit = if q.page_info {
-            page.size + 1
-        } else {
-            page.size
-        };
-        self.param(PgType::Bigint, ParamValue::Int(limit));
+        self.page_size_param(page, q.page_info);
         Ok(())
     }
 
     /// `, (SELECT ($1::jsonb #>> '{}')::<type> AS "c0", …) AS tN`: the cursor's values,
     /// typed as the keys read, bound once for the block; its alias, `None` without a cursor.
     fn cursor_row(&mut self, page: &Page<'a>) -> Option<Alias> {
-        let (values, _) = page.cursor.as_ref()?;
+        let (values, cursor_at) = page.cursor.as_ref()?;
         let alias = self.next_alias();
         self.w.sql(", (SELECT ");
         for (i, (k, v)) in page.keys.iter().zip(values).enumerate() {
             if i > 0 {
                 self.w.sql(", ");
             }
-            let mut json = String::new();
-            match v {
-                Some(s) => crate::value::write_json_string(s, &mut json),
-                None => json.push_str("null"),
-            }
+            let json = cursor_json(v.as_deref());
             self.w.sql("(");
-            self.w
-                .param(ParamType::Scalar(PgType::Jsonb), ParamValue::Text(json));
+            self.w.param_from(
+                ParamType::Scalar(PgType::Jsonb),
+                ParamValue::Text(json),
+                || {
+                    let cursor = page
+                        .cursor_slot
+                        .get_or_init(|| {
+                            Arc::new(CursorSlot {
+                                key: page.key.cloned(),
+                                fp: page.fp,
+                                checks: page.keys.iter().map(|k| cursor_check(k.r.ty)).collect(),
+                                before: std::ptr::eq(*cursor_at, &self.query.before),
+                            })
+                        })
+                        .clone();
+                    Slot::of(
+                        *cursor_at,
+                        Conv::Cursor {
+                            index: i as u32,
+                            cursor,
+                        },
+                    )
+                },
+            );
             self.w.sql(" #>> '{}')");
             if let Some(cast) = text_cast(k.r.ty) {
                 self.w.sql("::");
@@ -581,6 +580,72 @@ impl<'a> Compiler<'a> {
         self.leave();
         Ok(())
     }
+}
+
+/// A page size as the `bigint` it is bound as: `None` when too large (`i64::MAX` is too
+/// large too: the `page_info` probe reads one row more).
+pub(crate) fn page_size(n: u64) -> Option<i64> {
+    i64::try_from(n).ok().filter(|n| *n < i64::MAX)
+}
+
+/// The type an order key's cursor value is checked as: the key's scalar type, `numeric` for
+/// integers (the type the key is read as); `None` for keys whose values are not checked
+/// (text takes any text; jsonb and coordinates are left to the server).
+fn cursor_check(ty: &FieldType) -> Option<ScalarType> {
+    match ty {
+        FieldType::Scalar(ScalarType::Text | ScalarType::Jsonb | ScalarType::Coordinates) => None,
+        FieldType::Scalar(ScalarType::Integer) => Some(ScalarType::Numeric),
+        FieldType::Scalar(s) => Some(*s),
+        FieldType::Array(_) | FieldType::Object(_) | FieldType::List(_) => None,
+    }
+}
+
+/// A cursor (given at `at`: `after` or `before`) decoded and checked against the query's
+/// fingerprint `fp`, its key count and `key`, each value checked like a filter operand of
+/// its order key's type (`checks`, see [`cursor_check`]; PostgreSQL's input functions,
+/// re-implemented in `values/`): a forged value is `QB_INVALID_CURSOR` here, not a cast
+/// error on the server. The one check of a cursor, for the compiler and a cached plan's
+/// cursor slots alike.
+pub(crate) fn cursor_values(
+    cursor: &str,
+    key: Option<&CursorKey>,
+    fp: &[u8; 8],
+    checks: &[Option<ScalarType>],
+    limits: &Limits,
+    at: &str,
+) -> Result<Vec<Option<String>>, Error> {
+    let path = || Path::ROOT.key(at).render();
+    let values = cursor::decode(cursor, key, fp, checks.len())
+        .map_err(|e| Error::new(e.kind(), path(), e.message()))?;
+    for (check, v) in checks.iter().zip(&values) {
+        let (Some(ty), Some(text)) = (check, v) else {
+            continue;
+        };
+        let value = crate::Value::Str(text.clone());
+        Operand::new(&value, limits, &path)
+            .scalar(*ty)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidCursor,
+                    path(),
+                    format!(
+                        "a value of the cursor is not of its order key's type: {}",
+                        e.message()
+                    ),
+                )
+            })?;
+    }
+    Ok(values)
+}
+
+/// A cursor value as the `jsonb` parameter the cursor row binds: a JSON string, or `null`.
+pub(crate) fn cursor_json(v: Option<&str>) -> String {
+    let mut json = String::with_capacity(v.map_or(4, |s| s.len() + 2));
+    match v {
+        Some(s) => crate::value::write_json_string(s, &mut json),
+        None => json.push_str("null"),
+    }
+    json
 }
 
 /// `"c0"`, `"c1"`, …: the cursor row's columns.

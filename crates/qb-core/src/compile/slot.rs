@@ -9,10 +9,13 @@
 //! the whole operand is checked by every slot made from it, so a bind succeeds only where a
 //! compile succeeds, with the same values.
 
+use std::sync::Arc;
+
+use super::page;
 use super::values::Operand;
 use crate::Value;
 use crate::error::{Error, ErrorKind};
-use crate::options::Limits;
+use crate::options::{CursorKey, Limits};
 use crate::param::{ParamValue, PgType};
 use crate::schema::ScalarType;
 
@@ -48,8 +51,10 @@ impl Slot {
 pub(crate) enum Source<'q> {
     /// A condition's operand.
     Value(&'q Value),
-    /// A `limit` or `offset`.
+    /// A `limit` or `offset`, or a page size (`first`, `last`).
     Count(Option<u64>),
+    /// A cursor (`after`, `before`).
+    Cursor(&'q str),
 }
 
 /// The validation and conversion of one parameter; see the functions of the same name.
@@ -94,12 +99,46 @@ pub(crate) enum Conv {
     Limit { cap: Option<u64> },
     /// An `offset` ([`offset`]).
     Offset,
+    /// A page size (`first` or `last`), plus one for the row `page_info` probes
+    /// ([`page_size`]).
+    PageSize { plus_one: bool },
+    /// The value of order key `index` of a cursor, as the `jsonb` text the cursor row binds
+    /// ([`page::cursor_values`], [`page::cursor_json`]).
+    Cursor { index: u32, cursor: Arc<CursorSlot> },
+}
+
+/// What a cursor is checked against, fixed by the plan: the query's fingerprint, the key
+/// and each order key's type check. Shared by the slots of one cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CursorSlot {
+    /// The options' key (the shape holds it: a plan is bound under its own key only).
+    pub(crate) key: Option<CursorKey>,
+    /// The fingerprint of the view and ordering.
+    pub(crate) fp: [u8; 8],
+    /// Per order key, the type its value is checked as (`None`: not checked).
+    pub(crate) checks: Box<[Option<ScalarType>]>,
+    /// `before` (else `after`): the path of an error.
+    pub(crate) before: bool,
+}
+
+/// What the slots of one bind share: the cursor decoded last, so the slots of a cursor's
+/// values (one per order key, in each query block that reads them) decode and check it once.
+#[derive(Default)]
+pub(crate) struct Scratch<'q> {
+    /// The cursor's text, its check, and its values as the `jsonb` parameters bind them.
+    cursor: Option<(&'q str, Arc<CursorSlot>, Vec<String>)>,
 }
 
 impl Conv {
-    /// The parameter value this slot makes from `src`, validated as a compile validates it.
-    /// An error's path is not the compile's: a caller that reports it recompiles instead.
-    pub(crate) fn make(&self, src: Source<'_>, limits: &Limits) -> Result<ParamValue, Error> {
+    /// The parameter value this slot makes from `src`, validated as a compile validates it,
+    /// sharing `scratch` with the other slots of the same bind. An error's path is not the
+    /// compile's: a caller that reports it recompiles instead.
+    pub(crate) fn make_with<'q>(
+        &self,
+        src: Source<'q>,
+        limits: &Limits,
+        scratch: &mut Scratch<'q>,
+    ) -> Result<ParamValue, Error> {
         let no_path = || String::new();
         let value = match src {
             Source::Value(v) => v,
@@ -107,8 +146,38 @@ impl Conv {
                 return match self {
                     Conv::Limit { cap } => limit(n, *cap),
                     Conv::Offset => offset(n),
+                    Conv::PageSize { plus_one } => page_size(n, *plus_one),
                     _ => Err(internal("a count operand in a value slot")),
                 };
+            }
+            Source::Cursor(text) => {
+                let Conv::Cursor { index, cursor } = self else {
+                    return Err(internal("a cursor operand in another slot"));
+                };
+                let known = scratch.cursor.as_ref().is_some_and(|(t, c, _)| {
+                    std::ptr::eq(*t, text) && (Arc::ptr_eq(c, cursor) || **c == **cursor)
+                });
+                if !known {
+                    let values = page::cursor_values(
+                        text,
+                        cursor.key.as_ref(),
+                        &cursor.fp,
+                        &cursor.checks,
+                        limits,
+                        if cursor.before { "before" } else { "after" },
+                    )?;
+                    let json = values.iter().map(|v| page::cursor_json(v.as_deref()));
+                    scratch.cursor = Some((text, Arc::clone(cursor), json.collect()));
+                }
+                let values = scratch
+                    .cursor
+                    .as_ref()
+                    .map(|(_, _, v)| v)
+                    .ok_or_else(|| internal("a cursor slot without its cursor"))?;
+                let value = values
+                    .get(*index as usize)
+                    .ok_or_else(|| internal("a cursor slot past the cursor's keys"))?;
+                return Ok(ParamValue::Text(value.clone()));
             }
         };
         let v = Operand::new(value, limits, &no_path);
@@ -163,8 +232,8 @@ impl Conv {
             } else {
                 json_array(*elem, &v, std::slice::from_ref(v.value), false)?
             }),
-            Conv::Limit { .. } | Conv::Offset => {
-                return Err(internal("a value operand in a count slot"));
+            Conv::Limit { .. } | Conv::Offset | Conv::PageSize { .. } | Conv::Cursor { .. } => {
+                return Err(internal("a value operand in a count or cursor slot"));
             }
         })
     }
@@ -356,6 +425,13 @@ pub(crate) fn offset(n: Option<u64>) -> Result<ParamValue, Error> {
     i64::try_from(n)
         .map(ParamValue::Int)
         .map_err(|_| internal("offset is too large"))
+}
+
+/// A page size as a `bigint` (see [`page::page_size`]), plus one when `plus_one`.
+pub(crate) fn page_size(n: Option<u64>, plus_one: bool) -> Result<ParamValue, Error> {
+    let n = n.ok_or_else(|| internal("a page size slot without a page size"))?;
+    let n = page::page_size(n).ok_or_else(|| internal("the page size is too large"))?;
+    Ok(ParamValue::Int(if plus_one { n + 1 } else { n }))
 }
 
 /// A bind that cannot be made (a caller recompiles, which reports the real error).

@@ -250,6 +250,9 @@ const standIn = {
   schemaPrepare() {
     throw unavailable('Schema.prepare');
   },
+  preparedBindValues() {
+    throw unavailable('Prepared.bindValues');
+  },
   preparedCompile() {
     throw unavailable('Prepared.bind');
   },

@@ -311,6 +311,22 @@ export class Prepared {
   bind(query: Query | string): unknown[];
   /** `bind`, with the text: what `compile(query, schema, options)` returns. */
   compile(query: Query | string, options?: { paramTypes?: boolean }): CompiledQuery;
+  /** The operands `bindValues` takes, in order. */
+  readonly operands: readonly PreparedOperand[];
+  /** The values of the prepared query with its operands replaced by `values` (in `operands`
+   * order), without building a query: throws as `compile` throws on that query (at the
+   * operand's path), and `InvalidQueryError` for a wrong number of values. The SQL is
+   * `text`: no value changes it. */
+  bindValues(values: readonly unknown[]): unknown[];
+}
+
+/** One operand of a prepared query. */
+export interface PreparedOperand {
+  /** Its path in the query, as errors name it (`where.email.eq`, `limit`). */
+  readonly path: string;
+  /** What it takes: a scalar type name (`uuid`), `list of <type>`, `count`, `string`,
+   * `list of string`, `object {...}`, `json`, `cursor` or `any`. */
+  readonly kind: string;
 }
 
 /** The counters of a `Schema`'s shape cache. */

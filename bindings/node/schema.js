@@ -50,12 +50,27 @@ class Prepared {
   #schema;
   #text;
   #paramTypes;
+  #operands;
   /** @internal made by `Schema.prepare`. */
-  constructor(schemaHandle, [handle, text, paramTypes]) {
+  constructor(schemaHandle, [handle, text, paramTypes, operands]) {
     this.#native = handle;
     this.#schema = schemaHandle;
     this.#text = text;
     this.#paramTypes = Object.freeze(paramTypes);
+    this.#operands = Object.freeze(operands.map(([path, kind]) => Object.freeze({ path, kind })));
+  }
+  /** The operands `bindValues` takes, in order: `{ path, kind }`, the path as errors name it
+   * (`where.email.eq`, `limit`) and what it takes (`uuid`, `list of text`, `count`,
+   * `string`, `object {from, to}`, `json`, `cursor`, `any`). */
+  get operands() {
+    return this.#operands;
+  }
+  /** The values (parameters) of the prepared query with its operands replaced by `values`
+   * (an array, in `operands` order), without building a query: throws as `compile` throws on
+   * that query (at the operand's path), and `InvalidQueryError` for a wrong number of
+   * values. The SQL is `text`: no value changes it. */
+  bindValues(values) {
+    return native.preparedBindValues(this.#native, this.#schema, values);
   }
   /** The SQL of every query of this shape. */
   get text() {

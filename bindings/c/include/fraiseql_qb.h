@@ -1035,6 +1035,54 @@ fqb_result fqb_prepared_compile(const struct fqb_prepared *prepared,
                                 struct fqb_error **error_out);
 
 /*
+ How many operand values `fqb_prepared_bind_values` takes (0 when `prepared` is NULL).
+
+ # Safety
+ `prepared` is NULL or a live handle.
+ */
+size_t fqb_prepared_operand_count(const struct fqb_prepared *prepared);
+
+/*
+ The path of operand `index` in the query, as errors name it (`where.email.eq`, `limit`),
+ NUL-terminated; valid as long as `prepared`. NULL when `prepared` is NULL or `index` is
+ out of range.
+
+ # Safety
+ `prepared` is NULL or a live handle.
+ */
+const char *fqb_prepared_operand_path(const struct fqb_prepared *prepared, size_t index);
+
+/*
+ What operand `index` takes (`integer`, `list of uuid`, `string`, `count`,
+ `object {from, to}`, `json`, `cursor`, `any`), NUL-terminated; valid as long as
+ `prepared`. NULL when `prepared` is NULL or `index` is out of range.
+
+ # Safety
+ `prepared` is NULL or a live handle.
+ */
+const char *fqb_prepared_operand_kind(const struct fqb_prepared *prepared, size_t index);
+
+/*
+ The statement of the prepared query with its operands replaced by `values`: a JSON
+ array text, one value per operand in order (`fqb_prepared_operand_path`), each written as
+ in a query. What `fqb_compile` gives for that query, without building or parsing one;
+ the SQL is `fqb_prepared_sql`'s. On success writes a new handle to `*compiled_out`.
+
+ Errors: the core's for a bad value, exactly as `fqb_compile` on that query (at the
+ operand's path); `FQB_INVALID_QUERY` for a wrong number of values or `values` not an
+ array; `FQB_INVALID_JSON`, `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+
+ # Safety
+ `prepared` is a live handle; `values` is valid for reading `values_len` bytes;
+ `compiled_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_prepared_bind_values(const struct fqb_prepared *prepared,
+                                    const char *values,
+                                    size_t values_len,
+                                    struct fqb_compiled **compiled_out,
+                                    struct fqb_error **error_out);
+
+/*
  Frees `*prepared` and sets it to NULL (NULL-safe).
 
  # Safety

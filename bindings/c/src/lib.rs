@@ -609,6 +609,8 @@ pub struct fqb_prepared {
     inner: qb_core::Prepared,
     sql: CString,
     schema: Arc<fqb_schema>,
+    /// Each operand's path and kind, NUL-terminated (`fqb_prepared_operand_path`/`_kind`).
+    operands: Vec<(CString, CString)>,
 }
 
 /// Compiles the shape of `query` (JSON text) once against `schema`. On success writes a
@@ -639,7 +641,17 @@ pub unsafe extern "C" fn fqb_prepared_new(
         let inner = schema.inner.prepare(&query, options)?;
         let sql = c_string(inner.sql());
         let schema = unsafe { schema_arc(schema) };
-        out.put(Box::into_raw(Box::new(fqb_prepared { inner, sql, schema })));
+        let operands = inner
+            .operands()
+            .iter()
+            .map(|o| (c_string(&o.path), c_string(&o.kind.to_string())))
+            .collect();
+        out.put(Box::into_raw(Box::new(fqb_prepared {
+            inner,
+            sql,
+            schema,
+            operands,
+        })));
         Ok(())
     })
 }
@@ -682,6 +694,92 @@ pub unsafe extern "C" fn fqb_prepared_compile(
         let value = qb_core::json::parse_value(query)?;
         let query = Query::from_owned_value_with_limits(value, &p.inner.options().limits)?;
         let compiled = from_core(p.inner.compile(&query, &p.schema.inner)?)?;
+        out.put(Box::into_raw(Box::new(compiled)));
+        Ok(())
+    })
+}
+
+/// How many operand values `fqb_prepared_bind_values` takes (0 when `prepared` is NULL).
+///
+/// # Safety
+/// `prepared` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_operand_count(prepared: *const fqb_prepared) -> usize {
+    panic::value(0, || {
+        unsafe { prepared.as_ref() }.map_or(0, |p| p.operands.len())
+    })
+}
+
+/// The path of operand `index` in the query, as errors name it (`where.email.eq`, `limit`),
+/// NUL-terminated; valid as long as `prepared`. NULL when `prepared` is NULL or `index` is
+/// out of range.
+///
+/// # Safety
+/// `prepared` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_operand_path(
+    prepared: *const fqb_prepared,
+    index: usize,
+) -> *const c_char {
+    panic::value(std::ptr::null(), || {
+        unsafe { prepared.as_ref() }
+            .and_then(|p| p.operands.get(index))
+            .map_or(std::ptr::null(), |(path, _)| path.as_ptr())
+    })
+}
+
+/// What operand `index` takes (`integer`, `list of uuid`, `string`, `count`,
+/// `object {from, to}`, `json`, `cursor`, `any`), NUL-terminated; valid as long as
+/// `prepared`. NULL when `prepared` is NULL or `index` is out of range.
+///
+/// # Safety
+/// `prepared` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_operand_kind(
+    prepared: *const fqb_prepared,
+    index: usize,
+) -> *const c_char {
+    panic::value(std::ptr::null(), || {
+        unsafe { prepared.as_ref() }
+            .and_then(|p| p.operands.get(index))
+            .map_or(std::ptr::null(), |(_, kind)| kind.as_ptr())
+    })
+}
+
+/// The statement of the prepared query with its operands replaced by `values`: a JSON
+/// array text, one value per operand in order (`fqb_prepared_operand_path`), each written as
+/// in a query. What `fqb_compile` gives for that query, without building or parsing one;
+/// the SQL is `fqb_prepared_sql`'s. On success writes a new handle to `*compiled_out`.
+///
+/// Errors: the core's for a bad value, exactly as `fqb_compile` on that query (at the
+/// operand's path); `FQB_INVALID_QUERY` for a wrong number of values or `values` not an
+/// array; `FQB_INVALID_JSON`, `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+///
+/// # Safety
+/// `prepared` is a live handle; `values` is valid for reading `values_len` bytes;
+/// `compiled_out` is writable; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_prepared_bind_values(
+    prepared: *const fqb_prepared,
+    values: *const c_char,
+    values_len: usize,
+    compiled_out: *mut *mut fqb_compiled,
+    error_out: *mut *mut fqb_error,
+) -> fqb_result {
+    panic::status(error_out, || {
+        let p = unsafe { handle(prepared, "prepared") }?;
+        let values = unsafe { panic::text(values, values_len, "values") }?;
+        let out = unsafe { Out::new(compiled_out, "compiled_out") }?;
+        let parsed = qb_core::json::parse_value(values)?;
+        let qb_core::Value::List(values) = &parsed else {
+            return Err(qb_core::Error::new(
+                qb_core::ErrorKind::InvalidQuery,
+                "",
+                "the operand values must be a JSON array",
+            )
+            .into());
+        };
+        let compiled = from_core(p.inner.bind_values(values, &p.schema.inner)?)?;
         out.put(Box::into_raw(Box::new(compiled)));
         Ok(())
     })

@@ -371,6 +371,75 @@ static void test_prepared(void) {
     fqb_prepared_free(NULL);
 }
 
+/* Binding a prepared shape from its operand values (a JSON array): the operands' paths and
+ * kinds; the statement equals fqb_compile's of the query holding those values, libpq-ready
+ * text included; a bad value fails as fqb_compile does, at the operand's path; a wrong
+ * count or a non-array is FQB_INVALID_QUERY; outputs untouched on failure. */
+static void test_prepared_bind_values(void) {
+    fqb_prepared *p = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_prepared_new(schema, Q_GOOD, strlen(Q_GOOD), NULL, &p, &err), FQB_OK, err);
+    CHECK(fqb_prepared_operand_count(p) == 3);
+    CHECK_STR(fqb_prepared_operand_path(p, 0), "where.email.icontains");
+    CHECK_STR(fqb_prepared_operand_kind(p, 0), "string");
+    CHECK_STR(fqb_prepared_operand_path(p, 1), "where.id.in");
+    CHECK_STR(fqb_prepared_operand_kind(p, 1), "list of uuid");
+    CHECK_STR(fqb_prepared_operand_path(p, 2), "limit");
+    CHECK_STR(fqb_prepared_operand_kind(p, 2), "count");
+    CHECK(fqb_prepared_operand_path(p, 3) == NULL && fqb_prepared_operand_kind(p, 3) == NULL);
+    CHECK(fqb_prepared_operand_count(NULL) == 0 && fqb_prepared_operand_path(NULL, 0) == NULL);
+
+    const char *values = "[\"@other.org\", [\"11111111-0000-0000-0000-000000000002\", "
+                         "\"11111111-0000-0000-0000-000000000003\"], 3]";
+    const char *q2 = "{\"view\": \"v_user\", \"select\": [\"id\", \"email\"], "
+                     "\"where\": {\"email\": {\"icontains\": \"@other.org\"}, "
+                     "\"id\": {\"in\": [\"11111111-0000-0000-0000-000000000002\", "
+                     "\"11111111-0000-0000-0000-000000000003\"]}}, \"limit\": 3}";
+    fqb_compiled *a = NULL, *b = NULL;
+    CHECK_STATUS(fqb_prepared_bind_values(p, values, strlen(values), &a, &err), FQB_OK, err);
+    CHECK_STATUS(compile(q2, strlen(q2), NULL, &b, NULL), FQB_OK, NULL);
+    CHECK_STR(fqb_compiled_sql(a), fqb_prepared_sql(p));
+    CHECK_STR(fqb_compiled_sql(a), fqb_compiled_sql(b));
+    CHECK(fqb_compiled_param_count(a) == 3 && fqb_compiled_param_count(b) == 3);
+    const char *const *va = fqb_compiled_param_values(a);
+    const char *const *vb = fqb_compiled_param_values(b);
+    for (int i = 0; i < 3; i++) {
+        CHECK_STR(va[i], vb[i]);
+        CHECK(fqb_compiled_param_types(a)[i] == fqb_compiled_param_types(b)[i]);
+    }
+    CHECK_STR(va[0], "%@other.org%");
+    CHECK_STR(va[2], "3");
+    fqb_compiled_free(&a);
+    fqb_compiled_free(&b);
+
+    fqb_compiled *c = UNTOUCHED;
+    const char *bad = "[\"x\", [\"11111111-0000-0000-0000-000000000001\", \"nope\"], 3]";
+    CHECK_STATUS(fqb_prepared_bind_values(p, bad, strlen(bad), &c, &err), FQB_INVALID_VALUE, err);
+    CHECK_STR(fqb_error_path(err), "where.id.in[1]");
+    fqb_error_free(&err);
+    CHECK(c == UNTOUCHED);
+    const char *negative = "[\"x\", [], -1]";
+    CHECK_STATUS(fqb_prepared_bind_values(p, negative, strlen(negative), &c, &err), FQB_INVALID_VALUE,
+                 err);
+    CHECK_STR(fqb_error_path(err), "limit");
+    fqb_error_free(&err);
+    const char *short_ = "[\"x\", []]";
+    CHECK_STATUS(fqb_prepared_bind_values(p, short_, strlen(short_), &c, &err), FQB_INVALID_QUERY, err);
+    CHECK_STR(fqb_error_path(err), "");
+    fqb_error_free(&err);
+    const char *object = "{\"email\": \"x\"}";
+    CHECK_STATUS(fqb_prepared_bind_values(p, object, strlen(object), &c, NULL), FQB_INVALID_QUERY,
+                 NULL);
+    const char *broken = "[\"x\", [], 3";
+    CHECK_STATUS(fqb_prepared_bind_values(p, broken, strlen(broken), &c, NULL), FQB_INVALID_JSON,
+                 NULL);
+    CHECK_STATUS(fqb_prepared_bind_values(NULL, values, strlen(values), &c, NULL),
+                 FQB_NULL_PARAMETER, NULL);
+    CHECK_STATUS(fqb_prepared_bind_values(p, NULL, 0, &c, NULL), FQB_NULL_PARAMETER, NULL);
+    CHECK(c == UNTOUCHED);
+    fqb_prepared_free(&p);
+}
+
 static void test_options(void) {
     fqb_options *o = fqb_options_new();
     CHECK(o != NULL);
@@ -527,6 +596,7 @@ int main(int argc, char **argv) {
     test_cursor();
     test_cache();
     test_prepared();
+    test_prepared_bind_values();
     test_schema_errors();
     test_threads();
     fqb_schema_free(&schema);

@@ -17,9 +17,27 @@ const shim = new fqb.RolloutQueryBuilder(() => 'SELECT legacy', schema, {
   logMode: false,
 });
 
+/** The value at an operand's path (`where.and[0].name.like`, `limit`) in a query object. */
+function valueAt(q, path) {
+  let v = q;
+  for (const step of path.split('.')) {
+    const m = /^([^[]+)((?:\[\d+\])*)$/.exec(step);
+    v = v[m[1]];
+    for (const i of m[2].match(/\d+/g) || []) v = v[Number(i)];
+  }
+  return v;
+}
+
 function methods(w) {
   const q = WORKLOADS[w].query;
+  const prepared = schema.prepare(q);
+  const values = prepared.operands.map((o) => valueAt(q, o.path));
   return {
+    /** Prepared.bind(query): a prepared shape, bound with a whole query object. */
+    prepared: () => ({ text: prepared.text, values: prepared.bind(q) }),
+    /** Prepared.bindValues(values): a prepared shape bound from its operand values alone
+     * (what a service keeping one prepared statement per shape runs per request). */
+    bind_values: () => ({ text: prepared.text, values: prepared.bindValues(values) }),
     /** compile(query object, Schema built once): the way to use it. */
     schema: () => fqb.compile(q, schema),
     /** compile(JSON.stringify(query), Schema): the JSON text entry point, for comparison. */

@@ -202,6 +202,18 @@ impl Walk {
         })
     }
 
+    /// One operand value of a prepared query (`Prepared.bindValues`), converted as the same
+    /// value in a query object is; `undefined` has no JSON form (fails at `at`).
+    pub(crate) fn operand(&self, v: Raw, at: &Path<'_>) -> JsResult<Value> {
+        if self.env.type_of(v)? == Type::Undefined {
+            return Err(Fail::Core(at.err(
+                ErrorKind::InvalidValue,
+                "undefined (or a hole of a sparse array) has no JSON form",
+            )));
+        }
+        self.value(v, None, 0, at)
+    }
+
     fn object_value(&self, entries: Entries, depth: usize, at: &Path<'_>) -> JsResult<Value> {
         check_depth(depth, at)?;
         let mut out = Vec::with_capacity(entries.len());

@@ -215,11 +215,56 @@ fn schema_prepare(cx: &Cx) -> JsResult<Raw> {
     let text = env.str(inner.sql())?;
     let types: Vec<String> = inner.param_types().map(|t| t.sql_name()).collect();
     let types = string_list(env, types.iter().map(String::as_str))?;
-    let out = env.array(3)?;
+    let operands = env.array(inner.operands().len())?;
+    for (i, o) in inner.operands().iter().enumerate() {
+        let kind = o.kind.to_string();
+        let pair = string_list(env, [o.path.as_str(), kind.as_str()].into_iter())?;
+        env.set_element(operands, i as u32, pair)?;
+    }
+    let out = env.array(4)?;
     env.set_element(out, 0, env.external(PreparedBox { inner })?)?;
     env.set_element(out, 1, text)?;
     env.set_element(out, 2, types)?;
+    env.set_element(out, 3, operands)?;
     Ok(out)
+}
+
+/// `preparedBindValues(preparedHandle, schemaHandle, values)`: the parameter values of the
+/// prepared query with its operands replaced by `values` (an array, in `operands` order).
+fn prepared_bind_values(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(p) = env.unwrap_external::<PreparedBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "preparedBindValues(handle, ...): not a Prepared handle".into(),
+        ));
+    };
+    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(1)?)? else {
+        return Err(Fail::Type(
+            "preparedBindValues(_, handle, ...): not a Schema handle".into(),
+        ));
+    };
+    let values = cx.arg(2)?;
+    if !env.is_array(values)? {
+        return Err(Fail::Type(
+            "bindValues(values): values must be an array of operand values".into(),
+        ));
+    }
+    let ops = p.inner.operands();
+    let n = env.array_len(values)?;
+    let walk = convert::Walk::new(env);
+    let mut vals = Vec::with_capacity(n.min(1 << 16) as usize);
+    for i in 0..n {
+        let item = env.element(values, i)?;
+        let path = ops.get(i as usize).map_or("", |o| o.path.as_str());
+        vals.push(walk.operand(item, &qb_core::Path::ROOT.key(path))?);
+    }
+    let out = p.inner.bind_values(&vals, &s.inner)?;
+    let arr = env.array(out.params.len())?;
+    for (i, param) in out.params.iter().enumerate() {
+        let v = convert::param_to_js(env, param)?;
+        env.set_element(arr, i as u32, v)?;
+    }
+    Ok(arr)
 }
 
 /// `preparedCompile(preparedHandle, schemaHandle, query, paramTypes)`: `{ text, values }` of
@@ -461,6 +506,7 @@ entry!(schema_new_cb => schema_new);
 entry!(schema_cache_stats_cb => schema_cache_stats);
 entry!(schema_prepare_cb => schema_prepare);
 entry!(prepared_compile_cb => prepared_compile);
+entry!(prepared_bind_values_cb => prepared_bind_values);
 entry!(compile_cb => compile);
 entry!(compile_encoded_cb => compile_encoded);
 entry!(compile_text_cb => compile_text);
@@ -485,6 +531,7 @@ mod registration {
             ("schemaCacheStats", Some(schema_cache_stats_cb)),
             ("schemaPrepare", Some(schema_prepare_cb)),
             ("preparedCompile", Some(prepared_compile_cb)),
+            ("preparedBindValues", Some(prepared_bind_values_cb)),
             ("compile", Some(compile_cb)),
             ("compileEncoded", Some(compile_encoded_cb)),
             ("compileText", Some(compile_text_cb)),

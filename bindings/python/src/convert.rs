@@ -183,6 +183,16 @@ pub(crate) fn document(obj: &Bound<'_, PyAny>, doc: Doc) -> Result<Converted, Co
     })
 }
 
+/// One operand value of a prepared query (`Prepared.bind_values`), converted as the same
+/// value in a query dict is; a value with no JSON form fails at `at`, its operand's path.
+pub(crate) fn operand(obj: &Bound<'_, PyAny>, at: &Path<'_>) -> Result<Value, ConvError> {
+    Walker {
+        doc: Doc::Query,
+        nodes: 0,
+    }
+    .walk(obj, 0, at)
+}
+
 struct Walker {
     doc: Doc,
     nodes: usize,
@@ -497,6 +507,35 @@ impl Source for Node<'_, '_> {
 
 // ---------------------------------------------------------------------------------------
 // Params -> Python
+
+/// A query operand as the Python value a query dict holds for it (`Prepared.operand_values`):
+/// numbers beyond int and float as `Decimal`, objects as dicts.
+pub(crate) fn value_to_py_json<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => f.into_pyobject(py)?.into_any(),
+        Value::Decimal(d) => DECIMAL
+            .import(py, "decimal", "Decimal")?
+            .call1((d.as_str(),))?,
+        Value::Str(s) => PyString::new(py, s).into_any(),
+        Value::List(items) => {
+            let out = PyList::empty(py);
+            for item in items {
+                out.append(value_to_py_json(py, item)?)?;
+            }
+            out.into_any()
+        }
+        Value::Object(entries) => {
+            let out = PyDict::new(py);
+            for (k, item) in entries {
+                out.set_item(k, value_to_py_json(py, item)?)?;
+            }
+            out.into_any()
+        }
+    })
+}
 
 /// The Python value a driver expects for one parameter, chosen by the wire type of its base
 /// type (`param.ty.base().wire()`); arrays become lists of such values.

@@ -162,6 +162,77 @@ impl Prepared {
         })
     }
 
+    /// The operands `bind_values` takes, in order: `(path, kind)` pairs, the path as errors
+    /// name it (`where.email.eq`, `limit`) and what it takes (`uuid`, `list of text`,
+    /// `count`, `string`, `object {from, to}`, `json`, `cursor`, `any`).
+    #[getter]
+    fn operands(&self) -> Vec<(String, String)> {
+        self.inner
+            .operands()
+            .iter()
+            .map(|o| (o.path.clone(), o.kind.to_string()))
+            .collect()
+    }
+
+    /// The parameters of the prepared query with its operands (`operands`) replaced by
+    /// `values` (a list or tuple, in that order): raises as `compile` raises on that query
+    /// (the error's path is the operand's), and `InvalidQueryError` for a wrong number of
+    /// values. The SQL is `sql`: no value changes it.
+    fn bind_values<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, "Prepared.bind_values", || {
+            let ops = self.inner.operands();
+            let convert = |i: usize, item: &Bound<'py, PyAny>| {
+                let path = ops.get(i).map_or("", |o| o.path.as_str());
+                convert::operand(item, &qb_core::Path::ROOT.key(path)).map_err(|e| e.into_py(py))
+            };
+            let mut vals = Vec::with_capacity(ops.len());
+            if let Ok(list) = values.cast::<PyList>() {
+                for (i, item) in list.iter().enumerate() {
+                    vals.push(convert(i, &item)?);
+                }
+            } else if let Ok(tuple) = values.cast::<pyo3::types::PyTuple>() {
+                for (i, item) in tuple.iter().enumerate() {
+                    vals.push(convert(i, &item)?);
+                }
+            } else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "bind_values takes a list or tuple of operand values, got {}",
+                    values.get_type().name()?
+                )));
+            }
+            let out = self
+                .inner
+                .bind_values(&vals, &self.schema.get().inner)
+                .map_err(|e| error::to_py(py, &e))?;
+            params_to_py(py, &out)
+        })
+    }
+
+    /// The operand values of `query` (of this shape) in `bind_values`'s order, as Python
+    /// values (`InvalidQueryError` for another shape).
+    fn operand_values<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, "Prepared.operand_values", || {
+            let (query, _) = parse(py, query)?;
+            let values = self
+                .inner
+                .operand_values(&query, &self.schema.get().inner)
+                .map_err(|e| error::to_py(py, &e))?;
+            let out = PyList::empty(py);
+            for v in &values {
+                out.append(convert::value_to_py_json(py, v)?)?;
+            }
+            Ok(out)
+        })
+    }
+
     /// `bind`, with the SQL: what `compile(query, schema)` returns.
     fn compile(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<CompiledQuery> {
         guard(py, "Prepared.compile", || {

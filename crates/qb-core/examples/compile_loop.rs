@@ -6,7 +6,8 @@
 //! pay); with `cached`, each compile is a hit of a `ShapeCache` warmed before the loop; with
 //! `prepared`, each iteration binds the query to a `Prepared` made before the loop; with
 //! `miss`, each compile misses a one-shape cache and evicts (the query alternates with a
-//! copy whose `limit` is toggled, another shape).
+//! copy whose `limit` is toggled, another shape); with `values`, each iteration binds the
+//! query's operand values (taken once, before the loop) with `Prepared::bind_values`.
 //!
 //! A workload name ending in `+page` (`M+page`) is the workload as a keyset page: `limit`
 //! replaced by `first`, `page_info`, and an `after` cursor on the order's keys; `+signed`
@@ -57,6 +58,20 @@ fn main() {
                 .len();
         }
         println!("{arg}: {n} misses, {total} params, {:?}", cache.stats());
+        return;
+    }
+    if mode == "values" {
+        let prepared = schema.prepare(&query, &opts).expect("prepares");
+        let values = prepared.operand_values(&query, &schema).expect("its shape");
+        for _ in 0..n {
+            let v = std::hint::black_box(&values[..]);
+            total += prepared
+                .bind_values(v, &schema)
+                .expect("binds")
+                .params
+                .len();
+        }
+        println!("{arg}: {n} binds from values, {total} params");
         return;
     }
     if mode == "cached" || mode == "prepared" {

@@ -31,6 +31,9 @@ use crate::param::{CompiledQuery, Param, ParamType};
 use crate::schema::Schema;
 use crate::value::Value;
 
+mod values;
+pub use values::{OperandKind, PreparedOperand};
+
 /// The operands of a filter whose values are written as SQL text: part of the shape.
 fn operand_is_shape(op: Operator) -> bool {
     matches!(
@@ -795,6 +798,12 @@ pub struct Prepared {
     shape: Box<[u8]>,
     out: CompiledQuery,
     plan: Plan,
+    /// The prepared query, to compile with other operand values when they do not bind.
+    query: Query,
+    /// Its operands in bind order.
+    operands: Box<[PreparedOperand]>,
+    /// The identity of the registry it was prepared with.
+    registry: ([u64; 2], bool),
 }
 
 impl Schema {
@@ -812,16 +821,140 @@ impl Schema {
             }
         })?;
         let (out, plan) = make_plan(query, &shape, self, options)?;
+        let mut query = query.clone();
+        let mut operands = Vec::new();
+        values::walk(&mut query, &mut |path, operand| {
+            let kind = match operand {
+                values::OperandMut::Value(_) => OperandKind::Any,
+                values::OperandMut::Count(..) => OperandKind::Count,
+                values::OperandMut::Cursor(_) => OperandKind::Cursor,
+            };
+            operands.push(PreparedOperand { path: path(), kind });
+            Ok(())
+        })?;
+        if let Some(b) = &plan.bound {
+            for (_, at, conv) in b.slots.iter() {
+                if let Some(o) = operands.get_mut(*at as usize) {
+                    if o.kind == OperandKind::Any {
+                        o.kind = OperandKind::of(conv);
+                    }
+                }
+            }
+        }
         Ok(Prepared {
             options: options.clone(),
             shape: shape.bytes.into_boxed_slice(),
             out,
             plan,
+            query,
+            operands: operands.into_boxed_slice(),
+            registry: (self.fingerprint, self.relations_checked),
         })
     }
 }
 
 impl Prepared {
+    /// `query`'s shape, when it is the prepared one.
+    fn shape_of<'q>(&self, query: &'q Query, schema: &Schema) -> Result<Shape<'q>, Error> {
+        match Shape::of(query, schema, &self.options) {
+            Ok(s) if *s.bytes == *self.shape => Ok(s),
+            _ => Err(Error::new(
+                ErrorKind::InvalidQuery,
+                "",
+                "the query does not have the prepared query's shape (another view, \
+                 selection, filter structure, operator, `isnull`/`is*` operand, which of \
+                 limit, offset, first, last, after, before are given, options, or registry)",
+            )),
+        }
+    }
+
+    /// The operands [`Prepared::bind_values`] takes, in order: each with its path in the
+    /// query (as errors name it) and what it takes. They are every condition's operand except
+    /// those written as SQL text (`isnull` and the network `is*` predicates, whose booleans
+    /// stay the prepared query's), every `limit`, `offset`, `first` and `last`, in the order
+    /// the shape is walked (selection, `where`, `having`, then the counts), then the cursors
+    /// `after` and `before` when the prepared query has them.
+    pub fn operands(&self) -> &[PreparedOperand] {
+        &self.operands
+    }
+
+    /// What [`compile`] returns for the prepared query with its operands (see
+    /// [`Prepared::operands`]) replaced by `values`, in order: the SQL, and the parameters
+    /// built from the values by the plan, validated as that compile validates them (a bad
+    /// value fails with the compile's code, message and path). `schema` must be the
+    /// registry it was prepared with (else `QB_INVALID_QUERY`); a count or cursor that is not
+    /// one, or a wrong number of values, is `QB_INVALID_VALUE` / `QB_INVALID_QUERY`. No value
+    /// ever changes the SQL text.
+    ///
+    /// ```
+    /// use qb_core::{CompileOptions, Query, Schema, Value};
+    /// let schema = Schema::from_json(r#"{"views": {"v": {"columns": {"id": "uuid"},
+    ///     "fields": {"age": "integer"}}}}"#)?;
+    /// let q = Query::from_json(
+    ///     r#"{"view": "v", "select": ["id"], "where": {"age": {"gte": 18}}, "limit": 10}"#)?;
+    /// let prepared = schema.prepare(&q, &CompileOptions::default())?;
+    /// let paths: Vec<_> = prepared.operands().iter().map(|o| o.path.as_str()).collect();
+    /// assert_eq!(paths, ["where.age.gte", "limit"]);
+    /// let out = prepared.bind_values(&[Value::Int(21), Value::Int(5)], &schema)?;
+    /// assert_eq!(out.params[0].value, qb_core::ParamValue::Int(21));
+    /// let bad = prepared.bind_values(&[Value::Str("x".into()), Value::Int(5)], &schema);
+    /// assert_eq!(bad.unwrap_err().path(), "where.age.gte");
+    /// # Ok::<(), qb_core::Error>(())
+    /// ```
+    pub fn bind_values(&self, values: &[Value], schema: &Schema) -> Result<CompiledQuery, Error> {
+        if values.len() != self.operands.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidQuery,
+                "",
+                format!(
+                    "the prepared query takes {} operand values, {} were given",
+                    self.operands.len(),
+                    values.len()
+                ),
+            ));
+        }
+        if (schema.fingerprint, schema.relations_checked) != self.registry {
+            return Err(Error::new(
+                ErrorKind::InvalidQuery,
+                "",
+                "the registry is not the one the query was prepared with",
+            ));
+        }
+        if let Some(b) = &self.plan.bound {
+            if let Some(params) = values::bind_fast(b, values, &self.operands, &self.options.limits)
+            {
+                return Ok(CompiledQuery::new(b.sql.clone(), params));
+            }
+        }
+        let mut query = self.query.clone();
+        values::substitute(&mut query, values)?;
+        compile(&query, schema, &self.options)
+    }
+
+    /// The operand values of `query`, of the prepared shape, in [`Prepared::bind_values`]'s
+    /// order (a template query's values, or a test's); `QB_INVALID_QUERY` for another shape.
+    pub fn operand_values(&self, query: &Query, schema: &Schema) -> Result<Vec<Value>, Error> {
+        let shape = self.shape_of(query, schema)?;
+        Ok(shape
+            .operands
+            .iter()
+            .map(|o| match o.src {
+                Source::Value(v) => v.clone(),
+                Source::Cursor(c) => Value::Str(c.to_owned()),
+                Source::Count(n) => {
+                    let n = n.unwrap_or_default();
+                    i64::try_from(n).map_or_else(
+                        |_| {
+                            crate::Number::new(n.to_string())
+                                .map_or(Value::Int(i64::MAX), Value::Decimal)
+                        },
+                        Value::Int,
+                    )
+                }
+            })
+            .collect())
+    }
+
     /// The SQL of every query of this shape.
     pub fn sql(&self) -> &str {
         &self.out.sql
@@ -846,18 +979,7 @@ impl Prepared {
 
     /// [`Prepared::bind`], with the SQL: what [`compile`] returns for `query`.
     pub fn compile(&self, query: &Query, schema: &Schema) -> Result<CompiledQuery, Error> {
-        let shape = match Shape::of(query, schema, &self.options) {
-            Ok(s) if *s.bytes == *self.shape => s,
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::InvalidQuery,
-                    "",
-                    "the query does not have the prepared query's shape (another view, \
-                     selection, filter structure, operator, `isnull`/`is*` operand, limit \
-                     or offset presence, options, or registry)",
-                ));
-            }
-        };
+        let shape = self.shape_of(query, schema)?;
         match bind(&self.plan, &shape, &self.options) {
             Some(out) => Ok(out),
             None => compile(query, schema, &self.options),

@@ -10,7 +10,8 @@
 //! two option sets); `make test-long` runs a million queries.
 
 use qb_core::{
-    CompileOptions, CompiledQuery, Error, Query, Schema, ShapeCache, compile, encode_cursor,
+    CompileOptions, CompiledQuery, Error, OperandKind, ParamValue, Query, Schema, ShapeCache,
+    Value, compile, encode_cursor,
 };
 use serde_json::{Value as J, json};
 
@@ -537,21 +538,21 @@ fn outcome(r: Result<CompiledQuery, Error>) -> Outcome {
     })
 }
 
-/// Runs cases `from..to`, returning (compiles, successes, prepared binds, paged
-/// successes).
+/// Runs cases `from..to`, returning (compiles, successes, prepared binds, binds from values,
+/// paged successes).
 fn run_cases(
     schema: &Schema,
     cache: &ShapeCache,
     seed: u64,
     cases: std::ops::Range<u64>,
-) -> (u64, u64, u64, u64) {
+) -> (u64, u64, u64, u64, u64) {
     let option_sets = [
         CompileOptions::default(),
         CompileOptions::format()
             .with_camel_case(false)
             .with_cursor_key(KEY),
     ];
-    let (mut compiled, mut ok, mut bound, mut paged_ok) = (0u64, 0u64, 0u64, 0u64);
+    let (mut compiled, mut ok, mut bound, mut by_values, mut paged_ok) = (0, 0, 0, 0, 0);
     for case in cases {
         let mut r = Rng(seed ^ (case.wrapping_mul(0x1000_0000_01b3) | 1));
         let base = base(&mut r, schema);
@@ -579,6 +580,12 @@ fn run_cases(
                 compiled += 1;
                 ok += u64::from(want.is_ok());
                 if let Some(p) = &prepared {
+                    // Bound from the operand values alone: what compiling `q` gives.
+                    if let Ok(values) = p.operand_values(q, schema) {
+                        let got = outcome(p.bind_values(&values, schema));
+                        assert_eq!(got, want, "bind_values, case {case}: {text}");
+                        by_values += 1;
+                    }
                     match outcome(p.compile(q, schema)) {
                         Ok(out) => {
                             bound += 1;
@@ -592,7 +599,7 @@ fn run_cases(
             }
         }
     }
-    (compiled, ok, bound, paged_ok)
+    (compiled, ok, bound, by_values, paged_ok)
 }
 
 /// Two threads share one small cache (so shapes are evicted and planned again while the
@@ -615,11 +622,12 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
         let b = run_cases(&schema, &cache, seed, half..cases);
         (t.join().expect("thread"), b)
     });
-    let (compiled, ok, bound, paged_ok) = (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3);
+    let (compiled, ok, bound, by_values, paged_ok) =
+        (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3, a.4 + b.4);
     let stats = cache.stats();
     eprintln!(
         "{compiled} compiles ({ok} ok, {paged_ok} of them keyset pages), {bound} prepared \
-         binds; cache: {} hits ({} recompiled), {} misses, {} evictions",
+         binds, {by_values} from values; cache: {} hits ({} recompiled), {} misses, {} evictions",
         stats.hits, stats.recompiles, stats.misses, stats.evictions
     );
     // Bad operands and cursors are frequent on purpose; a fifth compile.
@@ -634,7 +642,185 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
     // Hits are bound from their plan (a hit with a bad operand is recompiled, to report it):
     // a good share of the successful compiles.
     assert!((stats.hits - stats.recompiles) * 3 > ok, "{stats:?}");
-    assert!(stats.evictions > 0 && bound > 0);
+    assert!(stats.evictions > 0 && bound > 0 && by_values >= bound);
+}
+
+/// Each operand of a prepared query is named by the path the compile's errors use: a value
+/// no operand form takes, put in its place, fails there.
+#[test]
+fn operand_paths_are_the_compiles_error_paths() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    let bad = Value::Object(vec![("\u{1}".to_owned(), Value::List(Vec::new()))]);
+    let mut checked = 0;
+    for case in 0..300u64 {
+        let mut r = Rng(0x5eed ^ (case.wrapping_mul(0x1000_0000_01b3) | 1));
+        let text = base(&mut r, &schema).to_string();
+        let Ok(q) = Query::from_json(&text) else {
+            continue;
+        };
+        let Ok(p) = schema.prepare(&q, &options) else {
+            continue;
+        };
+        let values = p.operand_values(&q, &schema).expect("its own shape");
+        assert_eq!(values.len(), p.operands().len(), "{text}");
+        assert_eq!(
+            outcome(p.bind_values(&values, &schema)),
+            outcome(compile(&q, &schema, &options)),
+            "{text}"
+        );
+        for (i, operand) in p.operands().iter().enumerate() {
+            if matches!(operand.kind, OperandKind::Json | OperandKind::Any) {
+                continue;
+            }
+            let mut with_bad = values.clone();
+            with_bad[i] = bad.clone();
+            let e = p
+                .bind_values(&with_bad, &schema)
+                .expect_err("no operand takes it");
+            assert!(
+                e.path().starts_with(&operand.path),
+                "{text}: operand {i} at {} ({}), error at {}: {}",
+                operand.path,
+                operand.kind,
+                e.path(),
+                e.message()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+/// A wrong number of values, another registry, a count or cursor that is not one: coded
+/// errors, never a bind.
+#[test]
+fn bind_values_refuses_what_is_not_an_operand_list() {
+    let schema = schema();
+    let q = Query::from_json(
+        r#"{"view": "v_user", "select": ["id"], "where": {"age": {"gt": 3}, "email": {"isnull": false}}, "limit": 5}"#,
+    )
+    .expect("query");
+    let p = schema
+        .prepare(&q, &CompileOptions::default())
+        .expect("prepares");
+    let ops: Vec<(String, String)> = p
+        .operands()
+        .iter()
+        .map(|o| (o.path.clone(), o.kind.to_string()))
+        .collect();
+    // `isnull`'s boolean is the prepared query's (it is SQL text), not an operand.
+    assert_eq!(
+        ops,
+        [
+            ("where.age.gt".into(), "integer".into()),
+            ("limit".into(), "count".into())
+        ]
+    );
+    let e = p
+        .bind_values(&[Value::Int(1)], &schema)
+        .expect_err("too few");
+    assert_eq!((e.kind().code(), e.path()), ("QB_INVALID_QUERY", ""));
+    let e = p
+        .bind_values(&[Value::Int(1), Value::Int(-1)], &schema)
+        .expect_err("a negative limit");
+    assert_eq!(
+        (e.kind().code(), e.path(), e.message()),
+        (
+            "QB_INVALID_VALUE",
+            "limit",
+            "limit must be a non-negative integer"
+        )
+    );
+    let e = p
+        .bind_values(&[Value::Int(1), Value::Str("5".into())], &schema)
+        .expect_err("a string limit");
+    assert_eq!((e.kind().code(), e.path()), ("QB_INVALID_QUERY", "limit"));
+    let other = Schema::from_json(r#"{"views": {"v_user": {"columns": {"id": "uuid"}}}}"#)
+        .expect("registry");
+    let e = p
+        .bind_values(&[Value::Int(1), Value::Int(5)], &other)
+        .expect_err("another registry");
+    assert_eq!(e.kind().code(), "QB_INVALID_QUERY");
+    let out = p
+        .bind_values(&[Value::Int(7), Value::Int(2)], &schema)
+        .expect("binds");
+    assert_eq!(out.sql, p.sql());
+    assert_eq!(
+        (&out.params[0].value, &out.params[1].value),
+        (&ParamValue::Int(7), &ParamValue::Int(2))
+    );
+}
+
+/// A paged query (compiled on every bind: its page parameters have no slots) binds its page
+/// size and cursor from values too; `null` for the cursor is the first page.
+#[test]
+fn bind_values_pages() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    // The order's fingerprint, as the statement writes it first in its `__cursor` column.
+    let first_page = compile(
+        &Query::from_json(
+            r#"{"view": "v_user", "select": ["id"], "order_by": [{"field": "age"}], "first": 1}"#,
+        )
+        .expect("query"),
+        &schema,
+        &options,
+    )
+    .expect("compiles");
+    let at = first_page
+        .sql
+        .find("jsonb_build_array('")
+        .expect("a cursor column")
+        + 19;
+    let fingerprint = &first_page.sql[at..at + 16];
+    let cursor = |age: i64| {
+        qb_core::encode_cursor(
+            &format!(r#"["{fingerprint}", "{age}", "00000000-0000-0000-0000-00000000000{age}"]"#),
+            &options,
+        )
+        .expect("cursor")
+    };
+    let page = |first: u64, after: Option<String>| {
+        let mut q = serde_json::json!({"view": "v_user", "select": ["id"],
+            "order_by": [{"field": "age"}], "first": first});
+        if let Some(c) = after {
+            q["after"] = serde_json::json!(c);
+        }
+        Query::from_json(&q.to_string()).expect("query")
+    };
+    let p = schema
+        .prepare(&page(2, Some(cursor(1))), &options)
+        .expect("prepares");
+    let ops: Vec<(String, String)> = p
+        .operands()
+        .iter()
+        .map(|o| (o.path.clone(), o.kind.to_string()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("first".into(), "count".into()),
+            ("after".into(), "cursor".into())
+        ]
+    );
+    let q2 = page(3, Some(cursor(4)));
+    let want = compile(&q2, &schema, &options).expect("compiles");
+    assert_eq!(
+        p.bind_values(&p.operand_values(&q2, &schema).expect("its shape"), &schema),
+        Ok(want)
+    );
+    assert_eq!(
+        p.bind_values(&[Value::Int(3), Value::Null], &schema),
+        compile(&page(3, None), &schema, &options)
+    );
+    let e = p
+        .bind_values(&[Value::Int(3), Value::Str("x".into())], &schema)
+        .expect_err("not a cursor");
+    assert_eq!(
+        Err(e),
+        compile(&page(3, Some("x".into())), &schema, &options)
+    );
 }
 
 /// A keyset page is bound from its plan on a hit (page size and cursor values from the new

@@ -178,7 +178,17 @@ class Prepared:
     def param_types(self) -> List[str]:
         raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
+    @property
+    def operands(self) -> List[Any]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
     def bind(self, query: Any) -> List[Any]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def bind_values(self, values: Any) -> List[Any]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def operand_values(self, query: Any) -> List[Any]:
         raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
     def compile(self, query: Any) -> Any:  # noqa: A003

@@ -8,6 +8,7 @@
 mod build;
 mod operator;
 mod parse;
+pub(crate) use parse::{count_operand, cursor_operand};
 mod source;
 
 pub use build::{FieldRef, field};

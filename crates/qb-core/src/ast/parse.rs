@@ -114,6 +114,18 @@ fn expect_uint<S: Source>(v: &S, path: &Path<'_>, what: &str) -> Result<u64, Err
     }
 }
 
+/// A count operand (`limit`, `offset`, `first`, `last`) given as a value, checked as the
+/// parser checks it in a query (a prepared query's `bind_values`).
+pub(crate) fn count_operand(v: &Value, path: &Path<'_>, what: &str) -> Result<u64, Error> {
+    let mut v = v.clone();
+    expect_uint(&&mut v, path, what)
+}
+
+/// A cursor operand (`after`, `before`) given as a value, checked as the parser checks it.
+pub(crate) fn cursor_operand(v: &Value, path: &Path<'_>) -> Result<Option<String>, Error> {
+    opt_cursor(&mut v.clone(), path)
+}
+
 /// A cursor: a string, or `null` for none (GraphQL clients send `after: null` on the first
 /// page). Decoded and checked by the compiler, against the query's view and order.
 fn opt_cursor<S: Source>(v: S, path: &Path<'_>) -> Result<Option<String>, Error> {

@@ -41,6 +41,7 @@ const KINDS = [
   ['QB_INVALID_GROUP_BY', 12, 'InvalidGroupByError'],
   ['QB_UNSUPPORTED', 13, 'UnsupportedError'],
   ['QB_INTERNAL', 14, 'InternalError'],
+  ['QB_GRAPHQL_INVALID', 15, 'GraphqlInvalidError'],
 ];
 
 const classes = { QueryBuilderError };

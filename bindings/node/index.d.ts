@@ -126,6 +126,7 @@ export interface ErrorNumbers {
   QB_INVALID_GROUP_BY: 12;
   QB_UNSUPPORTED: 13;
   QB_INTERNAL: 14;
+  QB_GRAPHQL_INVALID: 15;
 }
 // </generated>
 
@@ -356,6 +357,7 @@ export class InvalidGroupByError extends QueryBuilderError {}
 export class UnsupportedError extends QueryBuilderError {}
 /** A bug (a panic caught at the binding boundary); the shim may fall back from it. */
 export class InternalError extends QueryBuilderError {}
+export class GraphqlInvalidError extends QueryBuilderError {}
 
 /** The error class of each code. */
 export const errorsByCode: Readonly<{ [C in ErrorCode]: typeof QueryBuilderError }>;

@@ -34,6 +34,7 @@ module.exports = {
   InvalidGroupByError: errors.InvalidGroupByError,
   UnsupportedError: errors.UnsupportedError,
   InternalError: errors.InternalError,
+  GraphqlInvalidError: errors.GraphqlInvalidError,
   errorsByCode: errors.errorsByCode,
   LegacyResultError: errors.LegacyResultError,
   PlaceholderMismatchError: errors.PlaceholderMismatchError,

@@ -92,6 +92,11 @@ enum fqb_result
      */
     FQB_INTERNAL = 14,
     /*
+     `QB_GRAPHQL_INVALID`: a GraphQL request refused before any query exists (syntax,
+     validation, variables).
+     */
+    FQB_GRAPHQL_INVALID = 15,
+    /*
      A required pointer argument is NULL.
      */
     FQB_NULL_PARAMETER = 1000,

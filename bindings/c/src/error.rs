@@ -47,6 +47,9 @@ pub enum fqb_result {
     FQB_UNSUPPORTED = 13,
     /// `QB_INTERNAL`: a bug, e.g. a panic caught at the C boundary. Report it.
     FQB_INTERNAL = 14,
+    /// `QB_GRAPHQL_INVALID`: a GraphQL request refused before any query exists (syntax,
+    /// validation, variables).
+    FQB_GRAPHQL_INVALID = 15,
     /// A required pointer argument is NULL.
     FQB_NULL_PARAMETER = 1000,
     /// A text argument is not valid UTF-8.
@@ -101,6 +104,7 @@ impl fqb_result {
             ErrorKind::SizeLimit => FQB_SIZE_LIMIT,
             ErrorKind::InvalidGroupBy => FQB_INVALID_GROUP_BY,
             ErrorKind::Unsupported => FQB_UNSUPPORTED,
+            ErrorKind::GraphqlInvalid => FQB_GRAPHQL_INVALID,
             _ => FQB_INTERNAL,
         }
     }

@@ -96,6 +96,12 @@ create_exception!(
     "QB_UNSUPPORTED"
 );
 create_exception!(fraiseql_qb, InternalError, QueryBuilderError, "QB_INTERNAL");
+create_exception!(
+    fraiseql_qb,
+    GraphqlInvalidError,
+    QueryBuilderError,
+    "QB_GRAPHQL_INVALID"
+);
 
 /// The exception class of a kind. Every kind the core knows has its own class; a kind added
 /// to the core later (the enum is `#[non_exhaustive]`) maps to the base until it gets one,
@@ -116,6 +122,7 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::InvalidGroupBy => py.get_type::<InvalidGroupByError>(),
         ErrorKind::Unsupported => py.get_type::<UnsupportedError>(),
         ErrorKind::Internal => py.get_type::<InternalError>(),
+        ErrorKind::GraphqlInvalid => py.get_type::<GraphqlInvalidError>(),
         _ => py.get_type::<QueryBuilderError>(),
     }
 }

@@ -34,6 +34,10 @@ pub enum ErrorKind {
     InvalidGroupBy,
     /// Well-formed input that this version does not compile.
     Unsupported,
+    /// A GraphQL request that the GraphQL front end (`qb-graphql`) refuses before any query
+    /// AST exists: a syntax error, a failed GraphQL validation rule, a missing or mistyped
+    /// variable, an unknown operation name.
+    GraphqlInvalid,
     /// A bug: the compiler or a binding failed in a way no input should cause (a binding maps
     /// a caught panic to it). Retrying with the legacy builder is safe; report it.
     Internal,
@@ -56,6 +60,7 @@ impl ErrorKind {
         ErrorKind::InvalidGroupBy,
         ErrorKind::Unsupported,
         ErrorKind::Internal,
+        ErrorKind::GraphqlInvalid,
     ];
 
     /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
@@ -75,6 +80,7 @@ impl ErrorKind {
             ErrorKind::InvalidGroupBy => "QB_INVALID_GROUP_BY",
             ErrorKind::Unsupported => "QB_UNSUPPORTED",
             ErrorKind::Internal => "QB_INTERNAL",
+            ErrorKind::GraphqlInvalid => "QB_GRAPHQL_INVALID",
         }
     }
 
@@ -95,6 +101,7 @@ impl ErrorKind {
             ErrorKind::InvalidGroupBy => 12,
             ErrorKind::Unsupported => 13,
             ErrorKind::Internal => 14,
+            ErrorKind::GraphqlInvalid => 15,
         }
     }
 

@@ -46,6 +46,7 @@ mod value;
 pub use ast::{Filter, Operator, Query};
 pub use compile::compile;
 pub use error::{Error, ErrorKind, Path};
+pub use names::{camel_case, snake_case};
 pub use number::{Number, NumberError};
 pub use options::{CompileOptions, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};

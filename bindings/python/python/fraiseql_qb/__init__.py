@@ -39,6 +39,7 @@ UnknownOperatorError = _native.UnknownOperatorError
 UnknownViewError = _native.UnknownViewError
 UnsupportedError = _native.UnsupportedError
 InternalError = _native.InternalError
+GraphqlInvalidError = _native.GraphqlInvalidError
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -83,6 +84,7 @@ __all__ = [
     "UnknownViewError",
     "UnsupportedError",
     "InternalError",
+    "GraphqlInvalidError",
     "__version__",
     "compile",
 ]

@@ -87,7 +87,7 @@ _ERRORS = [
     ("QB_INVALID_IDENTIFIER", 9, "InvalidIdentifierError"),
     ("QB_DEPTH_LIMIT", 10, "DepthLimitError"), ("QB_SIZE_LIMIT", 11, "SizeLimitError"),
     ("QB_INVALID_GROUP_BY", 12, "InvalidGroupByError"), ("QB_UNSUPPORTED", 13, "UnsupportedError"),
-    ("QB_INTERNAL", 14, "InternalError"),
+    ("QB_INTERNAL", 14, "InternalError"), ("QB_GRAPHQL_INVALID", 15, "GraphqlInvalidError"),
 ]
 _CLASSES = {name: type(name, (QueryBuilderError,), {"code": code, "number": number})
             for code, number, name in _ERRORS}

@@ -56,6 +56,8 @@ pub struct GraphqlSchema {
     sdl: String,
     apollo: Valid<apollo_compiler::Schema>,
     roots: HashMap<String, sdl::RootDef>,
+    /// The object types that are views (the others are nested objects).
+    view_types: std::collections::HashSet<String>,
     max_fields: usize,
 }
 
@@ -80,6 +82,7 @@ impl GraphqlSchema {
             sdl: derived.sdl,
             apollo,
             roots: derived.roots,
+            view_types: derived.view_types,
             max_fields: Self::DEFAULT_MAX_FIELDS,
         })
     }

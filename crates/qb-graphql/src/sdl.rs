@@ -42,6 +42,7 @@ pub(crate) struct RootDef {
 pub(crate) struct Derived {
     pub(crate) sdl: String,
     pub(crate) roots: HashMap<String, RootDef>,
+    pub(crate) view_types: std::collections::HashSet<String>,
 }
 
 /// The custom scalars, with the registry types they stand for (documented in docs/graphql.md).
@@ -702,5 +703,10 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         sdl.push('\n');
         sdl.push_str(text);
     }
-    Ok(Derived { sdl, roots })
+    let view_types = exposed.into_iter().map(|(_, t)| t).collect();
+    Ok(Derived {
+        sdl,
+        roots,
+        view_types,
+    })
 }

@@ -268,3 +268,35 @@ fn root_typename_is_a_constant() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn typename_of_a_nested_object_type_is_refused_not_wrong() {
+    // qb-core would write the view's typename (`User`) where GraphQL means `UserProfile`.
+    let errors = fail("{ userList { profile { __typename city } } }");
+    check(&errors, ErrorKind::Unsupported, "UserProfile");
+    assert_eq!(
+        errors.first().path,
+        vec![
+            "userList".to_owned(),
+            "profile".to_owned(),
+            "__typename".to_owned()
+        ]
+    );
+    // On a view type, nested through a relation, it is the view's typename.
+    let out = qb_graphql::compile(
+        "{ postList { author { __typename } } }",
+        None,
+        None,
+        &schema(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!()
+    };
+    assert!(
+        compiled.sql.contains("'__typename', 'User'"),
+        "{}",
+        compiled.sql
+    );
+}

@@ -142,6 +142,26 @@ pub(crate) fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     build().unwrap_or_else(|err| err)
 }
 
+/// A refused GraphQL request as the class of its first error's kind, with `.code`,
+/// `.number`, `.path` (the qb-core AST path, `""` for a GraphQL error), `.message`, and
+/// `.errors`: every error as the GraphQL spec's error dict (`message`, `locations`, `path`,
+/// `extensions.code`).
+pub(crate) fn graphql_to_py(py: Python<'_>, e: &qb_graphql::GraphqlErrors) -> PyErr {
+    let first = e.first();
+    let class = class_of(py, first.kind);
+    let build = || -> PyResult<PyErr> {
+        let value = class.call1((e.to_string(),))?;
+        value.setattr(intern!(py, "code"), first.code())?;
+        value.setattr(intern!(py, "number"), first.kind.number())?;
+        value.setattr(intern!(py, "path"), first.ast_path.as_deref().unwrap_or(""))?;
+        value.setattr(intern!(py, "message"), first.message.as_str())?;
+        let errors = py.import("json")?.call_method1("loads", (e.to_json(),))?;
+        value.setattr(intern!(py, "errors"), errors)?;
+        Ok(PyErr::from_value(value))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
 /// `(code, number, class)` for every kind of the core, in catalog order (for the test that
 /// keeps this mapping exhaustive, and for `fraiseql_qb.ERRORS_BY_CODE`).
 #[pyfunction]

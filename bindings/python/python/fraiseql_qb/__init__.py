@@ -41,6 +41,8 @@ UnsupportedError = _native.UnsupportedError
 InternalError = _native.InternalError
 GraphqlInvalidError = _native.GraphqlInvalidError
 
+from . import graphql  # noqa: E402  (fraiseql_qb.graphql.compile)
+
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
 
@@ -86,5 +88,6 @@ __all__ = [
     "InternalError",
     "GraphqlInvalidError",
     "__version__",
+    "graphql",
     "compile",
 ]

@@ -49,6 +49,14 @@ def compile(
     placeholder: str = "numbered",
 ) -> CompiledQuery: ...
 def to_json(obj: Any) -> str: ...
+def graphql_compile(
+    document: str,
+    variables: Any,
+    schema: Schema,
+    *,
+    operation_name: Optional[str] = ...,
+    placeholder: Optional[str] = ...,
+) -> List[Tuple[str, Optional[CompiledQuery], bool, Any]]: ...
 def error_classes() -> List[Tuple[str, int, Type[QueryBuilderError]]]: ...
 
 class ShimCore:

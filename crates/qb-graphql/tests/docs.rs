@@ -71,7 +71,7 @@ fn graphql_md_examples_compile_to_the_documented_sql() {
                 if compiled.sql != sql.trim_end() {
                     failures.push(format!("{body}\n  doc: {sql}  got: {}", compiled.sql));
                 }
-                if let Some((info, params)) = next.next().filter(|(i, _)| i == "json params") {
+                if let Some((_, params)) = next.next().filter(|(i, _)| i == "json params") {
                     let want: serde_json::Value =
                         serde_json::from_str(params).expect("params JSON");
                     let got_plain = serde_json::to_value(&compiled.params).expect("params");

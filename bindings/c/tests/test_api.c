@@ -56,9 +56,11 @@ static void test_status_codes(void) {
     CHECK_STR(fqb_result_code(FQB_NULL_PARAMETER), "FQB_NULL_PARAMETER");
     CHECK_STR(fqb_result_code(FQB_NO_BUILDER), "FQB_NO_BUILDER");
     CHECK(fqb_result_code(999) == NULL);
-    CHECK(fqb_result_code(15) == NULL);
+    CHECK_STR(fqb_result_code(FQB_GRAPHQL_INVALID), "QB_GRAPHQL_INVALID");
+    CHECK(fqb_result_code(16) == NULL);
     /* Core statuses are docs/errors.md's numbers. */
-    CHECK(FQB_INVALID_JSON == 1 && FQB_UNSUPPORTED == 13 && FQB_INTERNAL == 14);
+    CHECK(FQB_INVALID_JSON == 1 && FQB_UNSUPPORTED == 13 && FQB_INTERNAL == 14 &&
+          FQB_GRAPHQL_INVALID == 15);
 }
 
 static void test_compile_and_accessors(void) {

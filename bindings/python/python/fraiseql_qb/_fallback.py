@@ -160,6 +160,11 @@ def compile(query: Any, schema: Any, *, placeholder: str = "numbered") -> Any:  
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 
+def graphql_compile(document: Any, variables: Any, schema: Any, *, operation_name: Any = None,
+                    placeholder: Any = None) -> Any:
+    raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
 def to_json(value: Any) -> str:
     return json.dumps(value, sort_keys=False, default=str)
 

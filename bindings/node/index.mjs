@@ -20,6 +20,7 @@ export const {
   InvalidGroupByError,
   UnsupportedError,
   InternalError,
+  GraphqlInvalidError,
   errorsByCode,
   LegacyResultError,
   PlaceholderMismatchError,

@@ -47,7 +47,7 @@ sql-shapes: setup ## EXPLAIN ANALYZE of the relation SQL shapes on the scaled fi
 
 FUZZ_SECONDS ?= 180
 fuzz: ## run each cargo-fuzz target for FUZZ_SECONDS (no sanitizer, stable Rust; docs/reliability.md)
-	cd fuzz && for t in query_json schema_json structured c_api; do \
+	cd fuzz && for t in query_json schema_json structured c_api graphql_document; do \
 		mkdir -p corpus/$$t; \
 		seeds=""; [ -d seeds/$$t ] && seeds=seeds/$$t; \
 		CARGO_TARGET_DIR=/var/tmp/fqb-fuzz-target cargo fuzz run -s none -O $$t corpus/$$t $$seeds -- \

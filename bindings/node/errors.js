@@ -44,6 +44,7 @@ const KINDS = [
   ['QB_INVALID_CURSOR', 15, 'InvalidCursorError'],
   ['QB_CURSOR_MISMATCH', 16, 'CursorMismatchError'],
   ['QB_NO_PRIMARY_KEY', 17, 'NoPrimaryKeyError'],
+  ['QB_GRAPHQL_INVALID', 18, 'GraphqlInvalidError'],
 ];
 
 const classes = { QueryBuilderError };

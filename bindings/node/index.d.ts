@@ -129,6 +129,7 @@ export interface ErrorNumbers {
   QB_INVALID_CURSOR: 15;
   QB_CURSOR_MISMATCH: 16;
   QB_NO_PRIMARY_KEY: 17;
+  QB_GRAPHQL_INVALID: 18;
 }
 // </generated>
 
@@ -452,6 +453,7 @@ export class InvalidCursorError extends QueryBuilderError {}
 export class CursorMismatchError extends QueryBuilderError {}
 /** Keyset pagination over a view without a `primary_key`. */
 export class NoPrimaryKeyError extends QueryBuilderError {}
+export class GraphqlInvalidError extends QueryBuilderError {}
 
 /** The error class of each code. */
 export const errorsByCode: Readonly<{ [C in ErrorCode]: typeof QueryBuilderError }>;

@@ -39,6 +39,7 @@ module.exports = {
   InvalidCursorError: errors.InvalidCursorError,
   CursorMismatchError: errors.CursorMismatchError,
   NoPrimaryKeyError: errors.NoPrimaryKeyError,
+  GraphqlInvalidError: errors.GraphqlInvalidError,
   errorsByCode: errors.errorsByCode,
   LegacyResultError: errors.LegacyResultError,
   PlaceholderMismatchError: errors.PlaceholderMismatchError,

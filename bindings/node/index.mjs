@@ -25,6 +25,7 @@ export const {
   InvalidCursorError,
   CursorMismatchError,
   NoPrimaryKeyError,
+  GraphqlInvalidError,
   errorsByCode,
   LegacyResultError,
   PlaceholderMismatchError,

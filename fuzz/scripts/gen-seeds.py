@@ -7,6 +7,9 @@
 - seeds/c_api/*: every 8th golden query behind each mode byte of the c_api target (0, 2, 4,
   6: fixture registry, `$n`/`%s`, compile/shim), and `1, schema, 0xFF, query` for every case
   with an inline registry;
+- seeds/graphql_document/*.graphql: the GraphQL documents of
+  crates/qb-testpg/tests/graphql.rs (`document \0 variables` when it has variables) and the
+  ```graphql blocks of docs/graphql.md;
 - fuzz.dict: every operator name and alias (parsed from crates/qb-core/src/ast/operator.rs),
   every type name (docs/query-ast.md type table), the query/schema keys and enum values,
   and the fixture's view and field names.
@@ -51,8 +54,24 @@ def c_api_seeds():
     return n
 
 
+def graphql_seeds():
+    n = 0
+    src = (ROOT / "crates/qb-testpg/tests/graphql.rs").read_text()
+    pattern = r'\(\s*"([a-z0-9_]+)",\s*r#"(.*?)"#,\s*(?:r#"(.*?)"#|"")\s*,?\s*\)'
+    for m in re.finditer(pattern, src, re.S):
+        name, doc, variables = m.group(1), m.group(2), m.group(3)
+        write("graphql_document", f"{name}.graphql", doc + ("\0" + variables if variables else ""))
+        n += 1
+    md = (ROOT / "docs/graphql.md").read_text()
+    for i, block in enumerate(re.findall(r"```graphql\n(.*?)```", md, re.S)):
+        write("graphql_document", f"docs_{i}.graphql", block)
+        n += 1
+    return n
+
+
 def main():
     print("c_api seeds:", c_api_seeds())
+    print("graphql seeds:", graphql_seeds())
     schemas = {}
     n_query = 0
     for p in case_files():
@@ -90,7 +109,10 @@ def main():
         json json_text columns asc desc ASC DESC first last FIRST LAST count sum avg min max
         __typename views typename data_column columns fields permissive language type object
         document_threshold
-        from to lat lng meters vector threshold query simple english""".split())
+        from to lat lng meters vector threshold query simple english
+        fragment on ... @skip @include if: mutation subscription $ some every none isnull
+        userList postList commentList postLikeList user post comment orderBy
+        ASC_NULLS_FIRST ASC_NULLS_LAST DESC_NULLS_FIRST DESC_NULLS_LAST""".split())
     fixture = json.loads((ROOT / "tests/golden/schema.json").read_text())
 
     def walk(fields):

@@ -105,6 +105,11 @@ enum fqb_result
      */
     FQB_NO_PRIMARY_KEY = 17,
     /*
+     `QB_GRAPHQL_INVALID`: a GraphQL request refused before any query exists (syntax,
+     validation, variables).
+     */
+    FQB_GRAPHQL_INVALID = 18,
+    /*
      A required pointer argument is NULL.
      */
     FQB_NULL_PARAMETER = 1000,

@@ -54,6 +54,9 @@ pub enum fqb_result {
     FQB_CURSOR_MISMATCH = 16,
     /// `QB_NO_PRIMARY_KEY`: keyset pagination over a view without a `primary_key`.
     FQB_NO_PRIMARY_KEY = 17,
+    /// `QB_GRAPHQL_INVALID`: a GraphQL request refused before any query exists (syntax,
+    /// validation, variables).
+    FQB_GRAPHQL_INVALID = 18,
     /// A required pointer argument is NULL.
     FQB_NULL_PARAMETER = 1000,
     /// A text argument is not valid UTF-8.
@@ -111,6 +114,7 @@ impl fqb_result {
             ErrorKind::InvalidCursor => FQB_INVALID_CURSOR,
             ErrorKind::CursorMismatch => FQB_CURSOR_MISMATCH,
             ErrorKind::NoPrimaryKey => FQB_NO_PRIMARY_KEY,
+            ErrorKind::GraphqlInvalid => FQB_GRAPHQL_INVALID,
             _ => FQB_INTERNAL,
         }
     }

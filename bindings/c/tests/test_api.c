@@ -57,10 +57,12 @@ static void test_status_codes(void) {
     CHECK_STR(fqb_result_code(FQB_NO_BUILDER), "FQB_NO_BUILDER");
     CHECK(fqb_result_code(999) == NULL);
     CHECK_STR(fqb_result_code(FQB_INVALID_CURSOR), "QB_INVALID_CURSOR");
-    CHECK(fqb_result_code(18) == NULL);
+    CHECK_STR(fqb_result_code(FQB_GRAPHQL_INVALID), "QB_GRAPHQL_INVALID");
+    CHECK(fqb_result_code(19) == NULL);
     /* Core statuses are docs/errors.md's numbers. */
     CHECK(FQB_INVALID_JSON == 1 && FQB_UNSUPPORTED == 13 && FQB_INTERNAL == 14);
-    CHECK(FQB_INVALID_CURSOR == 15 && FQB_CURSOR_MISMATCH == 16 && FQB_NO_PRIMARY_KEY == 17);
+    CHECK(FQB_INVALID_CURSOR == 15 && FQB_CURSOR_MISMATCH == 16 && FQB_NO_PRIMARY_KEY == 17 &&
+          FQB_GRAPHQL_INVALID == 18);
 }
 
 static void test_compile_and_accessors(void) {

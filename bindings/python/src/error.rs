@@ -114,6 +114,12 @@ create_exception!(
     QueryBuilderError,
     "QB_NO_PRIMARY_KEY"
 );
+create_exception!(
+    fraiseql_qb,
+    GraphqlInvalidError,
+    QueryBuilderError,
+    "QB_GRAPHQL_INVALID"
+);
 
 /// The exception class of a kind. Every kind the core knows has its own class; a kind added
 /// to the core later (the enum is `#[non_exhaustive]`) maps to the base until it gets one,
@@ -137,6 +143,7 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
         ErrorKind::InvalidCursor => py.get_type::<InvalidCursorError>(),
         ErrorKind::CursorMismatch => py.get_type::<CursorMismatchError>(),
         ErrorKind::NoPrimaryKey => py.get_type::<NoPrimaryKeyError>(),
+        ErrorKind::GraphqlInvalid => py.get_type::<GraphqlInvalidError>(),
         _ => py.get_type::<QueryBuilderError>(),
     }
 }
@@ -153,6 +160,26 @@ pub(crate) fn to_py(py: Python<'_>, e: &Error) -> PyErr {
         Ok(PyErr::from_value(value))
     };
     // Building the exception only fails on memory exhaustion; raise that error then.
+    build().unwrap_or_else(|err| err)
+}
+
+/// A refused GraphQL request as the class of its first error's kind, with `.code`,
+/// `.number`, `.path` (the qb-core AST path, `""` for a GraphQL error), `.message`, and
+/// `.errors`: every error as the GraphQL spec's error dict (`message`, `locations`, `path`,
+/// `extensions.code`).
+pub(crate) fn graphql_to_py(py: Python<'_>, e: &qb_graphql::GraphqlErrors) -> PyErr {
+    let first = e.first();
+    let class = class_of(py, first.kind);
+    let build = || -> PyResult<PyErr> {
+        let value = class.call1((e.to_string(),))?;
+        value.setattr(intern!(py, "code"), first.code())?;
+        value.setattr(intern!(py, "number"), first.kind.number())?;
+        value.setattr(intern!(py, "path"), first.ast_path.as_deref().unwrap_or(""))?;
+        value.setattr(intern!(py, "message"), first.message.as_str())?;
+        let errors = py.import("json")?.call_method1("loads", (e.to_json(),))?;
+        value.setattr(intern!(py, "errors"), errors)?;
+        Ok(PyErr::from_value(value))
+    };
     build().unwrap_or_else(|err| err)
 }
 

@@ -40,6 +40,8 @@ struct Schema {
     views: usize,
     /// The compiles of this registry, by query shape (qb-core's `ShapeCache`).
     cache: qb_core::ShapeCache,
+    /// The GraphQL schema derived from `inner`, built on the first GraphQL compile.
+    graphql: std::sync::OnceLock<Result<qb_graphql::GraphqlSchema, qb_core::Error>>,
 }
 
 #[pymethods]
@@ -123,7 +125,14 @@ impl Schema {
             inner,
             views,
             cache: qb_core::ShapeCache::new(0),
+            graphql: std::sync::OnceLock::new(),
         })
+    }
+
+    fn graphql(&self) -> Result<&qb_graphql::GraphqlSchema, &qb_core::Error> {
+        self.graphql
+            .get_or_init(|| qb_graphql::GraphqlSchema::new(self.inner.clone()))
+            .as_ref()
     }
 }
 
@@ -514,6 +523,91 @@ fn parse(py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<(Query, usize)> {
     }
 }
 
+/// Compile a GraphQL request (``fraiseql_qb.graphql.compile`` wraps it): one entry per
+/// root field, in response order: ``(response_key, CompiledQuery or None, single, value)``.
+/// Raises the error class of the first error's code; ``.errors`` holds every error in the
+/// GraphQL spec's shape.
+#[pyfunction]
+#[pyo3(signature = (document, variables, schema, *, operation_name = None, placeholder = None))]
+fn graphql_compile<'py>(
+    py: Python<'py>,
+    document: &Bound<'py, PyString>,
+    variables: &Bound<'py, PyAny>,
+    schema: &Bound<'py, Schema>,
+    operation_name: Option<&Bound<'py, PyString>>,
+    placeholder: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    guard(py, "graphql.compile", || {
+        let placeholder = match placeholder {
+            Some(p) => self::placeholder(p)?,
+            None => Placeholder::Numbered,
+        };
+        let options = CompileOptions::default().with_placeholder(placeholder);
+        let gql = schema.get().graphql().map_err(|e| error::to_py(py, e))?;
+        let variables = if variables.is_none() {
+            None
+        } else {
+            Some(
+                convert::document(variables, Doc::Query)
+                    .map_err(|e| e.into_py(py))?
+                    .value,
+            )
+        };
+        let document = document.to_str()?;
+        let operation_name = operation_name.map(|n| n.to_str()).transpose()?;
+        let request =
+            qb_graphql::compile(document, variables.as_ref(), operation_name, gql, &options)
+                .map_err(|e| error::graphql_to_py(py, &e))?;
+        let out = PyList::empty(py);
+        for field in &request.fields {
+            let item = match field {
+                qb_graphql::RootField::Sql {
+                    response_key,
+                    compiled,
+                    single,
+                    ..
+                } => {
+                    let params = PyList::empty(py);
+                    for p in &compiled.params {
+                        params.append(convert::param_to_py(py, p)?)?;
+                    }
+                    let q = CompiledQuery {
+                        sql: PyString::new(py, &compiled.sql).unbind(),
+                        params: params.unbind(),
+                        types: Some(compiled.params.iter().map(|p| p.ty).collect()),
+                    };
+                    (
+                        response_key.as_str(),
+                        Some(Py::new(py, q)?),
+                        *single,
+                        py.None(),
+                    )
+                        .into_pyobject(py)?
+                }
+                qb_graphql::RootField::Constant {
+                    response_key,
+                    value,
+                } => {
+                    let value = match value {
+                        qb_core::Value::Str(s) => PyString::new(py, s).into_any().unbind(),
+                        _ => py.None(),
+                    };
+                    (
+                        response_key.as_str(),
+                        None::<Py<CompiledQuery>>,
+                        false,
+                        value,
+                    )
+                        .into_pyobject(py)?
+                }
+                _ => continue,
+            };
+            out.append(item)?;
+        }
+        Ok(out)
+    })
+}
+
 /// Converts `obj` like `compile` does and returns it as compact JSON text (for tests and
 /// for describing inputs in shadow-mode reports).
 #[pyfunction]
@@ -533,6 +627,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(encode_cursor, m)?)?;
+    m.add_function(wrap_pyfunction!(graphql_compile, m)?)?;
     m.add_function(wrap_pyfunction!(error::error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(boundary::inject_panics, m)?)?;
     m.add("DETACH_NODES", DETACH_NODES)?;

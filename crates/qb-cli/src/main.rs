@@ -4,6 +4,7 @@
 //! qb --schema tests/golden/schema.json examples/queries/*.json
 //! qb --schema s.json --placeholder format --json q.json
 //! cat q.json | qb --schema s.json -
+//! qb sdl --schema s.json          # the GraphQL schema (SDL) derived from the registry
 //! ```
 //! Exit status: 0 when every query compiled, 1 when any failed (its error is printed with
 //! code and path), 2 on a usage or file error. `--help` and `--version` print to stdout and
@@ -17,6 +18,7 @@ use qb_core::{CompileOptions, Error, ErrorKind, Placeholder, Query, Schema};
 use serde_json::json;
 
 const USAGE: &str = "usage: qb --schema FILE [--placeholder numbered|format] [--json] QUERY_FILE...
+       qb sdl --schema FILE
        qb --help | --version
 
 Compiles each query file (JSON, see docs/query-ast.md) against the schema registry and prints
@@ -31,6 +33,8 @@ options:
   -h, --help                this text
   -V, --version             the version
 
+`qb sdl` prints the GraphQL schema (SDL) derived from the registry (docs/graphql.md).
+
 exit status: 0 every query compiled, 1 a query failed, 2 usage or file error";
 
 struct Args {
@@ -44,10 +48,25 @@ enum Command {
     Help,
     Version,
     Compile(Args),
+    Sdl(PathBuf),
 }
 
 fn parse_args() -> Result<Command, String> {
     use lexopt::prelude::*;
+    if std::env::args_os().nth(1).is_some_and(|a| a == "sdl") {
+        let mut parser = lexopt::Parser::from_args(std::env::args_os().skip(2));
+        let mut schema = None;
+        while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+            match arg {
+                Long("schema") | Short('s') => {
+                    schema = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+                }
+                Long("help") | Short('h') => return Ok(Command::Help),
+                other => return Err(other.unexpected().to_string()),
+            }
+        }
+        return Ok(Command::Sdl(schema.ok_or("--schema is required")?));
+    }
     let mut parser = lexopt::Parser::from_env();
     let mut schema = None;
     let mut placeholder = Placeholder::Numbered;
@@ -141,6 +160,7 @@ fn emit(out: &mut impl Write, text: &str) -> io::Result<()> {
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(Command::Compile(a)) => a,
+        Ok(Command::Sdl(schema)) => return sdl(&schema),
         Ok(Command::Help) => return print_and_exit(&format!("{USAGE}\n")),
         Ok(Command::Version) => {
             return print_and_exit(&format!("qb {}\n", env!("CARGO_PKG_VERSION")));
@@ -196,6 +216,29 @@ fn main() -> ExitCode {
         return status(failed);
     }
     status(failed)
+}
+
+/// `qb sdl --schema FILE`: the registry's GraphQL schema on stdout.
+fn sdl(path: &std::path::Path) -> ExitCode {
+    let name = display(path);
+    let schema = match read_text(path) {
+        Ok(text) => Schema::from_json(&text),
+        Err(ReadError::NotUtf8(e)) => Err(e),
+        Err(ReadError::Io(e)) => {
+            eprintln!("qb: {name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match schema.and_then(|s| qb_graphql::sdl(&s)) {
+        Ok(text) => {
+            let _ = io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qb: {name}: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn status(failed: bool) -> ExitCode {

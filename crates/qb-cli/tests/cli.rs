@@ -214,3 +214,17 @@ fn a_closed_stdout_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn sdl_prints_the_registry_graphql_schema() {
+    let (code, stdout, _) = qb(&["sdl", "--schema", "tests/golden/schema.json"]);
+    assert_eq!(code, 0);
+    let golden = std::fs::read_to_string(format!(
+        "{ROOT}/crates/qb-graphql/tests/golden/schema.graphql"
+    ))
+    .expect("golden SDL");
+    assert_eq!(stdout, golden);
+    let (code, _, stderr) = qb(&["sdl"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--schema is required"), "{stderr}");
+}

@@ -34,6 +34,10 @@ pub enum ErrorKind {
     InvalidGroupBy,
     /// Well-formed input that this version does not compile.
     Unsupported,
+    /// A GraphQL request that the GraphQL front end (`qb-graphql`) refuses before any query
+    /// AST exists: a syntax error, a failed GraphQL validation rule, a missing or mistyped
+    /// variable, an unknown operation name.
+    GraphqlInvalid,
     /// A bug: the compiler or a binding failed in a way no input should cause (a binding maps
     /// a caught panic to it). Retrying with the legacy builder is safe; report it.
     Internal,
@@ -67,6 +71,7 @@ impl ErrorKind {
         ErrorKind::InvalidCursor,
         ErrorKind::CursorMismatch,
         ErrorKind::NoPrimaryKey,
+        ErrorKind::GraphqlInvalid,
     ];
 
     /// The stable string code, e.g. `QB_UNKNOWN_FIELD`.
@@ -89,6 +94,7 @@ impl ErrorKind {
             ErrorKind::InvalidCursor => "QB_INVALID_CURSOR",
             ErrorKind::CursorMismatch => "QB_CURSOR_MISMATCH",
             ErrorKind::NoPrimaryKey => "QB_NO_PRIMARY_KEY",
+            ErrorKind::GraphqlInvalid => "QB_GRAPHQL_INVALID",
         }
     }
 
@@ -112,6 +118,7 @@ impl ErrorKind {
             ErrorKind::InvalidCursor => 15,
             ErrorKind::CursorMismatch => 16,
             ErrorKind::NoPrimaryKey => 17,
+            ErrorKind::GraphqlInvalid => 18,
         }
     }
 

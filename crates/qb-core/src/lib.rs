@@ -50,6 +50,7 @@ pub use cache::{CacheStats, OperandKind, Prepared, PreparedOperand, ShapeCache};
 pub use compile::compile;
 pub use cursor::encode_cursor;
 pub use error::{Error, ErrorKind, Path};
+pub use names::{camel_case, snake_case};
 pub use number::{Number, NumberError};
 pub use options::{CompileOptions, CursorKey, Limits, Placeholder};
 pub use param::{CompiledQuery, Param, ParamType, ParamValue, PgType};

@@ -121,6 +121,17 @@ pub(crate) fn snake(name: &str, camel: bool) -> Snake<'_> {
     Snake::Built(out)
 }
 
+/// The camelCase spelling of a registry name (`nick_name` -> `nickName`), as the compiler's
+/// camelCase lookups accept it.
+pub fn camel_case(name: &str) -> String {
+    to_camel(name)
+}
+
+/// The snake_case name a camelCase name is looked up as (`createdAt` -> `created_at`).
+pub fn snake_case(name: &str) -> String {
+    snake(name, true).as_str().to_owned()
+}
+
 /// `nick_name` -> `nickName`.
 pub(crate) fn to_camel(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

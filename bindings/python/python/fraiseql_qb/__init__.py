@@ -43,6 +43,9 @@ InternalError = _native.InternalError
 InvalidCursorError = _native.InvalidCursorError
 CursorMismatchError = _native.CursorMismatchError
 NoPrimaryKeyError = _native.NoPrimaryKeyError
+GraphqlInvalidError = _native.GraphqlInvalidError
+
+from . import graphql  # noqa: E402  (fraiseql_qb.graphql.compile)
 
 try:  # the wheel's metadata; absent when running from a source tree
     from importlib.metadata import version as _version
@@ -92,7 +95,9 @@ __all__ = [
     "InvalidCursorError",
     "CursorMismatchError",
     "NoPrimaryKeyError",
+    "GraphqlInvalidError",
     "__version__",
+    "graphql",
     "compile",
     "encode_cursor",
 ]

@@ -91,6 +91,7 @@ _ERRORS = [
     ("QB_INVALID_CURSOR", 15, "InvalidCursorError"),
     ("QB_CURSOR_MISMATCH", 16, "CursorMismatchError"),
     ("QB_NO_PRIMARY_KEY", 17, "NoPrimaryKeyError"),
+    ("QB_GRAPHQL_INVALID", 18, "GraphqlInvalidError"),
 ]
 _CLASSES = {name: type(name, (QueryBuilderError,), {"code": code, "number": number})
             for code, number, name in _ERRORS}
@@ -201,6 +202,11 @@ def compile(query: Any, schema: Any, *, placeholder: str = "numbered",  # noqa: 
 
 
 def encode_cursor(row_cursor: str, *, cursor_key: Optional[bytes] = None) -> str:
+    raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
+def graphql_compile(document: Any, variables: Any, schema: Any, *, operation_name: Any = None,
+                    placeholder: Any = None) -> Any:
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 

@@ -480,6 +480,12 @@ impl ObjectDef {
         self.fields.get(key)
     }
 
+    /// Every field with its key, in registry order (read-only, e.g. to derive a GraphQL
+    /// schema from the registry).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldDef)> {
+        self.fields.iter().map(|(k, d)| (k.as_str(), d))
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.fields.len()
@@ -703,6 +709,36 @@ impl ViewDef {
         self
     }
 
+    /// The GraphQL typename (`__typename`), when the registry gives one.
+    pub fn typename_str(&self) -> Option<&str> {
+        self.typename.as_deref()
+    }
+
+    /// The SQL columns with their types, in registry order.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &FieldType)> {
+        self.columns.iter().map(|(n, c)| (n.as_str(), &c.ty))
+    }
+
+    /// The JSONB document's fields (the top-level object).
+    pub fn document(&self) -> &ObjectDef {
+        &self.fields
+    }
+
+    /// The relations to other views, by name, in registry order.
+    pub fn relations(&self) -> impl Iterator<Item = (&str, &RelationDef)> {
+        self.relations.iter().map(|(n, r)| (n.as_str(), r))
+    }
+
+    /// The columns that identify a row (empty when the registry declares none).
+    pub fn primary_key_columns(&self) -> &[String] {
+        &self.primary_key
+    }
+
+    /// Whether unknown fields are read as JSONB text.
+    pub fn is_permissive(&self) -> bool {
+        self.permissive
+    }
+
     /// The registry key: `schema.name` or `name`.
     pub fn key(&self) -> String {
         match &self.schema {
@@ -804,6 +840,14 @@ impl Schema {
             }
         }
         Ok(())
+    }
+
+    /// Every view, sorted by registry key (deterministic, for tools that list the registry).
+    pub fn views(&self) -> Vec<(&str, &ViewDef)> {
+        let mut views: Vec<(&str, &ViewDef)> =
+            self.views.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        views.sort_by(|a, b| a.0.cmp(b.0));
+        views
     }
 
     /// Every registered view key (unordered).

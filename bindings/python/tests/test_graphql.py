@@ -1,0 +1,83 @@
+"""fraiseql_qb.graphql: a GraphQL request compiled by the core (the binding converts types
+only), run on PostgreSQL: the nested rows equal those of the same request as a query AST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import fraiseql_qb
+from conftest import data_rows
+
+DOC = """
+query Posts($min: Int = 1, $ids: [UUID!]) {
+  __typename
+  posts: postList(where: {id: {in: $ids}, comments: {some: {likes: {gte: $min}}}}, orderBy: {id: ASC}) {
+    __typename
+    title
+    writer: author { ...Who }
+    comments(orderBy: {likes: DESC}, limit: 2) { likes author { ...Who } }
+  }
+  first: post(id: "22222222-0000-0000-0000-000000000001") { id }
+  none: post(id: "22222222-0000-0000-0000-0000000000ff") { id }
+}
+fragment Who on User { name }
+"""
+
+AST = {
+    "view": "v_post",
+    "select": [
+        "__typename", "title",
+        {"field": "author", "alias": "writer", "select": ["name"]},
+        {"field": "comments", "select": ["likes", {"field": "author", "select": ["name"]}],
+         "order_by": [{"field": "likes", "direction": "desc"}], "limit": 2},
+    ],
+    "where": {"id": {"in": ["22222222-0000-0000-0000-000000000001",
+                            "22222222-0000-0000-0000-000000000002"]},
+              "comments": {"some": {"likes": {"gte": 1}}}},
+    "order_by": [{"field": "id", "direction": "asc"}],
+}
+
+
+def test_a_nested_request_runs_in_one_statement_per_root_field(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    variables = {"ids": ["22222222-0000-0000-0000-000000000001",
+                         "22222222-0000-0000-0000-000000000002"]}
+    request = fraiseql_qb.graphql.compile(DOC, variables, schema, placeholder="format")
+    assert [f.response_key for f in request.fields] == ["__typename", "posts", "first", "none"]
+    assert [f.single for f in request.fields] == [False, False, True, True]
+    ast = fraiseql_qb.compile(AST, schema, placeholder="format")
+    posts = request.fields[1].query
+    assert posts.sql == ast.sql and posts.params == ast.params
+
+    def run(q: Any) -> Any:
+        return [r[0] for r in conn.execute(q.sql, q.params).fetchall()]
+
+    response = request.assemble(run)
+    data = response["data"]
+    assert data["__typename"] == "Query"
+    assert data["posts"] == data_rows(conn, schema, AST)
+    assert data["posts"] and all(p["__typename"] == "Post" for p in data["posts"])
+    assert data["first"] == {"id": "22222222-0000-0000-0000-000000000001"}
+    assert data["none"] is None
+
+
+def test_errors_carry_the_graphql_shape_and_our_codes(schema: fraiseql_qb.Schema) -> None:
+    with pytest.raises(fraiseql_qb.GraphqlInvalidError) as e:
+        fraiseql_qb.graphql.compile("{ userList { id emial } }", None, schema)
+    assert e.value.code == "QB_GRAPHQL_INVALID" and e.value.number == 18
+    assert e.value.errors == [{
+        "message": "type `User` does not have a field `emial`",
+        "locations": [{"line": 1, "column": 17}],
+        "extensions": {"code": "QB_GRAPHQL_INVALID"},
+    }]
+    with pytest.raises(fraiseql_qb.InvalidValueError) as v:
+        fraiseql_qb.graphql.compile(
+            "query($l: Int) { userList(where: {age: {eq: null}}, limit: $l) { id } }",
+            {"l": 3}, schema)
+    assert v.value.path == "where.age.eq"
+    assert v.value.errors[0]["path"] == ["userList"]
+    with pytest.raises(fraiseql_qb.GraphqlInvalidError):
+        fraiseql_qb.graphql.compile("query($l: Int!) { userList(limit: $l) { id } }", {}, schema)

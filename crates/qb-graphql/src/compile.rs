@@ -1,0 +1,800 @@
+//! A GraphQL request in, one qb-core query (and its SQL) per root field out.
+//!
+//! The document is parsed and validated by apollo-compiler against the derived schema;
+//! variables are coerced here (the spec's CoerceVariableValues, keeping exact numbers);
+//! fields are collected per the spec's CollectFields (fragments, `@skip`/`@include`, merging
+//! by response key), and each root field becomes a query AST as plain data
+//! (`qb_core::Value`) handed to `Query::from_owned_value_with_limits` and `qb_core::compile`,
+//! so every check and error of a query stays in qb-core. A qb-core error's AST path is
+//! mapped back to the response path and location of the field it came from.
+
+use std::collections::{HashMap, HashSet};
+
+use apollo_compiler::ast::{self, Type};
+use apollo_compiler::executable::{self, Field, Selection, SelectionSet};
+use apollo_compiler::parser::{Parser, SourceMap, SourceSpan};
+use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::{ExecutableDocument, Node};
+use qb_core::{CompileOptions, CompiledQuery, ErrorKind, Number, Query, Value};
+
+use crate::GraphqlSchema;
+use crate::error::{GraphqlError, GraphqlErrors, Location};
+use crate::sdl::RootKind;
+
+/// What one root field of the response is.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RootField {
+    /// Rows from one SQL statement.
+    Sql {
+        /// The response key (the alias, else the field name).
+        response_key: String,
+        /// The query AST the field was compiled from.
+        query: Box<Query>,
+        /// Its SQL and parameters. Each row's single `data` column is one item.
+        compiled: CompiledQuery,
+        /// `true`: the field is a single object (by primary key): the first row, or `null`
+        /// when there is none. `false`: a list of every row.
+        single: bool,
+    },
+    /// A value known without SQL (`__typename` at the root: `"Query"`).
+    Constant {
+        /// The response key.
+        response_key: String,
+        /// The value.
+        value: Value,
+    },
+}
+
+impl RootField {
+    /// The key of this field in the response's `data` object.
+    pub fn response_key(&self) -> &str {
+        match self {
+            RootField::Sql { response_key, .. } | RootField::Constant { response_key, .. } => {
+                response_key
+            }
+        }
+    }
+}
+
+/// A compiled request: the root fields in response order. The caller runs each `Sql`
+/// field's statement and assembles `{"data": {response_key: rows (or the first row or
+/// null when `single`), …}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledRequest {
+    /// The root fields, in the order the response lists them.
+    pub fields: Vec<RootField>,
+    /// The operation's name, when it has one.
+    pub operation_name: Option<String>,
+}
+
+/// Bounds of a request, checked on the parsed document before GraphQL validation runs
+/// and again while fields are collected (fragments can multiply fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestLimits {
+    pub(crate) max_depth: usize,
+    pub(crate) max_fields: usize,
+}
+
+fn location(span: Option<SourceSpan>, sources: &SourceMap) -> Option<Location> {
+    span.and_then(|s| s.line_column(sources))
+        .map(|lc| Location {
+            line: lc.line,
+            column: lc.column,
+        })
+}
+
+fn invalid(message: impl Into<String>) -> GraphqlError {
+    GraphqlError::new(ErrorKind::GraphqlInvalid, message)
+}
+
+/// Compiles a GraphQL request (see the crate docs).
+pub fn compile(
+    document: &str,
+    variables: Option<&Value>,
+    operation_name: Option<&str>,
+    schema: &GraphqlSchema,
+    options: &CompileOptions,
+) -> Result<CompiledRequest, GraphqlErrors> {
+    let limits = schema.limits(options);
+    // Parse, bounded: the parser's own recursion and token limits stop pathological text.
+    let mut parser = Parser::new()
+        .recursion_limit(limits.max_depth * 8 + 64)
+        .token_limit(limits.max_fields * 16 + 100_000);
+    let ast = match parser.parse_ast(document, "request.graphql") {
+        Ok(ast) => ast,
+        Err(with) => {
+            let mut errors = diagnostics(&with.errors);
+            // The parser's own bounds are the request's limits too.
+            for e in &mut errors.0 {
+                if e.message.contains("recursion limit") {
+                    e.kind = ErrorKind::DepthLimit;
+                } else if e.message.contains("token limit") {
+                    e.kind = ErrorKind::SizeLimit;
+                }
+            }
+            return Err(errors);
+        }
+    };
+    check_shape(&ast, &limits)?;
+    let doc = match ast.to_executable_validate(&schema.apollo) {
+        Ok(doc) => doc,
+        Err(with) => return Err(diagnostics(&with.errors)),
+    };
+    let sources = doc.sources.clone();
+    let operation = doc
+        .operations
+        .get(operation_name)
+        .map_err(|e| invalid(e.message().to_string()))?;
+    let vars = coerce_variables(schema, operation, variables, &sources)?;
+    let mut lower = Lower {
+        schema,
+        doc: &doc,
+        vars: &vars,
+        sources: &sources,
+        limits,
+        fields_seen: 0,
+        marks: Vec::new(),
+    };
+    let groups = lower.collect(&[&operation.selection_set], 1)?;
+    let mut fields = Vec::with_capacity(groups.len());
+    let mut errors = Vec::new();
+    for (key, group) in groups {
+        match lower.root_field(&key, &group, options) {
+            Ok(f) => fields.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(GraphqlErrors(errors));
+    }
+    Ok(CompiledRequest {
+        fields,
+        operation_name: operation.name.as_ref().map(|n| n.as_str().to_owned()),
+    })
+}
+
+fn diagnostics(list: &apollo_compiler::validation::DiagnosticList) -> GraphqlErrors {
+    let mut out: Vec<GraphqlError> = list
+        .iter()
+        .map(|d| {
+            let json = d.to_json();
+            let mut e = invalid(json.message);
+            e.locations = json
+                .locations
+                .iter()
+                .map(|l| Location {
+                    line: l.line,
+                    column: l.column,
+                })
+                .collect();
+            e
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(invalid("invalid GraphQL request"));
+    }
+    GraphqlErrors(out)
+}
+
+/// Before validation: the selection depth of every definition and the number of fields in
+/// the whole document stay within the limits (an alias bomb, thousands of fields, is
+/// refused here, before any validation rule compares fields pairwise).
+fn check_shape(doc: &ast::Document, limits: &RequestLimits) -> Result<(), GraphqlErrors> {
+    let mut count = 0usize;
+    for def in &doc.definitions {
+        let set = match def {
+            ast::Definition::OperationDefinition(op) => &op.selection_set,
+            ast::Definition::FragmentDefinition(f) => &f.selection_set,
+            _ => continue,
+        };
+        let mut stack: Vec<(&Vec<ast::Selection>, usize)> = vec![(set, 1)];
+        while let Some((sels, depth)) = stack.pop() {
+            for sel in sels {
+                match sel {
+                    ast::Selection::Field(f) => {
+                        count += 1;
+                        if count > limits.max_fields {
+                            return Err(GraphqlError::new(
+                                ErrorKind::SizeLimit,
+                                format!(
+                                    "the request selects more than {} fields (aliases included)",
+                                    limits.max_fields
+                                ),
+                            )
+                            .into());
+                        }
+                        if !f.selection_set.is_empty() {
+                            if depth >= limits.max_depth {
+                                return Err(GraphqlError::new(
+                                    ErrorKind::DepthLimit,
+                                    format!(
+                                        "selections nest deeper than {} levels",
+                                        limits.max_depth
+                                    ),
+                                )
+                                .into());
+                            }
+                            stack.push((&f.selection_set, depth + 1));
+                        }
+                    }
+                    ast::Selection::InlineFragment(f) => stack.push((&f.selection_set, depth)),
+                    ast::Selection::FragmentSpread(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A GraphQL value as plain data, variables resolved (`None`: a variable that was not
+/// provided, so the enclosing argument or input field is absent).
+fn resolve(value: &ast::Value, vars: &HashMap<String, Value>) -> Option<Value> {
+    Some(match value {
+        ast::Value::Null => Value::Null,
+        ast::Value::Enum(n) => Value::Str(n.as_str().to_owned()),
+        ast::Value::Variable(n) => return vars.get(n.as_str()).cloned(),
+        ast::Value::String(s) => Value::Str(s.clone()),
+        ast::Value::Boolean(b) => Value::Bool(*b),
+        ast::Value::Int(i) => number(i.as_str()),
+        ast::Value::Float(f) => number(f.as_str()),
+        ast::Value::List(items) => Value::List(
+            items
+                .iter()
+                .map(|i| resolve(i, vars).unwrap_or(Value::Null))
+                .collect(),
+        ),
+        ast::Value::Object(entries) => Value::Object(
+            entries
+                .iter()
+                .filter_map(|(k, v)| resolve(v, vars).map(|v| (k.as_str().to_owned(), v)))
+                .collect(),
+        ),
+    })
+}
+
+/// A GraphQL number literal (valid JSON number text) as exact data.
+fn number(text: &str) -> Value {
+    if let Ok(i) = text.parse::<i64>() {
+        return Value::Int(i);
+    }
+    match Number::new(text) {
+        Ok(n) => Value::Decimal(n),
+        // Beyond PostgreSQL's numeric range: qb-core refuses it with its own error.
+        Err(_) => Value::Str(text.to_owned()),
+    }
+}
+
+/// Input coercion of a value to a type (the spec's rules for lists and input objects):
+/// a single value where a list is expected becomes a one-item list; input object fields
+/// follow their declared types. Scalars were checked by validation (literals) or by
+/// [`coerce_variables`]; their meaning is checked by qb-core.
+fn coerce(value: &Value, ty: &Type, schema: &GraphqlSchema) -> Value {
+    match (ty, value) {
+        (_, Value::Null) => Value::Null,
+        (Type::List(inner) | Type::NonNullList(inner), Value::List(items)) => {
+            Value::List(items.iter().map(|i| coerce(i, inner, schema)).collect())
+        }
+        (Type::List(inner) | Type::NonNullList(inner), v) => {
+            Value::List(vec![coerce(v, inner, schema)])
+        }
+        (Type::Named(n) | Type::NonNullNamed(n), Value::Object(entries)) => {
+            let def = schema.apollo.get_input_object(n.as_str());
+            Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match def.and_then(|d| d.fields.get(k.as_str())) {
+                            Some(f) => coerce(v, &f.ty, schema),
+                            None => v.clone(),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            )
+        }
+        (_, v) => v.clone(),
+    }
+}
+
+/// Checks a provided variable value against its type (the spec's CoerceVariableValues for
+/// one value), returning the coerced value or a message.
+fn check_input(
+    value: &Value,
+    ty: &Type,
+    schema: &GraphqlSchema,
+    path: &str,
+) -> Result<Value, String> {
+    let (named, non_null, list) = match ty {
+        Type::Named(n) => (Some(n), false, None),
+        Type::NonNullNamed(n) => (Some(n), true, None),
+        Type::List(i) => (None, false, Some(i)),
+        Type::NonNullList(i) => (None, true, Some(i)),
+    };
+    if *value == Value::Null {
+        return if non_null {
+            Err(format!("{path} must not be null (type {ty})"))
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    if let Some(inner) = list {
+        return match value {
+            Value::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| check_input(v, inner, schema, &format!("{path}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
+            v => Ok(Value::List(vec![check_input(v, inner, schema, path)?])),
+        };
+    }
+    let name = named.expect("named type").as_str();
+    let ok = || Ok(value.clone());
+    let mismatch = |v: &Value| format!("{path} is a {}, not a valid {name}", v.type_name());
+    match schema.apollo.types.get(name) {
+        Some(ExtendedType::Scalar(_)) => match name {
+            "Int" => match &value {
+                Value::Int(i) if i32::try_from(*i).is_ok() => ok(),
+                Value::Float(f) if f.fract() == 0.0 && f.abs() <= i32::MAX as f64 => {
+                    Ok(Value::Int(*f as i64))
+                }
+                v => Err(format!("{} (a 32-bit integer)", mismatch(v))),
+            },
+            "Float" => match &value {
+                Value::Int(_) | Value::Float(_) | Value::Decimal(_) => ok(),
+                v => Err(mismatch(v)),
+            },
+            "String" => match &value {
+                Value::Str(_) => ok(),
+                v => Err(mismatch(v)),
+            },
+            "Boolean" => match &value {
+                Value::Bool(_) => ok(),
+                v => Err(mismatch(v)),
+            },
+            "ID" => match &value {
+                Value::Str(_) | Value::Int(_) => ok(),
+                v => Err(mismatch(v)),
+            },
+            // Custom scalars: any JSON; qb-core checks the operand for its field's type.
+            _ => ok(),
+        },
+        Some(ExtendedType::Enum(e)) => match &value {
+            Value::Str(s) if e.values.contains_key(s.as_str()) => ok(),
+            v => Err(format!("{} (one of the enum's values)", mismatch(v))),
+        },
+        Some(ExtendedType::InputObject(def)) => {
+            let Value::Object(entries) = value else {
+                return Err(mismatch(value));
+            };
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let Some(field) = def.fields.get(k.as_str()) else {
+                    return Err(format!("{path}.{k} is not a field of {name}"));
+                };
+                out.push((
+                    k.clone(),
+                    check_input(v, &field.ty, schema, &format!("{path}.{k}"))?,
+                ));
+            }
+            for (k, field) in &def.fields {
+                if field.ty.is_non_null()
+                    && field.default_value.is_none()
+                    && !out.iter().any(|(n, _)| n == k.as_str())
+                {
+                    return Err(format!("{path}.{k} is required (type {})", field.ty));
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        _ => Err(format!("{path}: {name} is not an input type")),
+    }
+}
+
+fn coerce_variables(
+    schema: &GraphqlSchema,
+    operation: &executable::Operation,
+    variables: Option<&Value>,
+    sources: &SourceMap,
+) -> Result<HashMap<String, Value>, GraphqlErrors> {
+    let empty = Vec::new();
+    let provided: &Vec<(String, Value)> = match variables {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(entries)) => entries,
+        Some(v) => {
+            return Err(invalid(format!(
+                "variables must be an object, not a {}",
+                v.type_name()
+            ))
+            .into());
+        }
+    };
+    let mut out = HashMap::new();
+    let mut errors = Vec::new();
+    for def in &operation.variables {
+        let name = def.name.as_str();
+        let loc = location(def.location(), sources);
+        match provided.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => match check_input(v, &def.ty, schema, &format!("${name}")) {
+                Ok(v) => {
+                    out.insert(name.to_owned(), v);
+                }
+                Err(m) => errors.push(invalid(format!("variable {m}")).at(loc)),
+            },
+            None => match &def.default_value {
+                Some(d) => {
+                    let v = resolve(d, &HashMap::new()).unwrap_or(Value::Null);
+                    out.insert(name.to_owned(), coerce(&v, &def.ty, schema));
+                }
+                None if def.ty.is_non_null() => errors.push(
+                    invalid(format!("variable ${name} of type {} is required", def.ty)).at(loc),
+                ),
+                None => {}
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(GraphqlErrors(errors))
+    }
+}
+
+/// Fields with one response key, collected from every selection set that selects it.
+type Group<'d> = Vec<&'d Node<Field>>;
+
+/// Where a part of a query AST came from: its AST path prefix, the response path and the
+/// document location, to map a qb-core error back.
+#[derive(Debug)]
+struct Mark {
+    ast: String,
+    path: Vec<String>,
+    location: Option<Location>,
+}
+
+struct Lower<'a> {
+    schema: &'a GraphqlSchema,
+    doc: &'a ExecutableDocument,
+    vars: &'a HashMap<String, Value>,
+    sources: &'a SourceMap,
+    limits: RequestLimits,
+    fields_seen: usize,
+    marks: Vec<Mark>,
+}
+
+impl<'a> Lower<'a> {
+    /// `@skip(if:)` / `@include(if:)`: whether the selection is in.
+    fn included(&self, directives: &ast::DirectiveList) -> bool {
+        let flag = |name: &str| {
+            directives.get(name).and_then(|d| {
+                d.specified_argument_by_name("if")
+                    .and_then(|v| resolve(v, self.vars))
+            })
+        };
+        if let Some(Value::Bool(true)) = flag("skip") {
+            return false;
+        }
+        !matches!(flag("include"), Some(Value::Bool(false)))
+    }
+
+    /// The spec's CollectFields over several selection sets (the merged sub-selections of
+    /// one response key): fields grouped by response key in first-seen order.
+    fn collect(
+        &mut self,
+        sets: &[&'a SelectionSet],
+        depth: usize,
+    ) -> Result<Vec<(String, Group<'a>)>, GraphqlErrors> {
+        if depth > self.limits.max_depth {
+            return Err(GraphqlError::new(
+                ErrorKind::DepthLimit,
+                format!(
+                    "selections nest deeper than {} levels",
+                    self.limits.max_depth
+                ),
+            )
+            .into());
+        }
+        let mut groups: Vec<(String, Group<'a>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut visited: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&'a Selection> = Vec::new();
+        for set in sets.iter().rev() {
+            stack.extend(set.selections.iter().rev());
+        }
+        while let Some(sel) = stack.pop() {
+            match sel {
+                Selection::Field(f) => {
+                    if !self.included(&f.directives) {
+                        continue;
+                    }
+                    self.fields_seen += 1;
+                    if self.fields_seen > self.limits.max_fields {
+                        return Err(GraphqlError::new(
+                            ErrorKind::SizeLimit,
+                            format!(
+                                "the request selects more than {} fields once fragments are expanded",
+                                self.limits.max_fields
+                            ),
+                        )
+                        .into());
+                    }
+                    let key = f.response_key().as_str().to_owned();
+                    match index.get(&key) {
+                        Some(&i) => groups[i].1.push(f),
+                        None => {
+                            index.insert(key.clone(), groups.len());
+                            groups.push((key, vec![f]));
+                        }
+                    }
+                }
+                Selection::InlineFragment(f) => {
+                    if self.included(&f.directives) {
+                        stack.extend(f.selection_set.selections.iter().rev());
+                    }
+                }
+                Selection::FragmentSpread(s) => {
+                    if !self.included(&s.directives) || !visited.insert(s.fragment_name.as_str()) {
+                        continue;
+                    }
+                    if let Some(frag) = self.doc.fragments.get(&s.fragment_name) {
+                        stack.extend(frag.selection_set.selections.iter().rev());
+                    }
+                }
+            }
+        }
+        Ok(groups)
+    }
+
+    fn loc(&self, span: Option<SourceSpan>) -> Option<Location> {
+        location(span, self.sources)
+    }
+
+    /// An argument of the field, resolved and coerced to its declared type; `None` when it
+    /// is absent, null, or a variable that was not provided.
+    fn argument(&self, field: &Field, name: &str) -> Option<(Value, Option<Location>)> {
+        let arg = field.arguments.iter().find(|a| a.name == name)?;
+        let value = resolve(&arg.value, self.vars)?;
+        if value == Value::Null {
+            return None;
+        }
+        let ty = &field.definition.argument_by_name(name)?.ty;
+        Some((coerce(&value, ty, self.schema), self.loc(arg.location())))
+    }
+
+    fn root_field(
+        &mut self,
+        key: &str,
+        group: &Group<'a>,
+        options: &CompileOptions,
+    ) -> Result<RootField, GraphqlError> {
+        let field = group[0];
+        let name = field.name.as_str();
+        let loc = self.loc(field.location());
+        if name == "__typename" {
+            return Ok(RootField::Constant {
+                response_key: key.to_owned(),
+                value: Value::Str("Query".into()),
+            });
+        }
+        let Some(root) = self.schema.roots.get(name) else {
+            return Err(GraphqlError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "`{name}` is not compiled to SQL (introspection is not served: read the SDL, `qb sdl`)"
+                ),
+            )
+            .at(loc));
+        };
+        self.marks.clear();
+        let path = vec![key.to_owned()];
+        self.marks.push(Mark {
+            ast: String::new(),
+            path: path.clone(),
+            location: loc,
+        });
+        let mut entries = vec![("view".to_owned(), Value::Str(root.view.clone()))];
+        let select = self
+            .selection(group, "", &path)
+            .map_err(|e| e.0.into_iter().next().expect("an error"))?;
+        entries.push(("select".into(), Value::List(select)));
+        let single = match &root.kind {
+            RootKind::List => {
+                self.list_arguments(field, "", &path, &mut entries);
+                false
+            }
+            RootKind::ByKey(columns) => {
+                let mut filter = Vec::new();
+                for c in columns {
+                    if let Some((v, l)) = self.argument(field, c) {
+                        self.mark("where", &path, l);
+                        filter.push((c.clone(), Value::Object(vec![("eq".into(), v)])));
+                    }
+                }
+                entries.push(("where".into(), Value::Object(filter)));
+                true
+            }
+        };
+        entries.push(("camel_case".into(), Value::Bool(true)));
+        let ast = Value::Object(entries);
+        let query = Query::from_owned_value_with_limits(ast, &options.limits)
+            .map_err(|e| self.core_error(e))?;
+        let compiled = qb_core::compile(&query, &self.schema.registry, options)
+            .map_err(|e| self.core_error(e))?;
+        Ok(RootField::Sql {
+            response_key: key.to_owned(),
+            query: Box::new(query),
+            compiled,
+            single,
+        })
+    }
+
+    fn mark(&mut self, ast: &str, path: &[String], location: Option<Location>) {
+        self.marks.push(Mark {
+            ast: ast.to_owned(),
+            path: path.to_vec(),
+            location,
+        });
+    }
+
+    /// `where`, `orderBy`, `limit`, `offset` of a list (root or relation) as AST keys.
+    fn list_arguments(
+        &mut self,
+        field: &Field,
+        prefix: &str,
+        path: &[String],
+        entries: &mut Vec<(String, Value)>,
+    ) {
+        let at = |k: &str| {
+            if prefix.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{prefix}.{k}")
+            }
+        };
+        if let Some((v, l)) = self.argument(field, "where") {
+            self.mark(&at("where"), path, l);
+            entries.push(("where".into(), v));
+        }
+        if let Some((v, l)) = self.argument(field, "orderBy") {
+            self.mark(&at("order_by"), path, l);
+            let mut keys = Vec::new();
+            if let Value::List(items) = &v {
+                for item in items {
+                    order_keys(item, "", &mut keys);
+                }
+            }
+            entries.push(("order_by".into(), Value::List(keys)));
+        }
+        for (arg, key) in [("limit", "limit"), ("offset", "offset")] {
+            if let Some((v, l)) = self.argument(field, arg) {
+                self.mark(&at(key), path, l);
+                entries.push((key.into(), v));
+            }
+        }
+    }
+
+    /// The AST selection items of a merged field's sub-selection.
+    fn selection(
+        &mut self,
+        group: &Group<'a>,
+        prefix: &str,
+        path: &[String],
+    ) -> Result<Vec<Value>, GraphqlErrors> {
+        let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
+        let depth = path.len() + 1;
+        let fields = self.collect(&sets, depth)?;
+        // The GraphQL type these fields belong to: a view's, or a nested object's.
+        let parent = sets.first().map(|s| s.ty.as_str()).unwrap_or_default();
+        let view_type = self.schema.view_types.contains(parent);
+        let mut items = Vec::with_capacity(fields.len());
+        for (i, (key, sub)) in fields.into_iter().enumerate() {
+            let f = sub[0];
+            let name = f.name.as_str();
+            let item_prefix = if prefix.is_empty() {
+                format!("select[{i}]")
+            } else {
+                format!("{prefix}.select[{i}]")
+            };
+            let mut item_path = path.to_vec();
+            item_path.push(key.clone());
+            let loc = self.loc(f.location());
+            self.mark(&item_prefix, &item_path, loc);
+            if name == "__typename" && !view_type {
+                // qb-core writes the view's typename; a nested object's GraphQL type has
+                // its own name, which the registry does not carry yet.
+                let mut e = GraphqlError::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "`__typename` on the nested object type `{parent}` is not supported yet"
+                    ),
+                )
+                .at(loc);
+                e.path = item_path;
+                return Err(e.into());
+            }
+            if f.selection_set.selections.is_empty() && f.arguments.is_empty() {
+                if key == name {
+                    items.push(Value::Str(key));
+                } else {
+                    items.push(Value::Object(vec![
+                        ("field".into(), Value::Str(name.to_owned())),
+                        ("alias".into(), Value::Str(key)),
+                    ]));
+                }
+                continue;
+            }
+            let mut entries = vec![("field".to_owned(), Value::Str(name.to_owned()))];
+            if key != name {
+                entries.push(("alias".into(), Value::Str(key.clone())));
+            }
+            let select = self.selection(&sub, &item_prefix, &item_path)?;
+            entries.push(("select".into(), Value::List(select)));
+            self.list_arguments(f, &item_prefix, &item_path, &mut entries);
+            items.push(Value::Object(entries));
+        }
+        Ok(items)
+    }
+
+    /// A qb-core error at the response path and location of the field its AST path is in
+    /// (the longest recorded prefix).
+    fn core_error(&self, e: qb_core::Error) -> GraphqlError {
+        let ast = e.path();
+        let mark = self
+            .marks
+            .iter()
+            .filter(|m| {
+                m.ast.is_empty()
+                    || (ast.starts_with(&m.ast)
+                        && matches!(ast.as_bytes().get(m.ast.len()), None | Some(b'.' | b'[')))
+            })
+            .max_by_key(|m| m.ast.len());
+        let mut out = GraphqlError::new(e.kind(), e.message());
+        out.ast_path = Some(ast.to_owned());
+        if let Some(m) = mark {
+            out.path = m.path.clone();
+            out.locations.extend(m.location);
+        }
+        out
+    }
+}
+
+/// One `orderBy` item (`{age: DESC, profile: {city: ASC}}`) as AST order keys, in the
+/// order written.
+fn order_keys(item: &Value, prefix: &str, out: &mut Vec<Value>) {
+    let Value::Object(entries) = item else {
+        return;
+    };
+    for (k, v) in entries {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Str(dir) => {
+                let (direction, nulls) = match dir.as_str() {
+                    "ASC" => ("asc", None),
+                    "ASC_NULLS_FIRST" => ("asc", Some("first")),
+                    "ASC_NULLS_LAST" => ("asc", Some("last")),
+                    "DESC" => ("desc", None),
+                    "DESC_NULLS_FIRST" => ("desc", Some("first")),
+                    "DESC_NULLS_LAST" => ("desc", Some("last")),
+                    // Validation allows only the enum's values; anything else reaches
+                    // qb-core, which refuses it.
+                    other => (other, None),
+                };
+                let mut key = vec![
+                    ("field".to_owned(), Value::Str(path)),
+                    ("direction".into(), Value::Str(direction.to_owned())),
+                ];
+                if let Some(n) = nulls {
+                    key.push(("nulls".into(), Value::Str(n.to_owned())));
+                }
+                out.push(Value::Object(key));
+            }
+            Value::Object(_) => order_keys(v, &path, out),
+            _ => {}
+        }
+    }
+}

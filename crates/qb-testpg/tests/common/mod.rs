@@ -35,3 +35,13 @@ pub fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
         _ => None,
     }
 }
+
+/// The filter generator must not degenerate into filters that keep all rows or none: at
+/// least a quarter of the `checked` filters kept some rows and dropped others.
+pub fn assert_discriminating((checked, discriminating): (u32, u32)) {
+    eprintln!("{discriminating} of {checked} filters kept some rows and dropped others");
+    assert!(
+        discriminating * 4 >= checked,
+        "only {discriminating} of {checked} filters discriminate"
+    );
+}

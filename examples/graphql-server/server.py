@@ -29,10 +29,10 @@ import contextlib
 import contextvars
 import functools
 import json
+import os
 import queue
 import sys
 import threading
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -418,8 +418,6 @@ def make_server(app: GraphQLApp, host: str = "127.0.0.1", port: int = 0) -> Thre
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    import os
-
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY, help="the fraiseql-qb schema registry (JSON)")
     p.add_argument("--sdl", type=Path, default=DEFAULT_SDL, help="its GraphQL schema: `qb sdl --schema REGISTRY`")

@@ -250,3 +250,20 @@ def test_http_edges(server: Server) -> None:
         urllib.request.urlopen(req, timeout=30)
     assert e.value.code == 405 and e.value.headers["Allow"] == "POST"
     server.log.read()  # the refused requests ran no GraphQL: nothing logged
+
+
+def test_a_root_field_merged_from_fragments_is_one_statement_and_a_skipped_one_none(
+    server: Server, rows: Dict[str, Any]
+) -> None:
+    # graphql-core merges the two `first` selections (one through a fragment on Query) into
+    # one response key; the server compiles both nodes as one root field: one statement.
+    query = """query($skip: Boolean!) {
+      first: userList(orderBy: [{id: ASC}], limit: 2) { id }
+      ...More
+      gone: postList @skip(if: $skip) { id }
+    }
+    fragment More on Query { first: userList(orderBy: [{id: ASC}], limit: 2) { name id } }"""
+    _, _, body, statements = server.post({"query": query, "variables": {"skip": True}})
+    want = {"data": {"first": [{"id": u["id"], "name": u.get("name")} for u in rows["users"][:2]]}}
+    assert json.dumps(body) == json.dumps(want)
+    assert [s["field"] for s in statements] == ["first"]

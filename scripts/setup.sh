@@ -115,6 +115,9 @@ PY_PACKAGES=(
     "asyncpg:asyncpg>=0.29"
     "prometheus_client:prometheus-client>=0.17"
     "sqlalchemy:sqlalchemy>=2"
+    # The GraphQL endpoint example (examples/graphql-server): schema, parse, validate,
+    # introspection. 3.3 is the registry's newest line (3.3.2, Python 3.10+).
+    "graphql:graphql-core>=3.3.2,<3.4"
 )
 
 missing_python() {

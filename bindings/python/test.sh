@@ -34,10 +34,11 @@ elif [ "$others" != "none" ]; then
         ver="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
         venv="${VENV}-py$ver"
         [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-        "$venv/bin/python" -c 'import pytest, psycopg, asyncpg, prometheus_client, sqlalchemy' \
+        "$venv/bin/python" -c 'import pytest, psycopg, asyncpg, prometheus_client, sqlalchemy, graphql' \
             2>/dev/null \
             || "$venv/bin/python" -m pip install -q --disable-pip-version-check pytest \
-                "psycopg[binary]>=3.2" "asyncpg>=0.29" "prometheus-client>=0.17" "sqlalchemy>=2"
+                "psycopg[binary]>=3.2" "asyncpg>=0.29" "prometheus-client>=0.17" "sqlalchemy>=2" \
+                "graphql-core>=3.3.2,<3.4"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall \
             --no-deps "$WHEEL_DIR"/*.whl
         echo "python/test.sh: the same wheel under CPython $ver" >&2

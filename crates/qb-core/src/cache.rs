@@ -302,12 +302,19 @@ impl<'q> Shape<'q> {
                         order_by,
                         limit,
                         offset,
+                        first,
+                        after,
+                        last,
+                        before,
+                        page_info,
+                        total_count,
                     } = f;
                     if select.is_none()
                         && filter.is_none()
                         && order_by.is_empty()
                         && limit.is_none()
                         && offset.is_none()
+                        && !f.is_paged()
                     {
                         // A plain field (most of a selection): its own tag.
                         self.u8(3);
@@ -329,6 +336,12 @@ impl<'q> Shape<'q> {
                     self.order_by(order_by);
                     self.count(limit);
                     self.count(offset);
+                    // A keyset page of the list: as the query's (below).
+                    self.count(first);
+                    self.count(last);
+                    self.cursor(after);
+                    self.cursor(before);
+                    self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
                 }
                 Selection::Typename { alias } => {
                     self.u8(1);

@@ -192,6 +192,20 @@ pub struct FieldSelection {
     pub limit: Option<u64>,
     /// For a list relation: rows skipped first (a parameter).
     pub offset: Option<u64>,
+    /// For a list relation or embedded list: a keyset page forward, as [`Query::first`]; the
+    /// value becomes a connection object (docs/query-ast.md, "Keyset pages of a nested
+    /// list").
+    pub first: Option<u64>,
+    /// A cursor of this list: its rows strictly after the cursor's position. Needs `first`.
+    pub after: Option<String>,
+    /// A keyset page backward, as [`Query::last`].
+    pub last: Option<u64>,
+    /// A cursor of this list: its rows strictly before the cursor's position. Needs `last`.
+    pub before: Option<String>,
+    /// Also return the page info (`pageInfo`) of each parent's page.
+    pub page_info: bool,
+    /// Also return the number of each parent's rows the list's filter matches (`totalCount`).
+    pub total_count: bool,
 }
 
 impl FieldSelection {
@@ -205,7 +219,25 @@ impl FieldSelection {
             order_by: Vec::new(),
             limit: None,
             offset: None,
+            first: None,
+            after: None,
+            last: None,
+            before: None,
+            page_info: false,
+            total_count: false,
         }
+    }
+
+    /// Whether a keyset page of the list is asked for (`first`, `last`, a cursor,
+    /// `page_info` or `total_count`).
+    #[inline]
+    pub fn is_paged(&self) -> bool {
+        self.first.is_some()
+            | self.last.is_some()
+            | self.after.is_some()
+            | self.before.is_some()
+            | self.page_info
+            | self.total_count
     }
 
     /// The output name: the alias, else the path's last segment.

@@ -400,6 +400,7 @@ impl Parser<'_> {
                 let mut order = Vec::new();
                 let mut limit = None;
                 let mut offset = None;
+                let mut page = FieldSelection::new(FieldPath(Vec::new()));
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
@@ -412,6 +413,12 @@ impl Parser<'_> {
                         "order_by" => order = list_of(value, &p, "order_by", order_by)?,
                         "limit" => limit = Some(expect_uint(&value, &p, "limit")?),
                         "offset" => offset = Some(expect_uint(&value, &p, "offset")?),
+                        "first" => page.first = Some(expect_uint(&value, &p, "first")?),
+                        "last" => page.last = Some(expect_uint(&value, &p, "last")?),
+                        "after" => page.after = opt_cursor(value, &p)?,
+                        "before" => page.before = opt_cursor(value, &p)?,
+                        "page_info" => page.page_info = expect_bool(&value, &p, "page_info")?,
+                        "total_count" => page.total_count = expect_bool(&value, &p, "total_count")?,
                         other => {
                             return Err(invalid(
                                 &p,
@@ -427,6 +434,12 @@ impl Parser<'_> {
                                         "order_by",
                                         "limit",
                                         "offset",
+                                        "first",
+                                        "after",
+                                        "last",
+                                        "before",
+                                        "page_info",
+                                        "total_count",
                                     ],
                                 ),
                             ));
@@ -434,8 +447,11 @@ impl Parser<'_> {
                     }
                     Ok(())
                 })?;
-                let rows =
-                    filter.is_some() || !order.is_empty() || limit.is_some() || offset.is_some();
+                let rows = filter.is_some()
+                    || !order.is_empty()
+                    || limit.is_some()
+                    || offset.is_some()
+                    || page.is_paged();
                 if let Some(function) = aggregate {
                     if select.is_some() {
                         return Err(invalid(path, "an aggregate takes no sub-selection"));
@@ -443,7 +459,7 @@ impl Parser<'_> {
                     if rows {
                         return Err(invalid(
                             path,
-                            "an aggregate takes no where, order_by, limit or offset",
+                            "an aggregate takes no where, order_by, limit, offset or keyset page",
                         ));
                     }
                     let alias =
@@ -473,7 +489,7 @@ impl Parser<'_> {
                     if select.is_some() || rows {
                         return Err(invalid(
                             path,
-                            "__typename takes no sub-selection, where, order_by, limit or offset",
+                            "__typename takes no sub-selection, where, order_by, limit, offset or keyset page",
                         ));
                     }
                     return Ok(Selection::Typename { alias });
@@ -485,6 +501,12 @@ impl Parser<'_> {
                 f.order_by = order;
                 f.limit = limit;
                 f.offset = offset;
+                f.first = page.first.take();
+                f.after = page.after.take();
+                f.last = page.last.take();
+                f.before = page.before.take();
+                f.page_info = page.page_info;
+                f.total_count = page.total_count;
                 Ok(Selection::Field(f))
             }
             other => Err(wrong(

@@ -133,9 +133,19 @@ pub(super) fn walk(q: &mut Query, f: &mut Visit<'_>) -> Result<(), Error> {
     count(&mut q.offset, &root, "offset", f)?;
     count(&mut q.first, &root, "first", f)?;
     count(&mut q.last, &root, "last", f)?;
-    for (cursor, key) in [(&mut q.after, "after"), (&mut q.before, "before")] {
+    cursors(&mut q.after, &mut q.before, &root, f)
+}
+
+/// `after` and `before` (of the query or of a list), when given.
+fn cursors(
+    after: &mut Option<String>,
+    before: &mut Option<String>,
+    base: &Path<'_>,
+    f: &mut Visit<'_>,
+) -> Result<(), Error> {
+    for (cursor, key) in [(after, "after"), (before, "before")] {
         if cursor.is_some() {
-            f(&|| key.to_owned(), OperandMut::Cursor(cursor))?;
+            f(&|| base.key(key).render(), OperandMut::Cursor(cursor))?;
         }
     }
     Ok(())
@@ -165,6 +175,9 @@ fn selections(select: &mut [Selection], path: &Path<'_>, f: &mut Visit<'_>) -> R
         }
         count(&mut fs.limit, &p, "limit", f)?;
         count(&mut fs.offset, &p, "offset", f)?;
+        count(&mut fs.first, &p, "first", f)?;
+        count(&mut fs.last, &p, "last", f)?;
+        cursors(&mut fs.after, &mut fs.before, &p, f)?;
     }
     Ok(())
 }

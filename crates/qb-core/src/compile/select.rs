@@ -451,7 +451,12 @@ impl<'a> Compiler<'a> {
 /// error at the key.
 #[inline]
 pub(crate) fn no_rows_arguments(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
-    if f.filter.is_none() && f.order_by.is_empty() && f.limit.is_none() && f.offset.is_none() {
+    if f.filter.is_none()
+        && f.order_by.is_empty()
+        && f.limit.is_none()
+        && f.offset.is_none()
+        && !f.is_paged()
+    {
         return Ok(());
     }
     rows_argument_error(f, p)
@@ -465,6 +470,12 @@ fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
         ("order_by", !f.order_by.is_empty()),
         ("limit", f.limit.is_some()),
         ("offset", f.offset.is_some()),
+        ("first", f.first.is_some()),
+        ("after", f.after.is_some()),
+        ("last", f.last.is_some()),
+        ("before", f.before.is_some()),
+        ("page_info", f.page_info),
+        ("total_count", f.total_count),
     ];
     match given.iter().find(|(_, g)| *g) {
         None => Ok(()),

@@ -884,9 +884,10 @@ impl Prepared {
     /// The operands [`Prepared::bind_values`] takes, in order: each with its path in the
     /// query (as errors name it) and what it takes. They are every condition's operand except
     /// those written as SQL text (`isnull` and the network `is*` predicates, whose booleans
-    /// stay the prepared query's), every `limit`, `offset`, `first` and `last`, in the order
-    /// the shape is walked (selection, `where`, `having`, then the counts), then the cursors
-    /// `after` and `before` when the prepared query has them.
+    /// stay the prepared query's), every `limit`, `offset`, `first` and `last`, and every
+    /// cursor (`after`, `before`), in the order the shape is walked: the selection (each
+    /// selected list's sub-selection, `where`, `limit`, `offset`, `first`, `last`, `after`,
+    /// `before`), `where`, `having`, then the query's counts and cursors in that order.
     pub fn operands(&self) -> &[PreparedOperand] {
         &self.operands
     }

@@ -3,9 +3,9 @@
 //! build (and the host need not convert) a whole query per call.
 //!
 //! The operands are the prepared query's, in bind order: the shape's operands in their
-//! canonical (walk) order (every condition's operand except those written as SQL text, and
-//! every `limit`, `offset`, `first`, `last`), then the cursors `after` and `before` when the
-//! prepared query has them. [`walk`] visits them in that order, with the path errors use.
+//! canonical (walk) order (every condition's operand except those written as SQL text, every
+//! `limit`, `offset`, `first`, `last`, and the cursors `after` and `before` when given: a
+//! selected list's after its own counts, the query's last). [`walk`] visits them in that order, with the path errors use.
 //! Values are bound through the plan's slots, which validate them as a compile does; an
 //! operand that does not bind is reported by compiling the prepared query with the values
 //! substituted, so the error is that compile's, exactly.

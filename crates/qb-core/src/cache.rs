@@ -302,19 +302,14 @@ impl<'q> Shape<'q> {
                         order_by,
                         limit,
                         offset,
-                        first,
-                        after,
-                        last,
-                        before,
-                        page_info,
-                        total_count,
+                        page,
                     } = f;
                     if select.is_none()
                         && filter.is_none()
                         && order_by.is_empty()
                         && limit.is_none()
                         && offset.is_none()
-                        && !f.is_paged()
+                        && page.is_none()
                     {
                         // A plain field (most of a selection): its own tag.
                         self.u8(3);
@@ -337,11 +332,24 @@ impl<'q> Shape<'q> {
                     self.count(limit);
                     self.count(offset);
                     // A keyset page of the list: as the query's (below).
-                    self.count(first);
-                    self.count(last);
-                    self.cursor(after);
-                    self.cursor(before);
-                    self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+                    match page.as_deref() {
+                        Some(crate::ast::ListPage {
+                            first,
+                            after,
+                            last,
+                            before,
+                            page_info,
+                            total_count,
+                        }) => {
+                            self.u8(1);
+                            self.count(first);
+                            self.count(last);
+                            self.cursor(after);
+                            self.cursor(before);
+                            self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+                        }
+                        None => self.u8(0),
+                    }
                 }
                 Selection::Typename { alias } => {
                     self.u8(1);

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use super::source::{Kind, Source};
 use super::{
     AggregateFn, AggregateSelection, Condition, Direction, FieldPath, FieldSelection, Filter,
-    NestedFilter, Nulls, Operator, OrderBy, Output, Quantifier, Query, Selection, ViewName,
+    ListPage, NestedFilter, Nulls, Operator, OrderBy, Output, Quantifier, Query, Selection,
+    ViewName,
 };
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
@@ -400,7 +401,7 @@ impl Parser<'_> {
                 let mut order = Vec::new();
                 let mut limit = None;
                 let mut offset = None;
-                let mut page = FieldSelection::new(FieldPath(Vec::new()));
+                let mut page = ListPage::default();
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
@@ -501,12 +502,9 @@ impl Parser<'_> {
                 f.order_by = order;
                 f.limit = limit;
                 f.offset = offset;
-                f.first = page.first.take();
-                f.after = page.after.take();
-                f.last = page.last.take();
-                f.before = page.before.take();
-                f.page_info = page.page_info;
-                f.total_count = page.total_count;
+                if page.is_paged() {
+                    f.page = Some(Box::new(page));
+                }
                 Ok(Selection::Field(f))
             }
             other => Err(wrong(

@@ -175,9 +175,11 @@ fn selections(select: &mut [Selection], path: &Path<'_>, f: &mut Visit<'_>) -> R
         }
         count(&mut fs.limit, &p, "limit", f)?;
         count(&mut fs.offset, &p, "offset", f)?;
-        count(&mut fs.first, &p, "first", f)?;
-        count(&mut fs.last, &p, "last", f)?;
-        cursors(&mut fs.after, &mut fs.before, &p, f)?;
+        if let Some(page) = fs.page.as_deref_mut() {
+            count(&mut page.first, &p, "first", f)?;
+            count(&mut page.last, &p, "last", f)?;
+            cursors(&mut page.after, &mut page.before, &p, f)?;
+        }
     }
     Ok(())
 }

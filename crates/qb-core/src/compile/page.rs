@@ -33,7 +33,9 @@ use super::relation::Rows;
 use super::slot::CursorSlot;
 use super::values::Operand;
 use super::{Access, Compiler, Conv, Resolved, Scope, Slot, Target, resolve};
-use crate::ast::{Direction, FieldSelection, Filter, Nulls, OrderBy, Output, Query, Selection};
+use crate::ast::{
+    Direction, FieldSelection, Filter, ListPage, Nulls, OrderBy, Output, Query, Selection,
+};
 use crate::cursor;
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::{CursorKey, Limits, Placeholder};
@@ -110,14 +112,14 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn of_list(f: &'a FieldSelection, cap: Option<u64>) -> Self {
+    fn of_list(f: &'a FieldSelection, page: &'a ListPage, cap: Option<u64>) -> Self {
         Args {
-            first: &f.first,
-            after: &f.after,
-            last: &f.last,
-            before: &f.before,
-            page_info: f.page_info,
-            total_count: f.total_count,
+            first: &page.first,
+            after: &page.after,
+            last: &page.last,
+            before: &page.before,
+            page_info: page.page_info,
+            total_count: page.total_count,
             limit: f.limit.is_some(),
             offset: f.offset.is_some(),
             order_by: &f.order_by,
@@ -269,8 +271,8 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// A keyset page of a selected list relation or embedded list (`rows`, its selection
-    /// `sub`), in the scope of the parent row: the connection object (docs/query-ast.md,
+    /// A keyset page (`list_page`) of a selected list relation or embedded list (`rows`,
+    /// selected by `f`), in the scope of the parent row: the connection object (docs/query-ast.md,
     /// "Keyset pages of a nested list"), written as one aggregate over the page's rows
     ///
     /// ```text
@@ -288,13 +290,15 @@ impl<'a> Compiler<'a> {
         &mut self,
         rows: Rows<'a, '_>,
         f: &'a FieldSelection,
-        sub: &'a [Selection],
+        list_page: &'a ListPage,
         p: &Path<'_>,
         depth: usize,
         fp_name: &str,
     ) -> Result<(), Error> {
         let key = self.cursor_key;
-        let args = Args::of_list(f, self.limits.max_nested_rows);
+        let args = Args::of_list(f, list_page, self.limits.max_nested_rows);
+        // Checked by the caller: a list is selected with `select`.
+        let sub = f.select.as_deref().unwrap_or_default();
         // The arguments checked before anything is resolved, as at the root.
         Self::page_args(&args, p)?;
         let target = self.rows_view(rows)?;

@@ -203,26 +203,9 @@ impl<'a> Compiler<'a> {
             ));
         };
         let list = rows.is_list();
-        if !list && f.is_paged() {
-            let key = [
-                "first",
-                "after",
-                "last",
-                "before",
-                "page_info",
-                "total_count",
-            ]
-            .into_iter()
-            .zip([
-                f.first.is_some(),
-                f.after.is_some(),
-                f.last.is_some(),
-                f.before.is_some(),
-                f.page_info,
-                f.total_count,
-            ])
-            .find_map(|(k, on)| on.then_some(k))
-            .unwrap_or("first");
+        let page = f.page.as_deref().filter(|p| p.is_paged());
+        if let (false, Some(page)) = (list, page) {
+            let key = super::select::page_key(page);
             return Err(p.key(key).err(
                 ErrorKind::InvalidQuery,
                 format!(
@@ -232,8 +215,8 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        if list && f.is_paged() {
-            return self.paged_select(rows, f, sub, p, depth);
+        if let (true, Some(page)) = (list, page) {
+            return self.paged_select(rows, f, page, p, depth);
         }
         if !list {
             let extra = [
@@ -321,7 +304,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         rows: Rows<'a, '_>,
         f: &'a FieldSelection,
-        sub: &'a [crate::ast::Selection],
+        page: &'a crate::ast::ListPage,
         p: &Path<'_>,
         depth: usize,
     ) -> Result<(), Error> {
@@ -341,7 +324,7 @@ impl<'a> Compiler<'a> {
             self.list_guard(r);
         }
         self.lists.push(name);
-        self.paged_list(rows, f, sub, p, depth, &fp_name)?;
+        self.paged_list(rows, f, page, p, depth, &fp_name)?;
         self.lists.pop();
         if let Rows::List(..) = rows {
             self.w.sql(" END");

@@ -470,16 +470,11 @@ fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
         ("order_by", !f.order_by.is_empty()),
         ("limit", f.limit.is_some()),
         ("offset", f.offset.is_some()),
-        ("first", f.first.is_some()),
-        ("after", f.after.is_some()),
-        ("last", f.last.is_some()),
-        ("before", f.before.is_some()),
-        ("page_info", f.page_info),
-        ("total_count", f.total_count),
     ];
-    match given.iter().find(|(_, g)| *g) {
+    let page = f.page.as_deref().filter(|p| p.is_paged()).map(page_key);
+    match given.iter().find(|(_, g)| *g).map(|(k, _)| *k).or(page) {
         None => Ok(()),
-        Some((key, _)) => Err(p.key(key).err(
+        Some(key) => Err(p.key(key).err(
             ErrorKind::InvalidQuery,
             format!(
                 "`{key}` applies to relations; `{}` is a field",
@@ -487,4 +482,19 @@ fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
             ),
         )),
     }
+}
+
+/// The first key a keyset page gives (for an error's path).
+pub(crate) fn page_key(page: &crate::ast::ListPage) -> &'static str {
+    [
+        ("first", page.first.is_some()),
+        ("after", page.after.is_some()),
+        ("last", page.last.is_some()),
+        ("before", page.before.is_some()),
+        ("page_info", page.page_info),
+        ("total_count", page.total_count),
+    ]
+    .into_iter()
+    .find_map(|(k, on)| on.then_some(k))
+    .unwrap_or("first")
 }

@@ -197,6 +197,20 @@ export type Selection =
       limit?: number | bigint;
       /** A list relation or embedded list: rows skipped first. */
       offset?: number | bigint;
+      /** A list relation or embedded list as a keyset page (its value becomes
+       * `{ edges: [{ cursor, node }], pageInfo?, totalCount? }`): at most this many rows,
+       * after `after` if given. */
+      first?: number | bigint;
+      /** A cursor of this list (from `encodeCursor` of an edge's `cursor`), with `first`. */
+      after?: string | null;
+      /** A keyset page backward: the last this many rows, before `before` if given. */
+      last?: number | bigint;
+      /** A cursor of this list, with `last`. */
+      before?: string | null;
+      /** Add `pageInfo` (`hasNextPage`, `hasPreviousPage`) to the list's value. */
+      page_info?: boolean;
+      /** Add `totalCount`: the parent's rows the list's `where` matches. */
+      total_count?: boolean;
     };
 
 /** An order key: a field path, or an object with direction and NULLS placement. */

@@ -73,3 +73,46 @@ def test_cursor_errors(conn: Any, schema: fraiseql_qb.Schema) -> None:
         fraiseql_qb.encode_cursor("not a __cursor column")
     with pytest.raises(fraiseql_qb.NoPrimaryKeyError):
         fraiseql_qb.compile({"view": "v_address", "select": ["id"], "first": 1}, schema)
+
+
+@pytest.mark.parametrize("key", [None, b"a secret key of thirty-two bytes"])
+def test_walk_a_nested_list(conn: Any, schema: fraiseql_qb.Schema,
+                            key: Optional[bytes]) -> None:
+    """A post's comments walked page by page through the nested connection object: the
+    query is a dict, the edges' cursors go through ``encode_cursor`` as the root's do."""
+    post = "22222222-0000-0000-0000-000000000001"
+
+    def comments(**page_args: Any) -> Any:
+        sel = {"field": "comments", "select": ["id", "likes"],
+               "order_by": [{"field": "likes", "direction": "desc"}],
+               "page_info": True, "total_count": True, **page_args}
+        rows = page(conn, schema, {"view": "v_post", "select": ["id", sel],
+                                   "where": {"id": {"eq": post}}}, key)
+        assert len(rows) == 1
+        return rows[0]["data"]["comments"]
+
+    seen: List[int] = []
+    after = None
+    while True:
+        conn_ = comments(first=1, after=after)
+        assert conn_["totalCount"] == 4
+        assert conn_["pageInfo"]["hasPreviousPage"] == (after is not None)
+        seen += [e["node"]["likes"] for e in conn_["edges"]]
+        if not conn_["pageInfo"]["hasNextPage"]:
+            break
+        after = fraiseql_qb.encode_cursor(conn_["edges"][-1]["cursor"], cursor_key=key)
+    assert seen == [10, 5, 2, 0]
+
+    last = comments(last=2)
+    assert [e["node"]["likes"] for e in last["edges"]] == [2, 0]
+    before = fraiseql_qb.encode_cursor(last["edges"][0]["cursor"], cursor_key=key)
+    earlier = comments(last=5, before=before)
+    assert [e["node"]["likes"] for e in earlier["edges"]] == [10, 5]
+    assert earlier["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False}
+
+    # The root's cursor is another fingerprint for the list.
+    root = page(conn, schema, {"view": "v_post", "select": ["id"], "first": 1}, key)
+    wrong = fraiseql_qb.encode_cursor(root[0]["__cursor"], cursor_key=key)
+    with pytest.raises(fraiseql_qb.CursorMismatchError) as e:
+        comments(first=1, after=wrong)
+    assert e.value.path == "select[1].after"

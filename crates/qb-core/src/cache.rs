@@ -302,12 +302,14 @@ impl<'q> Shape<'q> {
                         order_by,
                         limit,
                         offset,
+                        page,
                     } = f;
                     if select.is_none()
                         && filter.is_none()
                         && order_by.is_empty()
                         && limit.is_none()
                         && offset.is_none()
+                        && page.is_none()
                     {
                         // A plain field (most of a selection): its own tag.
                         self.u8(3);
@@ -329,6 +331,25 @@ impl<'q> Shape<'q> {
                     self.order_by(order_by);
                     self.count(limit);
                     self.count(offset);
+                    // A keyset page of the list: as the query's (below).
+                    match page.as_deref() {
+                        Some(crate::ast::ListPage {
+                            first,
+                            after,
+                            last,
+                            before,
+                            page_info,
+                            total_count,
+                        }) => {
+                            self.u8(1);
+                            self.count(first);
+                            self.count(last);
+                            self.cursor(after);
+                            self.cursor(before);
+                            self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+                        }
+                        None => self.u8(0),
+                    }
                 }
                 Selection::Typename { alias } => {
                     self.u8(1);
@@ -871,9 +892,10 @@ impl Prepared {
     /// The operands [`Prepared::bind_values`] takes, in order: each with its path in the
     /// query (as errors name it) and what it takes. They are every condition's operand except
     /// those written as SQL text (`isnull` and the network `is*` predicates, whose booleans
-    /// stay the prepared query's), every `limit`, `offset`, `first` and `last`, in the order
-    /// the shape is walked (selection, `where`, `having`, then the counts), then the cursors
-    /// `after` and `before` when the prepared query has them.
+    /// stay the prepared query's), every `limit`, `offset`, `first` and `last`, and every
+    /// cursor (`after`, `before`), in the order the shape is walked: the selection (each
+    /// selected list's sub-selection, `where`, `limit`, `offset`, `first`, `last`, `after`,
+    /// `before`), `where`, `having`, then the query's counts and cursors in that order.
     pub fn operands(&self) -> &[PreparedOperand] {
         &self.operands
     }

@@ -10,8 +10,8 @@
 //! two option sets); `make test-long` runs a million queries.
 
 use qb_core::{
-    CompileOptions, CompiledQuery, Error, OperandKind, ParamValue, Query, Schema, ShapeCache,
-    Value, compile, encode_cursor,
+    CompileOptions, CompiledQuery, Error, Limits, OperandKind, ParamValue, Query, Schema,
+    ShapeCache, Value, compile, encode_cursor,
 };
 use serde_json::{Value as J, json};
 
@@ -421,8 +421,90 @@ fn page(r: &mut Rng, q: &mut J, schema: &Schema) {
     }
 }
 
+/// A cursor for the keyset page of `sel` (the `posts` list of a `v_user` query): random
+/// key values, signed or not; sometimes the root's or another ordering's (a mismatch).
+fn nested_cursor(r: &mut Rng, sel: &J, schema: &Schema) -> J {
+    let order = match r.below(8) {
+        0 => json!([{"field": "title"}]),
+        _ => sel.get("order_by").cloned().unwrap_or(json!([])),
+    };
+    if r.chance(8) {
+        // The root's cursor: another fingerprint.
+        return cursor(r, &json!({}), schema);
+    }
+    let q = json!({"view": "v_user", "select": [
+        {"field": "posts", "select": ["id"], "order_by": order, "first": 1}]});
+    let fp = fingerprint_of(schema, &q);
+    let mut values = vec![json!(fp)];
+    if !order.as_array().is_none_or(Vec::is_empty) {
+        values.push(match r.below(6) {
+            0 => J::Null,
+            1 => json!("x"),
+            _ => json!((r.below(100) as i64 - 5).to_string()),
+        });
+    }
+    values.push(match r.below(8) {
+        0 => J::Null,
+        1 => json!("not-a-uuid"),
+        _ => json!(format!("00000000-0000-4000-8000-{:012x}", r.below(1 << 20))),
+    });
+    let options = match r.below(10) {
+        0..=4 => CompileOptions::default(),
+        _ => CompileOptions::default().with_cursor_key(KEY),
+    };
+    json!(encode_cursor(&J::Array(values).to_string(), &options).expect("encodes"))
+}
+
+/// The fingerprint the first `__cursor` of `q`'s statement carries.
+fn fingerprint_of(schema: &Schema, q: &J) -> String {
+    let q = Query::from_json(&q.to_string()).expect("query");
+    let sql = compile(&q, schema, &CompileOptions::default())
+        .expect("paged")
+        .sql;
+    let at = sql.find("jsonb_build_array('").expect("the cursor column") + 19;
+    sql[at..at + 16].to_owned()
+}
+
+/// The selected list `sel` as a keyset page: `first` or `last` (rarely both, or with its
+/// `limit`), a cursor or none, `page_info` and `total_count` sometimes.
+fn nested_page(r: &mut Rng, sel: &mut J, schema: &Schema) {
+    let m = sel.as_object_mut().expect("object");
+    if !r.chance(20) {
+        m.remove("limit");
+    }
+    if r.chance(2) {
+        m.insert(
+            "order_by".into(),
+            json!([{"field": "views", "direction": "desc"}]),
+        );
+    }
+    let backward = r.chance(2);
+    m.insert(
+        (if backward { "last" } else { "first" }).into(),
+        json!(r.below(20)),
+    );
+    if r.chance(20) {
+        m.insert("first".into(), json!(3));
+    }
+    if !r.chance(3) {
+        let at = if backward != r.chance(20) {
+            "before"
+        } else {
+            "after"
+        };
+        let c = nested_cursor(r, sel, schema);
+        sel[at] = c;
+    }
+    if r.chance(2) {
+        sel["page_info"] = json!(true);
+    }
+    if r.chance(3) {
+        sel["total_count"] = json!(true);
+    }
+}
+
 /// A base query: selection, filter, order, page; sometimes a nested list relation with its
-/// own filter and limit; sometimes a keyset page.
+/// own filter and limit, or its own keyset page; sometimes a keyset page.
 fn base(r: &mut Rng, schema: &Schema) -> J {
     let mut q = json!({"view": "v_user", "select": ["id", "name"]});
     if r.chance(3) {
@@ -430,6 +512,9 @@ fn base(r: &mut Rng, schema: &Schema) -> J {
             "id",
             {"field": "posts", "select": ["title"], "where": {"views": {"gt": 1}}, "limit": 5}
         ]);
+        if r.chance(2) {
+            nested_page(r, &mut q["select"][1], schema);
+        }
     }
     q["where"] = filter(r, 0);
     if r.chance(2) {
@@ -452,6 +537,26 @@ fn base(r: &mut Rng, schema: &Schema) -> J {
 /// for a page, another cursor or page size (same shape) or `page_info` toggled.
 fn variant(r: &mut Rng, q: &J, schema: &Schema) -> J {
     let mut v = q.clone();
+    let nested = &q["select"][1];
+    let nested_paged = ["first", "last"].iter().any(|k| nested.get(k).is_some());
+    if nested_paged && r.chance(3) {
+        // Another page of the list: same shape.
+        let sel = &mut v["select"][1];
+        for size in ["first", "last"] {
+            if sel.get(size).is_some() && r.chance(2) {
+                sel[size] = json!(r.below(50));
+            }
+        }
+        for at in ["after", "before"] {
+            if sel.get(at).is_some() {
+                sel[at] = nested_cursor(r, nested, schema);
+            }
+        }
+        if r.chance(4) {
+            sel["page_info"] = json!(nested.get("page_info").is_none());
+        }
+        return v;
+    }
     let paged = ["first", "last"].iter().any(|k| q.get(k).is_some());
     if paged && r.chance(2) {
         for size in ["first", "last"] {
@@ -539,20 +644,22 @@ fn outcome(r: Result<CompiledQuery, Error>) -> Outcome {
 }
 
 /// Runs cases `from..to`, returning (compiles, successes, prepared binds, binds from values,
-/// paged successes).
+/// paged successes, of them nested pages).
 fn run_cases(
     schema: &Schema,
     cache: &ShapeCache,
     seed: u64,
     cases: std::ops::Range<u64>,
-) -> (u64, u64, u64, u64, u64) {
+) -> (u64, u64, u64, u64, u64, u64) {
     let option_sets = [
         CompileOptions::default(),
         CompileOptions::format()
             .with_camel_case(false)
             .with_cursor_key(KEY),
+        CompileOptions::default().with_limits(Limits::default().with_max_nested_rows(10)),
     ];
     let (mut compiled, mut ok, mut bound, mut by_values, mut paged_ok) = (0, 0, 0, 0, 0);
+    let mut nested_ok = 0;
     for case in cases {
         let mut r = Rng(seed ^ (case.wrapping_mul(0x1000_0000_01b3) | 1));
         let base = base(&mut r, schema);
@@ -573,8 +680,12 @@ fn run_cases(
             for (q, text) in parsed.iter().zip(&queries) {
                 let Ok(q) = q else { continue };
                 let want = outcome(compile(q, schema, options));
-                let paged = text.get("first").is_some() || text.get("last").is_some();
+                let nested = ["first", "last"]
+                    .iter()
+                    .any(|k| text["select"][1].get(k).is_some());
+                let paged = nested || text.get("first").is_some() || text.get("last").is_some();
                 paged_ok += u64::from(paged && want.is_ok());
+                nested_ok += u64::from(nested && want.is_ok());
                 let got = outcome(cache.compile(q, schema, options));
                 assert_eq!(got, want, "seed {seed} case {case}: {text}");
                 compiled += 1;
@@ -599,7 +710,7 @@ fn run_cases(
             }
         }
     }
-    (compiled, ok, bound, by_values, paged_ok)
+    (compiled, ok, bound, by_values, paged_ok, nested_ok)
 }
 
 /// Two threads share one small cache (so shapes are evicted and planned again while the
@@ -622,11 +733,18 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
         let b = run_cases(&schema, &cache, seed, half..cases);
         (t.join().expect("thread"), b)
     });
-    let (compiled, ok, bound, by_values, paged_ok) =
-        (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3, a.4 + b.4);
+    let (compiled, ok, bound, by_values, paged_ok, nested_ok) = (
+        a.0 + b.0,
+        a.1 + b.1,
+        a.2 + b.2,
+        a.3 + b.3,
+        a.4 + b.4,
+        a.5 + b.5,
+    );
     let stats = cache.stats();
     eprintln!(
-        "{compiled} compiles ({ok} ok, {paged_ok} of them keyset pages), {bound} prepared \
+        "{compiled} compiles ({ok} ok, {paged_ok} of them keyset pages, {nested_ok} nested), \
+         {bound} prepared \
          binds, {by_values} from values; cache: {} hits ({} recompiled), {} misses, {} evictions",
         stats.hits, stats.recompiles, stats.misses, stats.evictions
     );
@@ -638,6 +756,10 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
     assert!(
         paged_ok * 30 > compiled,
         "too few keyset pages compile: {paged_ok}"
+    );
+    assert!(
+        nested_ok * 60 > compiled,
+        "too few nested keyset pages compile: {nested_ok}"
     );
     // Hits are bound from their plan (a hit with a bad operand is recompiled, to report it):
     // a good share of the successful compiles.
@@ -920,4 +1042,78 @@ fn keyset_pages_hit_and_bad_cursors_fail_as_uncached() {
     let want = outcome(compile(&q, &schema, &options));
     assert!(want.is_err());
     assert_eq!(outcome(cache.compile(&q, &schema, &options)), want);
+}
+
+/// A nested list's keyset page binds from the cache like the root's: another page size or
+/// cursor of the list is a hit bound from the plan (no recompile); a cursor of the root, a
+/// bad one, or a page size over `max_nested_rows` fails exactly as the uncached compile.
+#[test]
+fn nested_keyset_pages_hit_and_bad_operands_fail_as_uncached() {
+    let schema = schema();
+    let options = CompileOptions::default()
+        .with_cursor_key(KEY)
+        .with_limits(Limits::default().with_max_nested_rows(10));
+    let order = json!([{"field": "views", "direction": "desc"}]);
+    let fp = fingerprint_of(
+        &schema,
+        &json!({"view": "v_user", "select": [
+            {"field": "posts", "select": ["id"], "order_by": order, "first": 1}]}),
+    );
+    let make = |views: J, id: &str| {
+        let o = CompileOptions::default().with_cursor_key(KEY);
+        encode_cursor(&json!([fp, views, id]).to_string(), &o).expect("encodes")
+    };
+    let query = |size: u64, backward: bool, cursor: &str| {
+        let mut sel = json!({"field": "posts", "select": ["title"], "order_by": order,
+            "page_info": true, "total_count": true});
+        sel[if backward { "last" } else { "first" }] = json!(size);
+        sel[if backward { "before" } else { "after" }] = json!(cursor);
+        let q = json!({"view": "v_user", "select": ["id", sel], "where": {"age": {"gt": 3}}});
+        Query::from_json(&q.to_string()).expect("query")
+    };
+    let uuid = "00000000-0000-4000-8000-000000000001";
+    let cache = ShapeCache::new(16);
+    let good = [make(json!("30"), uuid), make(J::Null, uuid)];
+    for backward in [false, true] {
+        for (i, c) in good.iter().enumerate() {
+            let q = query(i as u64 + 2, backward, c);
+            let want = compile(&q, &schema, &options).expect("compiles");
+            assert_eq!(cache.compile(&q, &schema, &options), Ok(want));
+        }
+    }
+    let s = cache.stats();
+    assert_eq!((s.misses, s.hits, s.recompiles), (2, 2, 0), "{s:?}");
+    let root = {
+        let fp = fingerprint(
+            &schema,
+            "v_user",
+            &json!([{"field": "age", "direction": "desc"}]),
+        );
+        encode_cursor(&json!([fp, "30", uuid]).to_string(), &options).expect("encodes")
+    };
+    let bad = [
+        (query(3, false, &root), "QB_CURSOR_MISMATCH"),
+        (
+            query(3, false, &make(json!("x"), uuid)),
+            "QB_INVALID_CURSOR",
+        ),
+        (query(11, false, &good[0]), "QB_SIZE_LIMIT"),
+        (query(11, true, &good[0]), "QB_SIZE_LIMIT"),
+    ];
+    for (i, (q, code)) in bad.iter().enumerate() {
+        let want = outcome(compile(q, &schema, &options));
+        assert_eq!(
+            want.as_ref().map_err(|e| e.0.as_str()).err(),
+            Some(*code),
+            "{i}"
+        );
+        assert_eq!(outcome(cache.compile(q, &schema, &options)), want, "{i}");
+        let p = schema
+            .prepare(&query(2, i == 3, &good[0]), &options)
+            .expect("prepares");
+        let values = p.operand_values(q, &schema).expect("same shape");
+        assert_eq!(outcome(p.bind_values(&values, &schema)), want, "{i}");
+    }
+    let s = cache.stats();
+    assert_eq!((s.hits, s.recompiles), (6, 4), "{s:?}");
 }

@@ -3,9 +3,13 @@
 //! sizes, with and without a filter and a cursor key) on data full of NULLs, missing keys
 //! and ties, and checks that every row comes exactly once, in the order a plain ORDER BY
 //! (the same keys, the primary key last) gives, with `hasNextPage`, `hasPreviousPage` and
-//! `totalCount` right on every page.
+//! `totalCount` right on every page. A second property walks the same way through a
+//! relation's nested list (the `kids` of a parent `v_kpp` row, its `g` matching theirs),
+//! every parent's page in one statement per step: one parent's list is walked with its
+//! cursors, and on the first step every other parent's page is its own first (last) page, and
+//! every parent's `totalCount` its own.
 //!
-//! The data is a temporary table and view (`v_kp`) of this session only.
+//! The data is temporary tables and views (`v_kp`, `v_kpp`) of this session only.
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
@@ -22,7 +26,9 @@ const CASES: u32 = 120;
 const REGISTRY: &str = r#"{"views": {"v_kp": {"primary_key": ["id"],
     "columns": {"id": "integer", "g": "text"},
     "fields": {"a": "integer", "b": "text", "c": "numeric", "d": "timestamptz",
-               "e": "date", "f": "boolean", "u": "uuid", "o": {"fields": {"x": "integer", "y": "text"}}}}}}"#;
+               "e": "date", "f": "boolean", "u": "uuid", "o": {"fields": {"x": "integer", "y": "text"}}}},
+    "v_kpp": {"primary_key": ["id"], "columns": {"id": "integer", "g": "text"},
+        "relations": {"kids": {"view": "v_kp", "kind": "one_to_many", "join": {"g": "g"}}}}}}"#;
 
 /// Every value a key takes, NULLs (missing key and JSON null) and ties included.
 fn setup(client: &mut postgres::Client) {
@@ -30,6 +36,10 @@ fn setup(client: &mut postgres::Client) {
         .batch_execute(
             "CREATE TEMP TABLE kp (id integer PRIMARY KEY, g text, data jsonb NOT NULL);
              CREATE TEMP VIEW v_kp AS SELECT id, g, data FROM kp;
+             CREATE TEMP TABLE kpp (id integer PRIMARY KEY, g text, data jsonb NOT NULL);
+             CREATE TEMP VIEW v_kpp AS SELECT id, g, data FROM kpp;
+             INSERT INTO kpp VALUES (1, 'a', '{}'), (2, 'b', '{}'), (3, 'c', '{}'),
+                                    (4, NULL, '{}'), (5, 'z', '{}');
              INSERT INTO kp
              SELECT i,
                     CASE WHEN i % 5 = 0 THEN NULL ELSE chr(97 + i % 3) END,
@@ -218,6 +228,127 @@ fn walking_all_pages_returns_every_row_once_in_order() {
                     rows.iter().map(id).collect::<Vec<_>>(),
                     want[total - n..].to_vec()
                 );
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The ids of a nested list's edges.
+fn edge_ids(list: &Json) -> Vec<i64> {
+    list["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn walking_a_nested_lists_pages_returns_every_row_once_in_order() {
+    let mut c = client();
+    setup(&mut c);
+    let schema = Schema::from_json(REGISTRY).unwrap();
+    let c = std::cell::RefCell::new(c);
+    let strategy = (
+        prop::collection::vec(key(), 1..4),
+        1u64..6,
+        prop::option::of(0i64..4),
+        any::<bool>(),
+        1i64..6,
+    );
+    TestRunner::new(config(CASES / 2))
+        .run(&strategy, |(keys, size, filter, signed, walked)| {
+            let c = &mut *c.borrow_mut();
+            let options = if signed {
+                CompileOptions::default().with_cursor_key(b"a test key of some length")
+            } else {
+                CompileOptions::default()
+            };
+            let mut list = json!({"field": "kids", "select": ["id"], "order_by": order_json(&keys)});
+            if let Some(v) = filter {
+                list["where"] = json!({"or": [{"a": {"neq": v}}, {"c": {"isnull": true}}]});
+            }
+            let query = |list: Json| {
+                json!({"view": "v_kpp", "select": ["id", list], "order_by": [{"field": "id"}]})
+            };
+            // The reference: every parent's whole list in the same order (a plain nested
+            // list orders ties by the primary key).
+            let want: Vec<Vec<i64>> = run(c, &schema, &query(list.clone()), &options)?
+                .iter()
+                .map(|r| {
+                    r["data"]["kids"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|k| k["id"].as_i64().unwrap())
+                        .collect()
+                })
+                .collect();
+            let w = (walked - 1) as usize;
+            let total = want[w].len();
+
+            for backward in [false, true] {
+                let (size_key, cursor_key) = if backward {
+                    ("last", "before")
+                } else {
+                    ("first", "after")
+                };
+                let mut got: Vec<i64> = Vec::new();
+                let mut cursor: Option<String> = None;
+                for page_no in 0.. {
+                    prop_assert!(page_no <= total + 1, "no end");
+                    let mut l = list.clone();
+                    l[size_key] = json!(size);
+                    l["page_info"] = json!(true);
+                    l["total_count"] = json!(true);
+                    if let Some(cur) = &cursor {
+                        l[cursor_key] = json!(cur);
+                    }
+                    let rows = run(c, &schema, &query(l), &options)?;
+                    prop_assert_eq!(rows.len(), want.len());
+                    for (i, row) in rows.iter().enumerate() {
+                        let kids = &row["data"]["kids"];
+                        prop_assert_eq!(kids["totalCount"].as_u64(), Some(want[i].len() as u64));
+                        if i != w && page_no == 0 {
+                            // Every other parent's own first (last) page, unaffected.
+                            let n = want[i].len().min(size as usize);
+                            let page = if backward {
+                                want[i][want[i].len() - n..].to_vec()
+                            } else {
+                                want[i][..n].to_vec()
+                            };
+                            prop_assert_eq!(edge_ids(kids), page, "parent {}", i + 1);
+                        }
+                    }
+                    let kids = &rows[w]["data"]["kids"];
+                    let edges = kids["edges"].as_array().unwrap();
+                    prop_assert!(edges.len() as u64 <= size);
+                    let page = edge_ids(kids);
+                    let info = &kids["pageInfo"];
+                    let (more, earlier) = if backward {
+                        ("hasPreviousPage", "hasNextPage")
+                    } else {
+                        ("hasNextPage", "hasPreviousPage")
+                    };
+                    prop_assert_eq!(info[earlier].as_bool(), Some(page_no > 0));
+                    if backward {
+                        let mut all = page;
+                        all.extend(got);
+                        got = all;
+                    } else {
+                        got.extend(page);
+                    }
+                    let has_more = info[more].as_bool().unwrap();
+                    prop_assert_eq!(has_more, got.len() < total, "{} at {}", more, got.len());
+                    if !has_more {
+                        break;
+                    }
+                    let edge = if backward { &edges[0] } else { &edges[edges.len() - 1] };
+                    let text = edge["cursor"].as_str().unwrap();
+                    cursor = Some(encode_cursor(text, &options).unwrap());
+                }
+                prop_assert_eq!(&got, &want[w], "backward {}: {}", backward, list);
             }
             Ok(())
         })

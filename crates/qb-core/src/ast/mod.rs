@@ -192,6 +192,43 @@ pub struct FieldSelection {
     pub limit: Option<u64>,
     /// For a list relation: rows skipped first (a parameter).
     pub offset: Option<u64>,
+    /// For a list relation or embedded list: a keyset page (docs/query-ast.md, "Keyset pages
+    /// of a nested list"); the value becomes a connection object. Boxed: most selections
+    /// have none, and every selection item carries the field.
+    pub page: Option<Box<ListPage>>,
+}
+
+/// The keyset page of a selected list relation or embedded list: the keys of [`Query`]'s
+/// page, with the same meanings, per parent row.
+///
+/// `#[non_exhaustive]`: start from `ListPage::default()` and set the fields.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListPage {
+    /// At most this many rows from the start of the order, or after [`ListPage::after`].
+    pub first: Option<u64>,
+    /// A cursor of this list: its rows strictly after the cursor's position. Needs `first`.
+    pub after: Option<String>,
+    /// The last this many rows of the order, or before [`ListPage::before`].
+    pub last: Option<u64>,
+    /// A cursor of this list: its rows strictly before the cursor's position. Needs `last`.
+    pub before: Option<String>,
+    /// Also return the page info (`pageInfo`) of each parent's page.
+    pub page_info: bool,
+    /// Also return the number of each parent's rows the list's filter matches (`totalCount`).
+    pub total_count: bool,
+}
+
+impl ListPage {
+    /// Whether any key is given (`first`, `last`, a cursor, `page_info` or `total_count`).
+    pub fn is_paged(&self) -> bool {
+        self.first.is_some()
+            | self.last.is_some()
+            | self.after.is_some()
+            | self.before.is_some()
+            | self.page_info
+            | self.total_count
+    }
 }
 
 impl FieldSelection {
@@ -205,7 +242,14 @@ impl FieldSelection {
             order_by: Vec::new(),
             limit: None,
             offset: None,
+            page: None,
         }
+    }
+
+    /// Whether a keyset page of the list is asked for (see [`ListPage::is_paged`]).
+    #[inline]
+    pub fn is_paged(&self) -> bool {
+        self.page.as_deref().is_some_and(ListPage::is_paged)
     }
 
     /// The output name: the alias, else the path's last segment.

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use super::source::{Kind, Source};
 use super::{
     AggregateFn, AggregateSelection, Condition, Direction, FieldPath, FieldSelection, Filter,
-    NestedFilter, Nulls, Operator, OrderBy, Output, Quantifier, Query, Selection, ViewName,
+    ListPage, NestedFilter, Nulls, Operator, OrderBy, Output, Quantifier, Query, Selection,
+    ViewName,
 };
 use crate::Value;
 use crate::error::{Error, ErrorKind, Path};
@@ -400,6 +401,7 @@ impl Parser<'_> {
                 let mut order = Vec::new();
                 let mut limit = None;
                 let mut offset = None;
+                let mut page = ListPage::default();
                 v.entries(path, |key, value| {
                     let p = path.key(key);
                     match key {
@@ -412,6 +414,12 @@ impl Parser<'_> {
                         "order_by" => order = list_of(value, &p, "order_by", order_by)?,
                         "limit" => limit = Some(expect_uint(&value, &p, "limit")?),
                         "offset" => offset = Some(expect_uint(&value, &p, "offset")?),
+                        "first" => page.first = Some(expect_uint(&value, &p, "first")?),
+                        "last" => page.last = Some(expect_uint(&value, &p, "last")?),
+                        "after" => page.after = opt_cursor(value, &p)?,
+                        "before" => page.before = opt_cursor(value, &p)?,
+                        "page_info" => page.page_info = expect_bool(&value, &p, "page_info")?,
+                        "total_count" => page.total_count = expect_bool(&value, &p, "total_count")?,
                         other => {
                             return Err(invalid(
                                 &p,
@@ -427,6 +435,12 @@ impl Parser<'_> {
                                         "order_by",
                                         "limit",
                                         "offset",
+                                        "first",
+                                        "after",
+                                        "last",
+                                        "before",
+                                        "page_info",
+                                        "total_count",
                                     ],
                                 ),
                             ));
@@ -434,8 +448,11 @@ impl Parser<'_> {
                     }
                     Ok(())
                 })?;
-                let rows =
-                    filter.is_some() || !order.is_empty() || limit.is_some() || offset.is_some();
+                let rows = filter.is_some()
+                    || !order.is_empty()
+                    || limit.is_some()
+                    || offset.is_some()
+                    || page.is_paged();
                 if let Some(function) = aggregate {
                     if select.is_some() {
                         return Err(invalid(path, "an aggregate takes no sub-selection"));
@@ -443,7 +460,7 @@ impl Parser<'_> {
                     if rows {
                         return Err(invalid(
                             path,
-                            "an aggregate takes no where, order_by, limit or offset",
+                            "an aggregate takes no where, order_by, limit, offset or keyset page",
                         ));
                     }
                     let alias =
@@ -473,7 +490,7 @@ impl Parser<'_> {
                     if select.is_some() || rows {
                         return Err(invalid(
                             path,
-                            "__typename takes no sub-selection, where, order_by, limit or offset",
+                            "__typename takes no sub-selection, where, order_by, limit, offset or keyset page",
                         ));
                     }
                     return Ok(Selection::Typename { alias });
@@ -485,6 +502,9 @@ impl Parser<'_> {
                 f.order_by = order;
                 f.limit = limit;
                 f.offset = offset;
+                if page.is_paged() {
+                    f.page = Some(Box::new(page));
+                }
                 Ok(Selection::Field(f))
             }
             other => Err(wrong(

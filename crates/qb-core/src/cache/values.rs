@@ -3,9 +3,9 @@
 //! build (and the host need not convert) a whole query per call.
 //!
 //! The operands are the prepared query's, in bind order: the shape's operands in their
-//! canonical (walk) order (every condition's operand except those written as SQL text, and
-//! every `limit`, `offset`, `first`, `last`), then the cursors `after` and `before` when the
-//! prepared query has them. [`walk`] visits them in that order, with the path errors use.
+//! canonical (walk) order (every condition's operand except those written as SQL text, every
+//! `limit`, `offset`, `first`, `last`, and the cursors `after` and `before` when given: a
+//! selected list's after its own counts, the query's last). [`walk`] visits them in that order, with the path errors use.
 //! Values are bound through the plan's slots, which validate them as a compile does; an
 //! operand that does not bind is reported by compiling the prepared query with the values
 //! substituted, so the error is that compile's, exactly.
@@ -133,9 +133,19 @@ pub(super) fn walk(q: &mut Query, f: &mut Visit<'_>) -> Result<(), Error> {
     count(&mut q.offset, &root, "offset", f)?;
     count(&mut q.first, &root, "first", f)?;
     count(&mut q.last, &root, "last", f)?;
-    for (cursor, key) in [(&mut q.after, "after"), (&mut q.before, "before")] {
+    cursors(&mut q.after, &mut q.before, &root, f)
+}
+
+/// `after` and `before` (of the query or of a list), when given.
+fn cursors(
+    after: &mut Option<String>,
+    before: &mut Option<String>,
+    base: &Path<'_>,
+    f: &mut Visit<'_>,
+) -> Result<(), Error> {
+    for (cursor, key) in [(after, "after"), (before, "before")] {
         if cursor.is_some() {
-            f(&|| key.to_owned(), OperandMut::Cursor(cursor))?;
+            f(&|| base.key(key).render(), OperandMut::Cursor(cursor))?;
         }
     }
     Ok(())
@@ -165,6 +175,11 @@ fn selections(select: &mut [Selection], path: &Path<'_>, f: &mut Visit<'_>) -> R
         }
         count(&mut fs.limit, &p, "limit", f)?;
         count(&mut fs.offset, &p, "offset", f)?;
+        if let Some(page) = fs.page.as_deref_mut() {
+            count(&mut page.first, &p, "first", f)?;
+            count(&mut page.last, &p, "last", f)?;
+            cursors(&mut page.after, &mut page.before, &p, f)?;
+        }
     }
     Ok(())
 }

@@ -100,12 +100,14 @@ fn run(
         limits: &options.limits,
         w: SqlWriter::new(options.placeholder, 128 + 48 * query.select.len()),
         nodes: 0,
+        lists: SmallVec::new(),
+        cursor_key: options.cursor_key.as_ref(),
     };
     if record {
         c.w.record_slots();
     }
     if query.is_paged() {
-        c.paged_statement(options.cursor_key.as_ref())?;
+        c.paged_statement(c.cursor_key)?;
     } else {
         c.statement()?;
     }
@@ -128,6 +130,11 @@ pub(crate) struct Compiler<'a> {
     pub(crate) limits: &'a Limits,
     pub(crate) w: SqlWriter,
     nodes: usize,
+    /// The registry names of the selected relations and lists enclosing the current one,
+    /// outermost first: a nested keyset page's fingerprint names them (`page.rs`).
+    pub(crate) lists: SmallVec<[&'a str; 4]>,
+    /// The options' key, which signs and checks cursors.
+    pub(crate) cursor_key: Option<&'a crate::options::CursorKey>,
 }
 
 /// Renders `base.seg1.seg2…[.op]` for errors on a field path.

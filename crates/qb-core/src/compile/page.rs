@@ -20,14 +20,22 @@
 //! `(SELECT ($1::jsonb #>> '{}')::<type> AS "c0", …) AS tN` that the planner folds into the
 //! predicate: a JSON string is the key's value as text, JSON null a NULL key, and the SQL
 //! text is the same whatever the values.
+//!
+//! A selected list relation or embedded list pages by the same code (`paged_list`): its
+//! page is a subquery per parent row whose value is the connection object (docs/query-ast.md,
+//! "Keyset pages of a nested list"); the fingerprint then covers the path of registry names
+//! from the root view to the list.
 
 use std::cell::OnceCell;
 use std::sync::Arc;
 
+use super::relation::Rows;
 use super::slot::CursorSlot;
 use super::values::Operand;
-use super::{Access, Compiler, Conv, Resolved, Slot, Target, resolve};
-use crate::ast::{Direction, Nulls, Output};
+use super::{Access, Compiler, Conv, Resolved, Scope, Slot, Target, resolve};
+use crate::ast::{
+    Direction, FieldSelection, Filter, ListPage, Nulls, OrderBy, Output, Query, Selection,
+};
 use crate::cursor;
 use crate::error::{Error, ErrorKind, Path};
 use crate::options::{CursorKey, Limits, Placeholder};
@@ -48,6 +56,87 @@ const RESERVED: [&str; 5] = [
 /// arguments, the fingerprint one of them.
 const MAX_KEYS: usize = 64;
 
+/// The keys of a connection object (a nested page's value), in camelCase and in snake_case:
+/// edges, cursor, node, page info, has next page, has previous page, total count.
+const CONNECTION_KEYS: [[&str; 7]; 2] = [
+    [
+        "edges",
+        "cursor",
+        "node",
+        "page_info",
+        "has_next_page",
+        "has_previous_page",
+        "total_count",
+    ],
+    [
+        "edges",
+        "cursor",
+        "node",
+        "pageInfo",
+        "hasNextPage",
+        "hasPreviousPage",
+        "totalCount",
+    ],
+];
+
+/// What a page is asked for with: the root query's keys, or a selected list's.
+struct Args<'a> {
+    first: &'a Option<u64>,
+    after: &'a Option<String>,
+    last: &'a Option<u64>,
+    before: &'a Option<String>,
+    page_info: bool,
+    total_count: bool,
+    limit: bool,
+    offset: bool,
+    order_by: &'a [OrderBy],
+    filter: Option<&'a Filter>,
+    /// The row cap a nested page's size is held to (`Limits::max_nested_rows`).
+    cap: Option<u64>,
+}
+
+impl<'a> Args<'a> {
+    fn of_query(q: &'a Query) -> Self {
+        Args {
+            first: &q.first,
+            after: &q.after,
+            last: &q.last,
+            before: &q.before,
+            page_info: q.page_info,
+            total_count: q.total_count,
+            limit: q.limit.is_some(),
+            offset: q.offset.is_some(),
+            order_by: &q.order_by,
+            filter: q.filter.as_ref(),
+            cap: None,
+        }
+    }
+
+    fn of_list(f: &'a FieldSelection, page: &'a ListPage, cap: Option<u64>) -> Self {
+        Args {
+            first: &page.first,
+            after: &page.after,
+            last: &page.last,
+            before: &page.before,
+            page_info: page.page_info,
+            total_count: page.total_count,
+            limit: f.limit.is_some(),
+            offset: f.offset.is_some(),
+            order_by: &f.order_by,
+            filter: f.filter.as_ref(),
+            cap,
+        }
+    }
+}
+
+/// Where a page's rows come from: the root view, or the rows a selected list reads for the
+/// row of `parent`.
+#[derive(Clone, Copy)]
+enum From<'a, 'r> {
+    Root,
+    Rows(Rows<'a, 'r>, Scope<'a>),
+}
+
 /// One key of the page's order.
 struct PageKey<'a> {
     r: Resolved<'a>,
@@ -56,13 +145,15 @@ struct PageKey<'a> {
     nulls_last: bool,
 }
 
-/// The page a query asks for.
+/// The page a query (or a selected list) asks for.
 struct Page<'a> {
     keys: Vec<PageKey<'a>>,
     backward: bool,
     size: i64,
     /// The page size's operand (`first` or `last`), for its slots.
     size_at: &'a Option<u64>,
+    /// The row cap the page size was checked against, for its slots.
+    cap: Option<u64>,
     /// The cursor's values and its operand (`after` or `before`), for its slots.
     cursor: Option<(Vec<Option<String>>, &'a Option<String>)>,
     fingerprint: String,
@@ -78,17 +169,46 @@ impl<'a> Compiler<'a> {
     #[cold]
     #[inline(never)]
     pub(crate) fn paged_statement(&mut self, key: Option<&'a CursorKey>) -> Result<(), Error> {
-        let page = self.page(key)?;
         let q = self.query;
         let root = Path::ROOT;
+        let args = Args::of_query(q);
+        let grouped = !q.group_by.is_empty()
+            || q.having.is_some()
+            || q.distinct
+            || !q.distinct_on.is_empty()
+            || q.select
+                .iter()
+                .any(|s| matches!(s, Selection::Aggregate(_)));
+        if grouped {
+            // The arguments' own errors first.
+            let (_, _, size_key) = Self::page_args(&args, &root)?;
+            return Err(root.key(size_key).err(
+                ErrorKind::Unsupported,
+                "keyset pagination of grouped or distinct queries is not supported",
+            ));
+        }
+        if q.output == Output::Columns {
+            Self::page_args(&args, &root)?;
+            let names = self.output_names(&q.select, &root.key("select"))?;
+            if let Some(i) = names.iter().position(|n| RESERVED.contains(n)) {
+                return Err(root.key("select").index(i).err(
+                    ErrorKind::InvalidQuery,
+                    format!("`{}` is an output column of a paged statement", names[i]),
+                ));
+            }
+        }
+        let page = self.page(key, &args, &root, &q.view.key())?;
         let wrapped = page.backward || q.page_info || q.total_count;
         if !wrapped {
             // Forward, rows only: the plain statement with the cursor column.
-            self.page_block(&page, false)?;
+            self.w.sql("SELECT ");
+            self.select(&root.key("select"), self.scope.view.document_threshold)?;
+            self.page_block(From::Root, &page, &args, &root, 0, false)?;
             return Ok(());
         }
-        self.w.sql("WITH page AS (");
-        self.page_block(&page, true)?;
+        self.w.sql("WITH page AS (SELECT ");
+        self.select(&root.key("select"), self.scope.view.document_threshold)?;
+        self.page_block(From::Root, &page, &args, &root, 0, true)?;
         self.w.sql(") SELECT ");
         match q.output {
             Output::Columns => {
@@ -127,7 +247,7 @@ impl<'a> Compiler<'a> {
                 self.w.sql("(SELECT count(*) FROM page) > ");
                 self.page_size_param(&page, false);
                 self.w.sql(" AS \"__has_more\", ");
-                self.probe(&page)?;
+                self.probe(From::Root, &page, &args, &root, 0)?;
                 self.w.sql(" AS \"__has_probe\"");
                 first = false;
             }
@@ -135,7 +255,7 @@ impl<'a> Compiler<'a> {
                 if !first {
                     self.w.sql(", ");
                 }
-                self.total(&root)?;
+                self.total(From::Root, &args, &root, 0)?;
                 self.w.sql(" AS \"__total_count\"");
             }
             self.w.sql(") AS m LEFT JOIN page ON page.\"__n\" <= ");
@@ -151,78 +271,204 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// The arguments checked, the order keys resolved (primary key appended), the cursor
-    /// decoded.
-    fn page(&mut self, key: Option<&'a CursorKey>) -> Result<Page<'a>, Error> {
-        let q = self.query;
-        let root = Path::ROOT;
-        let (size, backward, size_key, size_at) = match (q.first, q.last) {
+    /// A keyset page (`list_page`) of a selected list relation or embedded list (`rows`,
+    /// selected by `f`), in the scope of the parent row: the connection object (docs/query-ast.md,
+    /// "Keyset pages of a nested list"), written as one aggregate over the page's rows
+    ///
+    /// ```text
+    /// (SELECT jsonb_build_object('edges', COALESCE(jsonb_agg(jsonb_build_object('cursor',
+    ///     tP."__cursor", 'node', tP."data") ORDER BY tP."__n") [FILTER (WHERE tP."__n" <= $n)],
+    ///     '[]'::jsonb)[, 'pageInfo', jsonb_build_object(…)][, 'totalCount', (SELECT count(*) …)])
+    ///  FROM (<the page block>) AS tP)
+    /// ```
+    ///
+    /// whose one row exists for an empty page too. The page block is the root's, its rows
+    /// those `rows` relates to the parent row.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn paged_list(
+        &mut self,
+        rows: Rows<'a, '_>,
+        f: &'a FieldSelection,
+        list_page: &'a ListPage,
+        p: &Path<'_>,
+        depth: usize,
+        fp_name: &str,
+    ) -> Result<(), Error> {
+        let key = self.cursor_key;
+        let args = Args::of_list(f, list_page, self.limits.max_nested_rows);
+        // Checked by the caller: a list is selected with `select`.
+        let sub = f.select.as_deref().unwrap_or_default();
+        // The arguments checked before anything is resolved, as at the root.
+        Self::page_args(&args, p)?;
+        let target = self.rows_view(rows)?;
+        let parent = self.enter(target);
+        let page = self.page(key, &args, p, fp_name)?;
+        let from = From::Rows(rows, parent);
+        let names = &CONNECTION_KEYS[usize::from(self.camel)];
+        let wrapper = self.next_alias();
+        let col = |c: &mut Self, name: &str| {
+            c.w.alias(wrapper);
+            c.w.sql(".");
+            c.w.ident(name);
+        };
+        self.w.sql("(SELECT jsonb_build_object(");
+        self.w.literal(names[0]);
+        self.w.sql(", COALESCE(jsonb_agg(jsonb_build_object(");
+        self.w.literal(names[1]);
+        self.w.sql(", ");
+        col(self, "__cursor");
+        self.w.sql(", ");
+        self.w.literal(names[2]);
+        self.w.sql(", ");
+        col(self, "data");
+        self.w.sql(") ORDER BY ");
+        col(self, "__n");
+        if page.backward {
+            self.w.sql(" DESC");
+        }
+        self.w.sql(")");
+        if args.page_info {
+            self.w.sql(" FILTER (WHERE ");
+            col(self, "__n");
+            self.w.sql(" <= ");
+            self.page_size_param(&page, false);
+            self.w.sql(")");
+        }
+        self.w.sql(", '[]'::jsonb)");
+        if args.page_info {
+            self.w.sql(", ");
+            self.w.literal(names[3]);
+            self.w.sql(", jsonb_build_object(");
+            // Going forward, whether a row follows is whether the page fetched `first + 1`
+            // rows; whether one precedes is the probe (backward: the mirror image).
+            for (i, more) in [!page.backward, page.backward].into_iter().enumerate() {
+                if i > 0 {
+                    self.w.sql(", ");
+                }
+                self.w.literal(names[4 + i]);
+                self.w.sql(", ");
+                if more {
+                    self.w.sql("count(*) > ");
+                    self.page_size_param(&page, false);
+                } else {
+                    self.in_rows_scope(target, |c| c.probe(from, &page, &args, p, depth))?;
+                }
+            }
+            self.w.sql(")");
+        }
+        if args.total_count {
+            self.w.sql(", ");
+            self.w.literal(names[6]);
+            self.w.sql(", ");
+            self.in_rows_scope(target, |c| c.total(from, &args, p, depth))?;
+        }
+        self.w.sql(") FROM (SELECT ");
+        let element = matches!(rows, Rows::List(..));
+        if element {
+            self.element_guard();
+        }
+        self.object(sub, None, &p.key("select"), depth + 1)?;
+        if element {
+            self.w.sql(" END");
+        }
+        self.w.sql(" AS \"data\"");
+        self.page_block(from, &page, &args, p, depth, true)?;
+        self.w.sql(") AS ");
+        self.w.alias(wrapper);
+        self.w.sql(")");
+        self.leave();
+        Ok(())
+    }
+
+    /// Runs `write` in a fresh scope reading `view` (the page's rows again, for a probe or a
+    /// count), back in the current scope after.
+    fn in_rows_scope(
+        &mut self,
+        view: &'a crate::schema::ViewDef,
+        write: impl FnOnce(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.enter(view);
+        let out = write(self);
+        self.leave();
+        out
+    }
+
+    /// The arguments' combinations, checked at `at` (the root, or the list's path): one
+    /// direction, a page size with a cursor, `page_info` or `total_count`, no
+    /// `limit`/`offset`, a page size that fits a `bigint`. Returns the page size, whether it
+    /// pages backward, and its key.
+    fn page_args(args: &Args<'a>, at: &Path<'_>) -> Result<(i64, bool, &'static str), Error> {
+        let (size, backward, size_key) = match (args.first, args.last) {
             (Some(_), Some(_)) => {
-                return Err(root.key("last").err(
+                return Err(at.key("last").err(
                     ErrorKind::InvalidQuery,
                     "`first` and `last` page in opposite directions: give one of them",
                 ));
             }
-            (Some(n), None) => (n, false, "first", &q.first),
-            (None, Some(n)) => (n, true, "last", &q.last),
+            (Some(n), None) => (*n, false, "first"),
+            (None, Some(n)) => (*n, true, "last"),
             (None, None) => {
                 let key = [
-                    ("after", q.after.is_some()),
-                    ("before", q.before.is_some()),
-                    ("page_info", q.page_info),
-                    ("total_count", q.total_count),
+                    ("after", args.after.is_some()),
+                    ("before", args.before.is_some()),
+                    ("page_info", args.page_info),
+                    ("total_count", args.total_count),
                 ]
                 .into_iter()
                 .find_map(|(k, on)| on.then_some(k))
                 .unwrap_or("first");
-                return Err(root.key(key).err(
+                return Err(at.key(key).err(
                     ErrorKind::InvalidQuery,
                     format!("`{key}` belongs to a keyset page: give `first` or `last` with it"),
                 ));
             }
         };
-        let p = root.key(size_key);
-        let size = page_size(size)
-            .ok_or_else(|| p.err(ErrorKind::InvalidValue, format!("{size_key} is too large")))?;
-        if q.after.is_some() && backward {
-            return Err(root.key("after").err(
+        if args.after.is_some() && backward {
+            return Err(at.key("after").err(
                 ErrorKind::InvalidQuery,
                 "`after` pages forward: use it with `first` (with `last`, use `before`)",
             ));
         }
-        if q.before.is_some() && !backward {
-            return Err(root.key("before").err(
+        if args.before.is_some() && !backward {
+            return Err(at.key("before").err(
                 ErrorKind::InvalidQuery,
                 "`before` pages backward: use it with `last` (with `first`, use `after`)",
             ));
         }
-        for (key, given) in [("limit", q.limit.is_some()), ("offset", q.offset.is_some())] {
+        for (key, given) in [("limit", args.limit), ("offset", args.offset)] {
             if given {
-                return Err(root.key(key).err(
+                return Err(at.key(key).err(
                     ErrorKind::InvalidQuery,
                     format!("`{key}` and keyset pagination (`{size_key}`) do not mix: use one"),
                 ));
             }
         }
-        let grouped = !q.group_by.is_empty()
-            || q.having.is_some()
-            || q.distinct
-            || !q.distinct_on.is_empty()
-            || q.select
-                .iter()
-                .any(|s| matches!(s, crate::ast::Selection::Aggregate(_)));
-        if grouped {
-            return Err(p.err(
-                ErrorKind::Unsupported,
-                "keyset pagination of grouped or distinct queries is not supported",
-            ));
-        }
-        if q.output == Output::Columns {
-            let names = self.output_names(&q.select, &root.key("select"))?;
-            if let Some(i) = names.iter().position(|n| RESERVED.contains(n)) {
-                return Err(root.key("select").index(i).err(
-                    ErrorKind::InvalidQuery,
-                    format!("`{}` is an output column of a paged statement", names[i]),
+        let size = page_size(size).ok_or_else(|| {
+            at.key(size_key)
+                .err(ErrorKind::InvalidValue, format!("{size_key} is too large"))
+        })?;
+        Ok((size, backward, size_key))
+    }
+
+    /// The arguments checked, the order keys resolved in the current scope (primary key
+    /// appended), the cursor decoded. `at` is where the arguments are (the root, or the
+    /// list's path), `fp_name` what the fingerprint binds cursors to besides the order (the
+    /// root view's key, or the path of names to the list).
+    fn page(
+        &mut self,
+        key: Option<&'a CursorKey>,
+        args: &Args<'a>,
+        at: &Path<'_>,
+        fp_name: &str,
+    ) -> Result<Page<'a>, Error> {
+        let (size, backward, size_key) = Self::page_args(args, at)?;
+        let p = at.key(size_key);
+        if let Some(cap) = args.cap {
+            if size as u64 > cap {
+                return Err(p.err(
+                    ErrorKind::SizeLimit,
+                    format!("a nested page of {size} rows is more than the limit of {cap}"),
                 ));
             }
         }
@@ -232,32 +478,47 @@ impl<'a> Compiler<'a> {
                 ErrorKind::NoPrimaryKey,
                 format!(
                     "keyset pagination needs a unique order: view `{}` declares no primary_key",
-                    q.view.key()
+                    view.key()
                 ),
             ));
         }
 
-        let keys = self.page_keys()?;
-        // The fingerprint: the view and the forward ORDER BY text.
+        let keys = self.page_keys(args.order_by, at, size_key)?;
+        // The fingerprint: the name and the forward ORDER BY text, written as the root's
+        // alias reads it (a nested scope's alias depends on what precedes it in the query).
         let style = if self.style == 1 {
             Placeholder::Format
         } else {
             Placeholder::Numbered
         };
         let main = std::mem::replace(&mut self.w, SqlWriter::new(style, 128));
-        self.order_by(&keys, false);
+        if self.scope.alias == Alias::ROOT {
+            self.order_by(&keys, false);
+        } else {
+            let alias = std::mem::replace(&mut self.scope.alias, Alias::ROOT);
+            let canonical = self.page_keys(args.order_by, at, size_key);
+            self.scope.alias = alias;
+            match canonical {
+                Ok(canonical) => self.order_by(&canonical, false),
+                Err(e) => {
+                    self.w = main;
+                    return Err(e);
+                }
+            }
+        }
         let (order_sql, _) = std::mem::replace(&mut self.w, main).finish();
-        let fp = cursor::fingerprint(&q.view.key(), &order_sql);
-        let cursor = match (&q.after, &q.before) {
-            (Some(c), _) => Some((c, "after", &q.after)),
-            (_, Some(c)) => Some((c, "before", &q.before)),
+        let fp = cursor::fingerprint(fp_name, &order_sql);
+        let cursor = match (args.after, args.before) {
+            (Some(c), _) => Some((c, "after", args.after)),
+            (_, Some(c)) => Some((c, "before", args.before)),
             _ => None,
         };
         let cursor = match cursor {
             None => None,
-            Some((c, at, cursor_at)) => {
+            Some((c, k, cursor_at)) => {
                 let checks: Vec<_> = keys.iter().map(|k| cursor_check(k.r.ty)).collect();
-                let values = cursor_values(c, key, &fp, &checks, self.limits, at)?;
+                let path = || at.key(k).render();
+                let values = cursor_values(c, key, &fp, &checks, self.limits, &path)?;
                 Some((values, cursor_at))
             }
         };
@@ -265,7 +526,8 @@ impl<'a> Compiler<'a> {
             keys,
             backward,
             size,
-            size_at,
+            size_at: if backward { args.last } else { args.first },
+            cap: args.cap,
             cursor,
             fingerprint: cursor::fingerprint_hex(&fp),
             fp,
@@ -278,19 +540,25 @@ impl<'a> Compiler<'a> {
     /// reading `first` or `last`.
     fn page_size_param(&mut self, page: &Page<'a>, plus_one: bool) {
         let n = if plus_one { page.size + 1 } else { page.size };
+        let cap = page.cap;
         self.w.param_from(
             ParamType::Scalar(PgType::Bigint),
             ParamValue::Int(n),
-            || Slot::of(page.size_at, Conv::PageSize { plus_one }),
+            || Slot::of(page.size_at, Conv::PageSize { plus_one, cap }),
         );
     }
 
-    /// The order keys, then the primary key columns the order does not already hold.
-    fn page_keys(&mut self) -> Result<Vec<PageKey<'a>>, Error> {
-        let q = self.query;
-        let order_path = Path::ROOT.key("order_by");
-        let mut keys = Vec::with_capacity(q.order_by.len() + 1);
-        for (i, o) in q.order_by.iter().enumerate() {
+    /// The order keys, then the primary key columns the order does not already hold (an
+    /// embedded list's element: its position). `at` is where the arguments are.
+    fn page_keys(
+        &mut self,
+        order_by: &'a [OrderBy],
+        at: &Path<'_>,
+        size_key: &str,
+    ) -> Result<Vec<PageKey<'a>>, Error> {
+        let order_path = at.key("order_by");
+        let mut keys = Vec::with_capacity(order_by.len() + 1);
+        for (i, o) in order_by.iter().enumerate() {
             let p = order_path.index(i);
             let r = self.page_key(&o.path.0, &p.key("field"), &p)?;
             let desc = o.direction == Direction::Desc;
@@ -306,16 +574,30 @@ impl<'a> Compiler<'a> {
             });
         }
         let view = self.scope.view;
-        for col in &view.primary_key {
-            let segs = std::slice::from_ref(col);
-            let p = Path::ROOT.key("first");
-            let r = self.page_key(segs, &p, &p)?;
-            if !keys.iter().any(|k| k.r.same_place(&r)) {
-                keys.push(PageKey {
-                    r,
-                    desc: false,
-                    nulls_last: true,
-                });
+        if let Some(ord) = view.ordinality.as_deref() {
+            // No name resolves to it: it is never among the order keys already.
+            keys.push(PageKey {
+                r: Resolved {
+                    access: Access::Column(ord),
+                    ty: &ord.ty,
+                    language: None,
+                    alias: self.scope.alias,
+                },
+                desc: false,
+                nulls_last: true,
+            });
+        } else {
+            for col in &view.primary_key {
+                let segs = std::slice::from_ref(col);
+                let p = at.key(size_key);
+                let r = self.page_key(segs, &p, &p)?;
+                if !keys.iter().any(|k| k.r.same_place(&r)) {
+                    keys.push(PageKey {
+                        r,
+                        desc: false,
+                        nulls_last: true,
+                    });
+                }
             }
         }
         if keys.len() > MAX_KEYS {
@@ -375,14 +657,19 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// `SELECT <selection>, <cursor> FROM <view> AS t[, <cursor values>] WHERE <filter> AND
-    /// <keyset> ORDER BY <keys> LIMIT $n`; in the wrapped form also the row's position
-    /// (`__n`) and one row more than the page when `page_info` counts it.
-    fn page_block(&mut self, page: &Page<'a>, wrapped: bool) -> Result<(), Error> {
-        let q = self.query;
-        let root = Path::ROOT;
-        self.w.sql("SELECT ");
-        self.select(&root.key("select"), self.scope.view.document_threshold)?;
+    /// `, <cursor> [, <position>] FROM <rows> AS tN[, <cursor values>] WHERE <join> AND
+    /// (<filter>) AND <keyset> ORDER BY <keys> LIMIT $n` after the selection the caller
+    /// wrote: in the wrapped form also the row's position (`__n`) and one row more than the
+    /// page when `page_info` counts it.
+    fn page_block(
+        &mut self,
+        from: From<'a, '_>,
+        page: &Page<'a>,
+        args: &Args<'a>,
+        at: &Path<'_>,
+        depth: usize,
+        wrapped: bool,
+    ) -> Result<(), Error> {
         self.w.sql(", jsonb_build_array(");
         self.w.literal(&page.fingerprint);
         for k in &page.keys {
@@ -395,26 +682,60 @@ impl<'a> Compiler<'a> {
             self.order_keys(&page.keys, page.backward);
             self.w.sql(") AS \"__n\"");
         }
-        self.w.sql(" FROM ");
-        self.w.fragment(&self.scope.view.sql_from);
-        self.w.sql(" AS ");
-        self.w.alias(self.scope.alias);
-        let cur = self.cursor_row(page);
-        let mut and = " WHERE ";
-        if let Some(f) = &q.filter {
-            self.w.sql(" WHERE (");
-            self.filter_top(f, &root.key("where"))?;
-            self.w.sql(")");
-            and = " AND ";
-        }
+        let (cur, filtered) = self.page_from(from, Some(page))?;
+        let filtered = self.page_filter(args, at, depth, filtered)?;
         if let Some(cur) = cur {
-            self.w.sql(and);
+            self.rows_and(filtered);
             self.keyset(&page.keys, cur, !page.backward);
         }
         self.order_by(&page.keys, page.backward);
         self.w.sql(" LIMIT ");
-        self.page_size_param(page, q.page_info);
+        self.page_size_param(page, args.page_info);
         Ok(())
+    }
+
+    /// ` FROM <rows> AS tN[, <cursor values>][ WHERE <join>]`, the rows in the current
+    /// scope: the cursor row's alias (`None` without a cursor or without `page`), and
+    /// whether a WHERE clause was written.
+    fn page_from(
+        &mut self,
+        from: From<'a, '_>,
+        page: Option<&Page<'a>>,
+    ) -> Result<(Option<Alias>, bool), Error> {
+        match from {
+            From::Root => {
+                self.w.sql(" FROM ");
+                self.w.fragment(&self.scope.view.sql_from);
+                self.w.sql(" AS ");
+                self.w.alias(self.scope.alias);
+                Ok((page.and_then(|page| self.cursor_row(page)), false))
+            }
+            From::Rows(rows, parent) => {
+                self.rows_source(rows);
+                let cur = page.and_then(|page| self.cursor_row(page));
+                let filtered = self.rows_join(rows, parent)?;
+                Ok((cur, filtered))
+            }
+        }
+    }
+
+    /// ` WHERE (<filter>)` (or ` AND (…)` after a join): the page's `where`, if any; whether
+    /// a WHERE clause was written.
+    fn page_filter(
+        &mut self,
+        args: &Args<'a>,
+        at: &Path<'_>,
+        depth: usize,
+        filtered: bool,
+    ) -> Result<bool, Error> {
+        let Some(f) = args.filter else {
+            return Ok(filtered);
+        };
+        self.rows_and(filtered);
+        self.w.sql("(");
+        self.filter_at(f, None, &at.key("where"), depth + 1)?;
+        self.w.sql(")");
+        Ok(true)
     }
 
     /// `, (SELECT ($1::jsonb #>> '{}')::<type> AS "c0", …) AS tN`: the cursor's values,
@@ -440,7 +761,7 @@ impl<'a> Compiler<'a> {
                                 key: page.key.cloned(),
                                 fp: page.fp,
                                 checks: page.keys.iter().map(|k| cursor_check(k.r.ty)).collect(),
-                                before: std::ptr::eq(*cursor_at, &self.query.before),
+                                before: page.backward,
                             })
                         })
                         .clone();
@@ -533,51 +854,70 @@ impl<'a> Compiler<'a> {
 
     /// Whether rows exist on the other side of the cursor (the cursor's row included):
     /// `hasPreviousPage` going forward after a cursor, `hasNextPage` going backward before
-    /// one; FALSE without a cursor (the page starts at the order's end).
-    fn probe(&mut self, page: &Page<'a>) -> Result<(), Error> {
+    /// one; FALSE without a cursor (the page starts at the order's end). Written in a scope
+    /// of its own (the root's entered here; a nested page's by the caller).
+    fn probe(
+        &mut self,
+        from: From<'a, '_>,
+        page: &Page<'a>,
+        args: &Args<'a>,
+        at: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
         if page.cursor.is_none() {
             self.w.sql("FALSE");
             return Ok(());
         }
-        let q = self.query;
-        self.w.sql("EXISTS (SELECT 1 FROM ");
-        let view = self.scope.view;
-        self.enter(view);
-        self.w.fragment(&view.sql_from);
-        self.w.sql(" AS ");
-        self.w.alias(self.scope.alias);
-        let cur = self.cursor_row(page);
-        self.w.sql(" WHERE ");
-        if let Some(f) = &q.filter {
-            self.w.sql("(");
-            self.filter_top(f, &Path::ROOT.key("where"))?;
-            self.w.sql(") AND ");
+        let root = matches!(from, From::Root);
+        if root {
+            self.enter(self.scope.view);
         }
+        self.w.sql("EXISTS (SELECT 1");
+        let (cur, filtered) = self.page_from(from, Some(page))?;
+        let filtered = self.page_filter(args, at, depth, filtered)?;
         if let Some(cur) = cur {
             // The same keys, read in this block's scope.
-            let keys = self.page_keys()?;
+            let size_key = if page.backward { "last" } else { "first" };
+            let keys = self.page_keys(args.order_by, at, size_key)?;
+            self.rows_and(filtered);
             self.keyset(&keys, cur, !page.backward);
         }
         self.w.sql(" IS NOT TRUE)");
-        self.leave();
+        if root {
+            self.leave();
+        }
         Ok(())
     }
 
-    /// `(SELECT count(*) FROM <view> AS tN WHERE <filter>)`: the rows the filter matches.
-    fn total(&mut self, root: &Path<'_>) -> Result<(), Error> {
-        let q = self.query;
-        let view = self.scope.view;
-        self.w.sql("(SELECT count(*) FROM ");
-        self.enter(view);
-        self.w.fragment(&view.sql_from);
-        self.w.sql(" AS ");
-        self.w.alias(self.scope.alias);
-        if let Some(f) = &q.filter {
-            self.w.sql(" WHERE ");
-            self.filter_top(f, &root.key("where"))?;
+    /// `(SELECT count(*) FROM <rows> AS tN WHERE <filter>)`: the rows the filter matches.
+    /// Written in a scope of its own (as [`Compiler::probe`]).
+    fn total(
+        &mut self,
+        from: From<'a, '_>,
+        args: &Args<'a>,
+        at: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        let root = matches!(from, From::Root);
+        if root {
+            self.enter(self.scope.view);
+        }
+        self.w.sql("(SELECT count(*)");
+        let (_, filtered) = self.page_from(from, None)?;
+        if let Some(f) = args.filter {
+            if filtered {
+                self.w.sql(" AND (");
+                self.filter_at(f, None, &at.key("where"), depth + 1)?;
+                self.w.sql(")");
+            } else {
+                self.w.sql(" WHERE ");
+                self.filter_at(f, None, &at.key("where"), depth + 1)?;
+            }
         }
         self.w.sql(")");
-        self.leave();
+        if root {
+            self.leave();
+        }
         Ok(())
     }
 }
@@ -600,7 +940,7 @@ fn cursor_check(ty: &FieldType) -> Option<ScalarType> {
     }
 }
 
-/// A cursor (given at `at`: `after` or `before`) decoded and checked against the query's
+/// A cursor (given at `path`: `after` or `before`, of the query or of a list) decoded and checked against the query's
 /// fingerprint `fp`, its key count and `key`, each value checked like a filter operand of
 /// its order key's type (`checks`, see [`cursor_check`]; PostgreSQL's input functions,
 /// re-implemented in `values/`): a forged value is `QB_INVALID_CURSOR` here, not a cast
@@ -612,9 +952,8 @@ pub(crate) fn cursor_values(
     fp: &[u8; 8],
     checks: &[Option<ScalarType>],
     limits: &Limits,
-    at: &str,
+    path: &dyn Fn() -> String,
 ) -> Result<Vec<Option<String>>, Error> {
-    let path = || Path::ROOT.key(at).render();
     let values = cursor::decode(cursor, key, fp, checks.len())
         .map_err(|e| Error::new(e.kind(), path(), e.message()))?;
     for (check, v) in checks.iter().zip(&values) {

@@ -81,18 +81,37 @@ impl<'a> Compiler<'a> {
         rows: Rows<'a, '_>,
         parent: Scope<'a>,
     ) -> Result<bool, Error> {
-        let rel = match rows {
-            Rows::Relation(rel, _) => rel,
-            Rows::List(_, r) => {
-                self.list_elements(r);
-                return Ok(false);
+        self.rows_source(rows);
+        self.rows_join(rows, parent)
+    }
+
+    /// ` FROM "<view>" AS tN` or ` FROM jsonb_array_elements(…) WITH ORDINALITY AS
+    /// tN("value", "ord")`: the first half of [`Compiler::related_rows`] (a keyset page adds
+    /// its cursor row between the two).
+    pub(crate) fn rows_source(&mut self, rows: Rows<'a, '_>) {
+        match rows {
+            Rows::Relation(..) => {
+                let target = self.scope;
+                self.w.sql(" FROM ");
+                self.w.fragment(&target.view.sql_from);
+                self.w.sql(" AS ");
+                self.w.alias(target.alias);
             }
+            Rows::List(_, r) => self.list_elements(r),
+        }
+    }
+
+    /// ` WHERE <join>` (a relation's; a list's elements need none): the second half of
+    /// [`Compiler::related_rows`]. Returns whether it wrote a WHERE clause.
+    pub(crate) fn rows_join(
+        &mut self,
+        rows: Rows<'a, '_>,
+        parent: Scope<'a>,
+    ) -> Result<bool, Error> {
+        let Rows::Relation(rel, _) = rows else {
+            return Ok(false);
         };
         let target = self.scope;
-        self.w.sql(" FROM ");
-        self.w.fragment(&target.view.sql_from);
-        self.w.sql(" AS ");
-        self.w.alias(target.alias);
         self.w.sql(" WHERE ");
         match &rel.through {
             None => {
@@ -184,6 +203,21 @@ impl<'a> Compiler<'a> {
             ));
         };
         let list = rows.is_list();
+        let page = f.page.as_deref().filter(|p| p.is_paged());
+        if let (false, Some(page)) = (list, page) {
+            let key = super::select::page_key(page);
+            return Err(p.key(key).err(
+                ErrorKind::InvalidQuery,
+                format!(
+                    "`{}` relates at most one row: keyset pages apply to list relations and \
+                     embedded lists",
+                    f.output_name()
+                ),
+            ));
+        }
+        if let (true, Some(page)) = (list, page) {
+            return self.paged_select(rows, f, page, p, depth);
+        }
         if !list {
             let extra = [
                 ("order_by", !f.order_by.is_empty()),
@@ -221,6 +255,11 @@ impl<'a> Compiler<'a> {
         if let Rows::List(_, r) = rows {
             self.list_guard(r);
         }
+        let name = match rows {
+            Rows::Relation(_, name) => name,
+            Rows::List(list, _) => list.elem.name.as_str(),
+        };
+        self.lists.push(name);
         let parent = self.enter(target);
         self.w.sql(if list {
             "to_jsonb(ARRAY(SELECT "
@@ -253,6 +292,43 @@ impl<'a> Compiler<'a> {
             self.w.sql(" END");
         }
         self.leave();
+        self.lists.pop();
+        Ok(())
+    }
+
+    /// A keyset page of a list relation or embedded list (`compile/page.rs`): `null` for a
+    /// list value that is not an array, as when not paged.
+    #[cold]
+    #[inline(never)]
+    fn paged_select(
+        &mut self,
+        rows: Rows<'a, '_>,
+        f: &'a FieldSelection,
+        page: &'a crate::ast::ListPage,
+        p: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        // The fingerprint's name: the root view's key and the registry names of the lists
+        // selected down to this one (`v_user/posts/comments`), so a cursor of the root or of
+        // another list is another fingerprint.
+        let name = match rows {
+            Rows::Relation(_, name) => name,
+            Rows::List(list, _) => list.elem.name.as_str(),
+        };
+        let mut fp_name = self.query.view.key();
+        for n in self.lists.iter().copied().chain([name]) {
+            fp_name.push('/');
+            fp_name.push_str(n);
+        }
+        if let Rows::List(_, r) = rows {
+            self.list_guard(r);
+        }
+        self.lists.push(name);
+        self.paged_list(rows, f, page, p, depth, &fp_name)?;
+        self.lists.pop();
+        if let Rows::List(..) = rows {
+            self.w.sql(" END");
+        }
         Ok(())
     }
 

@@ -451,7 +451,12 @@ impl<'a> Compiler<'a> {
 /// error at the key.
 #[inline]
 pub(crate) fn no_rows_arguments(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
-    if f.filter.is_none() && f.order_by.is_empty() && f.limit.is_none() && f.offset.is_none() {
+    if f.filter.is_none()
+        && f.order_by.is_empty()
+        && f.limit.is_none()
+        && f.offset.is_none()
+        && !f.is_paged()
+    {
         return Ok(());
     }
     rows_argument_error(f, p)
@@ -466,9 +471,10 @@ fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
         ("limit", f.limit.is_some()),
         ("offset", f.offset.is_some()),
     ];
-    match given.iter().find(|(_, g)| *g) {
+    let page = f.page.as_deref().filter(|p| p.is_paged()).map(page_key);
+    match given.iter().find(|(_, g)| *g).map(|(k, _)| *k).or(page) {
         None => Ok(()),
-        Some((key, _)) => Err(p.key(key).err(
+        Some(key) => Err(p.key(key).err(
             ErrorKind::InvalidQuery,
             format!(
                 "`{key}` applies to relations; `{}` is a field",
@@ -476,4 +482,19 @@ fn rows_argument_error(f: &FieldSelection, p: &Path<'_>) -> Result<(), Error> {
             ),
         )),
     }
+}
+
+/// The first key a keyset page gives (for an error's path).
+pub(crate) fn page_key(page: &crate::ast::ListPage) -> &'static str {
+    [
+        ("first", page.first.is_some()),
+        ("after", page.after.is_some()),
+        ("last", page.last.is_some()),
+        ("before", page.before.is_some()),
+        ("page_info", page.page_info),
+        ("total_count", page.total_count),
+    ]
+    .into_iter()
+    .find_map(|(k, on)| on.then_some(k))
+    .unwrap_or("first")
 }

@@ -99,9 +99,9 @@ pub(crate) enum Conv {
     Limit { cap: Option<u64> },
     /// An `offset` ([`offset`]).
     Offset,
-    /// A page size (`first` or `last`), plus one for the row `page_info` probes
-    /// ([`page_size`]).
-    PageSize { plus_one: bool },
+    /// A page size (`first` or `last`), plus one for the row `page_info` probes, within the
+    /// nested-list cap when one applies ([`page_size`]).
+    PageSize { plus_one: bool, cap: Option<u64> },
     /// The value of order key `index` of a cursor, as the `jsonb` text the cursor row binds
     /// ([`page::cursor_values`], [`page::cursor_json`]).
     Cursor { index: u32, cursor: Arc<CursorSlot> },
@@ -146,7 +146,7 @@ impl Conv {
                 return match self {
                     Conv::Limit { cap } => limit(n, *cap),
                     Conv::Offset => offset(n),
-                    Conv::PageSize { plus_one } => page_size(n, *plus_one),
+                    Conv::PageSize { plus_one, cap } => page_size(n, *plus_one, *cap),
                     _ => Err(internal("a count operand in a value slot")),
                 };
             }
@@ -164,7 +164,7 @@ impl Conv {
                         &cursor.fp,
                         &cursor.checks,
                         limits,
-                        if cursor.before { "before" } else { "after" },
+                        &|| (if cursor.before { "before" } else { "after" }).to_owned(),
                     )?;
                     let json = values.iter().map(|v| page::cursor_json(v.as_deref()));
                     scratch.cursor = Some((text, Arc::clone(cursor), json.collect()));
@@ -427,9 +427,17 @@ pub(crate) fn offset(n: Option<u64>) -> Result<ParamValue, Error> {
         .map_err(|_| internal("offset is too large"))
 }
 
-/// A page size as a `bigint` (see [`page::page_size`]), plus one when `plus_one`.
-pub(crate) fn page_size(n: Option<u64>, plus_one: bool) -> Result<ParamValue, Error> {
+/// A page size as a `bigint` (see [`page::page_size`]), plus one when `plus_one`, within
+/// the nested-list cap `cap` when one applies.
+pub(crate) fn page_size(
+    n: Option<u64>,
+    plus_one: bool,
+    cap: Option<u64>,
+) -> Result<ParamValue, Error> {
     let n = n.ok_or_else(|| internal("a page size slot without a page size"))?;
+    if cap.is_some_and(|cap| n > cap) {
+        return Err(internal("a nested page over the row cap"));
+    }
     let n = page::page_size(n).ok_or_else(|| internal("the page size is too large"))?;
     Ok(ParamValue::Int(if plus_one { n + 1 } else { n }))
 }

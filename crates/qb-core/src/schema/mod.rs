@@ -546,6 +546,11 @@ impl ListDef {
         elem.element = true;
         elem.data_column = "value".to_owned();
         elem.primary_key = vec!["ord".to_owned()];
+        elem.ordinality = Some(Box::new(ColumnDef {
+            ty: FieldType::Scalar(ScalarType::Integer),
+            sql: SqlFragment::default(),
+            output: OutputKeys::new("ord"),
+        }));
         elem.fields = fields;
         ListDef { elem }
     }
@@ -597,6 +602,10 @@ pub struct ViewDef {
     /// The element of an embedded list ([`ListDef`]), not a registered view; `name` is the
     /// list field's key path.
     pub(crate) element: bool,
+    /// An element's position (`tN."ord"`, a `bigint` from 1) as a column no name resolves
+    /// to: the tie-breaker of a keyset page of the list (`compile/page.rs`). `None` for a
+    /// view.
+    pub(crate) ordinality: Option<Box<ColumnDef>>,
 }
 
 impl ViewDef {
@@ -625,6 +634,7 @@ impl ViewDef {
             sql_primary_key: Box::default(),
             sql_distribution: None,
             element: false,
+            ordinality: None,
         }
     }
 
@@ -763,6 +773,9 @@ impl ViewDef {
             .map(|c| SqlWriter::column(c))
             .collect();
         self.sql_distribution = self.distribution_column.as_deref().map(SqlWriter::column);
+        if let Some(ord) = &mut self.ordinality {
+            ord.sql = SqlWriter::column("ord");
+        }
         self.relations.reindex();
         for (_, rel) in self.relations.iter_mut() {
             rel.render();

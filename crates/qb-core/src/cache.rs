@@ -104,6 +104,12 @@ fn short_words(b: &[u8]) -> (u64, u64) {
 /// The walk went deeper than [`MAX_WALK_DEPTH`].
 struct TooDeep;
 
+/// `query`'s shape, encoded.
+#[cfg(test)]
+fn encode(query: &Query, schema: &Schema, options: &CompileOptions) -> Result<Vec<u8>, TooDeep> {
+    Shape::of(query, schema, options).map(|s| s.bytes)
+}
+
 impl<'q> Shape<'q> {
     fn of(query: &'q Query, schema: &Schema, options: &CompileOptions) -> Result<Self, TooDeep> {
         let mut s = Shape {
@@ -960,6 +966,32 @@ impl Prepared {
     /// # Ok::<(), qb_core::Error>(())
     /// ```
     pub fn bind_values(&self, values: &[Value], schema: &Schema) -> Result<CompiledQuery, Error> {
+        match self.params_from_values(values, schema)? {
+            Ok(params) => Ok(CompiledQuery::new(self.out.sql.clone(), params)),
+            Err(out) => Ok(out),
+        }
+    }
+
+    /// [`Prepared::bind_values`]' parameters alone (the SQL is [`Prepared::sql`]), for a
+    /// caller that keeps the SQL once per shape: no copy of it per bind.
+    pub fn bind_values_params(
+        &self,
+        values: &[Value],
+        schema: &Schema,
+    ) -> Result<Vec<Param>, Error> {
+        Ok(match self.params_from_values(values, schema)? {
+            Ok(params) => params,
+            Err(out) => out.params,
+        })
+    }
+
+    /// The parameters bound from `values`, or (`Err`) the compile of the prepared query with
+    /// them substituted, when one does not bind.
+    fn params_from_values(
+        &self,
+        values: &[Value],
+        schema: &Schema,
+    ) -> Result<Result<Vec<Param>, CompiledQuery>, Error> {
         if values.len() != self.operands.len() {
             return Err(Error::new(
                 ErrorKind::InvalidQuery,
@@ -981,12 +1013,12 @@ impl Prepared {
         if let Some(b) = &self.plan.bound {
             if let Some(params) = values::bind_fast(b, values, &self.operands, &self.options.limits)
             {
-                return Ok(CompiledQuery::new(b.sql.clone(), params));
+                return Ok(Ok(params));
             }
         }
         let mut query = self.query.clone();
         values::substitute(&mut query, values)?;
-        compile(&query, schema, &self.options)
+        compile(&query, schema, &self.options).map(Err)
     }
 
     /// The operand values of `query`, of the prepared shape, in [`Prepared::bind_values`]'s
@@ -1158,6 +1190,41 @@ mod tests {
         check::<Prepared>();
     }
 
+    /// Lengths are one byte below 255 and nine from 255 on: names and lists around that
+    /// boundary are told apart, and cached compiles of them equal uncached ones.
+    #[test]
+    fn lengths_around_the_one_byte_boundary() {
+        let (schema, _) = one_condition();
+        let options = CompileOptions::default();
+        let cache = ShapeCache::new(64);
+        let mut seen = Vec::new();
+        let mut ok = 0;
+        for n in [1, 254, 255, 256, 300] {
+            // An alias of `n` bytes, and a selection of `n` fields.
+            let alias = "a".repeat(n);
+            let fields: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"field": "id", "alias": "f{i}"}}"#))
+                .collect();
+            for text in [
+                format!(r#"{{"view": "v", "select": [{{"field": "age", "alias": "{alias}"}}]}}"#),
+                format!(r#"{{"view": "v", "select": [{}]}}"#, fields.join(", ")),
+            ] {
+                let q = Query::from_json(&text).expect("query");
+                let bytes = encode(&q, &schema, &options).ok().expect("encodes");
+                assert!(!seen.contains(&bytes), "two shapes, one encoding (n = {n})");
+                seen.push(bytes);
+                let uncached = compile(&q, &schema, &options);
+                ok += usize::from(uncached.is_ok());
+                for _ in 0..2 {
+                    assert_eq!(cache.compile(&q, &schema, &options), uncached);
+                }
+            }
+        }
+        // Each shape that compiles is a hit the second time.
+        assert!(ok >= 5, "{ok} of the queries compile");
+        assert_eq!(cache.stats().hits, ok as u64);
+    }
+
     /// Registries built alike share an identity; any added view changes it.
     #[test]
     fn registry_identity() {
@@ -1170,7 +1237,7 @@ mod tests {
         // A query of registry `a`'s shape is another shape against `b`.
         let q = one_condition().1;
         let o = CompileOptions::default();
-        let (sa, sb) = (Shape::of(&q, &a, &o).ok(), Shape::of(&q, &b, &o).ok());
-        assert_ne!(sa.map(|s| s.bytes), sb.map(|s| s.bytes));
+        let (sa, sb) = (encode(&q, &a, &o).ok(), encode(&q, &b, &o).ok());
+        assert_ne!(sa, sb);
     }
 }

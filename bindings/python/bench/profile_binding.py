@@ -1,6 +1,7 @@
 """Driver for profiling the binding path under callgrind (or perf): ``profile_binding.py WORKLOAD MODE N`` compiles
 WORKLOAD N times (after one warm-up call) through MODE: ``schema`` (``_native.compile`` with a prebuilt
-Schema, the default), ``dict`` (a dict schema, parsed per call), ``public``
+Schema, the default: a hit of its shape cache), ``uncached`` (the same with ``cache_size=0``),
+``bind_values`` (``Prepared.bind_values`` of the query's operand values), ``dict`` (a dict schema, parsed per call), ``public``
 (``fraiseql_qb.compile``), ``shim`` (``RolloutQueryBuilder.build`` at 100% native) or
 ``legacy`` (``RolloutQueryBuilder.build`` at 0%: the legacy route, its builder returning a
 prebuilt ``(sql, params)`` tuple, so the figure is the shim's own work on that route: the
@@ -26,7 +27,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 doc = json.loads((ROOT / "tests/bench/workloads.json").read_text())
 schema_dict = json.loads((ROOT / doc["schema"]).read_text())
 mode = sys.argv[2]
-schema = schema_dict if mode == "dict" else fraiseql_qb.Schema(schema_dict)
+if mode == "dict":
+    schema = schema_dict
+elif mode == "uncached":
+    schema = fraiseql_qb.Schema(schema_dict, cache_size=0)
+else:
+    schema = fraiseql_qb.Schema(schema_dict)
 q = doc["workloads"][sys.argv[1]]["query"]
 if mode == "shim":
     from fraiseql_qb import rollout
@@ -47,6 +53,11 @@ elif mode == "legacy":
     )
     build = shim.build
     call = lambda q: build(q)  # noqa: E731
+elif mode == "bind_values":
+    prepared = schema.prepare(q)
+    bind_values = prepared.bind_values
+    q = prepared.operand_values(q)
+    call = lambda q: bind_values(q)  # noqa: E731
 elif mode == "public":
     call = lambda q: fraiseql_qb.compile(q, schema)  # noqa: E731
 else:

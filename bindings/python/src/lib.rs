@@ -213,11 +213,11 @@ impl Prepared {
                     values.get_type().name()?
                 )));
             }
-            let out = self
+            let params = self
                 .inner
-                .bind_values(&vals, &self.schema.get().inner)
+                .bind_values_params(&vals, &self.schema.get().inner)
                 .map_err(|e| error::to_py(py, &e))?;
-            params_to_py(py, &out)
+            params_list(py, &params)
         })
     }
 
@@ -269,11 +269,16 @@ fn params_to_py<'py>(
     py: Python<'py>,
     out: &qb_core::CompiledQuery,
 ) -> PyResult<Bound<'py, PyList>> {
-    let params = PyList::empty(py);
-    for p in &out.params {
-        params.append(convert::param_to_py(py, p)?)?;
-    }
-    Ok(params)
+    params_list(py, &out.params)
+}
+
+/// Parameters as a Python list (made at its length, not grown).
+fn params_list<'py>(py: Python<'py>, params: &[qb_core::Param]) -> PyResult<Bound<'py, PyList>> {
+    let items = params
+        .iter()
+        .map(|p| convert::param_to_py(py, p))
+        .collect::<PyResult<SmallVec<[_; 8]>>>()?;
+    PyList::new(py, items)
 }
 
 /// A core result as a Python `CompiledQuery`.

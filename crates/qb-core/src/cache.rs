@@ -68,8 +68,47 @@ struct Operand<'q> {
     src: Source<'q>,
 }
 
+/// The 8 bytes of `b` at `i` as a word (`b` holds them).
+#[inline]
+fn word_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The 4 bytes of `b` at `i` as a word (`b` holds them).
+#[inline]
+fn half_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// Two words that together hold every byte of `b` (at most 16 bytes long), read in
+/// overlapping windows: for one length, equal words mean equal bytes.
+#[inline]
+fn short_words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    if n >= 8 {
+        (word_at(b, 0), word_at(b, n - 8))
+    } else if n >= 4 {
+        (half_at(b, 0), half_at(b, n - 4))
+    } else if n > 0 {
+        let w = u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16;
+        (w, 0)
+    } else {
+        (0, 0)
+    }
+}
+
 /// The walk went deeper than [`MAX_WALK_DEPTH`].
 struct TooDeep;
+
+/// `query`'s shape, encoded.
+#[cfg(test)]
+fn encode(query: &Query, schema: &Schema, options: &CompileOptions) -> Result<Vec<u8>, TooDeep> {
+    Shape::of(query, schema, options).map(|s| s.bytes)
+}
 
 impl<'q> Shape<'q> {
     fn of(query: &'q Query, schema: &Schema, options: &CompileOptions) -> Result<Self, TooDeep> {
@@ -95,13 +134,13 @@ impl<'q> Shape<'q> {
         self.bytes.extend_from_slice(&n.to_le_bytes());
     }
 
-    /// A length or count: 4 bytes (a longer one, 0xFFFF_FFFF and 8 more).
+    /// A length or count: 1 byte (a larger one, 0xFF and 8 more).
     #[inline]
     fn len(&mut self, n: usize) {
-        match u32::try_from(n) {
-            Ok(n) if n != u32::MAX => self.bytes.extend_from_slice(&n.to_le_bytes()),
+        match u8::try_from(n) {
+            Ok(n) if n != u8::MAX => self.bytes.push(n),
             _ => {
-                self.bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+                self.bytes.push(u8::MAX);
                 self.u64(n as u64);
             }
         }
@@ -658,8 +697,33 @@ struct Entry {
     bytes: usize,
 }
 
+/// A 64-bit hash of an encoded shape, to find its entry (a hit then compares the whole
+/// shape). Four lanes of 8-byte words, each folded with a multiply and rotate (FxHash's
+/// step), the tail in overlapping words, finished with MurmurHash3's `fmix64`; a
+/// collision only costs a miss.
 fn hash_shape(bytes: &[u8]) -> u64 {
-    ahash::RandomState::with_seeds(0x73, 0x68, 0x61, 0x70).hash_one(bytes)
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(26);
+    let mut lanes = [1u64, 2, 3, bytes.len() as u64];
+    let mut blocks = bytes.chunks_exact(32);
+    for b in &mut blocks {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane = step(*lane, word_at(b, i * 8));
+        }
+    }
+    let mut h = lanes.iter().fold(0u64, |h, l| step(h, *l));
+    let tail = blocks.remainder();
+    let mut words = tail.chunks_exact(8);
+    for w in &mut words {
+        h = step(h, word_at(w, 0));
+    }
+    let (x, y) = short_words(words.remainder());
+    h = step(step(h, x), y);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 impl ShapeCache {
@@ -924,6 +988,32 @@ impl Prepared {
     /// # Ok::<(), qb_core::Error>(())
     /// ```
     pub fn bind_values(&self, values: &[Value], schema: &Schema) -> Result<CompiledQuery, Error> {
+        match self.params_from_values(values, schema)? {
+            Ok(params) => Ok(CompiledQuery::new(self.out.sql.clone(), params)),
+            Err(out) => Ok(out),
+        }
+    }
+
+    /// [`Prepared::bind_values`]' parameters alone (the SQL is [`Prepared::sql`]), for a
+    /// caller that keeps the SQL once per shape: no copy of it per bind.
+    pub fn bind_values_params(
+        &self,
+        values: &[Value],
+        schema: &Schema,
+    ) -> Result<Vec<Param>, Error> {
+        Ok(match self.params_from_values(values, schema)? {
+            Ok(params) => params,
+            Err(out) => out.params,
+        })
+    }
+
+    /// The parameters bound from `values`, or (`Err`) the compile of the prepared query with
+    /// them substituted, when one does not bind.
+    fn params_from_values(
+        &self,
+        values: &[Value],
+        schema: &Schema,
+    ) -> Result<Result<Vec<Param>, CompiledQuery>, Error> {
         if values.len() != self.operands.len() {
             return Err(Error::new(
                 ErrorKind::InvalidQuery,
@@ -945,12 +1035,12 @@ impl Prepared {
         if let Some(b) = &self.plan.bound {
             if let Some(params) = values::bind_fast(b, values, &self.operands, &self.options.limits)
             {
-                return Ok(CompiledQuery::new(b.sql.clone(), params));
+                return Ok(Ok(params));
             }
         }
         let mut query = self.query.clone();
         values::substitute(&mut query, values)?;
-        compile(&query, schema, &self.options)
+        compile(&query, schema, &self.options).map(Err)
     }
 
     /// The operand values of `query`, of the prepared shape, in [`Prepared::bind_values`]'s
@@ -1122,6 +1212,41 @@ mod tests {
         check::<Prepared>();
     }
 
+    /// Lengths are one byte below 255 and nine from 255 on: names and lists around that
+    /// boundary are told apart, and cached compiles of them equal uncached ones.
+    #[test]
+    fn lengths_around_the_one_byte_boundary() {
+        let (schema, _) = one_condition();
+        let options = CompileOptions::default();
+        let cache = ShapeCache::new(64);
+        let mut seen = Vec::new();
+        let mut ok = 0;
+        for n in [1, 254, 255, 256, 300] {
+            // An alias of `n` bytes, and a selection of `n` fields.
+            let alias = "a".repeat(n);
+            let fields: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"field": "id", "alias": "f{i}"}}"#))
+                .collect();
+            for text in [
+                format!(r#"{{"view": "v", "select": [{{"field": "age", "alias": "{alias}"}}]}}"#),
+                format!(r#"{{"view": "v", "select": [{}]}}"#, fields.join(", ")),
+            ] {
+                let q = Query::from_json(&text).expect("query");
+                let bytes = encode(&q, &schema, &options).ok().expect("encodes");
+                assert!(!seen.contains(&bytes), "two shapes, one encoding (n = {n})");
+                seen.push(bytes);
+                let uncached = compile(&q, &schema, &options);
+                ok += usize::from(uncached.is_ok());
+                for _ in 0..2 {
+                    assert_eq!(cache.compile(&q, &schema, &options), uncached);
+                }
+            }
+        }
+        // Each shape that compiles is a hit the second time.
+        assert!(ok >= 5, "{ok} of the queries compile");
+        assert_eq!(cache.stats().hits, ok as u64);
+    }
+
     /// Registries built alike share an identity; any added view changes it.
     #[test]
     fn registry_identity() {
@@ -1134,7 +1259,7 @@ mod tests {
         // A query of registry `a`'s shape is another shape against `b`.
         let q = one_condition().1;
         let o = CompileOptions::default();
-        let (sa, sb) = (Shape::of(&q, &a, &o).ok(), Shape::of(&q, &b, &o).ok());
-        assert_ne!(sa.map(|s| s.bytes), sb.map(|s| s.bytes));
+        let (sa, sb) = (encode(&q, &a, &o).ok(), encode(&q, &b, &o).ok());
+        assert_ne!(sa, sb);
     }
 }

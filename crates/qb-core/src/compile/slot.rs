@@ -244,7 +244,10 @@ pub(crate) fn scalar_list(v: &Operand<'_, '_>, s: ScalarType) -> Result<ParamVal
     let items = v.list()?;
     let mut values = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        values.push(v.item(i, item).scalar(s)?.1);
+        values.push(match super::values::scalar_fast(item, s, v.limits) {
+            Some(value) => value,
+            None => v.item(i, item).scalar(s)?.1,
+        });
     }
     Ok(ParamValue::Array(values))
 }

@@ -116,6 +116,33 @@ pub(crate) struct Operand<'v, 'l> {
     pub(crate) suffix: SmallVec<[Seg<'v>; 2]>,
 }
 
+/// [`Operand::scalar`]'s common cases, with no error context: a string as `text`,
+/// `tsvector` or `uuid`, an integer as `integer` or `numeric`, a boolean as `boolean`, a
+/// finite float as `numeric`. The same checks make the same value; `None` for anything else,
+/// including every value the full path refuses (which then reports it with its path). Shape
+/// cache binds and compiles alike take it first; the tests below hold it to the full path.
+#[inline]
+pub(crate) fn scalar_fast(value: &Value, ty: ScalarType, limits: &Limits) -> Option<ParamValue> {
+    let text = |s: &str| s.len() <= limits.max_string_len && !s.contains('\0');
+    Some(match (ty, value) {
+        (ScalarType::Text | ScalarType::Tsvector, Value::Str(s)) if text(s) => {
+            ParamValue::Text(s.clone())
+        }
+        (ScalarType::Uuid, Value::Str(s)) if text(s) => ParamValue::Text(network::uuid(s)?),
+        (ScalarType::Integer, Value::Int(i)) => ParamValue::Int(*i),
+        (ScalarType::Boolean, Value::Bool(b)) => ParamValue::Bool(*b),
+        (ScalarType::Numeric, Value::Int(i)) => {
+            ParamValue::Text(itoa::Buffer::new().format(*i).to_owned())
+        }
+        (ScalarType::Numeric, Value::Float(f)) if f.is_finite() => {
+            let mut s = String::new();
+            crate::value::write_float(*f, &mut s);
+            ParamValue::Text(s)
+        }
+        _ => return None,
+    })
+}
+
 impl<'v, 'l> Operand<'v, 'l> {
     /// The operand at the operator's path.
     pub(crate) fn new(value: &'v Value, limits: &'l Limits, path: &'v dyn Fn() -> String) -> Self {
@@ -303,6 +330,14 @@ impl<'v, 'l> Operand<'v, 'l> {
     /// checked against PostgreSQL's input function for the type and sent in one canonical
     /// form per value (docs/query-ast.md, "Operand formats").
     pub(crate) fn scalar(&self, ty: ScalarType) -> Result<(PgType, ParamValue), Error> {
+        if let Some(value) = scalar_fast(self.value, ty, self.limits) {
+            return Ok((ty.sql().param, value));
+        }
+        self.scalar_full(ty)
+    }
+
+    /// [`Operand::scalar`] without its fast path ([`scalar_fast`]).
+    fn scalar_full(&self, ty: ScalarType) -> Result<(PgType, ParamValue), Error> {
         if matches!(self.value, Value::Null) {
             return Err(self.null_error(ty.name()));
         }
@@ -352,6 +387,14 @@ impl<'v, 'l> Operand<'v, 'l> {
         };
         // The parameter type is the type's row of the one table.
         Ok((ty.sql().param, value))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn scalar_full_for_tests(
+        &self,
+        ty: ScalarType,
+    ) -> Result<(PgType, ParamValue), Error> {
+        self.scalar_full(ty)
     }
 
     /// One element of an array operand (`contains`, `any_eq`, …), as the JSON value written
@@ -591,6 +634,120 @@ mod tests {
 
     fn text(s: &str) -> ParamValue {
         ParamValue::Text(s.to_owned())
+    }
+
+    /// `scalar_fast` gives what the full path gives whenever it gives anything: every scalar
+    /// type, strings of every form a fast case reads (canonical and other UUIDs, NUL, over
+    /// the length limit), numbers and booleans, under two length limits.
+    #[test]
+    fn the_fast_path_is_the_full_path() {
+        use super::{Operand, scalar_fast};
+        use crate::schema::ScalarType as S;
+        use crate::{Limits, Number, Value};
+        let types = [
+            S::Text,
+            S::Integer,
+            S::Numeric,
+            S::Boolean,
+            S::Uuid,
+            S::Date,
+            S::Timestamptz,
+            S::Inet,
+            S::Cidr,
+            S::Macaddr,
+            S::Ltree,
+            S::Daterange,
+            S::Tsvector,
+            S::Vector,
+            S::Bit,
+        ];
+        let mut values = vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Float(10.5),
+            Value::Float(-0.0),
+            Value::Float(1.0),
+            Value::Float(1e15),
+            Value::Float(1e300),
+            Value::Float(f64::NAN),
+            Value::Float(f64::INFINITY),
+            Value::Decimal(Number::new("1.5").expect("a number")),
+            Value::List(vec![Value::Str("a".into())]),
+            Value::Object(vec![]),
+        ];
+        for s in [
+            "",
+            "a",
+            "Paris",
+            "x\0y",
+            "\0",
+            "true",
+            "12",
+            "00000000-0000-4000-8000-00000000000A",
+            "00000000-0000-4000-8000-00000000000a",
+            "{00000000-0000-4000-8000-000000000001}",
+            "0000000000004000800000000000000a",
+            "00000000-0000-4000-8000-00000000000g",
+            "00000000-0000-4000-8000-0000000000\0a",
+            "a long string past the short limit",
+        ] {
+            values.push(Value::Str(s.into()));
+        }
+        // Random strings over the characters the fast cases look at.
+        let alphabet = b"0123456789abcdefABCDEFg-{}\0 x";
+        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 40) as usize;
+            let mut t = String::new();
+            for k in 0..len {
+                let c = alphabet[((seed >> (k % 50)) as usize + k * 7) % alphabet.len()];
+                t.push(char::from(c));
+            }
+            if seed % 3 == 0 {
+                // Dashes where a UUID has them.
+                t = format!(
+                    "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+                    seed >> 32,
+                    seed & 0xffff,
+                    seed & 0xfff,
+                    (seed >> 12) & 0xfff,
+                    seed >> 16
+                );
+                if seed % 5 == 0 {
+                    t = t.to_uppercase();
+                }
+            }
+            values.push(Value::Str(t));
+        }
+        let limits = [Limits::default(), Limits::default().with_max_string_len(8)];
+        let path = || "where.f.eq".to_owned();
+        let mut fast = 0;
+        for limits in &limits {
+            for v in &values {
+                for ty in types {
+                    let full = Operand::new(v, limits, &path).scalar_full_for_tests(ty);
+                    if let Some(value) = scalar_fast(v, ty, limits) {
+                        fast += 1;
+                        assert_eq!(full, Ok((ty.sql().param, value)), "{v:?} as {ty:?}");
+                    }
+                    // The entry point agrees with the full path, errors included.
+                    assert_eq!(
+                        Operand::new(v, limits, &path).scalar(ty),
+                        full,
+                        "{v:?} as {ty:?}"
+                    );
+                }
+            }
+        }
+        assert!(fast > 1000, "the fast path was taken {fast} times");
     }
 
     #[test]

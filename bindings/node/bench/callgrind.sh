@@ -16,7 +16,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fqb-node-callgrind.XXXXXX")}"
-N=2000
+N="${FQB_BENCH_CALLS:-2000}"
 workloads=(); methods=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do workloads+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift

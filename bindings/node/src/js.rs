@@ -22,6 +22,10 @@ use qb_core::{Error, ErrorKind};
 
 pub(crate) type Raw = sys::napi_value;
 
+/// The words of an encoded query (`encode.js`), copied: inline up to 64 words (a
+/// query of a few conditions, a prepared query's operand values).
+pub(crate) type Words = smallvec::SmallVec<[u32; 64]>;
+
 thread_local! {
     /// The externals this addon created on this thread and are still alive, with the type
     /// each holds: a value is read as a handle only when it is one of them, so a foreign
@@ -305,57 +309,45 @@ impl Env {
 
     /// A copy of the words of a `Uint32Array` that starts with its own length (a word
     /// counting itself too): that many words, or the whole array when it is shorter. `None`
-    /// when `v` is not a `Uint32Array`. Copied, so nothing that runs later in the call (a
-    /// getter, a nested call) can change or free what the caller reads.
-    pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Vec<u32>>> {
-        if !self.is_typed_array(v)? {
-            return Ok(None);
-        }
+    /// when `v` is not a `Uint32Array`. Copied (on the stack when short), so nothing that runs
+    /// later in the call (a getter, a nested call) can change or free what the caller reads.
+    pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Words>> {
         let mut kind = 0;
         let mut len = 0usize;
         let mut data = ptr::null_mut();
-        // SAFETY: v is a typed array handle of this call; the array buffer and byte offset
-        // outputs may be null.
-        self.check(
-            unsafe {
-                sys::napi_get_typedarray_info(
-                    self.0,
-                    v,
-                    &mut kind,
-                    &mut len,
-                    &mut data,
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                )
-            },
-            "get_typedarray_info",
-        )?;
+        // SAFETY: v is a handle of this call; the array buffer and byte offset outputs may
+        // be null. Anything but a typed array gives an error status (`napi_invalid_arg`, no
+        // exception), which saves the `napi_is_typedarray` call before it.
+        let st = unsafe {
+            sys::napi_get_typedarray_info(
+                self.0,
+                v,
+                &mut kind,
+                &mut len,
+                &mut data,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if st != sys::Status::napi_ok {
+            if self.exception_pending() {
+                return Err(Fail::Pending);
+            }
+            return Ok(None);
+        }
         if kind != sys::TypedarrayType::uint32_array {
             return Ok(None);
         }
         if len == 0 || data.is_null() {
-            return Ok(Some(Vec::new()));
+            return Ok(Some(Words::new()));
         }
         // SAFETY: a Uint32Array of `len` elements has `len` words at `data`, aligned to 4
         // bytes (a typed array's byte offset is a multiple of its element size), alive and
         // not written by anything else while this synchronous call copies them (no JS runs).
         let words = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), len) };
-        Ok(Some(words[..(words[0] as usize).min(len)].to_vec()))
-    }
-
-    /// A string of `len` UTF-16 units as UTF-8 when it is ASCII, in one call; `None`
-    /// otherwise (read it with [`Env::string_utf16`]).
-    pub(crate) fn ascii_string(self, v: Raw, len: usize) -> JsResult<Option<String>> {
-        // Room for `len` bytes: an ASCII string fills it; V8 never writes part of a
-        // character, so a string with a non-ASCII character in its first `len` bytes writes
-        // fewer (or bytes above 0x7f, refused by the check below).
-        let mut out = vec![0u8; len + 1];
-        let written = self.utf8_into(v, &mut out)?;
-        out.truncate(written);
-        if written != len || !out.is_ascii() {
-            return Ok(None);
-        }
-        Ok(String::from_utf8(out).ok())
+        Ok(Some(Words::from_slice(
+            &words[..(words[0] as usize).min(len)],
+        )))
     }
 
     /// Calls `f` with a short string's text borrowed from a stack buffer (object keys: no

@@ -62,14 +62,9 @@ impl<'w> Doc<'w> {
             if env.type_of(text)? != Type::String {
                 return Err(Fail::Type("expected the encoded query's text".into()));
             }
-            // One copy as UTF-16 (V8 writes a one-byte string to it with a plain widening
-            // loop; its UTF-8 writer encodes character by character), narrowed when ASCII.
-            let units = env.string_utf16(text, len)?;
-            if units.iter().all(|&u| u < 0x80) {
-                let bytes: Vec<u8> = units.iter().map(|&u| u as u8).collect();
-                Text::Ascii(String::from_utf8(bytes).unwrap_or_default())
-            } else {
-                Text::Wide(units)
+            match env.ascii_string(text, len)? {
+                Some(s) => Text::Ascii(s),
+                None => Text::Wide(env.string_utf16(text, len)?),
             }
         };
         Ok(Doc {

@@ -350,6 +350,21 @@ impl Env {
         )))
     }
 
+    /// A string of `len` UTF-16 units as UTF-8 when it is ASCII, in one call; `None`
+    /// otherwise (read it with [`Env::string_utf16`]).
+    pub(crate) fn ascii_string(self, v: Raw, len: usize) -> JsResult<Option<String>> {
+        // Room for `len` bytes: an ASCII string fills it; V8 never writes part of a
+        // character, so a string with a non-ASCII character in its first `len` bytes writes
+        // fewer (or bytes above 0x7f, refused by the check below).
+        let mut out = vec![0u8; len + 1];
+        let written = self.utf8_into(v, &mut out)?;
+        out.truncate(written);
+        if written != len || !out.is_ascii() {
+            return Ok(None);
+        }
+        Ok(String::from_utf8(out).ok())
+    }
+
     /// Calls `f` with a short string's text borrowed from a stack buffer (object keys: no
     /// allocation); long strings are read into a `String` first.
     #[inline]

@@ -22,9 +22,10 @@ use qb_core::{Error, ErrorKind};
 
 pub(crate) type Raw = sys::napi_value;
 
-/// The words of an encoded query (`encode.js`), copied: inline up to 64 words (a
-/// query of a few conditions, a prepared query's operand values).
-pub(crate) type Words = smallvec::SmallVec<[u32; 64]>;
+/// The words of an encoded query (`encode.js`), copied. (A `SmallVec` saved the allocation
+/// for short ones, ~150 Ir on a bind of M's values, but its inline-or-heap check on every
+/// word read cost ~500 Ir on a compile of M.)
+pub(crate) type Words = Vec<u32>;
 
 thread_local! {
     /// The externals this addon created on this thread and are still alive, with the type
@@ -309,7 +310,7 @@ impl Env {
 
     /// A copy of the words of a `Uint32Array` that starts with its own length (a word
     /// counting itself too): that many words, or the whole array when it is shorter. `None`
-    /// when `v` is not a `Uint32Array`. Copied (on the stack when short), so nothing that runs
+    /// when `v` is not a `Uint32Array`. Copied, so nothing that runs
     /// later in the call (a getter, a nested call) can change or free what the caller reads.
     pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Words>> {
         let mut kind = 0;
@@ -339,15 +340,13 @@ impl Env {
             return Ok(None);
         }
         if len == 0 || data.is_null() {
-            return Ok(Some(Words::new()));
+            return Ok(Some(Vec::new()));
         }
         // SAFETY: a Uint32Array of `len` elements has `len` words at `data`, aligned to 4
         // bytes (a typed array's byte offset is a multiple of its element size), alive and
         // not written by anything else while this synchronous call copies them (no JS runs).
         let words = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), len) };
-        Ok(Some(Words::from_slice(
-            &words[..(words[0] as usize).min(len)],
-        )))
+        Ok(Some(words[..(words[0] as usize).min(len)].to_vec()))
     }
 
     /// A string of `len` UTF-16 units as UTF-8 when it is ASCII, in one call; `None`

@@ -262,16 +262,25 @@ function encode(query) {
  * The addon's compile result, one string (src/encoded.rs, `packed`):
  * `<n>:<sql><values>[&<types>]`, each value a token: `"<len>:<text>` a string, `t` / `f` a
  * boolean, `#<number>;` a float8, `[` ... `]` an array (one level); types as string tokens.
+ * A prepared query's result starts with `=` instead of `<n>:<sql>` when its SQL is
+ * `knownText`, which the caller holds (the SQL does not cross Node-API again).
  * Returns node-postgres' `{ text, values }` (and `paramTypes` when they were asked for).
  */
-function unpack(s) {
+function unpack(s, knownText) {
   let i = 0;
-  let n = 0;
-  for (let d = s.charCodeAt(0); d !== 58; d = s.charCodeAt(++i)) n = n * 10 + d - 48;
-  const start = i + 1;
-  const text = s.slice(start, start + n);
+  let text;
+  if (s.charCodeAt(0) === 61) {
+    // =
+    text = knownText;
+    i = 1;
+  } else {
+    let n = 0;
+    for (let d = s.charCodeAt(0); d !== 58; d = s.charCodeAt(++i)) n = n * 10 + d - 48;
+    const start = i + 1;
+    text = s.slice(start, start + n);
+    i = start + n;
+  }
   const end = s.length;
-  i = start + n;
   if (i === end) return { text, values: [] };
   const values = [];
   let list = values;

@@ -250,10 +250,13 @@ const standIn = {
   schemaPrepare() {
     throw unavailable('Schema.prepare');
   },
-  preparedBindValues() {
+  preparedBindEncoded() {
     throw unavailable('Prepared.bindValues');
   },
   preparedCompile() {
+    throw unavailable('Prepared.bind');
+  },
+  preparedCompileEncoded() {
     throw unavailable('Prepared.bind');
   },
   compile() {

@@ -2,6 +2,7 @@
 // `Schema`: a registry parsed and validated once by the addon, which keeps it; the instance
 // holds the addon's handle to it.
 const { native } = require('./loader');
+const { encode, unpack } = require('./encode');
 
 /** A schema registry, parsed and validated once; reusable by any number of compiles. */
 class Schema {
@@ -70,7 +71,11 @@ class Prepared {
    * that query (at the operand's path), and `InvalidQueryError` for a wrong number of
    * values. The SQL is `text`: no value changes it. */
   bindValues(values) {
-    return native.preparedBindValues(this.#native, this.#schema, values);
+    // Written by encode.js and returned packed (src/encoded.rs), as `compile` does: one
+    // Node-API call in, one string out; the SQL stays on this side.
+    const e = encode(values);
+    const r = native.preparedBindEncoded(this.#native, this.#schema, e.w, e.text, e.refs);
+    return typeof r === 'string' ? unpack(r, this.#text).values : r.values;
   }
   /** The SQL of every query of this shape. */
   get text() {
@@ -83,11 +88,20 @@ class Prepared {
   /** The values of `query`, of the prepared shape (else `InvalidQueryError`); a bad operand
    * throws as `compile` throws. */
   bind(query) {
-    return native.preparedCompile(this.#native, this.#schema, query, false).values;
+    return this.#compile(query, false).values;
   }
   /** `bind`, with the text: what `compile(query, schema, options)` returns. */
   compile(query, options) {
-    const types = options != null && options.paramTypes === true;
+    return this.#compile(query, options != null && options.paramTypes === true);
+  }
+  /** A query object is written by encode.js and the result comes back packed, without the
+   * SQL when it is `text` (always, for a query of this shape); JSON text goes as it is. */
+  #compile(query, types) {
+    if (typeof query === 'object' && query !== null) {
+      const e = encode(query);
+      const r = native.preparedCompileEncoded(this.#native, this.#schema, e.w, e.text, e.refs, types);
+      return typeof r === 'string' ? unpack(r, this.#text) : r;
+    }
     return native.preparedCompile(this.#native, this.#schema, query, types);
   }
   get [Symbol.toStringTag]() {

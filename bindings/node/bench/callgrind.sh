@@ -7,16 +7,19 @@
 #
 #   bindings/node/bench/callgrind.sh [W...] [-- METHOD...]      (default: M; schema shim knex kysely)
 # Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), OUT (callgrind files, default a temp dir),
-# FQB_NODE_FLAGS (default --single-threaded: V8 optimizes on the main thread; under valgrind,
-# which runs one thread at a time, a concurrent TurboFan job can finish at any point, and the
-# code then ran in its baseline tier for part of one run but not of the other: M moved
-# between 35k and 46k Ir, C read 268k, Kysely 1.2M).
+# FQB_NODE_FLAGS (default --single-threaded --hash-seed=1 --random-seed=1: V8 optimizes on the
+# main thread; under valgrind, which runs one thread at a time, a concurrent TurboFan job can
+# finish at any point, and the code then ran in its baseline tier for part of one run but not
+# of the other: M moved between 35k and 46k Ir, C read 268k, Kysely 1.2M. The fixed seeds
+# make start-up the same in both runs: with random ones, two runs of 0 calls differed by
+# ~900k Ir, 460 Ir per call at 2,000 calls), FQB_BENCH_CALLS (default 2,000; 20,000 spreads
+# what is left of that, and each run's share of garbage collection, over more calls).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fqb-node-callgrind.XXXXXX")}"
-N=2000
+N="${FQB_BENCH_CALLS:-2000}"
 workloads=(); methods=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do workloads+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
@@ -32,8 +35,8 @@ for w in "${workloads[@]}"; do
     b=$(ir "core.$w.$N" "$TARGET/release/qb-bench-ns" --workloads "$w" --run qb_core --iters "$N")
     printf '%-22s %10d\n' "$w core" $(( (b - a) / N ))
     for m in "${methods[@]}"; do
-        a=$(ir "node.$w.$m.0" node ${FQB_NODE_FLAGS---single-threaded} "$HERE/loop.js" "$w" "$m" 0)
-        b=$(ir "node.$w.$m.$N" node ${FQB_NODE_FLAGS---single-threaded} "$HERE/loop.js" "$w" "$m" "$N")
+        a=$(ir "node.$w.$m.0" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1} "$HERE/loop.js" "$w" "$m" 0)
+        b=$(ir "node.$w.$m.$N" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1} "$HERE/loop.js" "$w" "$m" "$N")
         printf '%-22s %10d\n' "$w node $m" $(( (b - a) / N ))
     done
 done

@@ -10,6 +10,8 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const REGISTRY = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'golden', 'schema.json'), 'utf8'));
 const WORKLOADS = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'bench', 'workloads.json'), 'utf8')).workloads;
 const schema = new fqb.Schema(REGISTRY);
+/** The same registry without a shape cache: every compile is a full one. */
+const uncachedSchema = new fqb.Schema(REGISTRY, { cacheSize: 0 });
 const shim = new fqb.RolloutQueryBuilder(() => 'SELECT legacy', schema, {
   env: {},
   useNative: true,
@@ -40,6 +42,8 @@ function methods(w) {
     bind_values: () => ({ text: prepared.text, values: prepared.bindValues(values) }),
     /** compile(query object, Schema built once): the way to use it. */
     schema: () => fqb.compile(q, schema),
+    /** compile(query object, Schema without a cache): the uncached compile. */
+    uncached: () => fqb.compile(q, uncachedSchema),
     /** compile(JSON.stringify(query), Schema): the JSON text entry point, for comparison. */
     json_text: () => fqb.compile(JSON.stringify(q), schema),
     /** compile(query, registry object): the registry parsed and validated on every call. */

@@ -42,7 +42,7 @@ enum Text {
 
 /// One encoded query: the structure, its text and its host values.
 pub(crate) struct Doc<'w> {
-    w: Vec<u32>,
+    w: crate::js::Words,
     text: Text,
     refs: Raw,
     walk: &'w Walk,
@@ -78,6 +78,43 @@ impl<'w> Doc<'w> {
     /// The query document.
     pub(crate) fn root(&self) -> Result<Src<'_>, Error> {
         self.node(HEADER)
+    }
+
+    /// The root when the encoder handed it over whole (a host value: an array with a hole
+    /// or an `undefined` item, anything not plain data), to be read by the walk over JS
+    /// values.
+    pub(crate) fn root_host(&self) -> JsResult<Option<Raw>> {
+        if self.word(HEADER) != T_HOST {
+            return Ok(None);
+        }
+        self.walk
+            .env()
+            .element(self.refs, self.word(HEADER + 1))
+            .map(Some)
+    }
+
+    /// The items of an encoded list root as `Value`s (operand values, `Prepared.bindValues`),
+    /// item `i` read at `path(i)` as the walk reads an operand; `None` when the root is not a
+    /// list.
+    pub(crate) fn list_values<'p>(
+        &self,
+        path: impl Fn(usize) -> Path<'p>,
+    ) -> JsResult<Option<Vec<Value>>> {
+        let root = Enc {
+            doc: self,
+            at: HEADER,
+        };
+        if root.tag() != T_LIST {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.count(HEADER));
+        root.children(|_, child| {
+            let at = path(out.len());
+            out.push(child.value(0, &at)?);
+            Ok(())
+        })
+        .map_err(|e| self.walk.failure(e))?;
+        Ok(Some(out))
     }
 
     #[inline]
@@ -330,22 +367,34 @@ impl<'d> Source for Src<'d> {
 /// `{ text, values }` from it with string slices (a `JSON.parse` of the values, or a
 /// Node-API call per value, costs several times more):
 ///
-/// `<n>:<sql><values>[&<types>]`, `n` the SQL's length in UTF-16 units; each value a token:
+/// `<n>:<sql><values>[&<types>]` (or `=<values>[&<types>]`, below), `n` the SQL's length in UTF-16 units; each value a token:
 /// `"<len>:<text>` a string (`len` in UTF-16 units), `t` / `f` a boolean, `#<number>;` a
 /// float8 (JSON number text, read back as exactly the same double), `[` ... `]` an array;
 /// `types` (with `param_types`) the SQL type names as string tokens. `None` when a value
 /// has no such form (a non-finite float8, an array of arrays: the caller then builds the
 /// result object value by value).
-pub(crate) fn packed(out: &CompiledQuery, param_types: bool) -> Option<Packed> {
+///
+/// With `known_sql` (a prepared query's text, which the JS side holds), a result whose SQL
+/// is that text starts with `=` instead of `<n>:<sql>`: the SQL does not cross again.
+pub(crate) fn packed(
+    out: &CompiledQuery,
+    param_types: bool,
+    known_sql: Option<&str>,
+) -> Option<Packed> {
     let sql = &out.sql;
+    let known = known_sql == Some(sql.as_str());
     let mut p = Packed {
-        text: String::with_capacity(sql.len() + 16 + out.params.len() * 24),
+        text: String::with_capacity(if known { 1 } else { sql.len() + 16 } + out.params.len() * 24),
         ascii: true,
     };
-    let n = p.utf16_len(sql);
-    p.text.push_str(itoa::Buffer::new().format(n));
-    p.text.push(':');
-    p.text.push_str(sql);
+    if known {
+        p.text.push('=');
+    } else {
+        let n = p.utf16_len(sql);
+        p.text.push_str(itoa::Buffer::new().format(n));
+        p.text.push(':');
+        p.text.push_str(sql);
+    }
     for param in &out.params {
         if !p.value(param.ty.base().wire(), &param.value, true) {
             return None;

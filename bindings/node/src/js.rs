@@ -22,6 +22,11 @@ use qb_core::{Error, ErrorKind};
 
 pub(crate) type Raw = sys::napi_value;
 
+/// The words of an encoded query (`encode.js`), copied. (A `SmallVec` saved the allocation
+/// for short ones, ~150 Ir on a bind of M's values, but its inline-or-heap check on every
+/// word read cost ~500 Ir on a compile of M.)
+pub(crate) type Words = Vec<u32>;
+
 thread_local! {
     /// The externals this addon created on this thread and are still alive, with the type
     /// each holds: a value is read as a handle only when it is one of them, so a foreign
@@ -305,31 +310,32 @@ impl Env {
 
     /// A copy of the words of a `Uint32Array` that starts with its own length (a word
     /// counting itself too): that many words, or the whole array when it is shorter. `None`
-    /// when `v` is not a `Uint32Array`. Copied, so nothing that runs later in the call (a
-    /// getter, a nested call) can change or free what the caller reads.
-    pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Vec<u32>>> {
-        if !self.is_typed_array(v)? {
-            return Ok(None);
-        }
+    /// when `v` is not a `Uint32Array`. Copied, so nothing that runs
+    /// later in the call (a getter, a nested call) can change or free what the caller reads.
+    pub(crate) fn length_prefixed_words(self, v: Raw) -> JsResult<Option<Words>> {
         let mut kind = 0;
         let mut len = 0usize;
         let mut data = ptr::null_mut();
-        // SAFETY: v is a typed array handle of this call; the array buffer and byte offset
-        // outputs may be null.
-        self.check(
-            unsafe {
-                sys::napi_get_typedarray_info(
-                    self.0,
-                    v,
-                    &mut kind,
-                    &mut len,
-                    &mut data,
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                )
-            },
-            "get_typedarray_info",
-        )?;
+        // SAFETY: v is a handle of this call; the array buffer and byte offset outputs may
+        // be null. Anything but a typed array gives an error status (`napi_invalid_arg`, no
+        // exception), which saves the `napi_is_typedarray` call before it.
+        let st = unsafe {
+            sys::napi_get_typedarray_info(
+                self.0,
+                v,
+                &mut kind,
+                &mut len,
+                &mut data,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if st != sys::Status::napi_ok {
+            if self.exception_pending() {
+                return Err(Fail::Pending);
+            }
+            return Ok(None);
+        }
         if kind != sys::TypedarrayType::uint32_array {
             return Ok(None);
         }

@@ -229,62 +229,82 @@ fn schema_prepare(cx: &Cx) -> JsResult<Raw> {
     Ok(out)
 }
 
-/// `preparedBindValues(preparedHandle, schemaHandle, values)`: the parameter values of the
-/// prepared query with its operands replaced by `values` (an array, in `operands` order).
-fn prepared_bind_values(cx: &Cx) -> JsResult<Raw> {
+/// The `Prepared` and the `Schema` behind the first two arguments of a `prepared*` call.
+fn prepared_args<'a>(cx: &Cx, name: &str) -> JsResult<(&'a PreparedBox, &'a SchemaBox)> {
     let env = cx.env;
     let Some(p) = env.unwrap_external::<PreparedBox>(cx.arg(0)?)? else {
-        return Err(Fail::Type(
-            "preparedBindValues(handle, ...): not a Prepared handle".into(),
-        ));
+        return Err(Fail::Type(format!(
+            "{name}(handle, ...): not a Prepared handle"
+        )));
     };
     let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(1)?)? else {
-        return Err(Fail::Type(
-            "preparedBindValues(_, handle, ...): not a Schema handle".into(),
-        ));
+        return Err(Fail::Type(format!(
+            "{name}(_, handle, ...): not a Schema handle"
+        )));
     };
-    let values = cx.arg(2)?;
-    if !env.is_array(values)? {
-        return Err(Fail::Type(
-            "bindValues(values): values must be an array of operand values".into(),
-        ));
-    }
+    Ok((p, s))
+}
+
+const BIND_VALUES_TYPE: &str = "bindValues(values): values must be an array of operand values";
+
+/// `preparedBindEncoded(preparedHandle, schemaHandle, words, text, refs)`: the parameter
+/// values of the prepared query with its operands replaced by `values` (an array, in
+/// `operands` order) as `encode.js` wrote it: the packed result (`=` and the values, the SQL
+/// being the prepared text), or `{ text, values }` when a value has no packed form.
+fn prepared_bind_encoded(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let (p, s) = prepared_args(cx, "preparedBindEncoded")?;
+    let walk = Walk::new(env);
+    let doc = encoded::Doc::read(env, cx.arg(2)?, cx.arg(3)?, cx.arg(4)?, &walk)?;
     let ops = p.inner.operands();
-    let n = env.array_len(values)?;
-    let walk = convert::Walk::new(env);
-    let mut vals = Vec::with_capacity(n.min(1 << 16) as usize);
-    for i in 0..n {
-        let item = env.element(values, i)?;
-        let path = ops.get(i as usize).map_or("", |o| o.path.as_str());
-        vals.push(walk.operand(item, &qb_core::Path::ROOT.key(path))?);
-    }
+    let path = |i: usize| Path::ROOT.key(ops.get(i).map_or("", |o| o.path.as_str()));
+    let vals = match doc.list_values(path)? {
+        Some(vals) => vals,
+        None => match doc.root_host()? {
+            Some(v) if env.is_array(v)? => {
+                // An array the encoder handed over (a hole, an `undefined` item, a
+                // subclass...): its items read one by one by the walk over JS values.
+                let n = env.array_len(v)?;
+                let mut vals = Vec::with_capacity(n.min(1 << 16) as usize);
+                for i in 0..n {
+                    let item = env.element(v, i)?;
+                    vals.push(walk.operand(item, &path(i as usize))?);
+                }
+                vals
+            }
+            _ => return Err(Fail::Type(BIND_VALUES_TYPE.into())),
+        },
+    };
     let out = p.inner.bind_values(&vals, &s.inner)?;
-    let arr = env.array(out.params.len())?;
-    for (i, param) in out.params.iter().enumerate() {
-        let v = convert::param_to_js(env, param)?;
-        env.set_element(arr, i as u32, v)?;
-    }
-    Ok(arr)
+    packed_result(env, &out, false, Some(p.inner.sql()))
 }
 
 /// `preparedCompile(preparedHandle, schemaHandle, query, paramTypes)`: `{ text, values }` of
 /// a query of the prepared shape.
 fn prepared_compile(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
-    let Some(p) = env.unwrap_external::<PreparedBox>(cx.arg(0)?)? else {
-        return Err(Fail::Type(
-            "preparedCompile(handle, ...): not a Prepared handle".into(),
-        ));
-    };
-    let Some(s) = env.unwrap_external::<SchemaBox>(cx.arg(1)?)? else {
-        return Err(Fail::Type(
-            "preparedCompile(_, handle, ...): not a Schema handle".into(),
-        ));
-    };
+    let (p, s) = prepared_args(cx, "preparedCompile")?;
     let query = parse_query(env, cx.arg(2)?)?;
     let param_types = env.bool_value(cx.arg(3)?)?;
     let out = p.inner.compile(&query, &s.inner)?;
     result_to_js(env, &out, param_types)
+}
+
+/// `preparedCompileEncoded(preparedHandle, schemaHandle, words, text, refs, paramTypes)`:
+/// `preparedCompile` of a query written by `encode.js`; returns the packed result, its SQL
+/// left out (`=`) when it is the prepared text.
+fn prepared_compile_encoded(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let (p, s) = prepared_args(cx, "preparedCompileEncoded")?;
+    let walk = Walk::new(env);
+    let doc = encoded::Doc::read(env, cx.arg(2)?, cx.arg(3)?, cx.arg(4)?, &walk)?;
+    let query = doc
+        .root()
+        .and_then(|root| Query::from_source(root, &Limits::default()))
+        .map_err(|e| walk.failure(e))?;
+    let param_types = env.bool_value(cx.arg(5)?)?;
+    let out = p.inner.compile(&query, &s.inner)?;
+    packed_result(env, &out, param_types, Some(p.inner.sql()))
 }
 
 /// `schemaCacheStats(handle)`: the counters of a `Schema`'s shape cache.
@@ -369,8 +389,14 @@ pub(crate) fn compile_encoded_raw(
 
 /// The result of `compileEncoded` and `compileText`: one string for `unpack` (encode.js), or,
 /// when a value has no JSON form, the `{ text, values }` object itself.
-pub(crate) fn packed_result(env: Env, out: &CompiledQuery, param_types: bool) -> JsResult<Raw> {
-    match encoded::packed(out, param_types) {
+/// With `known_sql`, a result of that SQL leaves it out (`encoded::packed`).
+pub(crate) fn packed_result(
+    env: Env,
+    out: &CompiledQuery,
+    param_types: bool,
+    known_sql: Option<&str>,
+) -> JsResult<Raw> {
+    match encoded::packed(out, param_types, known_sql) {
         Some(p) if p.ascii => env.latin1(p.text.as_bytes()),
         Some(p) => env.str(&p.text),
         None => result_to_js(env, out, param_types),
@@ -419,7 +445,7 @@ fn compile_encoded(cx: &Cx) -> JsResult<Raw> {
         refs: cx.arg(2)?,
     };
     let out = compile_encoded_raw(env, q, cx.arg(3)?, &o)?;
-    packed_result(env, &out, o.param_types)
+    packed_result(env, &out, o.param_types, None)
 }
 
 /// `compileText(query, schema, options?)`: `compile` of JSON text (or of an object, walked
@@ -428,7 +454,7 @@ fn compile_text(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let o = options_of(env, cx.arg(2)?)?;
     let out = compile_raw(env, cx.arg(0)?, cx.arg(1)?, &o)?;
-    packed_result(env, &out, o.param_types)
+    packed_result(env, &out, o.param_types, None)
 }
 
 /// `encodeCursor(rowCursor, cursorKey?)`: the cursor of a keyset page's row, from its
@@ -506,7 +532,8 @@ entry!(schema_new_cb => schema_new);
 entry!(schema_cache_stats_cb => schema_cache_stats);
 entry!(schema_prepare_cb => schema_prepare);
 entry!(prepared_compile_cb => prepared_compile);
-entry!(prepared_bind_values_cb => prepared_bind_values);
+entry!(prepared_compile_encoded_cb => prepared_compile_encoded);
+entry!(prepared_bind_encoded_cb => prepared_bind_encoded);
 entry!(compile_cb => compile);
 entry!(compile_encoded_cb => compile_encoded);
 entry!(compile_text_cb => compile_text);
@@ -531,7 +558,8 @@ mod registration {
             ("schemaCacheStats", Some(schema_cache_stats_cb)),
             ("schemaPrepare", Some(schema_prepare_cb)),
             ("preparedCompile", Some(prepared_compile_cb)),
-            ("preparedBindValues", Some(prepared_bind_values_cb)),
+            ("preparedCompileEncoded", Some(prepared_compile_encoded_cb)),
+            ("preparedBindEncoded", Some(prepared_bind_encoded_cb)),
             ("compile", Some(compile_cb)),
             ("compileEncoded", Some(compile_encoded_cb)),
             ("compileText", Some(compile_text_cb)),

@@ -525,7 +525,7 @@ fn rollout_compile(cx: &Cx) -> JsResult<Raw> {
     match compiled {
         Ok(out) => {
             h.engine.record_native_ok(elapsed);
-            crate::packed_result(env, &out, false)
+            crate::packed_result(env, &out, false, None)
         }
         Err(Fail::Core(e)) => {
             h.engine.record_native_err(elapsed, can_fall_back);

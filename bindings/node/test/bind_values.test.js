@@ -72,6 +72,144 @@ test('operands, values and errors as compile gives them', () => {
   assert.throws(() => p.bindValues('b'), TypeError);
 });
 
+test('bad values: the error compile gives, or the thrower\'s own exception', () => {
+  // bindValues writes the values with encode.js, as compile writes a query: whatever is not
+  // plain data is read by the walk over JS values at the operand's path, so every outcome is
+  // compile's on the query with those operands.
+  const schema = new Schema(REGISTRY);
+  const p = schema.prepare(query('a', [], 10));
+  const same = (values, check) => {
+    const got = outcome(() => p.bindValues(values));
+    assert.deepEqual(got, outcome(() => compile(query(...values), schema).values));
+    if (check) check(got);
+    return got;
+  };
+  const isError = (code, path) => (got) => {
+    assert.equal(got[0], 'error');
+    assert.equal(got[2], code);
+    if (path !== undefined) assert.equal(got[3], path);
+  };
+  // (An `undefined` operand is absent in a query object, an error here.)
+  assert.throws(() => p.bindValues([undefined, [], 5]), {
+    code: 'QB_INVALID_VALUE',
+    path: 'where.name.icontains',
+  });
+  same(['b', [U1, undefined], 5], isError('QB_INVALID_VALUE', 'where.id.in[1]'));
+  // eslint-disable-next-line no-sparse-arrays
+  same(['b', [U1, , U1], 5], isError('QB_INVALID_VALUE', 'where.id.in[1]'));
+  same([Symbol('s'), [], 5], isError('QB_INVALID_VALUE', 'where.name.icontains'));
+  same(['b', [Symbol.iterator], 5], isError('QB_INVALID_VALUE', 'where.id.in[0]'));
+  same(['b', [], () => 5], isError('QB_INVALID_VALUE', 'limit'));
+  for (const n of [NaN, Infinity, -Infinity]) {
+    same(['b', [], n], isError('QB_INVALID_VALUE', 'limit'));
+    same([n, [], 5], isError('QB_INVALID_VALUE', 'where.name.icontains'));
+  }
+  // BigInt: an exact integer, as compile reads it.
+  assert.deepEqual(same(['b', [], 5n]), ['ok', ['%b%', [], '5']]);
+  same(['b', [], 10n ** 30n], isError('QB_INVALID_VALUE', 'limit'));
+  same([1n, [], 5], isError('QB_INVALID_VALUE', 'where.name.icontains'));
+  // Non-plain values: a Date, a Buffer, a Map, a class instance.
+  same([new Date(0), [], 5]);
+  same(['b', [Buffer.from('x')], 5], isError('QB_INVALID_VALUE'));
+  same(['b', new Map(), 5], isError('QB_INVALID_VALUE'));
+  same(['b', [], new (class Limit {})()], isError('QB_INVALID_VALUE', 'limit'));
+  // Cycles and deep nesting: a depth error, never a stack overflow.
+  const cycle = [];
+  cycle.push(cycle);
+  same(['b', cycle, 5], isError('QB_DEPTH_LIMIT'));
+  const obj = {};
+  obj.self = obj;
+  same([obj, [], 5], isError('QB_DEPTH_LIMIT'));
+  let deep = U1;
+  for (let i = 0; i < 10000; i++) deep = [deep];
+  same(['b', deep, 5], isError('QB_DEPTH_LIMIT'));
+});
+
+test('huge lists, getters and proxies, arrays that are not plain', () => {
+  const schema = new Schema(REGISTRY);
+  const p = schema.prepare(query('a', [], 10));
+  const huge = new Array(1_000_000).fill(U1);
+  assert.throws(() => p.bindValues(['b', huge, 5]), { code: 'QB_SIZE_LIMIT', path: 'where.id.in' });
+  assert.throws(() => compile(query('b', huge, 5), schema), { code: 'QB_SIZE_LIMIT', path: 'where.id.in' });
+  const many = new Array(100_000).fill(U1);
+  const got = p.bindValues(['b', many, 5]);
+  assert.equal(got[1].length, 100_000);
+  assert.deepEqual(got, compile(query('b', many, 5), schema).values);
+  many[99_999] = 'not a uuid';
+  assert.throws(() => p.bindValues(['b', many, 5]), { code: 'QB_INVALID_VALUE', path: 'where.id.in[99999]' });
+
+  // A getter that throws: its own exception, whether on the values array or inside a value.
+  const boom = new Error('boom');
+  const thrower = ['b', [], 5];
+  Object.defineProperty(thrower, 0, { get() { throw boom; } });
+  assert.throws(() => p.bindValues(thrower), (e) => e === boom);
+  const inner = [U1];
+  Object.defineProperty(inner, 0, { get() { throw boom; } });
+  assert.throws(() => p.bindValues(['b', inner, 5]), (e) => e === boom);
+  const trap = new Proxy(['b', [], 5], { get() { throw boom; } });
+  assert.throws(() => p.bindValues(trap), (e) => e === boom);
+  // A getter that binds again while the values are being written.
+  const reentrant = ['b', [], 5];
+  Object.defineProperty(reentrant, 0, {
+    get() {
+      assert.deepEqual(p.bindValues(['c', [U1], 1]), ['%c%', [U1], '1']);
+      return 'b';
+    },
+  });
+  assert.deepEqual(p.bindValues(reentrant), ['%b%', [], '5']);
+  // A getter on a value the addon reads itself (not plain data), binding again meanwhile.
+  class Needle {
+    get toJSON() {
+      return undefined;
+    }
+  }
+  const needle = new Needle();
+  Object.defineProperty(needle, 'x', {
+    enumerable: true,
+    get() {
+      assert.deepEqual(p.bindValues(['c', [U1], 1]), ['%c%', [U1], '1']);
+      return 1;
+    },
+  });
+  assert.throws(() => p.bindValues([needle, [], 5]), { code: 'QB_INVALID_VALUE', path: 'where.name.icontains' });
+  // Arrays the encoder hands over whole: a subclass, a proxy, holes.
+  class Values extends Array {}
+  assert.deepEqual(p.bindValues(Values.from(['b', [U1], 5])), ['%b%', [U1], '5']);
+  assert.deepEqual(p.bindValues(new Proxy(['b', [U1], 5], {})), ['%b%', [U1], '5']);
+  // eslint-disable-next-line no-sparse-arrays
+  assert.throws(() => p.bindValues([, [], 5]), { code: 'QB_INVALID_VALUE', path: 'where.name.icontains' });
+  // Not an array: a TypeError, as before.
+  for (const bad of ['b', 5, null, undefined, {}, { 0: 'b', length: 3 }, new Uint32Array(3)]) {
+    assert.throws(() => p.bindValues(bad), TypeError, String(bad));
+  }
+  // Text of every kind comes back unchanged.
+  for (const s of ['é', 'ü€😀', 'a\uD800b', 'x"y\\z:[]#;&=', 'ß'.repeat(300)]) {
+    assert.deepEqual(p.bindValues([s, [], 5]), compile(query(s, [], 5), schema).values, s);
+  }
+});
+
+test('Prepared.bind and compile: query objects through encode.js, JSON text as it is', () => {
+  const schema = new Schema(REGISTRY);
+  const p = schema.prepare(query('a', [], 10));
+  const q = query('b', [U1], 5);
+  const want = compile(q, schema, { paramTypes: true });
+  assert.deepEqual(p.compile(q, { paramTypes: true }), want);
+  assert.deepEqual(p.compile(JSON.stringify(q), { paramTypes: true }), want);
+  assert.deepEqual(p.compile(q), { text: want.text, values: want.values });
+  assert.deepEqual(p.bind(q), want.values);
+  assert.deepEqual(p.bind(JSON.stringify(q)), want.values);
+  assert.equal(p.compile(q).text, p.text);
+  // The internal functions refuse what is not their handles, and words that are not a
+  // Uint32Array.
+  const { native } = require('../loader');
+  const { encode } = require('../encode');
+  const e = encode(['b', [U1], 5]);
+  const h = Schema.handle(schema);
+  assert.throws(() => native.preparedBindEncoded({}, h, e.w, e.text, e.refs), TypeError);
+  assert.throws(() => native.preparedBindEncoded(h, h, e.w, e.text, e.refs), TypeError);
+  assert.throws(() => native.preparedCompileEncoded(h, h, e.w, e.text, e.refs, false), TypeError);
+});
+
 test('the bound statement runs on PostgreSQL', async () => {
   const { Client } = require('pg');
   const client = new Client({ connectionString: pgUrl() });

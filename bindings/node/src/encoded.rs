@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use qb_core::ast::{Kind, Source};
-use qb_core::{CompiledQuery, Error, ErrorKind, ParamValue, Path, PgType, Value};
+use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
 
 use crate::convert::{self, Node, Walk};
 use crate::js::{Env, Fail, JsResult, Raw, Type};
@@ -374,35 +374,30 @@ impl<'d> Source for Src<'d> {
 /// has no such form (a non-finite float8, an array of arrays: the caller then builds the
 /// result object value by value).
 ///
-/// With `known_sql` (a prepared query's text, which the JS side holds), a result whose SQL
-/// is that text starts with `=` instead of `<n>:<sql>`: the SQL does not cross again.
-pub(crate) fn packed(
-    out: &CompiledQuery,
-    param_types: bool,
-    known_sql: Option<&str>,
-) -> Option<Packed> {
-    let sql = &out.sql;
-    let known = known_sql == Some(sql.as_str());
+/// `sql` is `None` when the JS side already holds the SQL (a prepared query's text): the
+/// result then starts with `=` instead of `<n>:<sql>`, and the SQL does not cross again.
+pub(crate) fn packed(sql: Option<&str>, params: &[Param], param_types: bool) -> Option<Packed> {
     let mut p = Packed {
-        text: String::with_capacity(if known { 1 } else { sql.len() + 16 } + out.params.len() * 24),
+        text: String::with_capacity(sql.map_or(1, |s| s.len() + 16) + params.len() * 24),
         ascii: true,
     };
-    if known {
-        p.text.push('=');
-    } else {
-        let n = p.utf16_len(sql);
-        p.text.push_str(itoa::Buffer::new().format(n));
-        p.text.push(':');
-        p.text.push_str(sql);
+    match sql {
+        None => p.text.push('='),
+        Some(sql) => {
+            let n = p.utf16_len(sql);
+            p.text.push_str(itoa::Buffer::new().format(n));
+            p.text.push(':');
+            p.text.push_str(sql);
+        }
     }
-    for param in &out.params {
+    for param in params {
         if !p.value(param.ty.base().wire(), &param.value, true) {
             return None;
         }
     }
     if param_types {
         p.text.push('&');
-        for param in &out.params {
+        for param in params {
             p.string(&param.ty.sql_name());
         }
     }

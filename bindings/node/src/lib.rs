@@ -275,8 +275,15 @@ fn prepared_bind_encoded(cx: &Cx) -> JsResult<Raw> {
             _ => return Err(Fail::Type(BIND_VALUES_TYPE.into())),
         },
     };
-    let out = p.inner.bind_values(&vals, &s.inner)?;
-    packed_result(env, &out, false, Some(p.inner.sql()))
+    let params = p.inner.bind_values_params(&vals, &s.inner)?;
+    match encoded::packed(None, &params, false) {
+        Some(packed) => packed_js(env, &packed),
+        None => result_to_js(
+            env,
+            &CompiledQuery::new(p.inner.sql().to_owned(), params),
+            false,
+        ),
+    }
 }
 
 /// `preparedCompile(preparedHandle, schemaHandle, query, paramTypes)`: `{ text, values }` of
@@ -396,10 +403,19 @@ pub(crate) fn packed_result(
     param_types: bool,
     known_sql: Option<&str>,
 ) -> JsResult<Raw> {
-    match encoded::packed(out, param_types, known_sql) {
-        Some(p) if p.ascii => env.latin1(p.text.as_bytes()),
-        Some(p) => env.str(&p.text),
+    let sql = (known_sql != Some(out.sql.as_str())).then_some(out.sql.as_str());
+    match encoded::packed(sql, &out.params, param_types) {
+        Some(p) => packed_js(env, &p),
         None => result_to_js(env, out, param_types),
+    }
+}
+
+/// A packed result as a JS string (Latin-1 when it is ASCII: no UTF-8 decoding).
+fn packed_js(env: Env, p: &encoded::Packed) -> JsResult<Raw> {
+    if p.ascii {
+        env.latin1(p.text.as_bytes())
+    } else {
+        env.str(&p.text)
     }
 }
 

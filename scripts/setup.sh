@@ -115,6 +115,7 @@ PY_PACKAGES=(
     "asyncpg:asyncpg>=0.29"
     "prometheus_client:prometheus-client>=0.17"
     "sqlalchemy:sqlalchemy>=2"
+    "graphql:graphql-core>=3.2"
 )
 
 missing_python() {

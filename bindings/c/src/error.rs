@@ -335,6 +335,21 @@ pub extern "C" fn fqb_result_code(status: u32) -> *const c_char {
     })
 }
 
+/// For an error of `fqb_graphql_compile` that refused the request: every error, as the
+/// `errors` array of a GraphQL response (JSON text, the GraphQL spec's shape: `message`,
+/// `locations`, `path`, `extensions.code`); the status and the other accessors describe the
+/// first. "" for any other error (a NULL argument, invalid UTF-8, a caught panic) and for
+/// NULL. NUL-terminated, valid until the error is freed.
+///
+/// # Safety
+/// `error` is NULL or a live error handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_error_graphql_errors(error: *const fqb_error) -> *const c_char {
+    crate::panic::value(c"".as_ptr(), || {
+        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.graphql_errors.as_ptr())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,19 +372,4 @@ mod tests {
         }
         assert_eq!(fqb_result::code_of(999), None);
     }
-}
-
-/// For an error of `fqb_graphql_compile` that refused the request: every error, as the
-/// `errors` array of a GraphQL response (JSON text, the GraphQL spec's shape: `message`,
-/// `locations`, `path`, `extensions.code`); the status and the other accessors describe the
-/// first. "" for any other error (a NULL argument, invalid UTF-8, a caught panic) and for
-/// NULL. NUL-terminated, valid until the error is freed.
-///
-/// # Safety
-/// `error` is NULL or a live error handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn fqb_error_graphql_errors(error: *const fqb_error) -> *const c_char {
-    crate::panic::value(c"".as_ptr(), || {
-        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.graphql_errors.as_ptr())
-    })
 }

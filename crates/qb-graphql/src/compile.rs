@@ -647,7 +647,10 @@ impl<'a> Lower<'a> {
         let ast = Value::Object(entries);
         let query = Query::from_owned_value_with_limits(ast, &options.limits)
             .map_err(|e| self.core_error(e))?;
-        let compiled = (self.schema.cache.shapes())
+        let compiled = self
+            .schema
+            .cache
+            .shapes()
             .compile(&query, &self.schema.registry, options)
             .map_err(|e| self.core_error(e))?;
         Ok(RootField::Sql {

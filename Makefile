@@ -33,7 +33,7 @@ lint: ## rustfmt check + clippy and rustdoc with warnings as errors
 FQB_VENV ?= /var/tmp/fqb-venv
 export FQB_VENV
 
-bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, the Python table
+bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, the Python table, GraphQL (Rust and Python)
 	cargo bench -p qb-core --bench compile -- --quick
 	cargo bench -p qb-bench --bench peers -- --quick
 	cargo build --release -p qb-bench --bin qb-bench-ns
@@ -41,6 +41,8 @@ bench: ## benchmarks (< 10 min): core criterion --quick, qb-core vs sea-query, t
 	$(FQB_VENV)/bin/python -c 'import sqlalchemy, pypika' 2>/dev/null \
 		|| $(FQB_VENV)/bin/pip install -q --disable-pip-version-check 'sqlalchemy>=2' pypika
 	$(FQB_VENV)/bin/python bindings/python/bench/bench.py --core-bin $(CARGO_TARGET_DIR)/release/qb-bench-ns
+	cargo bench -p qb-graphql --bench compile -- --quick
+	$(FQB_VENV)/bin/python bindings/python/bench/graphql_bench.py --samples 100
 
 sql-shapes: setup ## EXPLAIN ANALYZE of the relation SQL shapes on the scaled fixture (docs/sql-shapes.md; ~2 min)
 	scripts/sql-shapes.sh

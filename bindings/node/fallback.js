@@ -280,6 +280,15 @@ const standIn = {
   panicForTest() {
     throw unavailable('panicForTest');
   },
+  graphqlSchemaNew() {
+    throw unavailable('graphql.compile');
+  },
+  graphqlCompile() {
+    throw unavailable('graphql.compile');
+  },
+  graphqlCacheStats() {
+    throw unavailable('Schema.graphqlCacheStats');
+  },
   rolloutNew(config) {
     return new Engine(config);
   },

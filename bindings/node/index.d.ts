@@ -366,6 +366,9 @@ export interface SchemaOptions {
   /** The most query shapes the schema's cache keeps: default 1024 (about 0.4 to 4 KiB
    * each); 0 turns the cache off. */
   cacheSize?: number;
+  /** The most GraphQL documents (and their query shapes) `graphql.compile` keeps validated:
+   * default 1024; 0 turns that cache off. */
+  graphqlCacheSize?: number;
 }
 
 export class Schema {
@@ -375,6 +378,8 @@ export class Schema {
   readonly views: readonly string[];
   /** The counters of the shape cache. */
   cacheStats(): CacheStats;
+  /** The counters of the GraphQL document cache (`graphql.compile`). */
+  graphqlCacheStats(): GraphqlCacheStats;
   /** Compiles `query`'s shape once (throws as `compile` would). */
   prepare(query: Query | string, options?: { placeholder?: Placeholder }): Prepared;
   toString(): string;
@@ -431,6 +436,68 @@ export function toJson(value: unknown): string;
  */
 export function encodeCursor(rowCursor: string, cursorKey?: string): string;
 
+// ---- GraphQL ----------------------------------------------------------------------------------
+
+/** The counters of a schema's GraphQL document cache. */
+export interface GraphqlCacheStats {
+  /** Requests whose validated document was found (no parse, no validation). */
+  hits: number;
+  /** Requests parsed and validated (refused ones included). */
+  misses: number;
+  evictions: number;
+  len: number;
+  capacity: number;
+  bytes: number;
+  /** The shape cache the requests' queries compile through. */
+  shapes: CacheStats;
+}
+
+/** One error of a GraphQL response (the GraphQL spec's shape). */
+export interface GraphqlErrorObject {
+  message: string;
+  locations?: { line: number; column: number }[];
+  /** The response path of the field the error belongs to. */
+  path?: string[];
+  extensions: { code: ErrorCode; astPath?: string };
+}
+
+/** GraphQL requests compiled by the core (docs/graphql.md). */
+export namespace graphql {
+  interface CompileOptions {
+    /** The operation to run, when the document has several. */
+    operationName?: string | null;
+    /** `numbered` (default): `$1, $2` (node-postgres); `format`: `%s`. */
+    placeholder?: Placeholder;
+  }
+  /** One root field of the response. */
+  class RootField {
+    private constructor();
+    /** The key in `data` (the alias, else the field name). */
+    readonly responseKey: string;
+    /** The statement (`client.query(query)`), or null for a field known without SQL. */
+    readonly query: CompiledQuery | null;
+    /** True: one object (by primary key): the first row's `data`, or null. */
+    readonly single: boolean;
+    /** The value of a field known without SQL (root `__typename`: `"Query"`). */
+    readonly value: unknown;
+  }
+  /** A compiled request: one statement per root field, in response order. */
+  class Request {
+    private constructor();
+    readonly fields: readonly RootField[];
+    /** `{ data }`: `run(query)` gives the `data` column of each row of one statement. */
+    assemble(run: (query: CompiledQuery) => unknown[] | Promise<unknown[]>): Promise<{ data: Record<string, unknown> }>;
+  }
+  /** Compiles a GraphQL request against the GraphQL schema derived from `schema`. Throws a
+   * `QueryBuilderError` subclass (the first error's code) whose `errors` lists every error. */
+  function compile(
+    document: string,
+    variables: Record<string, unknown> | string | null | undefined,
+    schema: Schema,
+    options?: CompileOptions,
+  ): Request;
+}
+
 // ---- errors -----------------------------------------------------------------------------------
 
 /** Base class of every compile, parse and schema error. */
@@ -443,6 +510,8 @@ export class QueryBuilderError extends Error {
   readonly path: string;
   /** The sentence, without code or path. */
   readonly message: string;
+  /** Thrown by `graphql.compile`: every error of the request, in the GraphQL spec's shape. */
+  readonly errors?: GraphqlErrorObject[];
   static readonly code: ErrorCode | '';
   static readonly number: number;
 }

@@ -21,6 +21,7 @@ module.exports = {
   Prepared,
   toJson: native.toJson,
   encodeCursor: native.encodeCursor,
+  graphql: require('./graphql'),
   QueryBuilderError: errors.QueryBuilderError,
   InvalidJsonError: errors.InvalidJsonError,
   InvalidQueryError: errors.InvalidQueryError,

@@ -7,6 +7,7 @@ export const {
   Prepared,
   toJson,
   encodeCursor,
+  graphql,
   QueryBuilderError,
   InvalidJsonError,
   InvalidQueryError,

@@ -8,11 +8,26 @@ const { encode, unpack } = require('./encode');
 class Schema {
   #native;
   #views;
-  /** `options.cacheSize`: the most query shapes its cache keeps (default 1024; 0: none). */
+  #graphql = null;
+  #graphqlCacheSize;
+  /** `options.cacheSize`: the most query shapes its cache keeps (default 1024; 0: none).
+   * `options.graphqlCacheSize`: the most GraphQL documents (and their query shapes)
+   * `graphql.compile` keeps validated (default 1024; 0: none). */
   constructor(registry, options) {
     const [handle, views] = native.schemaNew(registry, options == null ? undefined : options.cacheSize);
     this.#native = handle;
     this.#views = Object.freeze(views);
+    this.#graphqlCacheSize = options == null ? undefined : options.graphqlCacheSize;
+  }
+  /** The counters of the GraphQL document cache: hits, misses, evictions, len, capacity,
+   * bytes, and `shapes` (those of the shape cache its queries compile through). */
+  graphqlCacheStats() {
+    return native.graphqlCacheStats(Schema.graphqlHandle(this));
+  }
+  /** @internal the addon's handle to this registry's GraphQL schema, made on first use. */
+  static graphqlHandle(s) {
+    if (s.#graphql === null) s.#graphql = native.graphqlSchemaNew(s.#native, s.#graphqlCacheSize);
+    return s.#graphql;
   }
   /** The counters of the shape cache: hits, misses, evictions, recompiles, len, capacity,
    * bytes. */

@@ -421,6 +421,14 @@ typedef struct fqb_compiled fqb_compiled;
 typedef struct fqb_error fqb_error;
 
 /*
+ A compiled GraphQL request: its root fields in response order. Each field with SQL is
+ one statement (`fqb_graphql_request_field_compiled`, read like `fqb_compile`'s output);
+ the caller runs it (each row's one `data` column is an item) and builds
+ `{"data": {key: rows…}}`. Immutable; free it once with `fqb_graphql_request_free`.
+ */
+typedef struct fqb_graphql_request fqb_graphql_request;
+
+/*
  Where the legacy callback puts its statement. Valid only during the callback.
  */
 typedef struct fqb_legacy_output fqb_legacy_output;
@@ -552,6 +560,36 @@ typedef struct fqb_param {
      */
     struct fqb_str value;
 } fqb_param;
+
+/*
+ The counters of a schema's GraphQL document cache.
+ */
+typedef struct fqb_graphql_cache_stats {
+    /*
+     Requests whose validated document was found (no parse, no validation).
+     */
+    uint64_t hits;
+    /*
+     Requests parsed and validated (refused ones included).
+     */
+    uint64_t misses;
+    /*
+     Documents dropped to make room.
+     */
+    uint64_t evictions;
+    /*
+     Documents cached now.
+     */
+    size_t len;
+    /*
+     The most documents kept (0: no cache).
+     */
+    size_t capacity;
+    /*
+     Approximate bytes of the cached keys.
+     */
+    size_t bytes;
+} fqb_graphql_cache_stats;
 
 /*
  Automatic trip-back settings (docs/rollout.md section 7). `fqb_trip_config_default`
@@ -868,7 +906,8 @@ fqb_result fqb_schema_new(const char *json,
 
 /*
  `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
- each); `0` turns the cache off.
+ each), and a GraphQL document cache of at most `cache_size` documents
+ (`fqb_graphql_compile`); `0` turns both off.
 
  # Safety
  As `fqb_schema_new`.
@@ -1260,6 +1299,117 @@ void fqb_error_free(struct fqb_error **error);
  or NULL for a number that is no status. Static storage.
  */
 const char *fqb_result_code(uint32_t status);
+
+/*
+ For an error of `fqb_graphql_compile` that refused the request: every error, as the
+ `errors` array of a GraphQL response (JSON text, the GraphQL spec's shape: `message`,
+ `locations`, `path`, `extensions.code`); the status and the other accessors describe the
+ first. "" for any other error (a NULL argument, invalid UTF-8, a caught panic) and for
+ NULL. NUL-terminated, valid until the error is freed.
+
+ # Safety
+ `error` is NULL or a live error handle.
+ */
+const char *fqb_error_graphql_errors(const struct fqb_error *error);
+
+/*
+ Compiles a GraphQL request (docs/graphql.md) against the GraphQL schema derived from
+ `schema` (made on the first call, with a document cache: a repeated document is not
+ parsed or validated again). `variables` is a JSON object's text (NULL with length 0: no
+ variables); `operation_name` picks the operation (NULL with length 0: the only one).
+ `options` NULL means the defaults. On success writes a new handle to `*request_out`
+ (free with `fqb_graphql_request_free`).
+
+ Errors: the first error's status (`FQB_GRAPHQL_INVALID` for a request GraphQL refuses,
+ the core's otherwise) with every error as JSON text in `fqb_error_graphql_errors`;
+ `FQB_INVALID_JSON` for variables that are not JSON; `FQB_NULL_PARAMETER`,
+ `FQB_INVALID_UTF8`.
+
+ # Safety
+ `schema` is a live schema handle; `document` is valid for reading `document_len` bytes;
+ `variables` and `operation_name` likewise or NULL with length 0; `options` is NULL or a
+ live options handle; `request_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_graphql_compile(const struct fqb_schema *schema,
+                               const char *document,
+                               size_t document_len,
+                               const char *variables,
+                               size_t variables_len,
+                               const char *operation_name,
+                               size_t operation_name_len,
+                               const struct fqb_options *options,
+                               struct fqb_graphql_request **request_out,
+                               struct fqb_error **error_out);
+
+/*
+ The number of root fields (0 for NULL).
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+size_t fqb_graphql_request_field_count(const struct fqb_graphql_request *request);
+
+/*
+ The response key of field `index` (the alias, else the field name); `{NULL, 0}` when
+ `index` is out of range or `request` is NULL. Valid until the request is freed.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+struct fqb_str fqb_graphql_request_field_key(const struct fqb_graphql_request *request,
+                                             size_t index);
+
+/*
+ The statement of field `index`, read with the `fqb_compiled_*` functions (do not free
+ it: the request owns it); NULL for a field known without SQL (`fqb_graphql_request_field_value`)
+ and when `index` is out of range. Valid until the request is freed.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+const struct fqb_compiled *fqb_graphql_request_field_compiled(const struct fqb_graphql_request *request,
+                                                              size_t index);
+
+/*
+ Whether field `index` is one object (by primary key): its value is the first row's
+ `data`, or `null` without rows; otherwise a list of every row's `data`.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+bool fqb_graphql_request_field_single(const struct fqb_graphql_request *request, size_t index);
+
+/*
+ The value of a field known without SQL, as JSON text (root `__typename`: `"Query"`);
+ `{NULL, 0}` for a field with a statement and when `index` is out of range. Valid until
+ the request is freed.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+struct fqb_str fqb_graphql_request_field_value(const struct fqb_graphql_request *request,
+                                               size_t index);
+
+/*
+ Frees `*request` (and the statements it owns) and sets it to NULL (NULL-safe).
+
+ # Safety
+ `request` is NULL or points to NULL or to a handle from `fqb_graphql_compile` not freed
+ yet.
+ */
+void fqb_graphql_request_free(struct fqb_graphql_request **request);
+
+/*
+ Writes the counters of `schema`'s GraphQL document cache to `*stats_out` (zeros, with
+ the capacity, before the first `fqb_graphql_compile`).
+
+ Errors: `FQB_NULL_PARAMETER`.
+
+ # Safety
+ `schema` is a live schema handle; `stats_out` is writable.
+ */
+fqb_result fqb_schema_graphql_cache_stats(const struct fqb_schema *schema,
+                                          struct fqb_graphql_cache_stats *stats_out);
 
 /*
  Sets the statement's SQL (copied; a second call replaces it). A refused argument

@@ -152,6 +152,8 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     /// The legacy callback's return value (`FQB_LEGACY_FAILED` only).
     pub(crate) legacy_status: c_int,
+    /// A refused GraphQL request's `errors` array as JSON text (`fqb_graphql_compile` only).
+    pub(crate) graphql_errors: Option<String>,
 }
 
 impl Failure {
@@ -162,6 +164,7 @@ impl Failure {
             path: String::new(),
             message: message.into(),
             legacy_status: 0,
+            graphql_errors: None,
         }
     }
 
@@ -195,6 +198,7 @@ impl From<Error> for Failure {
             path: e.path().to_owned(),
             message: e.message().to_owned(),
             legacy_status: 0,
+            graphql_errors: None,
         }
     }
 }
@@ -215,6 +219,7 @@ pub struct fqb_error {
     message: CString,
     text: CString,
     legacy_status: c_int,
+    graphql_errors: CString,
 }
 
 impl fqb_error {
@@ -226,6 +231,7 @@ impl fqb_error {
             message: c_string(&f.message),
             text: c_string(&f.text()),
             legacy_status: f.legacy_status,
+            graphql_errors: c_string(f.graphql_errors.as_deref().unwrap_or("")),
         }
     }
 }
@@ -326,6 +332,21 @@ pub extern "C" fn fqb_result_code(status: u32) -> *const c_char {
             .iter()
             .find(|(n, _)| *n == status)
             .map_or(std::ptr::null(), |(_, c)| c.as_ptr())
+    })
+}
+
+/// For an error of `fqb_graphql_compile` that refused the request: every error, as the
+/// `errors` array of a GraphQL response (JSON text, the GraphQL spec's shape: `message`,
+/// `locations`, `path`, `extensions.code`); the status and the other accessors describe the
+/// first. "" for any other error (a NULL argument, invalid UTF-8, a caught panic) and for
+/// NULL. NUL-terminated, valid until the error is freed.
+///
+/// # Safety
+/// `error` is NULL or a live error handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fqb_error_graphql_errors(error: *const fqb_error) -> *const c_char {
+    crate::panic::value(c"".as_ptr(), || {
+        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.graphql_errors.as_ptr())
     })
 }
 

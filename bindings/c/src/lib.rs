@@ -11,6 +11,7 @@
 #![allow(non_camel_case_types)] // C type names (`fqb_schema`) are the header's names
 
 mod error;
+mod graphql;
 mod panic;
 mod rollout;
 
@@ -20,9 +21,11 @@ use std::sync::{Arc, OnceLock};
 use qb_core::{CompileOptions, Limits, Param, ParamType, PgType, Placeholder, Query, Schema};
 
 pub use error::{
-    fqb_error, fqb_error_code, fqb_error_free, fqb_error_legacy_status, fqb_error_message,
-    fqb_error_number, fqb_error_path, fqb_error_text, fqb_result, fqb_result_code,
+    fqb_error, fqb_error_code, fqb_error_free, fqb_error_graphql_errors, fqb_error_legacy_status,
+    fqb_error_message, fqb_error_number, fqb_error_path, fqb_error_text, fqb_result,
+    fqb_result_code,
 };
+pub use graphql::*;
 pub use rollout::*;
 
 use error::{Failure, c_string};
@@ -87,6 +90,19 @@ impl fqb_str {
 pub struct fqb_schema {
     inner: Schema,
     cache: qb_core::ShapeCache,
+    /// The GraphQL schema derived from `inner` (with its document cache of as many
+    /// documents as `cache` keeps shapes), made on the first `fqb_graphql_compile`.
+    graphql: OnceLock<Result<qb_graphql::GraphqlSchema, qb_core::Error>>,
+}
+
+impl fqb_schema {
+    fn new(inner: Schema, cache_size: usize) -> fqb_schema {
+        fqb_schema {
+            inner,
+            cache: qb_core::ShapeCache::new(cache_size),
+            graphql: OnceLock::new(),
+        }
+    }
 }
 
 /// Parses and validates a schema registry from JSON text (docs/query-ast.md, "Schema").
@@ -111,14 +127,15 @@ pub unsafe extern "C" fn fqb_schema_new(
         let text = unsafe { panic::text(json, json_len, "json") }?;
         let out = unsafe { Out::new(schema_out, "schema_out") }?;
         let inner = Schema::from_json(text)?;
-        let cache = qb_core::ShapeCache::new(qb_core::ShapeCache::DEFAULT_CAPACITY);
-        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        let schema = fqb_schema::new(inner, qb_core::ShapeCache::DEFAULT_CAPACITY);
+        out.put(Arc::into_raw(Arc::new(schema)).cast_mut());
         Ok(())
     })
 }
 
 /// `fqb_schema_new` with a shape cache of at most `cache_size` shapes (about 0.4 to 4 KiB
-/// each); `0` turns the cache off.
+/// each), and a GraphQL document cache of at most `cache_size` documents
+/// (`fqb_graphql_compile`); `0` turns both off.
 ///
 /// # Safety
 /// As `fqb_schema_new`.
@@ -134,8 +151,7 @@ pub unsafe extern "C" fn fqb_schema_new_with_cache(
         let text = unsafe { panic::text(json, json_len, "json") }?;
         let out = unsafe { Out::new(schema_out, "schema_out") }?;
         let inner = Schema::from_json(text)?;
-        let cache = qb_core::ShapeCache::new(cache_size);
-        out.put(Arc::into_raw(Arc::new(fqb_schema { inner, cache })).cast_mut());
+        out.put(Arc::into_raw(Arc::new(fqb_schema::new(inner, cache_size))).cast_mut());
         Ok(())
     })
 }

@@ -15,6 +15,7 @@
 mod convert;
 mod encoded;
 mod error;
+mod graphql;
 mod js;
 mod rollout;
 
@@ -557,6 +558,9 @@ entry!(to_json_cb => to_json);
 entry!(encode_cursor_cb => encode_cursor);
 entry!(meta_cb => meta);
 entry!(panic_for_test_cb => panic_for_test);
+entry!(graphql_schema_new_cb => graphql::graphql_schema_new);
+entry!(graphql_compile_cb => graphql::graphql_compile);
+entry!(graphql_cache_stats_cb => graphql::graphql_cache_stats);
 
 /// Module registration (napi-rs calls this once per environment: main thread or worker).
 mod registration {
@@ -583,6 +587,9 @@ mod registration {
             ("toJson", Some(to_json_cb)),
             ("meta", Some(meta_cb)),
             ("panicForTest", Some(panic_for_test_cb)),
+            ("graphqlSchemaNew", Some(graphql_schema_new_cb)),
+            ("graphqlCompile", Some(graphql_compile_cb)),
+            ("graphqlCacheStats", Some(graphql_cache_stats_cb)),
         ];
         js::export_functions(e, exports.raw(), fns)
             .and_then(|()| rollout::export(e, exports.raw()))

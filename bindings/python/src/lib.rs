@@ -40,8 +40,11 @@ struct Schema {
     views: usize,
     /// The compiles of this registry, by query shape (qb-core's `ShapeCache`).
     cache: qb_core::ShapeCache,
-    /// The GraphQL schema derived from `inner`, built on the first GraphQL compile.
+    /// The GraphQL schema derived from `inner`, built on the first GraphQL compile; it
+    /// owns the document cache of the GraphQL requests.
     graphql: std::sync::OnceLock<Result<qb_graphql::GraphqlSchema, qb_core::Error>>,
+    /// The most documents (and query shapes) the GraphQL document cache keeps.
+    graphql_cache_size: usize,
 }
 
 #[pymethods]
@@ -49,15 +52,23 @@ impl Schema {
     /// Builds the registry from a dict (or JSON text). Raises `InvalidSchemaError` (or
     /// `InvalidJsonError`, `DepthLimitError`, `InvalidValueError`) when it is malformed.
     /// `cache_size`: the most query shapes its cache keeps (`None`: the core's default,
-    /// 1024; `0`: no cache).
+    /// 1024; `0`: no cache). `graphql_cache_size`: the most GraphQL documents (and their
+    /// query shapes) `fraiseql_qb.graphql.compile` keeps validated (`None`: 1024; `0`: none).
     #[new]
-    #[pyo3(signature = (doc, *, cache_size = None))]
-    fn new(py: Python<'_>, doc: &Bound<'_, PyAny>, cache_size: Option<usize>) -> PyResult<Self> {
+    #[pyo3(signature = (doc, *, cache_size = None, graphql_cache_size = None))]
+    fn new(
+        py: Python<'_>,
+        doc: &Bound<'_, PyAny>,
+        cache_size: Option<usize>,
+        graphql_cache_size: Option<usize>,
+    ) -> PyResult<Self> {
         guard(py, "Schema()", || {
             let mut s = Schema::build(py, doc)?;
             s.cache = qb_core::ShapeCache::new(
                 cache_size.unwrap_or(qb_core::ShapeCache::DEFAULT_CAPACITY),
             );
+            s.graphql_cache_size =
+                graphql_cache_size.unwrap_or(qb_graphql::DocumentCache::DEFAULT_CAPACITY);
             Ok(s)
         })
     }
@@ -94,15 +105,30 @@ impl Schema {
     /// `capacity`, `bytes`.
     fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         guard(py, "Schema.cache_stats", || {
-            let s = self.cache.stats();
+            shape_stats(py, &self.cache.stats())
+        })
+    }
+
+    /// The GraphQL document cache's counters: `hits`, `misses`, `evictions`, `len`,
+    /// `capacity`, `bytes`, and `shapes` (the counters of the shape cache its queries
+    /// compile through, as `cache_stats`).
+    fn graphql_cache_stats<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        guard(py, "Schema.graphql_cache_stats", || {
+            let s = match self.graphql.get() {
+                Some(Ok(g)) => g.cache_stats(),
+                _ => qb_graphql::DocumentCache::new(self.graphql_cache_size).stats(),
+            };
             let d = pyo3::types::PyDict::new(py);
             d.set_item("hits", s.hits)?;
             d.set_item("misses", s.misses)?;
             d.set_item("evictions", s.evictions)?;
-            d.set_item("recompiles", s.recompiles)?;
             d.set_item("len", s.len)?;
             d.set_item("capacity", s.capacity)?;
             d.set_item("bytes", s.bytes)?;
+            d.set_item("shapes", shape_stats(py, &s.shapes)?)?;
             Ok(d)
         })
     }
@@ -126,14 +152,34 @@ impl Schema {
             views,
             cache: qb_core::ShapeCache::new(0),
             graphql: std::sync::OnceLock::new(),
+            graphql_cache_size: qb_graphql::DocumentCache::DEFAULT_CAPACITY,
         })
     }
 
     fn graphql(&self) -> Result<&qb_graphql::GraphqlSchema, &qb_core::Error> {
         self.graphql
-            .get_or_init(|| qb_graphql::GraphqlSchema::new(self.inner.clone()))
+            .get_or_init(|| {
+                qb_graphql::GraphqlSchema::new(self.inner.clone())
+                    .map(|g| g.with_cache_capacity(self.graphql_cache_size))
+            })
             .as_ref()
     }
+}
+
+/// A shape cache's counters as a dict.
+fn shape_stats<'py>(
+    py: Python<'py>,
+    s: &qb_core::CacheStats,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("hits", s.hits)?;
+    d.set_item("misses", s.misses)?;
+    d.set_item("evictions", s.evictions)?;
+    d.set_item("recompiles", s.recompiles)?;
+    d.set_item("len", s.len)?;
+    d.set_item("capacity", s.capacity)?;
+    d.set_item("bytes", s.bytes)?;
+    Ok(d)
 }
 
 /// A query shape compiled once (`Schema.prepare`): its SQL, and the parameters of any query

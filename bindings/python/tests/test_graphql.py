@@ -3,12 +3,13 @@ only), run on PostgreSQL: the nested rows equal those of the same request as a q
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, List
 
 import pytest
 
 import fraiseql_qb
-from conftest import data_rows
+from conftest import FIXTURE_SCHEMA_TEXT, data_rows
 
 DOC = """
 query Posts($min: Int = 1, $ids: [UUID!]) {
@@ -81,3 +82,58 @@ def test_errors_carry_the_graphql_shape_and_our_codes(schema: fraiseql_qb.Schema
     assert v.value.errors[0]["path"] == ["userList"]
     with pytest.raises(fraiseql_qb.GraphqlInvalidError):
         fraiseql_qb.graphql.compile("query($l: Int!) { userList(limit: $l) { id } }", {}, schema)
+
+
+CACHE_DOC = """
+query Q($w: UserWhere, $n: Int, $skip: Boolean!) {
+  userList(where: $w, limit: $n, orderBy: {id: ASC}) { id email @skip(if: $skip) ...F }
+}
+fragment F on User { name @include(if: $skip) }
+"""
+
+CACHE_VARIABLES: List[Any] = [
+    {"skip": False, "w": {"age": {"gte": 18}}},
+    {"skip": True, "w": {"email": {"eq": "a@b"}}, "n": 5},
+    {"skip": False, "w": {"or": [{"age": {"lt": 1}}, {"active": {"eq": True}}]}},
+    {"skip": True},
+    {"skip": False, "w": {"age": {"eq": None}}},  # a qb-core error
+    {"skip": "yes"},  # a variable error
+    {},  # a required variable missing
+    {"skip": False, "n": 2**40},  # beyond Int
+]
+
+
+def _outcome(schema: fraiseql_qb.Schema, doc: str, variables: Any) -> Any:
+    try:
+        r = fraiseql_qb.graphql.compile(doc, variables, schema)
+    except fraiseql_qb.QueryBuilderError as e:
+        return ("error", type(e).__name__, e.code, e.errors)
+    return [(f.response_key, f.single, f.value,
+             f.query and (f.query.sql, f.query.params)) for f in r.fields]
+
+
+def test_the_document_cache_returns_what_an_uncached_compile_returns() -> None:
+    registry = json.loads(FIXTURE_SCHEMA_TEXT)
+    cached = fraiseql_qb.Schema(registry)
+    uncached = fraiseql_qb.Schema(registry, graphql_cache_size=0)
+    tiny = fraiseql_qb.Schema(registry, graphql_cache_size=1)
+    docs = [CACHE_DOC, "{ userList { id emial } }", DOC]
+    outcomes = set()
+    for _ in range(2):
+        for doc in docs:
+            for v in CACHE_VARIABLES:
+                want = _outcome(uncached, doc, v)
+                assert _outcome(cached, doc, v) == want
+                assert _outcome(tiny, doc, v) == want
+                outcomes.add(repr(want))
+    assert len(outcomes) > 8  # varied: several shapes and several errors
+    s = cached.graphql_cache_stats()
+    # Two valid documents parsed once each; the invalid one is never cached.
+    assert s["misses"] == 2 + 2 * len(CACHE_VARIABLES)
+    assert s["hits"] == 2 * 2 * len(CACHE_VARIABLES) - 2
+    assert (s["len"], s["capacity"]) == (2, 1024)
+    assert s["shapes"]["hits"] > 0 and s["shapes"]["misses"] > 0
+    assert tiny.graphql_cache_stats()["evictions"] > 0
+    off = uncached.graphql_cache_stats()
+    assert (off["hits"], off["misses"], off["capacity"]) == (0, 0, 0)
+    assert set(off) == {"hits", "misses", "evictions", "len", "capacity", "bytes", "shapes"}

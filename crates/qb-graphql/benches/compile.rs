@@ -1,5 +1,6 @@
-//! GraphQL request → SQL, against the same request as a query AST (qb-core alone): what
-//! parsing, validation and lowering add. `cargo bench -p qb-graphql -- --quick`.
+//! GraphQL request → SQL, uncached (parse, validate, lower, compile) and cached (the
+//! schema's document cache: lower and bind), against the same request as a query AST
+//! (qb-core alone). `cargo bench -p qb-graphql -- --quick`.
 
 use std::hint::black_box;
 
@@ -25,13 +26,23 @@ const AST: &str = r#"{"view": "v_post", "select": ["id", "title",
 fn bench(c: &mut Criterion) {
     let text = include_str!("../../../tests/golden/schema.json");
     let registry = Schema::from_json(text).expect("registry");
-    let schema = GraphqlSchema::new(registry.clone()).expect("schema");
+    let uncached = GraphqlSchema::new(registry.clone())
+        .expect("schema")
+        .with_cache_capacity(0);
+    let cached = GraphqlSchema::new(registry.clone()).expect("schema");
     let options = CompileOptions::default();
-    c.bench_function("graphql_nested_request", |b| {
-        b.iter(|| {
-            qb_graphql::compile(black_box(DOC), None, None, &schema, &options).expect("compiles")
-        })
-    });
+    let vars = qb_core::json::parse_value(r#"{"min": 3}"#).expect("variables");
+    for (name, schema) in [
+        ("graphql_nested_request_uncached", &uncached),
+        ("graphql_nested_request_cached", &cached),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                qb_graphql::compile(black_box(DOC), Some(&vars), None, schema, &options)
+                    .expect("compiles")
+            })
+        });
+    }
     c.bench_function("ast_json_nested_query", |b| {
         b.iter(|| {
             let q = Query::from_json(black_box(AST)).expect("query");

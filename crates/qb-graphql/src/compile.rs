@@ -14,6 +14,7 @@ use apollo_compiler::ast::{self, Type};
 use apollo_compiler::executable::{self, Field, Selection, SelectionSet};
 use apollo_compiler::parser::{Parser, SourceMap, SourceSpan};
 use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node};
 use qb_core::{CompileOptions, CompiledQuery, ErrorKind, Number, Query, Value};
 
@@ -88,7 +89,9 @@ fn invalid(message: impl Into<String>) -> GraphqlError {
     GraphqlError::new(ErrorKind::GraphqlInvalid, message)
 }
 
-/// Compiles a GraphQL request (see the crate docs).
+/// Compiles a GraphQL request (see the crate docs). A document the schema's cache holds
+/// (the same text, operation name and options) is not parsed or validated again
+/// ([`crate::DocumentCache`]); the variables are coerced and bound on every call.
 pub fn compile(
     document: &str,
     variables: Option<&Value>,
@@ -96,6 +99,21 @@ pub fn compile(
     schema: &GraphqlSchema,
     options: &CompileOptions,
 ) -> Result<CompiledRequest, GraphqlErrors> {
+    let doc = schema
+        .cache
+        .document(document, operation_name, options, || {
+            validate(document, schema, options)
+        })?;
+    lower(&doc, variables, operation_name, schema, options)
+}
+
+/// Parses and validates a document (the part of [`compile`] that depends on the document
+/// text, the schema and the options' limits only).
+fn validate(
+    document: &str,
+    schema: &GraphqlSchema,
+    options: &CompileOptions,
+) -> Result<Valid<ExecutableDocument>, GraphqlErrors> {
     let limits = schema.limits(options);
     // Parse, bounded: the parser's own recursion and token limits stop pathological text.
     let mut parser = Parser::new()
@@ -117,10 +135,20 @@ pub fn compile(
         }
     };
     check_shape(&ast, &limits)?;
-    let doc = match ast.to_executable_validate(&schema.apollo) {
-        Ok(doc) => doc,
-        Err(with) => return Err(diagnostics(&with.errors)),
-    };
+    ast.to_executable_validate(&schema.apollo)
+        .map_err(|with| diagnostics(&with.errors))
+}
+
+/// A validated document and the variables to one query per root field (the part of
+/// [`compile`] that depends on the variables).
+fn lower(
+    doc: &Valid<ExecutableDocument>,
+    variables: Option<&Value>,
+    operation_name: Option<&str>,
+    schema: &GraphqlSchema,
+    options: &CompileOptions,
+) -> Result<CompiledRequest, GraphqlErrors> {
+    let limits = schema.limits(options);
     let sources = doc.sources.clone();
     let operation = doc
         .operations
@@ -129,7 +157,7 @@ pub fn compile(
     let vars = coerce_variables(schema, operation, variables, &sources)?;
     let mut lower = Lower {
         schema,
-        doc: &doc,
+        doc,
         vars: &vars,
         sources: &sources,
         limits,
@@ -619,7 +647,11 @@ impl<'a> Lower<'a> {
         let ast = Value::Object(entries);
         let query = Query::from_owned_value_with_limits(ast, &options.limits)
             .map_err(|e| self.core_error(e))?;
-        let compiled = qb_core::compile(&query, &self.schema.registry, options)
+        let compiled = self
+            .schema
+            .cache
+            .shapes()
+            .compile(&query, &self.schema.registry, options)
             .map_err(|e| self.core_error(e))?;
         Ok(RootField::Sql {
             response_key: key.to_owned(),

@@ -8,6 +8,7 @@ import {
   QueryBuilderError,
   UnknownFieldError,
   errorsByCode,
+  graphql,
   getQueryBuilderMetrics,
   legacyAdapters,
   pgShadowExecutor,
@@ -106,3 +107,24 @@ const badOp: OperatorName = 'equals';
 // @ts-expect-error: not a seed metric
 void getQueryBuilderMetrics().python_errors;
 void [noView, badOp];
+
+// GraphQL: a request, its statements, the response; errors carry the spec's shape.
+async function graphqlRequest(client: Client, s: Schema): Promise<unknown> {
+  const request = graphql.compile('query($n: Int) { userList(limit: $n) { id } }', { n: 3 }, s, {
+    operationName: null,
+    placeholder: 'numbered',
+  });
+  const key: string = request.fields[0].responseKey;
+  const q: CompiledQuery | null = request.fields[0].query;
+  const stats: number = s.graphqlCacheStats().shapes.hits;
+  void [key, q, stats];
+  try {
+    return await request.assemble(async (query) => (await client.query(query)).rows.map((r) => r.data));
+  } catch (e) {
+    if (e instanceof QueryBuilderError && e.errors) return e.errors[0].extensions.code;
+    throw e;
+  }
+}
+void graphqlRequest;
+// @ts-expect-error: the schema must be a Schema
+graphql.compile('{ userList { id } }', null, registry);

@@ -153,7 +153,8 @@ class CompiledQuery:
 class Schema:
     """Keeps the registry document as given; nothing can validate it without the core."""
 
-    def __init__(self, schema: Any, *, cache_size: Any = None) -> None:
+    def __init__(self, schema: Any, *, cache_size: Any = None,
+                 graphql_cache_size: Any = None) -> None:
         self.document = schema
 
     def __repr__(self) -> str:
@@ -162,6 +163,11 @@ class Schema:
     def cache_stats(self) -> Any:
         raise NativeUnavailableError(
             f"the shape cache needs the native fraiseql_qb compiler, which could not be loaded: {IMPORT_ERROR}"
+        )
+
+    def graphql_cache_stats(self) -> Any:
+        raise NativeUnavailableError(
+            f"the GraphQL document cache needs the native fraiseql_qb compiler, which could not be loaded: {IMPORT_ERROR}"
         )
 
     def prepare(self, query: Any, *, placeholder: str = "numbered") -> Any:

@@ -7,9 +7,14 @@ MAX_INPUT_DEPTH: int
 
 class Schema:
     def __init__(
-        self, doc: Union[Mapping[str, Any], str], *, cache_size: Optional[int] = None
+        self,
+        doc: Union[Mapping[str, Any], str],
+        *,
+        cache_size: Optional[int] = None,
+        graphql_cache_size: Optional[int] = None,
     ) -> None: ...
     def cache_stats(self) -> Dict[str, int]: ...
+    def graphql_cache_stats(self) -> Dict[str, Any]: ...
     def prepare(self, query: Union[Mapping[str, Any], str], *, placeholder: str = ...) -> Prepared: ...
 
 class Prepared:

@@ -3,6 +3,11 @@
 ``compile(document, variables, schema)`` returns one SQL statement per root field and how to
 put its rows into the response; ``Request.assemble`` builds ``{"data": {...}}`` from the
 rows a driver returned. Every check is the core's: this module only converts types.
+
+The ``Schema`` keeps the GraphQL schema derived from it and a document cache: a repeated
+document (same text, operation name and options) is not parsed or validated again, its
+variables are bound on every call, and the result is exactly an uncached compile's
+(``Schema(doc, graphql_cache_size=...)``, ``Schema.graphql_cache_stats()``).
 """
 
 from __future__ import annotations

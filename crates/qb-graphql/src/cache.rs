@@ -1,0 +1,236 @@
+//! The document cache: a repeated GraphQL operation skips parsing and validation.
+//!
+//! A **key** is the whole request text that decides the validated document, compared in full
+//! on every hit (the hash only finds the slot): the document text, the operation name and the
+//! compile options (their limits bound parsing and validation). The **value** is the
+//! validated document. A hit then runs what depends on the variables, exactly as an uncached
+//! compile does: variable coercion, field collection (`@skip`/`@include` read variables),
+//! lowering to one query AST per root field, and each query through qb-core's
+//! [`ShapeCache`], whose bind returns exactly what a compile returns. So nothing a hit
+//! returns was computed for another request's variables: a variable that changes a query's
+//! shape (an input object used as `where`, a `@skip(if: $v)`) gives another shape, planned
+//! or found in the shape cache (`tests/cache.rs` compares cached and uncached compiles of
+//! varied documents and variables, errors included).
+//!
+//! Requests that fail to parse or validate are not cached (they are counted as misses).
+//! Eviction is CLOCK (second chance), as in qb-core's shape cache: a hit sets a bit under a
+//! shared read lock.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use ahash::AHashMap;
+use apollo_compiler::ExecutableDocument;
+use apollo_compiler::validation::Valid;
+use qb_core::{CacheStats, CompileOptions, Placeholder, ShapeCache};
+
+/// Counters of a [`DocumentCache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DocumentCacheStats {
+    /// Requests whose validated document was found (parsing and validation skipped).
+    pub hits: u64,
+    /// Requests parsed and validated (a request that fails validation is a miss too).
+    pub misses: u64,
+    /// Documents dropped to make room.
+    pub evictions: u64,
+    /// Documents cached now.
+    pub len: usize,
+    /// The most documents kept (0: the cache is off).
+    pub capacity: usize,
+    /// Approximate heap bytes of the cached keys (the validated documents are about ten
+    /// times their text).
+    pub bytes: usize,
+    /// The shape cache the root fields' queries compile through.
+    pub shapes: CacheStats,
+}
+
+/// A bounded, thread-safe cache of validated GraphQL documents, and the shape cache of the
+/// queries they lower to. A [`crate::GraphqlSchema`] owns one (qb-graphql keeps no global
+/// state); every [`crate::compile`] with that schema goes through it.
+#[derive(Debug)]
+pub struct DocumentCache {
+    inner: RwLock<Clock>,
+    capacity: usize,
+    shapes: ShapeCache,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+}
+
+/// What decides a validated document, compared in full on a hit.
+#[derive(Debug, PartialEq, Eq)]
+struct Key {
+    document: Box<str>,
+    operation_name: Option<Box<str>>,
+    options: CompileOptions,
+}
+
+#[derive(Debug, Default)]
+struct Clock {
+    map: AHashMap<u64, usize>,
+    ring: Vec<Entry>,
+    hand: usize,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    hash: u64,
+    key: Key,
+    doc: Arc<Valid<ExecutableDocument>>,
+    referenced: AtomicBool,
+    bytes: usize,
+}
+
+fn hash_key(document: &str, operation_name: Option<&str>, options: &CompileOptions) -> u64 {
+    let mut h = ahash::RandomState::with_seeds(0x67, 0x71, 0x6c, 0x64).build_hasher();
+    document.hash(&mut h);
+    operation_name.hash(&mut h);
+    // The options' fields this crate can name; `Key`'s equality compares all of them.
+    let l = &options.limits;
+    (l.max_depth, l.max_nodes, l.max_list_len, l.max_string_len).hash(&mut h);
+    l.max_nested_rows.hash(&mut h);
+    options.camel_case.hash(&mut h);
+    (options.placeholder == Placeholder::Numbered).hash(&mut h);
+    options.cursor_key.as_ref().map(|k| k.bytes()).hash(&mut h);
+    h.finish()
+}
+
+impl DocumentCache {
+    /// The capacity a [`crate::GraphqlSchema`] starts with: 1024 documents (and 1024 query
+    /// shapes).
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A cache keeping at most `capacity` documents and `capacity` query shapes; `0` keeps
+    /// none (every compile parses, validates and compiles, counted nowhere).
+    pub fn new(capacity: usize) -> Self {
+        DocumentCache {
+            inner: RwLock::new(Clock::default()),
+            capacity,
+            shapes: ShapeCache::new(capacity),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+        }
+    }
+
+    /// The shape cache the root fields' queries compile through.
+    pub fn shapes(&self) -> &ShapeCache {
+        &self.shapes
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> DocumentCacheStats {
+        let (len, bytes) = {
+            let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            (c.ring.len(), c.bytes)
+        };
+        DocumentCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            len,
+            capacity: self.capacity,
+            bytes,
+            shapes: self.shapes.stats(),
+        }
+    }
+
+    /// Drops every cached document and shape (counters are kept).
+    pub fn clear(&self) {
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = Clock::default();
+        self.shapes.clear();
+    }
+
+    /// The validated document of a request: cached, or made by `validate` (and cached when
+    /// it succeeds).
+    pub(crate) fn document<E>(
+        &self,
+        document: &str,
+        operation_name: Option<&str>,
+        options: &CompileOptions,
+        validate: impl FnOnce() -> Result<Valid<ExecutableDocument>, E>,
+    ) -> Result<Arc<Valid<ExecutableDocument>>, E> {
+        if self.capacity == 0 {
+            return validate().map(Arc::new);
+        }
+        let hash = hash_key(document, operation_name, options);
+        if let Some(doc) = self.lookup(hash, document, operation_name, options) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(doc);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let doc = Arc::new(validate()?);
+        let key = Key {
+            document: document.into(),
+            operation_name: operation_name.map(Into::into),
+            options: options.clone(),
+        };
+        self.insert(hash, key, Arc::clone(&doc));
+        Ok(doc)
+    }
+
+    fn lookup(
+        &self,
+        hash: u64,
+        document: &str,
+        operation_name: Option<&str>,
+        options: &CompileOptions,
+    ) -> Option<Arc<Valid<ExecutableDocument>>> {
+        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let e = &c.ring[*c.map.get(&hash)?];
+        if *e.key.document != *document
+            || e.key.operation_name.as_deref() != operation_name
+            || e.key.options != *options
+        {
+            return None;
+        }
+        e.referenced.store(true, Ordering::Relaxed);
+        Some(Arc::clone(&e.doc))
+    }
+
+    fn insert(&self, hash: u64, key: Key, doc: Arc<Valid<ExecutableDocument>>) {
+        let bytes = key.document.len()
+            + key.operation_name.as_ref().map_or(0, |n| n.len())
+            + std::mem::size_of::<Entry>()
+            + 2 * std::mem::size_of::<(u64, usize)>();
+        let entry = Entry {
+            hash,
+            key,
+            doc,
+            referenced: AtomicBool::new(false),
+            bytes,
+        };
+        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let c = &mut *c;
+        if let Some(&i) = c.map.get(&hash) {
+            // The same key validated by another thread, or another key of the same hash:
+            // the newer one takes the place.
+            c.bytes = c.bytes - c.ring[i].bytes + entry.bytes;
+            c.ring[i] = entry;
+            return;
+        }
+        c.bytes += entry.bytes;
+        if c.ring.len() < self.capacity {
+            c.map.insert(hash, c.ring.len());
+            c.ring.push(entry);
+            return;
+        }
+        // CLOCK: the first entry not referenced since the hand last passed it.
+        loop {
+            let i = c.hand;
+            c.hand = (c.hand + 1) % c.ring.len();
+            if c.ring[i].referenced.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let old = std::mem::replace(&mut c.ring[i], entry);
+            c.map.remove(&old.hash);
+            c.bytes -= old.bytes;
+            c.map.insert(hash, i);
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+}

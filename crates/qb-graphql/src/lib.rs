@@ -45,7 +45,7 @@ use std::collections::HashMap;
 use apollo_compiler::validation::Valid;
 use qb_core::{CompileOptions, Error, ErrorKind, Schema};
 
-pub use compile::{CompiledRequest, RootField, compile};
+pub use compile::{CompiledRequest, Connection, ConnectionRow, Response, RootField, compile};
 pub use error::{GraphqlError, GraphqlErrors, Location};
 
 /// The registry and the GraphQL schema derived from it. Build it once (it validates the

@@ -9,7 +9,10 @@
 //!   relation filters), a `<Type>OrderBy` input, and a `<Type>ListRelationFilter`
 //!   (`some`/`every`/`none`) for list relations to it;
 //! - root fields `<type>List(where, orderBy, limit, offset)` and, when the view declares a
-//!   primary key, `<type>(<key columns>)`.
+//!   primary key, `<type>(<key columns>)` and `<type>Connection(where, orderBy, first,
+//!   after, last, before)` (Relay's connection: `<Type>Connection`, `<Type>Edge`,
+//!   `PageInfo`). A relation's connection field (nested keyset pages) would be written by
+//!   [`Builder::view`] next to the relation's list field, reusing these types.
 //!
 //! Which operators a field type takes, and whether it can be ordered, is asked of qb-core
 //! (a probe compile per type), so the SDL can never offer what the compiler refuses.
@@ -28,6 +31,9 @@ pub(crate) enum RootKind {
     List,
     /// `<type>(id: …)`: the row with this primary key, or null.
     ByKey(Vec<String>),
+    /// `<type>Connection(where, orderBy, first, after, last, before)`: a keyset page
+    /// (`<Type>Connection`: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`).
+    Connection,
 }
 
 /// A root query field: the view it reads and how.
@@ -474,6 +480,42 @@ impl<'s> Builder<'s> {
         Ok(Some(name))
     }
 
+    /// `<Type>Connection` and `<Type>Edge` (and the shared `PageInfo`), returning the
+    /// connection type's name.
+    fn connection_types(&mut self, typename: &str, owner: &str) -> Result<String, Error> {
+        let conn = format!("{typename}Connection");
+        let edge = format!("{typename}Edge");
+        self.claim(&conn, owner)?;
+        self.claim(&edge, owner)?;
+        self.types.insert(
+            conn.clone(),
+            format!(
+                "\"A page of `{typename}` rows in the order asked (keyset pagination).\"\ntype {conn} {{\n  edges: [{edge}!]!\n  nodes: [{typename}!]!\n  pageInfo: PageInfo!\n  \"The rows the filter matches, whatever the page.\"\n  totalCount: Int!\n}}\n"
+            ),
+        );
+        self.types.insert(
+            edge.clone(),
+            format!(
+                "type {edge} {{\n  \"Pass it as `after` or `before` to read the rows after or before this one.\"\n  cursor: String!\n  node: {typename}!\n}}\n"
+            ),
+        );
+        self.types.insert(
+            "PageInfo".into(),
+            "type PageInfo {\n  hasNextPage: Boolean!\n  hasPreviousPage: Boolean!\n  startCursor: String\n  endCursor: String\n}\n".into(),
+        );
+        Ok(conn)
+    }
+
+    /// The arguments of a connection over `typename`'s rows.
+    fn connection_args(&self, typename: &str) -> String {
+        let mut args = format!("where: {typename}Where");
+        if self.types.contains_key(&format!("{typename}OrderBy")) {
+            args.push_str(&format!(", orderBy: [{typename}OrderBy!]"));
+        }
+        args.push_str(", first: Int, after: String, last: Int, before: String");
+        args
+    }
+
     /// The arguments of a list of `view`'s rows.
     fn list_args(&self, typename: &str) -> String {
         let mut args = format!("where: {typename}Where");
@@ -600,6 +642,7 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
     }
     b.claim("Query", "the root query type")?;
     b.claim("OrderDirection", "the order direction enum")?;
+    b.claim("PageInfo", "the page info of connections")?;
     for (key, _) in CUSTOM_SCALARS.iter().chain(OPERAND_INPUTS.iter()) {
         b.claim(key, "a built-in type of the GraphQL front end")?;
     }
@@ -658,6 +701,28 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
             },
         );
         let pk = view.primary_key_columns();
+        if !pk.is_empty() {
+            // Keyset pages need a total order, which the primary key completes.
+            let conn = format!("{base}Connection");
+            if let Some(prev) = root_names.insert(conn.clone(), key.clone()) {
+                return Err(schema_err(
+                    &format!("views.{key}.typename"),
+                    format!("root field `{conn}` would read both `{prev}` and `{key}`"),
+                ));
+            }
+            let conn_type = b.connection_types(typename, &format!("views.{key}"))?;
+            query_body.push_str(&format!(
+                "  {conn}({}): {conn_type}!\n",
+                b.connection_args(typename)
+            ));
+            roots.insert(
+                conn,
+                RootDef {
+                    view: key.clone(),
+                    kind: RootKind::Connection,
+                },
+            );
+        }
         let columns: HashMap<&str, &FieldType> = view.columns().collect();
         let pk_types: Option<Vec<(String, String)>> = pk
             .iter()

@@ -314,6 +314,9 @@ struct Builder<'s> {
     probe: Probe,
     /// Who claimed each type name (for collision messages).
     owners: HashMap<String, String>,
+    /// Element types of embedded lists that have a registry typename (the core writes it
+    /// for `__typename`).
+    typed: BTreeSet<String>,
 }
 
 impl<'s> Builder<'s> {
@@ -349,6 +352,97 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// The output field line of a column or field: `  name: Type` or, for an embedded list,
+    /// `  name(where, orderBy, limit, offset): [Elem]` (a value that is not an array is
+    /// `null`, an element that is not an object too).
+    fn output_field(
+        &mut self,
+        name: &str,
+        ty: &FieldType,
+        type_name: &str,
+        owner: &str,
+    ) -> Result<String, Error> {
+        if let FieldType::List(def) = ty {
+            let elem = self.list_element(def, type_name, owner)?;
+            return Ok(format!("  {name}({{ARGS:{elem}}}): [{elem}]\n"));
+        }
+        let t = self.output_type(ty, type_name, owner)?;
+        self.use_scalar(&t);
+        Ok(format!("  {name}: {t}\n"))
+    }
+
+    /// The types of an embedded list's elements: the element object type (the list's
+    /// registry typename, else `<Parent><Field>`), its `<Elem>Where`, `<Elem>OrderBy` and
+    /// the quantifier filter `<Elem>ListRelationFilter` (`some`/`every`/`none`/`isnull`, as
+    /// for list relations). Returns the element type's name.
+    fn list_element(
+        &mut self,
+        def: &qb_core::ListDef,
+        type_name: &str,
+        owner: &str,
+    ) -> Result<String, Error> {
+        let elem = def.typename_str().unwrap_or(type_name).to_owned();
+        self.claim(&elem, owner)?;
+        if self.types.contains_key(&elem) {
+            return Ok(elem);
+        }
+        if def.typename_str().is_some() {
+            self.typed.insert(elem.clone());
+        }
+        // Reserve the name first: a list nested in itself would recurse forever otherwise.
+        self.types.insert(elem.clone(), String::new());
+        let mut body = String::new();
+        let mut where_body =
+            format!("  and: [{elem}Where!]\n  or: [{elem}Where!]\n  not: {elem}Where\n");
+        let mut order_items = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (key, fd) in def.fields().iter() {
+            let field = camel_case(key);
+            let path = format!("{owner}.fields.{key}");
+            if !seen.insert(field.clone()) {
+                return Err(schema_err(
+                    &path,
+                    format!("two fields are `{field}` in camelCase"),
+                ));
+            }
+            let sub = format!("{elem}{}", pascal(key));
+            body.push_str(&self.output_field(&field, &fd.ty, &sub, &path)?);
+            order_items.push((key.to_owned(), fd.ty.clone()));
+            if LOGIC.contains(&field.as_str()) {
+                continue;
+            }
+            if let Some(f) = self.filter_type(&fd.ty, &sub, &path)? {
+                where_body.push_str(&format!("  {field}: {f}\n"));
+            }
+        }
+        self.types
+            .insert(elem.clone(), format!("type {elem} {{\n{body}}}\n"));
+        let where_name = format!("{elem}Where");
+        self.claim(&where_name, owner)?;
+        self.types.insert(
+            where_name.clone(),
+            format!("input {where_name} {{\n{where_body}}}\n"),
+        );
+        self.order_fields(order_items, &elem, owner)?;
+        self.quantifier_filter(&elem, owner)?;
+        Ok(elem)
+    }
+
+    /// `<Elem>ListRelationFilter`: `some`/`every`/`none` over `<Elem>Where`, `isnull`.
+    fn quantifier_filter(&mut self, elem: &str, owner: &str) -> Result<String, Error> {
+        let lrf = format!("{elem}ListRelationFilter");
+        if !self.types.contains_key(&lrf) {
+            self.claim(&lrf, owner)?;
+        }
+        self.types.insert(
+            lrf.clone(),
+            format!(
+                "input {lrf} {{\n  some: {elem}Where\n  every: {elem}Where\n  none: {elem}Where\n  isnull: Boolean\n}}\n"
+            ),
+        );
+        Ok(lrf)
+    }
+
     /// The output type of a column or field; nested objects get their own type.
     fn output_type(
         &mut self,
@@ -364,9 +458,6 @@ impl<'s> Builder<'s> {
                 let mut body = String::new();
                 let mut seen = BTreeSet::new();
                 for (key, def) in obj.iter() {
-                    if matches!(def.ty, FieldType::List(_)) {
-                        continue; // not exposed yet, as at the top level
-                    }
                     let name = camel_case(key);
                     let path = format!("{owner}.fields.{key}");
                     if !seen.insert(name.clone()) {
@@ -375,10 +466,13 @@ impl<'s> Builder<'s> {
                             format!("two fields are `{name}` in camelCase"),
                         ));
                     }
-                    let t =
-                        self.output_type(&def.ty, &format!("{type_name}{}", pascal(key)), &path)?;
-                    self.use_scalar(&t);
-                    body.push_str(&format!("  {name}: {t}\n"));
+                    let line = self.output_field(
+                        &name,
+                        &def.ty,
+                        &format!("{type_name}{}", pascal(key)),
+                        &path,
+                    )?;
+                    body.push_str(&line);
                 }
                 self.types.insert(
                     type_name.to_owned(),
@@ -398,6 +492,10 @@ impl<'s> Builder<'s> {
         object_type: &str,
         owner: &str,
     ) -> Result<Option<String>, Error> {
+        if let FieldType::List(def) = ty {
+            let elem = self.list_element(def, object_type, owner)?;
+            return Ok(Some(format!("{elem}ListRelationFilter")));
+        }
         let ops = self.probe.get(ty).0.clone();
         let (name, mut body) = match ty {
             FieldType::Scalar(s) => (format!("{}Filter", scalar_name(*s)), String::new()),
@@ -463,6 +561,7 @@ impl<'s> Builder<'s> {
                         body.push_str(&format!("  {}: {t}\n", camel_case(&name)));
                     }
                 }
+                FieldType::List(_) => {} // a list is no order key
                 _ => {
                     if self.probe.get(&ty).1 {
                         body.push_str(&format!("  {}: OrderDirection\n", camel_case(&name)));
@@ -478,6 +577,15 @@ impl<'s> Builder<'s> {
         self.types
             .insert(name.clone(), format!("input {name} {{\n{body}}}\n"));
         Ok(Some(name))
+    }
+
+    /// The registry key of the exposed view with this typename.
+    fn view_key_of(&self, typename: &str) -> String {
+        self.exposed
+            .iter()
+            .find(|(_, t)| *t == typename)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default()
     }
 
     /// `<Type>Connection` and `<Type>Edge` (and the shared `PageInfo`), returning the
@@ -549,12 +657,9 @@ impl<'s> Builder<'s> {
             if !seen.insert(field.clone()) {
                 continue; // a field shadowed by a column of the same name (columns win)
             }
-            if matches!(ty, FieldType::List(_)) {
-                continue; // embedded lists are not exposed in GraphQL yet (docs/graphql.md)
-            }
-            let t = self.output_type(ty, &format!("{typename}{}", pascal(name)), path)?;
-            self.use_scalar(&t);
-            out_body.push_str(&format!("  {field}: {t}\n"));
+            let line =
+                self.output_field(&field, ty, &format!("{typename}{}", pascal(name)), path)?;
+            out_body.push_str(&line);
             if LOGIC.contains(&field.as_str()) {
                 continue; // `and`/`or`/`not` are logic at the top of a filter
             }
@@ -586,13 +691,8 @@ impl<'s> Builder<'s> {
         for (field, kind, target) in &rel_fields {
             if kind.is_list() {
                 out_body.push_str(&format!("  {field}({{ARGS:{target}}}): [{target}!]!\n"));
-                let lrf = format!("{target}ListRelationFilter");
-                self.types.insert(
-                    lrf.clone(),
-                    format!(
-                        "input {lrf} {{\n  some: {target}Where\n  every: {target}Where\n  none: {target}Where\n  isnull: Boolean\n}}\n"
-                    ),
-                );
+                let lrf =
+                    self.quantifier_filter(target, &format!("views.{}", self.view_key_of(target)))?;
                 where_body.push_str(&format!("  {field}: {lrf}\n"));
             } else {
                 debug_assert_eq!(*kind, RelationKind::ManyToOne);
@@ -625,6 +725,7 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         scalars: BTreeSet::new(),
         probe: Probe::default(),
         owners: HashMap::new(),
+        typed: BTreeSet::new(),
     };
     for (key, view) in &views {
         if let Some(t) = view.typename_str() {
@@ -774,7 +875,11 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         sdl.push('\n');
         sdl.push_str(text);
     }
-    let view_types = exposed.into_iter().map(|(_, t)| t).collect();
+    let view_types = exposed
+        .into_iter()
+        .map(|(_, t)| t)
+        .chain(b.typed.iter().cloned())
+        .collect();
     Ok(Derived {
         sdl,
         roots,

@@ -362,3 +362,35 @@ fn a_connection_selects_only_what_it_needs() {
     let (b, _) = compile("{ userConnection(first: 2) { edges { node { id name } } } }");
     assert_eq!(a, b);
 }
+
+#[test]
+fn typename_of_a_list_element_is_its_registry_typename_or_refused() {
+    // A list with a registry typename: the core writes it, and it is the GraphQL type's name.
+    let out = qb_graphql::compile(
+        "{ orderList { items { __typename options { __typename } } } }",
+        None,
+        None,
+        &schema(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!()
+    };
+    assert!(
+        compiled.sql.contains("'__typename', 'LineItem'"),
+        "{}",
+        compiled.sql
+    );
+    assert!(
+        compiled.sql.contains("'__typename', 'ItemOption'"),
+        "{}",
+        compiled.sql
+    );
+    // Without one, the element type's name is derived (`OrderShippingParcels`): refused.
+    let errors = fail("{ orderList { shipping { parcels { __typename } } } }");
+    check(&errors, ErrorKind::Unsupported, "OrderShippingParcels");
+    // A list's elements are filtered with a quantifier, as in the AST.
+    let errors = fail("{ orderList(where: {items: {sku: {eq: \"A1\"}}}) { id } }");
+    check(&errors, ErrorKind::GraphqlInvalid, "sku");
+}

@@ -244,6 +244,264 @@ const MIRRORS: &[(&str, &str, &str)] = &[
         r#"{ userList(where: {id: {in: ["11111111-0000-0000-0000-000000000005", "11111111-0000-0000-0000-000000000006", "11111111-0000-0000-0000-000000000008", "11111111-0000-0000-0000-000000000009", "11111111-0000-0000-0000-000000000014", "11111111-0000-0000-0000-000000000016"]}}, orderBy: {id: ASC}) { id profile { city zip address { street geo } } } }"#,
         "",
     ),
+    // Embedded lists: selected with their own arguments, filtered with quantifiers and
+    // `isnull`, inside nested objects, relations and other lists (every `lst_*` case whose
+    // output is the `data` column with `$n` placeholders).
+    (
+        "lst_every",
+        r#"{ orderList(where: {items: {every: {qty: {gte: 1}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_every_empty_filter",
+        r#"{ orderList(where: {items: {every: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_filter_and_select",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "B2"}}}}, orderBy: {id: ASC}) { id items(where: {sku: {eq: "A1"}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_in_object",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000002", "55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000004", "55555555-0000-0000-0000-000000000005", "55555555-0000-0000-0000-000000000006", "55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id shipping { carrier parcels { code weight } } } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_isnull",
+        r#"{ orderList(where: {shipping: {parcels: {isnull: true}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_none_empty",
+        r#"{ orderList(where: {shipping: {parcels: {none: {}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_some",
+        r#"{ orderList(where: {shipping: {parcels: {some: {weight: {gt: 1}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_relation",
+        r#"{ userList(where: {id: {eq: "11111111-0000-0000-0000-000000000001"}}, orderBy: {id: ASC}) { id orders { id items { sku } } } }"#,
+        "",
+    ),
+    (
+        "lst_in_relation_filtered",
+        r#"{ userList(where: {id: {eq: "11111111-0000-0000-0000-000000000004"}}, orderBy: {id: ASC}) { id orders(orderBy: {id: DESC}) { id items(where: {qty: {gte: 2}}, orderBy: {qty: DESC}) { sku } } } }"#,
+        "",
+    ),
+    (
+        "lst_isnull_false",
+        r#"{ orderList(where: {items: {isnull: false}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_isnull_true",
+        r#"{ orderList(where: {items: {isnull: true}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_limit_offset",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000002"]}}, orderBy: {id: ASC}) { id items(limit: 1, offset: 1) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku options { name value } } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list_nonarray",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009", "55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items { sku options { value __typename } } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list_where",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id items { sku options(where: {value: {isnull: false}}) { value } } } }"#,
+        "",
+    ),
+    (
+        "lst_none",
+        r#"{ orderList(where: {items: {none: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_none_empty_filter",
+        r#"{ orderList(where: {items: {none: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_not_every",
+        r#"{ orderList(where: {not: {items: {every: {qty: {gte: 1}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_not_some",
+        r#"{ orderList(where: {not: {items: {some: {sku: {eq: "A1"}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_order_desc_tiebreak_ord",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {sku: DESC}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_order_limit",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000008", "55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {price: DESC}, limit: 2) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_order_nulls_first",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items(orderBy: {qty: ASC_NULLS_FIRST}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_order_numeric",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(orderBy: {price: DESC}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_order_tiebreak_ord",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {sku: ASC}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_relation_in_list_row",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000008", "55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id customer { name } items(limit: 1) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_relation_many_to_one_list",
+        r#"{ orderList(where: {customer: {profile: {city: {eq: "Paris"}}}, items: {some: {sku: {eq: "B2"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_relation_some_list",
+        r#"{ userList(where: {orders: {some: {items: {some: {price: {gte: 100}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_select_alias",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000006", "55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id lines: items { code: sku } } }"#,
+        "",
+    ),
+    (
+        "lst_select_array_field",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku tags } } }"#,
+        "",
+    ),
+    (
+        "lst_select_basic",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_select_camel",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(where: {giftWrap: {isnull: false}}) { sku giftWrap } } }"#,
+        "",
+    ),
+    (
+        "lst_select_empty_null_missing_nonarray",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000002", "55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000004", "55555555-0000-0000-0000-000000000005", "55555555-0000-0000-0000-000000000006"]}}, orderBy: {id: ASC}) { id items { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_select_non_object_elements",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) { id items { sku price } } }"#,
+        "",
+    ),
+    (
+        "lst_select_nulls_inside",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items { sku qty price } } }"#,
+        "",
+    ),
+    (
+        "lst_select_typename",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { __typename id items { __typename sku } } }"#,
+        "",
+    ),
+    (
+        "lst_some",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_array_field",
+        r#"{ orderList(where: {items: {some: {tags: {contains: ["gift"]}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_camel",
+        r#"{ orderList(where: {items: {some: {giftWrap: {eq: false}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_empty_filter",
+        r#"{ orderList(where: {items: {some: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_every",
+        r#"{ orderList(where: {items: {some: {options: {every: {value: {isnull: false}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_none",
+        r#"{ orderList(where: {items: {some: {options: {none: {name: {eq: "color"}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_some",
+        r#"{ orderList(where: {items: {some: {options: {some: {value: {eq: "blue"}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_null_fields",
+        r#"{ orderList(where: {items: {some: {qty: {isnull: true}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_or",
+        r#"{ orderList(where: {items: {some: {or: [{sku: {eq: "D4"}}, {price: {gte: 100}}]}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_same_element",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "B2"}, qty: {gte: 2}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_separate_elements",
+        r#"{ orderList(where: {and: [{items: {some: {sku: {eq: "B2"}}}}, {items: {some: {qty: {gte: 2}}}}]}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_where",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(where: {price: {gt: 5}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_isnull",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007", "55555555-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) { id items(where: {qty: {isnull: true}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_not_three_valued",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items(where: {not: {qty: {eq: 3}}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_on_null_list",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000005"]}}, orderBy: {id: ASC}) { id items(where: {qty: {gt: 0}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_with_scalar_and",
+        r#"{ orderList(where: {status: {eq: "paid"}, items: {every: {price: {gte: 2}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
 ];
 
 fn schema() -> GraphqlSchema {
@@ -517,6 +775,10 @@ const CONNECTION_MIRRORS: &[(&str, &str)] = &[
     (
         "keyset_two_keys_first_page",
         r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], first: 4) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_list_filter",
+        r#"{ orderConnection(where: {items: {some: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}, first: 2) { edges { cursor node { id } } } }"#,
     ),
 ];
 

@@ -505,6 +505,12 @@ fn coerce(value: &Value, ty: &Type, schema: &GraphqlSchema) -> Value {
                     .iter()
                     .map(|(k, v)| {
                         let v = match def.and_then(|d| d.fields.get(k.as_str())) {
+                            Some(f)
+                                if *v == Value::Null && is_relation_filter(k, &f.ty, schema) =>
+                            {
+                                // `author: null`: no related row (the AST's `isnull`).
+                                Value::Object(vec![("isnull".into(), Value::Bool(true))])
+                            }
                             Some(f) => coerce(v, &f.ty, schema),
                             None => v.clone(),
                         };
@@ -515,6 +521,15 @@ fn coerce(value: &Value, ty: &Type, schema: &GraphqlSchema) -> Value {
         }
         (_, v) => v.clone(),
     }
+}
+
+/// Whether the input field `key` of type `ty` (in a `<Type>Where`) filters a many-to-one
+/// relation: its type is the `Where` input of a view's type (`author: UserWhere`), as the
+/// SDL writes only for such relations (and for `and`/`or`/`not`).
+fn is_relation_filter(key: &str, ty: &Type, schema: &GraphqlSchema) -> bool {
+    !matches!(key, "and" | "or" | "not")
+        && matches!(ty, Type::Named(n) | Type::NonNullNamed(n)
+            if n.as_str().strip_suffix("Where").is_some_and(|t| schema.view_types.contains(t)))
 }
 
 /// Checks a provided variable value against its type (the spec's CoerceVariableValues for

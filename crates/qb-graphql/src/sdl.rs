@@ -697,7 +697,9 @@ impl<'s> Builder<'s> {
             } else {
                 debug_assert_eq!(*kind, RelationKind::ManyToOne);
                 out_body.push_str(&format!("  {field}: {target}\n"));
-                where_body.push_str(&format!("  {field}: {target}Where\n"));
+                where_body.push_str(&format!(
+                    "  \"The related `{target}` exists and matches; `null`: there is none.\"\n  {field}: {target}Where\n"
+                ));
             }
         }
         let where_name = format!("{typename}Where");

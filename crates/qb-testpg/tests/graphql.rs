@@ -502,6 +502,52 @@ const MIRRORS: &[(&str, &str, &str)] = &[
         r#"{ orderList(where: {status: {eq: "paid"}, items: {every: {price: {gte: 2}}}}, orderBy: {id: ASC}) { id } }"#,
         "",
     ),
+    // `isnull` on a many-to-one relation: `author: null` is `{"author": {"isnull": true}}`.
+    (
+        "rel_filter_isnull",
+        r#"{ postList(where: {author: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_like_user_missing",
+        r#"{ postLikeList(where: {user: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_m2o_has_no_row",
+        r#"{ postList(where: {author: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_m2o_or_isnull",
+        r#"{ postList(where: {or: [{author: null}, {author: {name: {eq: "Bob O'Brien"}}}]}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_comment_post_isnull",
+        r#"{ commentList(where: {post: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_like_post_isnull",
+        r#"{ postLikeList(where: {post: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_like_user_isnull",
+        r#"{ postLikeList(where: {user: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_n1_inner_null",
+        r#"{ postList(where: {author: {manager: null}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_n1_isnull_true",
+        r#"{ postList(where: {author: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
 ];
 
 fn schema() -> GraphqlSchema {
@@ -1033,4 +1079,60 @@ fn graphql_connection_pages_walk_the_whole_order_both_ways() {
     let err = qb_graphql::compile(&doc, None, None, &schema, &options).expect_err("unsigned");
     assert_eq!(err.first().code(), "QB_INVALID_CURSOR", "{}", err.to_json());
     assert_eq!(err.first().path, vec!["userConnection".to_owned()]);
+}
+
+/// `isnull: false` on a many-to-one relation is `not: {author: null}` in GraphQL: the AST
+/// `{"not": {"author": {"isnull": true}}}` (byte-identical SQL), with the rows of the golden
+/// `{"author": {"isnull": false}}` cases (relation filters are two-valued).
+#[test]
+fn graphql_not_null_relation_is_the_isnull_false_rows() {
+    let schema = schema();
+    let cases = golden::load_cases();
+    let mut client = qb_testpg::client();
+    for (name, doc, ast) in [
+        (
+            "rel_m2o_has_row",
+            "{ postList(where: {not: {author: null}}) { id } }",
+            r#"{"view": "v_post", "select": ["id"], "where": {"not": {"author": {"isnull": true}}}, "camel_case": true}"#,
+        ),
+        (
+            "rel_filter_isnull_false",
+            "query($u: UserWhere) { postLikeList(where: {not: {user: $u}}) { id } }",
+            r#"{"view": "v_post_like", "select": ["id"], "where": {"not": {"user": {"isnull": true}}}}"#,
+        ),
+    ] {
+        let vars = variables(r#"{"u": null}"#);
+        let request = qb_graphql::compile(
+            doc,
+            vars.as_ref(),
+            None,
+            &schema,
+            &CompileOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("[{name}] {}", e.to_json()));
+        let RootField::Sql { compiled, .. } = &request.fields[0] else {
+            panic!("[{name}] not SQL")
+        };
+        let want = qb_core::compile(
+            &qb_core::Query::from_json(ast).expect("AST"),
+            &golden::fixture_schema(),
+            &CompileOptions::default(),
+        )
+        .expect("AST compiles");
+        assert_eq!(compiled.sql, want.sql, "[{name}]");
+        assert_eq!(compiled.params, want.params, "[{name}]");
+        let case = cases.iter().find(|c| c.name == name).expect("case");
+        let Json::Array(mut rows) =
+            qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
+                .expect("rows")
+        else {
+            panic!()
+        };
+        rows.sort_by_key(|r| r.to_string());
+        let want: Json =
+            serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+                .expect("rows JSON");
+        assert_eq!(Json::Array(rows), want, "[{name}]");
+        assert!(!want.as_array().expect("rows").is_empty());
+    }
 }

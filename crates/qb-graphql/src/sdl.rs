@@ -423,24 +423,139 @@ impl<'s> Builder<'s> {
             where_name.clone(),
             format!("input {where_name} {{\n{where_body}}}\n"),
         );
+        self.quantifier_filter(&elem, &order_items, owner)?;
         self.order_fields(order_items, &elem, owner)?;
-        self.quantifier_filter(&elem, owner)?;
         Ok(elem)
     }
 
-    /// `<Elem>ListRelationFilter`: `some`/`every`/`none` over `<Elem>Where`, `isnull`.
-    fn quantifier_filter(&mut self, elem: &str, owner: &str) -> Result<String, Error> {
+    /// `<Elem>ListRelationFilter`: `some`/`every`/`none` over `<Elem>Where`, `isnull`, and
+    /// the aggregates over the rows (`count`, `sum`, `avg`, `min`, `max` of `fields`, the
+    /// rows' scalar fields), each with the filter of its result type.
+    fn quantifier_filter(
+        &mut self,
+        elem: &str,
+        fields: &[(String, FieldType)],
+        owner: &str,
+    ) -> Result<String, Error> {
         let lrf = format!("{elem}ListRelationFilter");
-        if !self.types.contains_key(&lrf) {
-            self.claim(&lrf, owner)?;
+        if self.types.contains_key(&lrf) {
+            return Ok(lrf);
         }
-        self.types.insert(
-            lrf.clone(),
-            format!(
-                "input {lrf} {{\n  some: {elem}Where\n  every: {elem}Where\n  none: {elem}Where\n  isnull: Boolean\n}}\n"
-            ),
+        self.claim(&lrf, owner)?;
+        let mut body = format!(
+            "  some: {elem}Where\n  every: {elem}Where\n  none: {elem}Where\n  isnull: Boolean\n"
         );
+        let int = self
+            .filter_type(&FieldType::Scalar(ScalarType::Integer), "", owner)?
+            .expect("integers have operators");
+        let decimal = self
+            .filter_type(&FieldType::Scalar(ScalarType::Numeric), "", owner)?
+            .expect("numerics have operators");
+        body.push_str(&format!("  \"The number of rows.\"\n  count: {int}\n"));
+        let mut sum = String::new();
+        let mut avg = String::new();
+        let mut minmax = String::new();
+        let mut sum_avg_order = String::new();
+        let mut minmax_order = String::new();
+        for (name, ty) in fields {
+            let FieldType::Scalar(s) = ty else { continue };
+            let field = camel_case(name);
+            let (can_sum, can_minmax) = self.probe_aggregate(*s);
+            if can_sum {
+                // `sum` of integers is an integer (bigint), of numerics numeric; `avg` numeric.
+                let t = if *s == ScalarType::Integer {
+                    &int
+                } else {
+                    &decimal
+                };
+                sum.push_str(&format!("  {field}: {t}\n"));
+                avg.push_str(&format!("  {field}: {decimal}\n"));
+                sum_avg_order.push_str(&format!("  {field}: OrderDirection\n"));
+            }
+            if can_minmax {
+                if let Some(t) = self.filter_type(ty, "", owner)? {
+                    minmax.push_str(&format!("  {field}: {t}\n"));
+                }
+                minmax_order.push_str(&format!("  {field}: OrderDirection\n"));
+            }
+        }
+        let mut order = String::from("  count: OrderDirection\n");
+        for (suffix, text, fns) in [
+            ("SumWhere", &sum, &["sum"][..]),
+            ("AvgWhere", &avg, &["avg"][..]),
+            ("MinMaxWhere", &minmax, &["min", "max"][..]),
+        ] {
+            if text.is_empty() {
+                continue;
+            }
+            let name = format!("{elem}{suffix}");
+            self.claim(&name, owner)?;
+            self.types
+                .insert(name.clone(), format!("input {name} {{\n{text}}}\n"));
+            for f in fns {
+                body.push_str(&format!("  {f}: {name}\n"));
+            }
+        }
+        for (suffix, text, fns) in [
+            ("SumAvgOrderBy", &sum_avg_order, &["sum", "avg"][..]),
+            ("MinMaxOrderBy", &minmax_order, &["min", "max"][..]),
+        ] {
+            if text.is_empty() {
+                continue;
+            }
+            let name = format!("{elem}{suffix}");
+            self.claim(&name, owner)?;
+            self.types
+                .insert(name.clone(), format!("input {name} {{\n{text}}}\n"));
+            for f in fns {
+                order.push_str(&format!("  {f}: {name}\n"));
+            }
+        }
+        let order_name = format!("{elem}AggregateOrderBy");
+        self.claim(&order_name, owner)?;
+        self.types.insert(
+            order_name.clone(),
+            format!("\"Order by an aggregate over the rows.\"\ninput {order_name} {{\n{order}}}\n"),
+        );
+        self.types
+            .insert(lrf.clone(), format!("input {lrf} {{\n{body}}}\n"));
         Ok(lrf)
+    }
+
+    /// Whether `sum`/`avg` and `min`/`max` over the rows apply to a field of type `s`, asked
+    /// of qb-core by compiling a probe (one per type).
+    fn probe_aggregate(&mut self, s: ScalarType) -> (bool, bool) {
+        let key = format!("aggregate {}", FieldType::Scalar(s).describe());
+        if let Some((ops, _)) = self.probe.ops.get(&key) {
+            return (ops.contains(&Operator::Eq), ops.contains(&Operator::Neq));
+        }
+        let registry = format!(
+            r#"{{"views": {{"v": {{"columns": {{"id": "uuid"}}, "primary_key": ["id"], "relations": {{"r": {{"view": "w", "kind": "one_to_many", "join": {{"id": "fk"}}}}}}}}, "w": {{"columns": {{"fk": "uuid"}}, "primary_key": ["fk"], "fields": {{"f": "{}"}}}}}}}}"#,
+            FieldType::Scalar(s).describe()
+        );
+        let compiles = |f: &str| -> bool {
+            let Ok(schema) = Schema::from_json(&registry) else {
+                return false;
+            };
+            let q = format!(r#"{{"view": "v", "select": [{{"field": "r.{f}.f", "alias": "x"}}]}}"#);
+            Query::from_json(&q)
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()))
+                .is_ok()
+        };
+        let out = (
+            compiles("sum") && compiles("avg"),
+            compiles("min") && compiles("max"),
+        );
+        // Cached as pseudo-operators: Eq for sum/avg, Neq for min/max.
+        let mut ops = Vec::new();
+        if out.0 {
+            ops.push(Operator::Eq);
+        }
+        if out.1 {
+            ops.push(Operator::Neq);
+        }
+        self.probe.ops.insert(key, (ops, false));
+        out
     }
 
     /// The output type of a column or field; nested objects get their own type.
@@ -561,7 +676,17 @@ impl<'s> Builder<'s> {
                         body.push_str(&format!("  {}: {t}\n", camel_case(&name)));
                     }
                 }
-                FieldType::List(_) => {} // a list is no order key
+                FieldType::List(def) => {
+                    // A list orders by its aggregates (`{items: {count: DESC}}`).
+                    let elem = def
+                        .typename_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{type_name}{}", pascal(&name)));
+                    body.push_str(&format!(
+                        "  {}: {elem}AggregateOrderBy\n",
+                        camel_case(&name)
+                    ));
+                }
                 _ => {
                     if self.probe.get(&ty).1 {
                         body.push_str(&format!("  {}: OrderDirection\n", camel_case(&name)));
@@ -577,6 +702,24 @@ impl<'s> Builder<'s> {
         self.types
             .insert(name.clone(), format!("input {name} {{\n{body}}}\n"));
         Ok(Some(name))
+    }
+
+    /// The quantifier and aggregate filter of a list relation to the view of `target`.
+    fn relation_rows_filter(&mut self, target: &str) -> Result<String, Error> {
+        let key = self.view_key_of(target);
+        let view = self.schema.view(&key).expect("an exposed view");
+        let mut fields: Vec<(String, FieldType)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (n, t) in view
+            .columns()
+            .map(|(n, t)| (n, t.clone()))
+            .chain(view.document().iter().map(|(n, d)| (n, d.ty.clone())))
+        {
+            if seen.insert(camel_case(n)) {
+                fields.push((n.to_owned(), t));
+            }
+        }
+        self.quantifier_filter(target, &fields, &format!("views.{key}"))
     }
 
     /// The registry key of the exposed view with this typename.
@@ -688,12 +831,13 @@ impl<'s> Builder<'s> {
             }
             rel_fields.push((field, rel.kind(), target));
         }
+        let mut order_extra = String::new();
         for (field, kind, target) in &rel_fields {
             if kind.is_list() {
                 out_body.push_str(&format!("  {field}({{ARGS:{target}}}): [{target}!]!\n"));
-                let lrf =
-                    self.quantifier_filter(target, &format!("views.{}", self.view_key_of(target)))?;
+                let lrf = self.relation_rows_filter(target)?;
                 where_body.push_str(&format!("  {field}: {lrf}\n"));
+                order_extra.push_str(&format!("  {field}: {target}AggregateOrderBy\n"));
             } else {
                 debug_assert_eq!(*kind, RelationKind::ManyToOne);
                 out_body.push_str(&format!("  {field}: {target}\n"));
@@ -701,6 +845,23 @@ impl<'s> Builder<'s> {
                     "  \"The related `{target}` exists and matches; `null`: there is none.\"\n  {field}: {target}Where\n"
                 ));
             }
+        }
+        if !order_extra.is_empty() {
+            // Relations order by their aggregates (`orderBy: {posts: {count: DESC}}`).
+            let name = format!("{typename}OrderBy");
+            self.claim(&name, &owner)?;
+            let body = match self.types.get(&name) {
+                Some(text) => text
+                    .strip_prefix(&format!("input {name} {{\n"))
+                    .and_then(|t| t.strip_suffix("}\n"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                None => String::new(),
+            };
+            self.types.insert(
+                name.clone(),
+                format!("input {name} {{\n{body}{order_extra}}}\n"),
+            );
         }
         let where_name = format!("{typename}Where");
         self.claim(&where_name, &owner)?;

@@ -548,6 +548,73 @@ const MIRRORS: &[(&str, &str, &str)] = &[
         r#"{ postList(where: {author: null}, orderBy: {id: ASC}) { id } }"#,
         "",
     ),
+    // Aggregates over a relation's or a list's rows, filtered (`posts: {count: {gte: 2}}`)
+    // and ordered by (`orderBy: {posts: {count: DESC}}`).
+    (
+        "agg_rel_avg_filter",
+        r#"{ postList(where: {comments: {avg: {likes: {gt: 4}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_filter",
+        r#"{ userList(where: {posts: {count: {gte: 2}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_order",
+        r#"{ userList(orderBy: [{posts: {count: DESC}}, {id: ASC}], limit: 3) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_zero_filter",
+        r#"{ userList(where: {posts: {count: {eq: 0}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_in_quantifier",
+        r#"{ userList(where: {posts: {some: {comments: {count: {gte: 2}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_max_filter_gt",
+        r#"{ userList(where: {posts: {max: {createdAt: {gt: "2024-02-01T05:00:00Z"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_max_isnull",
+        r#"{ userList(where: {posts: {max: {createdAt: {isnull: true}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_not_three_valued",
+        r#"{ userList(where: {not: {posts: {max: {createdAt: {lt: "2024-02-01T05:00:00Z"}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_order_max_nulls_last",
+        r#"{ postList(orderBy: [{comments: {max: {likes: DESC_NULLS_LAST}}}, {id: ASC}]) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_count_filter_empty",
+        r#"{ orderList(where: {items: {count: {eq: 0}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_order_sum",
+        r#"{ orderList(orderBy: [{items: {sum: {price: DESC_NULLS_LAST}}}, {id: ASC}]) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_relation_quantifier",
+        r#"{ userList(where: {orders: {some: {items: {sum: {price: {gt: 100}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_sum_filter",
+        r#"{ orderList(where: {items: {sum: {price: {gt: 100}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
 ];
 
 fn schema() -> GraphqlSchema {

@@ -1018,7 +1018,8 @@ impl<'a> Lower<'a> {
         });
     }
 
-    /// `where`, `orderBy`, `limit`, `offset` of a list (root or relation) as AST keys.
+    /// `where`, `orderBy`, `distinctOn` (root lists), `limit`, `offset` of a list (root or
+    /// relation) as AST keys.
     fn list_arguments(
         &mut self,
         field: &Field,
@@ -1046,6 +1047,10 @@ impl<'a> Lower<'a> {
                 }
             }
             entries.push(("order_by".into(), Value::List(keys)));
+        }
+        if let Some((v, l)) = self.argument(field, "distinctOn") {
+            self.mark(&at("distinct_on"), path, l);
+            entries.push(("distinct_on".into(), v));
         }
         for (arg, key) in [("limit", "limit"), ("offset", "offset")] {
             if let Some((v, l)) = self.argument(field, arg) {

@@ -722,6 +722,63 @@ impl<'s> Builder<'s> {
         self.quantifier_filter(target, &fields, &format!("views.{key}"))
     }
 
+    /// `<Type>DistinctOn`: an enum of the view's top-level columns and fields that qb-core
+    /// takes as `distinct_on` keys (probed per type), or `None` when there is none.
+    fn distinct_on_enum(
+        &mut self,
+        view: &ViewDef,
+        typename: &str,
+        owner: &str,
+    ) -> Result<Option<String>, Error> {
+        let mut values = String::new();
+        let mut seen = BTreeSet::new();
+        let items: Vec<(String, FieldType)> = view
+            .columns()
+            .map(|(n, t)| (n.to_owned(), t.clone()))
+            .chain(
+                view.document()
+                    .iter()
+                    .map(|(n, d)| (n.to_owned(), d.ty.clone())),
+            )
+            .collect();
+        for (name, ty) in items {
+            let field = camel_case(&name);
+            if !seen.insert(field.clone()) || matches!(field.as_str(), "true" | "false" | "null") {
+                continue;
+            }
+            if self.probe_distinct_on(&ty) {
+                values.push_str(&format!("  {field}\n"));
+            }
+        }
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let name = format!("{typename}DistinctOn");
+        self.claim(&name, owner)?;
+        self.types.insert(
+            name.clone(),
+            format!("\"A key of `distinctOn`: one row per distinct value (PostgreSQL's DISTINCT ON).\"\nenum {name} {{\n{values}}}\n"),
+        );
+        Ok(Some(name))
+    }
+
+    /// Whether qb-core takes a field of type `ty` as a `distinct_on` key.
+    fn probe_distinct_on(&mut self, ty: &FieldType) -> bool {
+        let key = format!("distinct_on {}", ty.describe());
+        if let Some((_, ok)) = self.probe.ops.get(&key) {
+            return *ok;
+        }
+        let mut schema = Schema::new();
+        let ok = schema
+            .add_view(ViewDef::new("v").field("f", ty.clone()))
+            .is_ok()
+            && Query::from_json(r#"{"view": "v", "select": ["f"], "distinct_on": ["f"]}"#)
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()))
+                .is_ok();
+        self.probe.ops.insert(key, (Vec::new(), ok));
+        ok
+    }
+
     /// The registry key of the exposed view with this typename.
     fn view_key_of(&self, typename: &str) -> String {
         self.exposed
@@ -953,10 +1010,13 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
                 ));
             }
         }
-        query_body.push_str(&format!(
-            "  {list}({}): [{typename}!]!\n",
-            b.list_args(typename)
-        ));
+        let mut args = b.list_args(typename);
+        if let Some(e) = b.distinct_on_enum(view, typename, &format!("views.{key}"))? {
+            // Root lists only: the core reads `distinct_on` at the top of a query.
+            let at = args.find(", limit:").expect("limit is written");
+            args.insert_str(at, &format!(", distinctOn: [{e}!]"));
+        }
+        query_body.push_str(&format!("  {list}({args}): [{typename}!]!\n"));
         roots.insert(
             list,
             RootDef {

@@ -394,3 +394,15 @@ fn typename_of_a_list_element_is_its_registry_typename_or_refused() {
     let errors = fail("{ orderList(where: {items: {sku: {eq: \"A1\"}}}) { id } }");
     check(&errors, ErrorKind::GraphqlInvalid, "sku");
 }
+
+#[test]
+fn distinct_on_offers_only_the_keys_the_core_takes() {
+    // `search` is a tsvector: no DISTINCT ON key, so not a value of `PostDistinctOn`.
+    let errors = fail("{ postList(distinctOn: [search]) { id } }");
+    check(&errors, ErrorKind::GraphqlInvalid, "search");
+    // Rules of `distinct_on` that GraphQL cannot see stay the core's, at the field.
+    let errors = fail(
+        "{ postConnection(first: 2) { totalCount } p: postList(distinctOn: tenantId, offset: -1) { id } }",
+    );
+    assert_eq!(errors.first().path, vec!["p".to_owned()], "{errors}");
+}

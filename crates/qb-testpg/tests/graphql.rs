@@ -615,6 +615,32 @@ const MIRRORS: &[(&str, &str, &str)] = &[
         r#"{ orderList(where: {items: {sum: {price: {gt: 100}}}}, orderBy: {id: ASC}) { id } }"#,
         "",
     ),
+    // `distinctOn` on root lists (PostgreSQL's DISTINCT ON).
+    (
+        "distinct_on_camel",
+        r#"{ postList(orderBy: [{publishedOn: ASC}, {createdAt: ASC}], distinctOn: [publishedOn]) { id publishedOn } }"#,
+        "",
+    ),
+    (
+        "distinct_on_key_direction",
+        r#"{ postList(orderBy: [{createdAt: DESC}, {tenantId: DESC}], distinctOn: [tenantId]) { id tenant_id: tenantId } }"#,
+        "",
+    ),
+    (
+        "distinct_on_latest_per_tenant",
+        r#"{ postList(where: {title: {isnull: false}}, orderBy: {createdAt: DESC}, distinctOn: [tenantId]) { tenant_id: tenantId title } }"#,
+        "",
+    ),
+    (
+        "distinct_on_null_key",
+        r#"{ commentList(orderBy: [{likes: DESC_NULLS_LAST}, {id: ASC}], distinctOn: [postId]) { id post_id: postId likes } }"#,
+        "",
+    ),
+    (
+        "distinct_on_two_keys",
+        r#"{ postList(orderBy: [{tenantId: ASC}, {published: ASC}, {views: DESC_NULLS_LAST}], distinctOn: [tenantId, published]) { tenant_id: tenantId published views } }"#,
+        "",
+    ),
 ];
 
 fn schema() -> GraphqlSchema {

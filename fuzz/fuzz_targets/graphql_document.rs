@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
     match &first {
         Ok(request) => {
             for field in &request.fields {
-                if let RootField::Sql { compiled, .. } = field {
+                if let RootField::Sql { compiled, .. } | RootField::Connection { compiled, .. } =
+                    field
+                {
                     qb_fuzz::check_sql(&compiled.sql, compiled.params.len());
                 }
             }

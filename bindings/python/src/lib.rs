@@ -575,11 +575,12 @@ fn parse(py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<(Query, usize)> {
 }
 
 /// Compile a GraphQL request (``fraiseql_qb.graphql.compile`` wraps it): one entry per
-/// root field, in response order: ``(response_key, CompiledQuery or None, single, value)``.
+/// root field, in response order: ``(response_key, CompiledQuery or None, single, value,
+/// GraphqlConnection or None)``.
 /// Raises the error class of the first error's code; ``.errors`` holds every error in the
 /// GraphQL spec's shape.
 #[pyfunction]
-#[pyo3(signature = (document, variables, schema, *, operation_name = None, placeholder = None))]
+#[pyo3(signature = (document, variables, schema, *, operation_name = None, placeholder = None, cursor_key = None))]
 fn graphql_compile<'py>(
     py: Python<'py>,
     document: &Bound<'py, PyString>,
@@ -587,13 +588,17 @@ fn graphql_compile<'py>(
     schema: &Bound<'py, Schema>,
     operation_name: Option<&Bound<'py, PyString>>,
     placeholder: Option<&Bound<'py, PyAny>>,
+    cursor_key: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyList>> {
     guard(py, "graphql.compile", || {
         let placeholder = match placeholder {
             Some(p) => self::placeholder(p)?,
             None => Placeholder::Numbered,
         };
-        let options = CompileOptions::default().with_placeholder(placeholder);
+        let mut options = CompileOptions::default().with_placeholder(placeholder);
+        if let Some(key) = cursor_key {
+            options = options.with_cursor_key(key);
+        }
         let gql = schema.get().graphql().map_err(|e| error::to_py(py, e))?;
         let variables = if variables.is_none() {
             None
@@ -617,24 +622,27 @@ fn graphql_compile<'py>(
                     compiled,
                     single,
                     ..
-                } => {
-                    let params = PyList::empty(py);
-                    for p in &compiled.params {
-                        params.append(convert::param_to_py(py, p)?)?;
-                    }
-                    let q = CompiledQuery {
-                        sql: PyString::new(py, &compiled.sql).unbind(),
-                        params: params.unbind(),
-                        types: Some(compiled.params.iter().map(|p| p.ty).collect()),
-                    };
-                    (
-                        response_key.as_str(),
-                        Some(Py::new(py, q)?),
-                        *single,
-                        py.None(),
-                    )
-                        .into_pyobject(py)?
-                }
+                } => (
+                    response_key.as_str(),
+                    Some(graphql_statement(py, compiled)?),
+                    *single,
+                    py.None(),
+                    None::<Py<GraphqlConnection>>,
+                )
+                    .into_pyobject(py)?,
+                qb_graphql::RootField::Connection {
+                    response_key,
+                    compiled,
+                    connection,
+                    ..
+                } => (
+                    response_key.as_str(),
+                    Some(graphql_statement(py, compiled)?),
+                    false,
+                    py.None(),
+                    Some(Py::new(py, GraphqlConnection(connection.clone()))?),
+                )
+                    .into_pyobject(py)?,
                 qb_graphql::RootField::Constant {
                     response_key,
                     value,
@@ -648,6 +656,7 @@ fn graphql_compile<'py>(
                         None::<Py<CompiledQuery>>,
                         false,
                         value,
+                        None::<Py<GraphqlConnection>>,
                     )
                         .into_pyobject(py)?
                 }
@@ -656,6 +665,120 @@ fn graphql_compile<'py>(
             out.append(item)?;
         }
         Ok(out)
+    })
+}
+
+/// A GraphQL root field's statement as a `CompiledQuery`.
+fn graphql_statement(
+    py: Python<'_>,
+    compiled: &qb_core::CompiledQuery,
+) -> PyResult<Py<CompiledQuery>> {
+    let params = PyList::empty(py);
+    for p in &compiled.params {
+        params.append(convert::param_to_py(py, p)?)?;
+    }
+    Py::new(
+        py,
+        CompiledQuery {
+            sql: PyString::new(py, &compiled.sql).unbind(),
+            params: params.unbind(),
+            types: Some(compiled.params.iter().map(|p| p.ty).collect()),
+        },
+    )
+}
+
+/// How the rows of a GraphQL connection's statement become its response value (the core's
+/// `qb_graphql::Connection`); ``fraiseql_qb.graphql.Request.assemble`` calls it.
+#[pyclass(frozen, module = "fraiseql_qb", name = "GraphqlConnection")]
+struct GraphqlConnection(qb_graphql::Connection);
+
+#[pymethods]
+impl GraphqlConnection {
+    /// The statement's columns, in order (``data``, ``__cursor``, then the page info and
+    /// total columns when selected).
+    #[getter]
+    fn columns(&self) -> Vec<&'static str> {
+        self.0.columns()
+    }
+
+    /// The connection's response value (a dict) from the statement's rows: each row a
+    /// sequence of the columns in ``columns`` order, or a mapping by column name. ``data``
+    /// values are passed through untouched.
+    fn assemble<'py>(
+        &self,
+        py: Python<'py>,
+        rows: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, "GraphqlConnection.assemble", || {
+            let columns = self.0.columns();
+            let mut out = Vec::new();
+            for row in rows.try_iter()? {
+                let row = row?;
+                let col = |i: usize| -> PyResult<Bound<'py, PyAny>> {
+                    if row.is_instance_of::<pyo3::types::PyDict>() {
+                        row.get_item(columns[i])
+                    } else {
+                        row.get_item(i)
+                    }
+                };
+                let opt = |v: Bound<'py, PyAny>| (!v.is_none()).then_some(v);
+                let data = opt(col(0)?).map(Bound::unbind);
+                let cursor = opt(col(1)?).map(|c| c.extract::<String>()).transpose()?;
+                let mut at = 2;
+                let (mut has_next_page, mut has_previous_page, mut total_count) =
+                    (None, None, None);
+                if self.0.has_page_info() {
+                    has_next_page = opt(col(2)?).map(|v| v.extract::<bool>()).transpose()?;
+                    has_previous_page = opt(col(3)?).map(|v| v.extract::<bool>()).transpose()?;
+                    at = 4;
+                }
+                if self.0.has_total_count() {
+                    total_count = opt(col(at)?).map(|v| v.extract::<i64>()).transpose()?;
+                }
+                out.push(qb_graphql::ConnectionRow {
+                    data,
+                    cursor,
+                    has_next_page,
+                    has_previous_page,
+                    total_count,
+                });
+            }
+            let value = self
+                .0
+                .assemble(out)
+                .map_err(|e| error::graphql_to_py(py, &qb_graphql::GraphqlErrors(vec![e])))?;
+            response_to_py(py, value)
+        })
+    }
+}
+
+/// A GraphQL response value as Python data (rows' ``data`` as they came).
+fn response_to_py<'py>(
+    py: Python<'py>,
+    v: qb_graphql::Response<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::IntoPyObjectExt;
+    use qb_graphql::Response as R;
+    Ok(match v {
+        R::Bool(b) => b.into_bound_py_any(py)?,
+        R::Int(i) => i.into_bound_py_any(py)?,
+        R::Str(s) => s.into_bound_py_any(py)?,
+        R::List(items) => {
+            let list = PyList::empty(py);
+            for i in items {
+                list.append(response_to_py(py, i)?)?;
+            }
+            list.into_any()
+        }
+        R::Object(entries) => {
+            let dict = pyo3::types::PyDict::new(py);
+            for (k, v) in entries {
+                dict.set_item(k, response_to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+        R::Row(obj) => obj.into_bound(py),
+        _ => py.None().into_bound(py),
     })
 }
 
@@ -675,6 +798,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<CompiledQuery>()?;
     m.add_class::<Prepared>()?;
+    m.add_class::<GraphqlConnection>()?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(encode_cursor, m)?)?;

@@ -4,7 +4,7 @@ only), run on PostgreSQL: the nested rows equal those of the same request as a q
 from __future__ import annotations
 
 import json
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -137,3 +137,87 @@ def test_the_document_cache_returns_what_an_uncached_compile_returns() -> None:
     off = uncached.graphql_cache_stats()
     assert (off["hits"], off["misses"], off["capacity"]) == (0, 0, 0)
     assert set(off) == {"hits", "misses", "evictions", "len", "capacity", "bytes", "shapes"}
+CONNECTION = """
+query Page($after: String) {
+  page: userConnection(orderBy: {age: ASC}, first: 4, after: $after) {
+    __typename
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id age } }
+  }
+}
+"""
+
+KEY = b"a python test key, 32 bytes long"
+
+
+def test_a_connection_walks_every_page_with_signed_cursors(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    """The response is shaped by the core's assembler; its cursors are the core's encoding
+    of each row's ``__cursor``, signed with ``cursor_key``, and they page through the whole
+    order exactly once."""
+    everything = data_rows(conn, schema, {
+        "view": "v_user", "select": ["id", "age"],
+        "order_by": [{"field": "age", "nulls": "last"}, "id"],
+    })
+    seen: List[Any] = []
+    after = None
+    for page in range(10):
+        request = fraiseql_qb.graphql.compile(
+            CONNECTION, {"after": after}, schema, placeholder="format", cursor_key=KEY
+        )
+        (field,) = request.fields
+        assert field.connection is not None and field.connection.columns == [
+            "data", "__cursor", "__has_next_page", "__has_previous_page", "__total_count"]
+        fetched: Dict[str, Any] = {}
+
+        def run(q: Any) -> Any:
+            rows = conn.execute(q.sql, q.params).fetchall()
+            fetched["rows"] = rows
+            return rows
+
+        data = request.assemble(run)["data"]["page"]
+        rows = fetched["rows"]
+        assert data["__typename"] == "UserConnection"
+        assert data["totalCount"] == len(everything)
+        assert data["pageInfo"]["hasPreviousPage"] == (page > 0)
+        assert [e["node"] for e in data["edges"]] == [r[0] for r in rows]
+        assert [e["cursor"] for e in data["edges"]] == [
+            fraiseql_qb.encode_cursor(r[1], cursor_key=KEY) for r in rows]
+        seen.extend(e["node"] for e in data["edges"])
+        after = data["pageInfo"]["endCursor"]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == everything
+    # An unsigned cursor is refused under the key, with the field's response path.
+    with pytest.raises(fraiseql_qb.InvalidCursorError) as e:
+        fraiseql_qb.graphql.compile(
+            CONNECTION, {"after": fraiseql_qb.encode_cursor(rows[0][1])}, schema, cursor_key=KEY)
+    assert e.value.errors[0]["path"] == ["page"]
+
+
+def test_a_connection_assembles_mapping_rows_and_the_empty_page(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    """Rows as mappings (psycopg's dict_row) assemble alike; the empty page's one row is
+    no edge and carries the page info and the total."""
+    from psycopg.rows import dict_row
+
+    doc = ("{ userConnection(where: {age: {gt: 1000}}, first: 3) "
+           "{ totalCount nodes { id } pageInfo { hasNextPage startCursor endCursor } } }")
+    request = fraiseql_qb.graphql.compile(doc, None, schema, placeholder="format")
+    with conn.cursor(row_factory=dict_row) as cur:
+        data = request.assemble(lambda q: cur.execute(q.sql, q.params).fetchall())["data"]
+    assert data["userConnection"] == {
+        "totalCount": 0,
+        "nodes": [],
+        "pageInfo": {"hasNextPage": False, "startCursor": None, "endCursor": None},
+    }
+    # Plain fields still take rows as fetched, or their data values.
+    plain = fraiseql_qb.graphql.compile(
+        '{ user(id: "11111111-0000-0000-0000-000000000001") { id } }', None, schema,
+        placeholder="format")
+    fetched = plain.assemble(lambda q: conn.execute(q.sql, q.params).fetchall())
+    values = plain.assemble(lambda q: [r[0] for r in conn.execute(q.sql, q.params).fetchall()])
+    assert fetched == values == {"data": {"user": {"id": "11111111-0000-0000-0000-000000000001"}}}

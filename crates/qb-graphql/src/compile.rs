@@ -16,7 +16,7 @@ use apollo_compiler::parser::{Parser, SourceMap, SourceSpan};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node};
-use qb_core::{CompileOptions, CompiledQuery, ErrorKind, Number, Query, Value};
+use qb_core::{CompileOptions, CompiledQuery, CursorKey, ErrorKind, Number, Query, Value};
 
 use crate::GraphqlSchema;
 use crate::error::{GraphqlError, GraphqlErrors, Location};
@@ -38,6 +38,21 @@ pub enum RootField {
         /// when there is none. `false`: a list of every row.
         single: bool,
     },
+    /// A connection (`<type>Connection`): one keyset-paged statement whose rows
+    /// ([`Connection::columns`]) [`Connection::assemble`] turns into the connection object
+    /// (`{edges: [{cursor, node}], nodes, pageInfo, totalCount}`, as selected).
+    Connection {
+        /// The response key.
+        response_key: String,
+        /// The query AST the field was compiled from (`first`/`after`/`last`/`before`,
+        /// `page_info` and `total_count` only when `pageInfo`'s flags or `totalCount` are
+        /// selected).
+        query: Box<Query>,
+        /// Its SQL and parameters.
+        compiled: CompiledQuery,
+        /// How its rows become the response value.
+        connection: Connection,
+    },
     /// A value known without SQL (`__typename` at the root: `"Query"`).
     Constant {
         /// The response key.
@@ -51,10 +66,215 @@ impl RootField {
     /// The key of this field in the response's `data` object.
     pub fn response_key(&self) -> &str {
         match self {
-            RootField::Sql { response_key, .. } | RootField::Constant { response_key, .. } => {
-                response_key
-            }
+            RootField::Sql { response_key, .. }
+            | RootField::Connection { response_key, .. }
+            | RootField::Constant { response_key, .. } => response_key,
         }
+    }
+}
+
+/// One row of a connection's statement, by column ([`Connection::columns`]): `data` (the
+/// node), `__cursor` (NULL on the one row of an empty page), and, when the statement has
+/// them, `__has_next_page`, `__has_previous_page` and `__total_count`. `T` is the caller's
+/// representation of the `data` column (passed through untouched).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionRow<T> {
+    /// The `data` column.
+    pub data: Option<T>,
+    /// The `__cursor` column (the row's sort-key values as JSON array text).
+    pub cursor: Option<String>,
+    /// The `__has_next_page` column.
+    pub has_next_page: Option<bool>,
+    /// The `__has_previous_page` column.
+    pub has_previous_page: Option<bool>,
+    /// The `__total_count` column.
+    pub total_count: Option<i64>,
+}
+
+/// A response value whose rows' `data` stay in the caller's representation `T`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Response<T> {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+    /// A list.
+    List(Vec<Response<T>>),
+    /// An object, keys in response order.
+    Object(Vec<(String, Response<T>)>),
+    /// A row's `data` column, as the caller gave it.
+    Row(T),
+}
+
+/// What a connection selects, and how its statement's rows become the response value
+/// (`__typename`s, `edges { cursor node }`, `nodes`, `pageInfo { … }`, `totalCount`, under
+/// their response keys). Cursors are encoded with the compile options' `cursor_key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    typename: String,
+    parts: Vec<(String, ConnPart)>,
+    page_info: bool,
+    total_count: bool,
+    cursor_key: Option<CursorKey>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ConnPart {
+    Typename,
+    Edges(Vec<(String, EdgePart)>),
+    Nodes,
+    PageInfo(Vec<(String, InfoPart)>),
+    TotalCount,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum EdgePart {
+    Typename,
+    Cursor,
+    Node,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum InfoPart {
+    Typename,
+    HasNextPage,
+    HasPreviousPage,
+    StartCursor,
+    EndCursor,
+}
+
+impl Connection {
+    /// The statement's columns, in order: `data`, `__cursor`, then `__has_next_page` and
+    /// `__has_previous_page` when [`Connection::has_page_info`], then `__total_count` when
+    /// [`Connection::has_total_count`].
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut c = vec!["data", "__cursor"];
+        if self.page_info {
+            c.extend(["__has_next_page", "__has_previous_page"]);
+        }
+        if self.total_count {
+            c.push("__total_count");
+        }
+        c
+    }
+
+    /// Whether the statement computes the page info columns.
+    pub fn has_page_info(&self) -> bool {
+        self.page_info
+    }
+
+    /// Whether the statement computes the total count column.
+    pub fn has_total_count(&self) -> bool {
+        self.total_count
+    }
+
+    /// The connection object from the statement's rows, in the order they came. A row
+    /// whose cursor is NULL (the empty page's) is no edge; it carries the page info and
+    /// the total. A `__cursor` that is not one (rows of another statement) is
+    /// `QB_INVALID_CURSOR`.
+    pub fn assemble<T>(&self, rows: Vec<ConnectionRow<T>>) -> Result<Response<T>, GraphqlError> {
+        let mut options = CompileOptions::default();
+        options.cursor_key = self.cursor_key.clone();
+        let first = rows.first();
+        let has_next = first.and_then(|r| r.has_next_page).unwrap_or(false);
+        let has_previous = first.and_then(|r| r.has_previous_page).unwrap_or(false);
+        let total = first.and_then(|r| r.total_count);
+        let mut nodes: Vec<(String, T)> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(c) = row.cursor else { continue };
+            let cursor = qb_core::encode_cursor(&c, &options)
+                .map_err(|e| GraphqlError::new(e.kind(), e.message()))?;
+            let Some(data) = row.data else {
+                return Err(GraphqlError::new(
+                    ErrorKind::Internal,
+                    "a connection row with a cursor has no `data`",
+                ));
+            };
+            nodes.push((cursor, data));
+        }
+        let start = nodes.first().map(|(c, _)| c.clone());
+        let end = nodes.last().map(|(c, _)| c.clone());
+        let cursors: Vec<String> = nodes.iter().map(|(c, _)| c.clone()).collect();
+        // At most one part reads the nodes (compile refuses more), so each is moved once.
+        let mut data: Vec<Option<T>> = nodes.into_iter().map(|(_, d)| Some(d)).collect();
+        let mut out = Vec::with_capacity(self.parts.len());
+        for (key, part) in &self.parts {
+            let v = match part {
+                ConnPart::Typename => Response::Str(self.typename.clone()),
+                ConnPart::TotalCount => match total {
+                    Some(n) => Response::Int(n),
+                    None => {
+                        return Err(GraphqlError::new(
+                            ErrorKind::Internal,
+                            "the connection's statement returned no `__total_count`",
+                        ));
+                    }
+                },
+                ConnPart::Nodes => Response::List(
+                    data.iter_mut()
+                        .map(|d| d.take().map_or(Response::Null, Response::Row))
+                        .collect(),
+                ),
+                ConnPart::Edges(fields) => Response::List(
+                    cursors
+                        .iter()
+                        .zip(data.iter_mut())
+                        .map(|(cursor, d)| {
+                            Response::Object(
+                                fields
+                                    .iter()
+                                    .map(|(k, f)| {
+                                        let v = match f {
+                                            EdgePart::Typename => {
+                                                Response::Str(format!("{}Edge", self.type_base()))
+                                            }
+                                            EdgePart::Cursor => Response::Str(cursor.clone()),
+                                            EdgePart::Node => {
+                                                d.take().map_or(Response::Null, Response::Row)
+                                            }
+                                        };
+                                        (k.clone(), v)
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                ),
+                ConnPart::PageInfo(fields) => Response::Object(
+                    fields
+                        .iter()
+                        .map(|(k, f)| {
+                            let v = match f {
+                                InfoPart::Typename => Response::Str("PageInfo".into()),
+                                InfoPart::HasNextPage => Response::Bool(has_next),
+                                InfoPart::HasPreviousPage => Response::Bool(has_previous),
+                                InfoPart::StartCursor => {
+                                    start.clone().map_or(Response::Null, Response::Str)
+                                }
+                                InfoPart::EndCursor => {
+                                    end.clone().map_or(Response::Null, Response::Str)
+                                }
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect(),
+                ),
+            };
+            out.push((key.clone(), v));
+        }
+        Ok(Response::Object(out))
+    }
+
+    /// `User` of `UserConnection`.
+    fn type_base(&self) -> &str {
+        self.typename
+            .strip_suffix("Connection")
+            .unwrap_or(&self.typename)
     }
 }
 
@@ -313,6 +533,12 @@ fn coerce(value: &Value, ty: &Type, schema: &GraphqlSchema) -> Value {
                     .iter()
                     .map(|(k, v)| {
                         let v = match def.and_then(|d| d.fields.get(k.as_str())) {
+                            Some(f)
+                                if *v == Value::Null && is_relation_filter(k, &f.ty, schema) =>
+                            {
+                                // `author: null`: no related row (the AST's `isnull`).
+                                Value::Object(vec![("isnull".into(), Value::Bool(true))])
+                            }
                             Some(f) => coerce(v, &f.ty, schema),
                             None => v.clone(),
                         };
@@ -323,6 +549,15 @@ fn coerce(value: &Value, ty: &Type, schema: &GraphqlSchema) -> Value {
         }
         (_, v) => v.clone(),
     }
+}
+
+/// Whether the input field `key` of type `ty` (in a `<Type>Where`) filters a many-to-one
+/// relation: its type is the `Where` input of a view's type (`author: UserWhere`), as the
+/// SDL writes only for such relations (and for `and`/`or`/`not`).
+fn is_relation_filter(key: &str, ty: &Type, schema: &GraphqlSchema) -> bool {
+    !matches!(key, "and" | "or" | "not")
+        && matches!(ty, Type::Named(n) | Type::NonNullNamed(n)
+            if n.as_str().strip_suffix("Where").is_some_and(|t| schema.view_types.contains(t)))
 }
 
 /// Checks a provided variable value against its type (the spec's CoerceVariableValues for
@@ -622,6 +857,9 @@ impl<'a> Lower<'a> {
             location: loc,
         });
         let mut entries = vec![("view".to_owned(), Value::Str(root.view.clone()))];
+        if root.kind == RootKind::Connection {
+            return self.connection(key, group, entries, options);
+        }
         let select = self
             .selection(group, "", &path)
             .map_err(|e| e.0.into_iter().next().expect("an error"))?;
@@ -631,6 +869,7 @@ impl<'a> Lower<'a> {
                 self.list_arguments(field, "", &path, &mut entries);
                 false
             }
+            RootKind::Connection => unreachable!("handled above"),
             RootKind::ByKey(columns) => {
                 let mut filter = Vec::new();
                 for c in columns {
@@ -661,6 +900,148 @@ impl<'a> Lower<'a> {
         })
     }
 
+    /// A `<type>Connection` root field: the node's selection is the query's, the
+    /// connection's arguments its `where`/`order_by`/`first`/`after`/`last`/`before`, and
+    /// `page_info`/`total_count` are asked for only when selected.
+    fn connection(
+        &mut self,
+        key: &str,
+        group: &Group<'a>,
+        mut entries: Vec<(String, Value)>,
+        options: &CompileOptions,
+    ) -> Result<RootField, GraphqlError> {
+        let field = group[0];
+        let loc = self.loc(field.location());
+        let path = vec![key.to_owned()];
+        let first_err = |e: GraphqlErrors| e.0.into_iter().next().expect("an error");
+        let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
+        let typename = sets
+            .first()
+            .map(|s| s.ty.as_str().to_owned())
+            .unwrap_or_default();
+        let mut parts = Vec::new();
+        // Where the node is read: (its response path, its fields merged).
+        let mut node: Option<(Vec<String>, Group<'a>)> = None;
+        let mut node_site = |this: &Self, at: Vec<String>, g: &Group<'a>, l| {
+            match &mut node {
+                Some((p, fields)) if *p == at => fields.extend(g.iter().copied()),
+                Some(_) => {
+                    let mut e = GraphqlError::new(
+                        ErrorKind::Unsupported,
+                        "a connection's node is selected once: under one `edges { node }` or one `nodes`",
+                    )
+                    .at(this.loc(l));
+                    e.path = at;
+                    return Err(e);
+                }
+                None => node = Some((at, g.clone())),
+            }
+            Ok(())
+        };
+        let mut page_info = false;
+        let mut total_count = false;
+        for (k, g) in self.collect(&sets, 2).map_err(first_err)? {
+            let part = match g[0].name.as_str() {
+                "__typename" => ConnPart::Typename,
+                "totalCount" => {
+                    total_count = true;
+                    ConnPart::TotalCount
+                }
+                "nodes" => {
+                    let at = vec![key.to_owned(), k.clone()];
+                    node_site(self, at, &g, g[0].location())?;
+                    ConnPart::Nodes
+                }
+                "edges" => {
+                    let sub: Vec<&'a SelectionSet> = g.iter().map(|f| &f.selection_set).collect();
+                    let mut fields = Vec::new();
+                    for (ek, eg) in self.collect(&sub, 3).map_err(first_err)? {
+                        let f = match eg[0].name.as_str() {
+                            "__typename" => EdgePart::Typename,
+                            "cursor" => EdgePart::Cursor,
+                            _ => {
+                                let at = vec![key.to_owned(), k.clone(), ek.clone()];
+                                node_site(self, at, &eg, eg[0].location())?;
+                                EdgePart::Node
+                            }
+                        };
+                        fields.push((ek, f));
+                    }
+                    ConnPart::Edges(fields)
+                }
+                _ => {
+                    // pageInfo (validation admits nothing else).
+                    let sub: Vec<&'a SelectionSet> = g.iter().map(|f| &f.selection_set).collect();
+                    let mut fields = Vec::new();
+                    for (pk, pg) in self.collect(&sub, 3).map_err(first_err)? {
+                        let f = match pg[0].name.as_str() {
+                            "__typename" => InfoPart::Typename,
+                            "hasNextPage" => InfoPart::HasNextPage,
+                            "hasPreviousPage" => InfoPart::HasPreviousPage,
+                            "startCursor" => InfoPart::StartCursor,
+                            _ => InfoPart::EndCursor,
+                        };
+                        page_info |= matches!(f, InfoPart::HasNextPage | InfoPart::HasPreviousPage);
+                        fields.push((pk, f));
+                    }
+                    ConnPart::PageInfo(fields)
+                }
+            };
+            parts.push((k, part));
+        }
+        let select = match &node {
+            Some((at, fields)) => self.selection(fields, "", at).map_err(first_err)?,
+            // No node selected: the rows still carry the cursors; `__typename` is the
+            // cheapest selection.
+            None => vec![Value::Str("__typename".into())],
+        };
+        entries.push(("select".into(), Value::List(select)));
+        self.list_arguments(field, "", &path, &mut entries);
+        let mut paged = false;
+        for arg in ["first", "after", "last", "before"] {
+            if let Some((v, l)) = self.argument(field, arg) {
+                self.mark(arg, &path, l);
+                paged |= matches!(arg, "first" | "last");
+                entries.push((arg.into(), v));
+            }
+        }
+        if !paged {
+            let mut e = GraphqlError::new(
+                ErrorKind::InvalidQuery,
+                format!(
+                    "`{}` needs `first` or `last`: a connection reads one page",
+                    field.name
+                ),
+            )
+            .at(loc);
+            e.path = path;
+            return Err(e);
+        }
+        if page_info {
+            entries.push(("page_info".into(), Value::Bool(true)));
+        }
+        if total_count {
+            entries.push(("total_count".into(), Value::Bool(true)));
+        }
+        entries.push(("camel_case".into(), Value::Bool(true)));
+        let query = Query::from_owned_value_with_limits(Value::Object(entries), &options.limits)
+            .map_err(|e| self.core_error(e))?;
+        let compiled = qb_core::compile(&query, &self.schema.registry, options)
+            .map_err(|e| self.core_error(e))?;
+        Ok(RootField::Connection {
+            response_key: key.to_owned(),
+            query: Box::new(query),
+            compiled,
+            connection: Connection {
+                typename,
+                parts,
+                page_info,
+                total_count,
+                cursor_key: options.cursor_key.clone(),
+            },
+        })
+    }
+
     fn mark(&mut self, ast: &str, path: &[String], location: Option<Location>) {
         self.marks.push(Mark {
             ast: ast.to_owned(),
@@ -669,7 +1050,8 @@ impl<'a> Lower<'a> {
         });
     }
 
-    /// `where`, `orderBy`, `limit`, `offset` of a list (root or relation) as AST keys.
+    /// `where`, `orderBy`, `distinctOn` (root lists), `limit`, `offset` of a list (root or
+    /// relation) as AST keys.
     fn list_arguments(
         &mut self,
         field: &Field,
@@ -697,6 +1079,10 @@ impl<'a> Lower<'a> {
                 }
             }
             entries.push(("order_by".into(), Value::List(keys)));
+        }
+        if let Some((v, l)) = self.argument(field, "distinctOn") {
+            self.mark(&at("distinct_on"), path, l);
+            entries.push(("distinct_on".into(), v));
         }
         for (arg, key) in [("limit", "limit"), ("offset", "offset")] {
             if let Some((v, l)) = self.argument(field, arg) {

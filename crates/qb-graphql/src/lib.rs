@@ -51,7 +51,7 @@ use apollo_compiler::validation::Valid;
 use qb_core::{CompileOptions, Error, ErrorKind, Schema};
 
 pub use cache::{DocumentCache, DocumentCacheStats};
-pub use compile::{CompiledRequest, RootField, compile};
+pub use compile::{CompiledRequest, Connection, ConnectionRow, Response, RootField, compile};
 pub use error::{GraphqlError, GraphqlErrors, Location};
 
 /// The registry and the GraphQL schema derived from it, and the cache of the requests

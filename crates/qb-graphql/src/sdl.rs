@@ -9,7 +9,10 @@
 //!   relation filters), a `<Type>OrderBy` input, and a `<Type>ListRelationFilter`
 //!   (`some`/`every`/`none`) for list relations to it;
 //! - root fields `<type>List(where, orderBy, limit, offset)` and, when the view declares a
-//!   primary key, `<type>(<key columns>)`.
+//!   primary key, `<type>(<key columns>)` and `<type>Connection(where, orderBy, first,
+//!   after, last, before)` (Relay's connection: `<Type>Connection`, `<Type>Edge`,
+//!   `PageInfo`). A relation's connection field (nested keyset pages) would be written by
+//!   [`Builder::view`] next to the relation's list field, reusing these types.
 //!
 //! Which operators a field type takes, and whether it can be ordered, is asked of qb-core
 //! (a probe compile per type), so the SDL can never offer what the compiler refuses.
@@ -28,6 +31,9 @@ pub(crate) enum RootKind {
     List,
     /// `<type>(id: …)`: the row with this primary key, or null.
     ByKey(Vec<String>),
+    /// `<type>Connection(where, orderBy, first, after, last, before)`: a keyset page
+    /// (`<Type>Connection`: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`).
+    Connection,
 }
 
 /// A root query field: the view it reads and how.
@@ -308,6 +314,9 @@ struct Builder<'s> {
     probe: Probe,
     /// Who claimed each type name (for collision messages).
     owners: HashMap<String, String>,
+    /// Element types of embedded lists that have a registry typename (the core writes it
+    /// for `__typename`).
+    typed: BTreeSet<String>,
 }
 
 impl<'s> Builder<'s> {
@@ -343,6 +352,212 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// The output field line of a column or field: `  name: Type` or, for an embedded list,
+    /// `  name(where, orderBy, limit, offset): [Elem]` (a value that is not an array is
+    /// `null`, an element that is not an object too).
+    fn output_field(
+        &mut self,
+        name: &str,
+        ty: &FieldType,
+        type_name: &str,
+        owner: &str,
+    ) -> Result<String, Error> {
+        if let FieldType::List(def) = ty {
+            let elem = self.list_element(def, type_name, owner)?;
+            return Ok(format!("  {name}({{ARGS:{elem}}}): [{elem}]\n"));
+        }
+        let t = self.output_type(ty, type_name, owner)?;
+        self.use_scalar(&t);
+        Ok(format!("  {name}: {t}\n"))
+    }
+
+    /// The types of an embedded list's elements: the element object type (the list's
+    /// registry typename, else `<Parent><Field>`), its `<Elem>Where`, `<Elem>OrderBy` and
+    /// the quantifier filter `<Elem>ListRelationFilter` (`some`/`every`/`none`/`isnull`, as
+    /// for list relations). Returns the element type's name.
+    fn list_element(
+        &mut self,
+        def: &qb_core::ListDef,
+        type_name: &str,
+        owner: &str,
+    ) -> Result<String, Error> {
+        let elem = def.typename_str().unwrap_or(type_name).to_owned();
+        self.claim(&elem, owner)?;
+        if self.types.contains_key(&elem) {
+            return Ok(elem);
+        }
+        if def.typename_str().is_some() {
+            self.typed.insert(elem.clone());
+        }
+        // Reserve the name first: a list nested in itself would recurse forever otherwise.
+        self.types.insert(elem.clone(), String::new());
+        let mut body = String::new();
+        let mut where_body =
+            format!("  and: [{elem}Where!]\n  or: [{elem}Where!]\n  not: {elem}Where\n");
+        let mut order_items = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (key, fd) in def.fields().iter() {
+            let field = camel_case(key);
+            let path = format!("{owner}.fields.{key}");
+            if !seen.insert(field.clone()) {
+                return Err(schema_err(
+                    &path,
+                    format!("two fields are `{field}` in camelCase"),
+                ));
+            }
+            let sub = format!("{elem}{}", pascal(key));
+            body.push_str(&self.output_field(&field, &fd.ty, &sub, &path)?);
+            order_items.push((key.to_owned(), fd.ty.clone()));
+            if LOGIC.contains(&field.as_str()) {
+                continue;
+            }
+            if let Some(f) = self.filter_type(&fd.ty, &sub, &path)? {
+                where_body.push_str(&format!("  {field}: {f}\n"));
+            }
+        }
+        self.types
+            .insert(elem.clone(), format!("type {elem} {{\n{body}}}\n"));
+        let where_name = format!("{elem}Where");
+        self.claim(&where_name, owner)?;
+        self.types.insert(
+            where_name.clone(),
+            format!("input {where_name} {{\n{where_body}}}\n"),
+        );
+        self.quantifier_filter(&elem, &order_items, owner)?;
+        self.order_fields(order_items, &elem, owner)?;
+        Ok(elem)
+    }
+
+    /// `<Elem>ListRelationFilter`: `some`/`every`/`none` over `<Elem>Where`, `isnull`, and
+    /// the aggregates over the rows (`count`, `sum`, `avg`, `min`, `max` of `fields`, the
+    /// rows' scalar fields), each with the filter of its result type.
+    fn quantifier_filter(
+        &mut self,
+        elem: &str,
+        fields: &[(String, FieldType)],
+        owner: &str,
+    ) -> Result<String, Error> {
+        let lrf = format!("{elem}ListRelationFilter");
+        if self.types.contains_key(&lrf) {
+            return Ok(lrf);
+        }
+        self.claim(&lrf, owner)?;
+        let mut body = format!(
+            "  some: {elem}Where\n  every: {elem}Where\n  none: {elem}Where\n  isnull: Boolean\n"
+        );
+        let int = self
+            .filter_type(&FieldType::Scalar(ScalarType::Integer), "", owner)?
+            .expect("integers have operators");
+        let decimal = self
+            .filter_type(&FieldType::Scalar(ScalarType::Numeric), "", owner)?
+            .expect("numerics have operators");
+        body.push_str(&format!("  \"The number of rows.\"\n  count: {int}\n"));
+        let mut sum = String::new();
+        let mut avg = String::new();
+        let mut minmax = String::new();
+        let mut sum_avg_order = String::new();
+        let mut minmax_order = String::new();
+        for (name, ty) in fields {
+            let FieldType::Scalar(s) = ty else { continue };
+            let field = camel_case(name);
+            let (can_sum, can_minmax) = self.probe_aggregate(*s);
+            if can_sum {
+                // `sum` of integers is an integer (bigint), of numerics numeric; `avg` numeric.
+                let t = if *s == ScalarType::Integer {
+                    &int
+                } else {
+                    &decimal
+                };
+                sum.push_str(&format!("  {field}: {t}\n"));
+                avg.push_str(&format!("  {field}: {decimal}\n"));
+                sum_avg_order.push_str(&format!("  {field}: OrderDirection\n"));
+            }
+            if can_minmax {
+                if let Some(t) = self.filter_type(ty, "", owner)? {
+                    minmax.push_str(&format!("  {field}: {t}\n"));
+                }
+                minmax_order.push_str(&format!("  {field}: OrderDirection\n"));
+            }
+        }
+        let mut order = String::from("  count: OrderDirection\n");
+        for (suffix, text, fns) in [
+            ("SumWhere", &sum, &["sum"][..]),
+            ("AvgWhere", &avg, &["avg"][..]),
+            ("MinMaxWhere", &minmax, &["min", "max"][..]),
+        ] {
+            if text.is_empty() {
+                continue;
+            }
+            let name = format!("{elem}{suffix}");
+            self.claim(&name, owner)?;
+            self.types
+                .insert(name.clone(), format!("input {name} {{\n{text}}}\n"));
+            for f in fns {
+                body.push_str(&format!("  {f}: {name}\n"));
+            }
+        }
+        for (suffix, text, fns) in [
+            ("SumAvgOrderBy", &sum_avg_order, &["sum", "avg"][..]),
+            ("MinMaxOrderBy", &minmax_order, &["min", "max"][..]),
+        ] {
+            if text.is_empty() {
+                continue;
+            }
+            let name = format!("{elem}{suffix}");
+            self.claim(&name, owner)?;
+            self.types
+                .insert(name.clone(), format!("input {name} {{\n{text}}}\n"));
+            for f in fns {
+                order.push_str(&format!("  {f}: {name}\n"));
+            }
+        }
+        let order_name = format!("{elem}AggregateOrderBy");
+        self.claim(&order_name, owner)?;
+        self.types.insert(
+            order_name.clone(),
+            format!("\"Order by an aggregate over the rows.\"\ninput {order_name} {{\n{order}}}\n"),
+        );
+        self.types
+            .insert(lrf.clone(), format!("input {lrf} {{\n{body}}}\n"));
+        Ok(lrf)
+    }
+
+    /// Whether `sum`/`avg` and `min`/`max` over the rows apply to a field of type `s`, asked
+    /// of qb-core by compiling a probe (one per type).
+    fn probe_aggregate(&mut self, s: ScalarType) -> (bool, bool) {
+        let key = format!("aggregate {}", FieldType::Scalar(s).describe());
+        if let Some((ops, _)) = self.probe.ops.get(&key) {
+            return (ops.contains(&Operator::Eq), ops.contains(&Operator::Neq));
+        }
+        let registry = format!(
+            r#"{{"views": {{"v": {{"columns": {{"id": "uuid"}}, "primary_key": ["id"], "relations": {{"r": {{"view": "w", "kind": "one_to_many", "join": {{"id": "fk"}}}}}}}}, "w": {{"columns": {{"fk": "uuid"}}, "primary_key": ["fk"], "fields": {{"f": "{}"}}}}}}}}"#,
+            FieldType::Scalar(s).describe()
+        );
+        let compiles = |f: &str| -> bool {
+            let Ok(schema) = Schema::from_json(&registry) else {
+                return false;
+            };
+            let q = format!(r#"{{"view": "v", "select": [{{"field": "r.{f}.f", "alias": "x"}}]}}"#);
+            Query::from_json(&q)
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()))
+                .is_ok()
+        };
+        let out = (
+            compiles("sum") && compiles("avg"),
+            compiles("min") && compiles("max"),
+        );
+        // Cached as pseudo-operators: Eq for sum/avg, Neq for min/max.
+        let mut ops = Vec::new();
+        if out.0 {
+            ops.push(Operator::Eq);
+        }
+        if out.1 {
+            ops.push(Operator::Neq);
+        }
+        self.probe.ops.insert(key, (ops, false));
+        out
+    }
+
     /// The output type of a column or field; nested objects get their own type.
     fn output_type(
         &mut self,
@@ -358,9 +573,6 @@ impl<'s> Builder<'s> {
                 let mut body = String::new();
                 let mut seen = BTreeSet::new();
                 for (key, def) in obj.iter() {
-                    if matches!(def.ty, FieldType::List(_)) {
-                        continue; // not exposed yet, as at the top level
-                    }
                     let name = camel_case(key);
                     let path = format!("{owner}.fields.{key}");
                     if !seen.insert(name.clone()) {
@@ -369,10 +581,13 @@ impl<'s> Builder<'s> {
                             format!("two fields are `{name}` in camelCase"),
                         ));
                     }
-                    let t =
-                        self.output_type(&def.ty, &format!("{type_name}{}", pascal(key)), &path)?;
-                    self.use_scalar(&t);
-                    body.push_str(&format!("  {name}: {t}\n"));
+                    let line = self.output_field(
+                        &name,
+                        &def.ty,
+                        &format!("{type_name}{}", pascal(key)),
+                        &path,
+                    )?;
+                    body.push_str(&line);
                 }
                 self.types.insert(
                     type_name.to_owned(),
@@ -392,6 +607,10 @@ impl<'s> Builder<'s> {
         object_type: &str,
         owner: &str,
     ) -> Result<Option<String>, Error> {
+        if let FieldType::List(def) = ty {
+            let elem = self.list_element(def, object_type, owner)?;
+            return Ok(Some(format!("{elem}ListRelationFilter")));
+        }
         let ops = self.probe.get(ty).0.clone();
         let (name, mut body) = match ty {
             FieldType::Scalar(s) => (format!("{}Filter", scalar_name(*s)), String::new()),
@@ -457,6 +676,17 @@ impl<'s> Builder<'s> {
                         body.push_str(&format!("  {}: {t}\n", camel_case(&name)));
                     }
                 }
+                FieldType::List(def) => {
+                    // A list orders by its aggregates (`{items: {count: DESC}}`).
+                    let elem = def
+                        .typename_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{type_name}{}", pascal(&name)));
+                    body.push_str(&format!(
+                        "  {}: {elem}AggregateOrderBy\n",
+                        camel_case(&name)
+                    ));
+                }
                 _ => {
                     if self.probe.get(&ty).1 {
                         body.push_str(&format!("  {}: OrderDirection\n", camel_case(&name)));
@@ -472,6 +702,126 @@ impl<'s> Builder<'s> {
         self.types
             .insert(name.clone(), format!("input {name} {{\n{body}}}\n"));
         Ok(Some(name))
+    }
+
+    /// The quantifier and aggregate filter of a list relation to the view of `target`.
+    fn relation_rows_filter(&mut self, target: &str) -> Result<String, Error> {
+        let key = self.view_key_of(target);
+        let view = self.schema.view(&key).expect("an exposed view");
+        let mut fields: Vec<(String, FieldType)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (n, t) in view
+            .columns()
+            .map(|(n, t)| (n, t.clone()))
+            .chain(view.document().iter().map(|(n, d)| (n, d.ty.clone())))
+        {
+            if seen.insert(camel_case(n)) {
+                fields.push((n.to_owned(), t));
+            }
+        }
+        self.quantifier_filter(target, &fields, &format!("views.{key}"))
+    }
+
+    /// `<Type>DistinctOn`: an enum of the view's top-level columns and fields that qb-core
+    /// takes as `distinct_on` keys (probed per type), or `None` when there is none.
+    fn distinct_on_enum(
+        &mut self,
+        view: &ViewDef,
+        typename: &str,
+        owner: &str,
+    ) -> Result<Option<String>, Error> {
+        let mut values = String::new();
+        let mut seen = BTreeSet::new();
+        let items: Vec<(String, FieldType)> = view
+            .columns()
+            .map(|(n, t)| (n.to_owned(), t.clone()))
+            .chain(
+                view.document()
+                    .iter()
+                    .map(|(n, d)| (n.to_owned(), d.ty.clone())),
+            )
+            .collect();
+        for (name, ty) in items {
+            let field = camel_case(&name);
+            if !seen.insert(field.clone()) || matches!(field.as_str(), "true" | "false" | "null") {
+                continue;
+            }
+            if self.probe_distinct_on(&ty) {
+                values.push_str(&format!("  {field}\n"));
+            }
+        }
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let name = format!("{typename}DistinctOn");
+        self.claim(&name, owner)?;
+        self.types.insert(
+            name.clone(),
+            format!("\"A key of `distinctOn`: one row per distinct value (PostgreSQL's DISTINCT ON).\"\nenum {name} {{\n{values}}}\n"),
+        );
+        Ok(Some(name))
+    }
+
+    /// Whether qb-core takes a field of type `ty` as a `distinct_on` key.
+    fn probe_distinct_on(&mut self, ty: &FieldType) -> bool {
+        let key = format!("distinct_on {}", ty.describe());
+        if let Some((_, ok)) = self.probe.ops.get(&key) {
+            return *ok;
+        }
+        let mut schema = Schema::new();
+        let ok = schema
+            .add_view(ViewDef::new("v").field("f", ty.clone()))
+            .is_ok()
+            && Query::from_json(r#"{"view": "v", "select": ["f"], "distinct_on": ["f"]}"#)
+                .and_then(|q| qb_core::compile(&q, &schema, &CompileOptions::default()))
+                .is_ok();
+        self.probe.ops.insert(key, (Vec::new(), ok));
+        ok
+    }
+
+    /// The registry key of the exposed view with this typename.
+    fn view_key_of(&self, typename: &str) -> String {
+        self.exposed
+            .iter()
+            .find(|(_, t)| *t == typename)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default()
+    }
+
+    /// `<Type>Connection` and `<Type>Edge` (and the shared `PageInfo`), returning the
+    /// connection type's name.
+    fn connection_types(&mut self, typename: &str, owner: &str) -> Result<String, Error> {
+        let conn = format!("{typename}Connection");
+        let edge = format!("{typename}Edge");
+        self.claim(&conn, owner)?;
+        self.claim(&edge, owner)?;
+        self.types.insert(
+            conn.clone(),
+            format!(
+                "\"A page of `{typename}` rows in the order asked (keyset pagination).\"\ntype {conn} {{\n  edges: [{edge}!]!\n  nodes: [{typename}!]!\n  pageInfo: PageInfo!\n  \"The rows the filter matches, whatever the page.\"\n  totalCount: Int!\n}}\n"
+            ),
+        );
+        self.types.insert(
+            edge.clone(),
+            format!(
+                "type {edge} {{\n  \"Pass it as `after` or `before` to read the rows after or before this one.\"\n  cursor: String!\n  node: {typename}!\n}}\n"
+            ),
+        );
+        self.types.insert(
+            "PageInfo".into(),
+            "type PageInfo {\n  hasNextPage: Boolean!\n  hasPreviousPage: Boolean!\n  startCursor: String\n  endCursor: String\n}\n".into(),
+        );
+        Ok(conn)
+    }
+
+    /// The arguments of a connection over `typename`'s rows.
+    fn connection_args(&self, typename: &str) -> String {
+        let mut args = format!("where: {typename}Where");
+        if self.types.contains_key(&format!("{typename}OrderBy")) {
+            args.push_str(&format!(", orderBy: [{typename}OrderBy!]"));
+        }
+        args.push_str(", first: Int, after: String, last: Int, before: String");
+        args
     }
 
     /// The arguments of a list of `view`'s rows.
@@ -507,12 +857,9 @@ impl<'s> Builder<'s> {
             if !seen.insert(field.clone()) {
                 continue; // a field shadowed by a column of the same name (columns win)
             }
-            if matches!(ty, FieldType::List(_)) {
-                continue; // embedded lists are not exposed in GraphQL yet (docs/graphql.md)
-            }
-            let t = self.output_type(ty, &format!("{typename}{}", pascal(name)), path)?;
-            self.use_scalar(&t);
-            out_body.push_str(&format!("  {field}: {t}\n"));
+            let line =
+                self.output_field(&field, ty, &format!("{typename}{}", pascal(name)), path)?;
+            out_body.push_str(&line);
             if LOGIC.contains(&field.as_str()) {
                 continue; // `and`/`or`/`not` are logic at the top of a filter
             }
@@ -541,22 +888,37 @@ impl<'s> Builder<'s> {
             }
             rel_fields.push((field, rel.kind(), target));
         }
+        let mut order_extra = String::new();
         for (field, kind, target) in &rel_fields {
             if kind.is_list() {
                 out_body.push_str(&format!("  {field}({{ARGS:{target}}}): [{target}!]!\n"));
-                let lrf = format!("{target}ListRelationFilter");
-                self.types.insert(
-                    lrf.clone(),
-                    format!(
-                        "input {lrf} {{\n  some: {target}Where\n  every: {target}Where\n  none: {target}Where\n  isnull: Boolean\n}}\n"
-                    ),
-                );
+                let lrf = self.relation_rows_filter(target)?;
                 where_body.push_str(&format!("  {field}: {lrf}\n"));
+                order_extra.push_str(&format!("  {field}: {target}AggregateOrderBy\n"));
             } else {
                 debug_assert_eq!(*kind, RelationKind::ManyToOne);
                 out_body.push_str(&format!("  {field}: {target}\n"));
-                where_body.push_str(&format!("  {field}: {target}Where\n"));
+                where_body.push_str(&format!(
+                    "  \"The related `{target}` exists and matches; `null`: there is none.\"\n  {field}: {target}Where\n"
+                ));
             }
+        }
+        if !order_extra.is_empty() {
+            // Relations order by their aggregates (`orderBy: {posts: {count: DESC}}`).
+            let name = format!("{typename}OrderBy");
+            self.claim(&name, &owner)?;
+            let body = match self.types.get(&name) {
+                Some(text) => text
+                    .strip_prefix(&format!("input {name} {{\n"))
+                    .and_then(|t| t.strip_suffix("}\n"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                None => String::new(),
+            };
+            self.types.insert(
+                name.clone(),
+                format!("input {name} {{\n{body}{order_extra}}}\n"),
+            );
         }
         let where_name = format!("{typename}Where");
         self.claim(&where_name, &owner)?;
@@ -583,6 +945,7 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         scalars: BTreeSet::new(),
         probe: Probe::default(),
         owners: HashMap::new(),
+        typed: BTreeSet::new(),
     };
     for (key, view) in &views {
         if let Some(t) = view.typename_str() {
@@ -600,6 +963,7 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
     }
     b.claim("Query", "the root query type")?;
     b.claim("OrderDirection", "the order direction enum")?;
+    b.claim("PageInfo", "the page info of connections")?;
     for (key, _) in CUSTOM_SCALARS.iter().chain(OPERAND_INPUTS.iter()) {
         b.claim(key, "a built-in type of the GraphQL front end")?;
     }
@@ -646,10 +1010,13 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
                 ));
             }
         }
-        query_body.push_str(&format!(
-            "  {list}({}): [{typename}!]!\n",
-            b.list_args(typename)
-        ));
+        let mut args = b.list_args(typename);
+        if let Some(e) = b.distinct_on_enum(view, typename, &format!("views.{key}"))? {
+            // Root lists only: the core reads `distinct_on` at the top of a query.
+            let at = args.find(", limit:").expect("limit is written");
+            args.insert_str(at, &format!(", distinctOn: [{e}!]"));
+        }
+        query_body.push_str(&format!("  {list}({args}): [{typename}!]!\n"));
         roots.insert(
             list,
             RootDef {
@@ -658,6 +1025,28 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
             },
         );
         let pk = view.primary_key_columns();
+        if !pk.is_empty() {
+            // Keyset pages need a total order, which the primary key completes.
+            let conn = format!("{base}Connection");
+            if let Some(prev) = root_names.insert(conn.clone(), key.clone()) {
+                return Err(schema_err(
+                    &format!("views.{key}.typename"),
+                    format!("root field `{conn}` would read both `{prev}` and `{key}`"),
+                ));
+            }
+            let conn_type = b.connection_types(typename, &format!("views.{key}"))?;
+            query_body.push_str(&format!(
+                "  {conn}({}): {conn_type}!\n",
+                b.connection_args(typename)
+            ));
+            roots.insert(
+                conn,
+                RootDef {
+                    view: key.clone(),
+                    kind: RootKind::Connection,
+                },
+            );
+        }
         let columns: HashMap<&str, &FieldType> = view.columns().collect();
         let pk_types: Option<Vec<(String, String)>> = pk
             .iter()
@@ -709,7 +1098,11 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         sdl.push('\n');
         sdl.push_str(text);
     }
-    let view_types = exposed.into_iter().map(|(_, t)| t).collect();
+    let view_types = exposed
+        .into_iter()
+        .map(|(_, t)| t)
+        .chain(b.typed.iter().cloned())
+        .collect();
     Ok(Derived {
         sdl,
         roots,

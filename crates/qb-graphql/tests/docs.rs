@@ -64,7 +64,9 @@ fn graphql_md_examples_compile_to_the_documented_sql() {
         );
         match (following, got) {
             (Some((info, sql)), Ok(req)) if info == "sql" => {
-                let RootField::Sql { compiled, .. } = &req.fields[0] else {
+                let (RootField::Sql { compiled, .. } | RootField::Connection { compiled, .. }) =
+                    &req.fields[0]
+                else {
                     failures.push(format!("not SQL: {body}"));
                     continue;
                 };

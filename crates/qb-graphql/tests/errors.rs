@@ -300,3 +300,109 @@ fn typename_of_a_nested_object_type_is_refused_not_wrong() {
         compiled.sql
     );
 }
+
+#[test]
+fn connection_errors_are_spec_shaped_with_the_field_path() {
+    // A connection reads one page: no `first`/`last` is refused before any SQL.
+    let e = fail("{ c: userConnection { totalCount } }");
+    check(&e, ErrorKind::InvalidQuery, "needs `first` or `last`");
+    assert_eq!(e.first().path, vec!["c".to_owned()]);
+    assert_eq!(e.first().locations.len(), 1);
+    // The node is one selection: under two aliases it is refused, not silently merged.
+    let e = fail("{ userConnection(first: 2) { edges { node { id } } nodes { name } } }");
+    check(&e, ErrorKind::Unsupported, "selected once");
+    assert_eq!(e.first().path, vec!["userConnection", "nodes"]);
+    let e = fail("{ userConnection(first: 2) { edges { a: node { id } b: node { id } } } }");
+    check(&e, ErrorKind::Unsupported, "selected once");
+    // The core's rules of keyset pages keep their codes and AST paths.
+    let e = fail("{ userConnection(first: 2, last: 2) { totalCount } }");
+    check(&e, ErrorKind::InvalidQuery, "last");
+    assert_eq!(e.first().ast_path.as_deref(), Some("last"));
+    let e = fail("{ userConnection(first: 2, after: \"not a cursor\") { totalCount } }");
+    check(&e, ErrorKind::InvalidCursor, "cursor");
+    assert_eq!(e.first().path, vec!["userConnection".to_owned()]);
+    // GraphQL's own rules apply to connection fields too.
+    let e = fail("{ userConnection(first: 2, limit: 3) { totalCount } }");
+    check(&e, ErrorKind::GraphqlInvalid, "limit");
+    let e = fail("{ userConnection(first: 2) { edges { node { id } cursour } } }");
+    check(&e, ErrorKind::GraphqlInvalid, "cursour");
+}
+
+#[test]
+fn a_connection_selects_only_what_it_needs() {
+    let schema = schema();
+    let compile = |doc: &str| {
+        let r = qb_graphql::compile(doc, None, None, &schema, &CompileOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        match r.fields.into_iter().next() {
+            Some(qb_graphql::RootField::Connection {
+                query, connection, ..
+            }) => (query, connection),
+            other => panic!("{other:?}"),
+        }
+    };
+    // Cursors alone: no page info, no count, and a placeholder selection.
+    let (q, c) = compile("{ userConnection(first: 2) { pageInfo { endCursor } } }");
+    assert!(!q.page_info && !q.total_count);
+    assert_eq!(c.columns(), ["data", "__cursor"]);
+    let (q, c) = compile("{ userConnection(last: 2) { totalCount pageInfo { hasPreviousPage } } }");
+    assert!(q.page_info && q.total_count);
+    assert_eq!(
+        c.columns(),
+        [
+            "data",
+            "__cursor",
+            "__has_next_page",
+            "__has_previous_page",
+            "__total_count"
+        ]
+    );
+    // `nodes` reads the same selection as `edges { node }`.
+    let (a, _) = compile("{ userConnection(first: 2) { nodes { id name } } }");
+    let (b, _) = compile("{ userConnection(first: 2) { edges { node { id name } } } }");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn typename_of_a_list_element_is_its_registry_typename_or_refused() {
+    // A list with a registry typename: the core writes it, and it is the GraphQL type's name.
+    let out = qb_graphql::compile(
+        "{ orderList { items { __typename options { __typename } } } }",
+        None,
+        None,
+        &schema(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!()
+    };
+    assert!(
+        compiled.sql.contains("'__typename', 'LineItem'"),
+        "{}",
+        compiled.sql
+    );
+    assert!(
+        compiled.sql.contains("'__typename', 'ItemOption'"),
+        "{}",
+        compiled.sql
+    );
+    // Without one, the element type's name is derived (`OrderShippingParcels`): refused.
+    let errors = fail("{ orderList { shipping { parcels { __typename } } } }");
+    check(&errors, ErrorKind::Unsupported, "OrderShippingParcels");
+    // A list's elements are filtered with a quantifier, as in the AST.
+    let errors = fail("{ orderList(where: {items: {sku: {eq: \"A1\"}}}) { id } }");
+    check(&errors, ErrorKind::GraphqlInvalid, "sku");
+}
+
+#[test]
+fn distinct_on_offers_only_the_keys_the_core_takes() {
+    // `search` is a tsvector: no DISTINCT ON key, so not a value of `PostDistinctOn`.
+    let errors = fail("{ postList(distinctOn: [search]) { id } }");
+    check(&errors, ErrorKind::GraphqlInvalid, "search");
+    // Rules of `distinct_on` that GraphQL cannot see stay the core's, at the field.
+    let errors = fail(
+        "{ postConnection(first: 2) { totalCount } p: postList(distinctOn: tenantId, offset: -1) { id } }",
+    );
+    assert_eq!(errors.first().path, vec!["p".to_owned()], "{errors}");
+}

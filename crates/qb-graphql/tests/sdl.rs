@@ -29,3 +29,62 @@ fn golden_registry_sdl_is_the_committed_file_and_validates() {
         "the SDL changed: review and rerun with BLESS=1"
     );
 }
+
+/// Every aggregate the SDL offers on a view's relations and lists compiles: for each
+/// `<Type>Where` field typed `<Elem>ListRelationFilter`, `count` and each field of `sum`,
+/// `avg`, `min` and `max`, as a filter (`isnull`, which every filter input has) and as an
+/// order key. The SDL is derived by probing qb-core; this checks the probes on the real
+/// registry.
+#[test]
+fn every_offered_aggregate_filter_and_order_key_compiles() {
+    use qb_core::CompileOptions;
+    let text = std::fs::read_to_string(root().join("tests/golden/schema.json")).expect("registry");
+    let schema =
+        qb_graphql::GraphqlSchema::new(Schema::from_json(&text).expect("registry")).expect("gql");
+    let sdl = apollo_compiler::Schema::parse_and_validate(schema.sdl(), "s.graphql").expect("sdl");
+    let query = sdl.get_object("Query").expect("Query");
+    let mut checked = 0;
+    for (root_name, root_field) in &query.fields {
+        if !root_name.as_str().ends_with("List") {
+            continue;
+        }
+        let ty = root_field.ty.inner_named_type().as_str();
+        let Some(where_type) = sdl.get_input_object(&format!("{ty}Where")) else {
+            continue;
+        };
+        for (field, def) in &where_type.fields {
+            let lrf = def.ty.inner_named_type().as_str();
+            if !lrf.ends_with("ListRelationFilter") {
+                continue;
+            }
+            let lrf_def = sdl.get_input_object(lrf).expect("filter");
+            let mut probes = vec![(
+                format!("{{{field}: {{count: {{isnull: false}}}}}}"),
+                format!("{{{field}: {{count: DESC}}}}"),
+            )];
+            for f in ["sum", "avg", "min", "max"] {
+                let Some(fdef) = lrf_def.fields.get(f) else {
+                    continue;
+                };
+                let inner = sdl
+                    .get_input_object(fdef.ty.inner_named_type().as_str())
+                    .expect("aggregate input");
+                for k in inner.fields.keys() {
+                    probes.push((
+                        format!("{{{field}: {{{f}: {{{k}: {{isnull: true}}}}}}}}"),
+                        format!("{{{field}: {{{f}: {{{k}: ASC}}}}}}"),
+                    ));
+                }
+            }
+            for (filter, order) in probes {
+                let doc = format!(
+                    "{{ {root_name}(where: {filter}, orderBy: {order}) {{ __typename }} }}"
+                );
+                qb_graphql::compile(&doc, None, None, &schema, &CompileOptions::default())
+                    .unwrap_or_else(|e| panic!("{doc}: {}", e.to_json()));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked}");
+}

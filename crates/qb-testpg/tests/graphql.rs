@@ -3,7 +3,7 @@
 //! with the case's committed rows. Invalid documents give spec-shaped errors with our codes.
 
 use qb_core::{CompileOptions, Value};
-use qb_graphql::{GraphqlSchema, RootField};
+use qb_graphql::{ConnectionRow, GraphqlSchema, Response, RootField};
 use qb_testpg::golden;
 use serde_json::Value as Json;
 
@@ -244,6 +244,403 @@ const MIRRORS: &[(&str, &str, &str)] = &[
         r#"{ userList(where: {id: {in: ["11111111-0000-0000-0000-000000000005", "11111111-0000-0000-0000-000000000006", "11111111-0000-0000-0000-000000000008", "11111111-0000-0000-0000-000000000009", "11111111-0000-0000-0000-000000000014", "11111111-0000-0000-0000-000000000016"]}}, orderBy: {id: ASC}) { id profile { city zip address { street geo } } } }"#,
         "",
     ),
+    // Embedded lists: selected with their own arguments, filtered with quantifiers and
+    // `isnull`, inside nested objects, relations and other lists (every `lst_*` case whose
+    // output is the `data` column with `$n` placeholders).
+    (
+        "lst_every",
+        r#"{ orderList(where: {items: {every: {qty: {gte: 1}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_every_empty_filter",
+        r#"{ orderList(where: {items: {every: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_filter_and_select",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "B2"}}}}, orderBy: {id: ASC}) { id items(where: {sku: {eq: "A1"}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_in_object",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000002", "55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000004", "55555555-0000-0000-0000-000000000005", "55555555-0000-0000-0000-000000000006", "55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id shipping { carrier parcels { code weight } } } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_isnull",
+        r#"{ orderList(where: {shipping: {parcels: {isnull: true}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_none_empty",
+        r#"{ orderList(where: {shipping: {parcels: {none: {}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_object_some",
+        r#"{ orderList(where: {shipping: {parcels: {some: {weight: {gt: 1}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_in_relation",
+        r#"{ userList(where: {id: {eq: "11111111-0000-0000-0000-000000000001"}}, orderBy: {id: ASC}) { id orders { id items { sku } } } }"#,
+        "",
+    ),
+    (
+        "lst_in_relation_filtered",
+        r#"{ userList(where: {id: {eq: "11111111-0000-0000-0000-000000000004"}}, orderBy: {id: ASC}) { id orders(orderBy: {id: DESC}) { id items(where: {qty: {gte: 2}}, orderBy: {qty: DESC}) { sku } } } }"#,
+        "",
+    ),
+    (
+        "lst_isnull_false",
+        r#"{ orderList(where: {items: {isnull: false}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_isnull_true",
+        r#"{ orderList(where: {items: {isnull: true}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_limit_offset",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000002"]}}, orderBy: {id: ASC}) { id items(limit: 1, offset: 1) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku options { name value } } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list_nonarray",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009", "55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items { sku options { value __typename } } } }"#,
+        "",
+    ),
+    (
+        "lst_nested_list_where",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id items { sku options(where: {value: {isnull: false}}) { value } } } }"#,
+        "",
+    ),
+    (
+        "lst_none",
+        r#"{ orderList(where: {items: {none: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_none_empty_filter",
+        r#"{ orderList(where: {items: {none: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_not_every",
+        r#"{ orderList(where: {not: {items: {every: {qty: {gte: 1}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_not_some",
+        r#"{ orderList(where: {not: {items: {some: {sku: {eq: "A1"}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_order_desc_tiebreak_ord",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {sku: DESC}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_order_limit",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000008", "55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {price: DESC}, limit: 2) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_order_nulls_first",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items(orderBy: {qty: ASC_NULLS_FIRST}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_order_numeric",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(orderBy: {price: DESC}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_order_tiebreak_ord",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000010"]}}, orderBy: {id: ASC}) { id items(orderBy: {sku: ASC}) { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_relation_in_list_row",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000008", "55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id customer { name } items(limit: 1) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_relation_many_to_one_list",
+        r#"{ orderList(where: {customer: {profile: {city: {eq: "Paris"}}}, items: {some: {sku: {eq: "B2"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_relation_some_list",
+        r#"{ userList(where: {orders: {some: {items: {some: {price: {gte: 100}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_select_alias",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000006", "55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { id lines: items { code: sku } } }"#,
+        "",
+    ),
+    (
+        "lst_select_array_field",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku tags } } }"#,
+        "",
+    ),
+    (
+        "lst_select_basic",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items { sku qty } } }"#,
+        "",
+    ),
+    (
+        "lst_select_camel",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(where: {giftWrap: {isnull: false}}) { sku giftWrap } } }"#,
+        "",
+    ),
+    (
+        "lst_select_empty_null_missing_nonarray",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000002", "55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000004", "55555555-0000-0000-0000-000000000005", "55555555-0000-0000-0000-000000000006"]}}, orderBy: {id: ASC}) { id items { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_select_non_object_elements",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) { id items { sku price } } }"#,
+        "",
+    ),
+    (
+        "lst_select_nulls_inside",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items { sku qty price } } }"#,
+        "",
+    ),
+    (
+        "lst_select_typename",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000009"]}}, orderBy: {id: ASC}) { __typename id items { __typename sku } } }"#,
+        "",
+    ),
+    (
+        "lst_some",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_array_field",
+        r#"{ orderList(where: {items: {some: {tags: {contains: ["gift"]}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_camel",
+        r#"{ orderList(where: {items: {some: {giftWrap: {eq: false}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_empty_filter",
+        r#"{ orderList(where: {items: {some: {}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_every",
+        r#"{ orderList(where: {items: {some: {options: {every: {value: {isnull: false}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_none",
+        r#"{ orderList(where: {items: {some: {options: {none: {name: {eq: "color"}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_nested_some",
+        r#"{ orderList(where: {items: {some: {options: {some: {value: {eq: "blue"}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_null_fields",
+        r#"{ orderList(where: {items: {some: {qty: {isnull: true}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_or",
+        r#"{ orderList(where: {items: {some: {or: [{sku: {eq: "D4"}}, {price: {gte: 100}}]}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_same_element",
+        r#"{ orderList(where: {items: {some: {sku: {eq: "B2"}, qty: {gte: 2}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_some_separate_elements",
+        r#"{ orderList(where: {and: [{items: {some: {sku: {eq: "B2"}}}}, {items: {some: {qty: {gte: 2}}}}]}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "lst_where",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001"]}}, orderBy: {id: ASC}) { id items(where: {price: {gt: 5}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_isnull",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007", "55555555-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) { id items(where: {qty: {isnull: true}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_not_three_valued",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000007"]}}, orderBy: {id: ASC}) { id items(where: {not: {qty: {eq: 3}}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_where_on_null_list",
+        r#"{ orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000003", "55555555-0000-0000-0000-000000000005"]}}, orderBy: {id: ASC}) { id items(where: {qty: {gt: 0}}) { sku } } }"#,
+        "",
+    ),
+    (
+        "lst_with_scalar_and",
+        r#"{ orderList(where: {status: {eq: "paid"}, items: {every: {price: {gte: 2}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    // `isnull` on a many-to-one relation: `author: null` is `{"author": {"isnull": true}}`.
+    (
+        "rel_filter_isnull",
+        r#"{ postList(where: {author: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_like_user_missing",
+        r#"{ postLikeList(where: {user: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_m2o_has_no_row",
+        r#"{ postList(where: {author: null}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_m2o_or_isnull",
+        r#"{ postList(where: {or: [{author: null}, {author: {name: {eq: "Bob O'Brien"}}}]}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_comment_post_isnull",
+        r#"{ commentList(where: {post: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_like_post_isnull",
+        r#"{ postLikeList(where: {post: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_like_user_isnull",
+        r#"{ postLikeList(where: {user: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_n1_inner_null",
+        r#"{ postList(where: {author: {manager: null}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "rel_where_n1_isnull_true",
+        r#"{ postList(where: {author: null}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    // Aggregates over a relation's or a list's rows, filtered (`posts: {count: {gte: 2}}`)
+    // and ordered by (`orderBy: {posts: {count: DESC}}`).
+    (
+        "agg_rel_avg_filter",
+        r#"{ postList(where: {comments: {avg: {likes: {gt: 4}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_filter",
+        r#"{ userList(where: {posts: {count: {gte: 2}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_order",
+        r#"{ userList(orderBy: [{posts: {count: DESC}}, {id: ASC}], limit: 3) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_count_zero_filter",
+        r#"{ userList(where: {posts: {count: {eq: 0}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_in_quantifier",
+        r#"{ userList(where: {posts: {some: {comments: {count: {gte: 2}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_max_filter_gt",
+        r#"{ userList(where: {posts: {max: {createdAt: {gt: "2024-02-01T05:00:00Z"}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_max_isnull",
+        r#"{ userList(where: {posts: {max: {createdAt: {isnull: true}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_not_three_valued",
+        r#"{ userList(where: {not: {posts: {max: {createdAt: {lt: "2024-02-01T05:00:00Z"}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_rel_order_max_nulls_last",
+        r#"{ postList(orderBy: [{comments: {max: {likes: DESC_NULLS_LAST}}}, {id: ASC}]) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_count_filter_empty",
+        r#"{ orderList(where: {items: {count: {eq: 0}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_order_sum",
+        r#"{ orderList(orderBy: [{items: {sum: {price: DESC_NULLS_LAST}}}, {id: ASC}]) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_relation_quantifier",
+        r#"{ userList(where: {orders: {some: {items: {sum: {price: {gt: 100}}}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    (
+        "agg_lst_sum_filter",
+        r#"{ orderList(where: {items: {sum: {price: {gt: 100}}}}, orderBy: {id: ASC}) { id } }"#,
+        "",
+    ),
+    // `distinctOn` on root lists (PostgreSQL's DISTINCT ON).
+    (
+        "distinct_on_camel",
+        r#"{ postList(orderBy: [{publishedOn: ASC}, {createdAt: ASC}], distinctOn: [publishedOn]) { id publishedOn } }"#,
+        "",
+    ),
+    (
+        "distinct_on_key_direction",
+        r#"{ postList(orderBy: [{createdAt: DESC}, {tenantId: DESC}], distinctOn: [tenantId]) { id tenant_id: tenantId } }"#,
+        "",
+    ),
+    (
+        "distinct_on_latest_per_tenant",
+        r#"{ postList(where: {title: {isnull: false}}, orderBy: {createdAt: DESC}, distinctOn: [tenantId]) { tenant_id: tenantId title } }"#,
+        "",
+    ),
+    (
+        "distinct_on_null_key",
+        r#"{ commentList(orderBy: [{likes: DESC_NULLS_LAST}, {id: ASC}], distinctOn: [postId]) { id post_id: postId likes } }"#,
+        "",
+    ),
+    (
+        "distinct_on_two_keys",
+        r#"{ postList(orderBy: [{tenantId: ASC}, {published: ASC}, {views: DESC_NULLS_LAST}], distinctOn: [tenantId, published]) { tenant_id: tenantId published views } }"#,
+        "",
+    ),
 ];
 
 fn schema() -> GraphqlSchema {
@@ -336,4 +733,499 @@ fn graphql_documents_compile_to_the_golden_sql_and_rows() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// (golden keyset case, the same page as a GraphQL connection document). Every keyset case
+/// of the corpus whose output is the `data` column (`columns` and `json_text` outputs have
+/// no GraphQL form).
+const CONNECTION_MIRRORS: &[(&str, &str)] = &[
+    (
+        "keyset_after_inside_tie",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 3, after: "AQBEyprG6g8FHgIBAjI1ASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDM") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_after_into_nulls",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 5, after: "AQBEyprG6g8FHgIBAjk5ASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDc") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_after_last_row",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 5, after: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_after_on_null",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 5, after: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDg") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_after_tie_boundary",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 2, after: "AQBEyprG6g8FHgIBAjMwASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDI") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_before_first_row",
+        r#"{ userConnection(orderBy: {age: ASC}, last: 3, before: "AQBEyprG6g8FHgIBATABJDExMTExMTExLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwNQ") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_before_inside_tie",
+        r#"{ userConnection(orderBy: {age: ASC}, last: 2, before: "AQBEyprG6g8FHgIBAjMwASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDE") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_before_null",
+        r#"{ userConnection(orderBy: {age: ASC}, last: 3, before: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDg") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_before_second_null",
+        r#"{ userConnection(orderBy: {age: ASC}, last: 1, before: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_bool_and_column_after_null",
+        r#"{ userConnection(orderBy: [{active: ASC_NULLS_FIRST}, {createdAt: DESC}], first: 3, after: "AQAmziIOQDWbvwMAARYyMDI0LTAxLTAxIDA1OjAwOjAwKzAwASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDU") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_bool_and_column_before",
+        r#"{ userConnection(orderBy: [{active: ASC_NULLS_FIRST}, {createdAt: DESC}], last: 2, before: "AQAmziIOQDWbvwMBBHRydWUBFjIwMjQtMDEtMDEgMTU6MDA6MDArMDABJDExMTExMTExLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAxNQ") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_bool_and_column_first_page",
+        r#"{ userConnection(orderBy: [{active: ASC_NULLS_FIRST}, {createdAt: DESC}], first: 3) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_bool_and_column_last_page",
+        r#"{ userConnection(orderBy: [{active: ASC_NULLS_FIRST}, {createdAt: DESC}], last: 3) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_after_null",
+        r#"{ userConnection(orderBy: {age: DESC}, first: 2, after: "AQBR3yp4Vw-ScwIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_after_tie",
+        r#"{ userConnection(orderBy: {age: DESC}, first: 3, after: "AQBR3yp4Vw-ScwIBAjQxASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDQ") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_before_tie",
+        r#"{ userConnection(orderBy: {age: DESC}, last: 3, before: "AQBR3yp4Vw-ScwIBAjQxASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMTE") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_first_page",
+        r#"{ userConnection(orderBy: {age: DESC}, first: 4) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_last_page",
+        r#"{ userConnection(orderBy: {age: DESC}, last: 2) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_nulls_last_after_18",
+        r#"{ userConnection(orderBy: {age: DESC_NULLS_LAST}, first: 3, after: "AQBvJoxMVOHClQIBAjE4ASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMTM") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_desc_nulls_last_after_min",
+        r#"{ userConnection(orderBy: {age: DESC_NULLS_LAST}, first: 3, after: "AQBvJoxMVOHClQIBATABJDExMTExMTExLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwNQ") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_first_page_age_asc",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 3) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_format_placeholders",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 2, after: "AQBEyprG6g8FHgIBAjI1ASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDM") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_id_only_order",
+        r#"{ userConnection(orderBy: {id: DESC}, first: 3, after: "AQD13rRim_leSgEBJDExMTExMTExLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAxMA") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_info_backward_before",
+        r#"{ userConnection(where: {age: {gte: 30}}, orderBy: {age: ASC}, last: 2, before: "AQBEyprG6g8FHgIBAjQxASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDQ") { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"#,
+    ),
+    (
+        "keyset_info_backward_filtered",
+        r#"{ userConnection(where: {age: {gte: 30}}, orderBy: {age: ASC}, last: 2) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }"#,
+    ),
+    (
+        "keyset_info_empty_page",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 5, after: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }"#,
+    ),
+    (
+        "keyset_info_first_page",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 3) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }"#,
+    ),
+    (
+        "keyset_info_first_zero",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 0) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }"#,
+    ),
+    (
+        "keyset_info_last_forward_page",
+        r#"{ userConnection(orderBy: {age: ASC}, first: 5, after: "AQBEyprG6g8FHgIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDg") { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }"#,
+    ),
+    (
+        "keyset_last_page",
+        r#"{ userConnection(orderBy: {age: ASC}, last: 3) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nested_path_after_null",
+        r#"{ userConnection(orderBy: {profile: {city: ASC_NULLS_FIRST}}, first: 3, after: "AQBbsPrSBH5C7gIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMTY") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nested_path_before_value",
+        r#"{ userConnection(orderBy: {profile: {city: ASC_NULLS_FIRST}}, last: 10, before: "AQBbsPrSBH5C7gIBBkJlcmxpbgEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDA1") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nulls_first_after_last_null",
+        r#"{ userConnection(orderBy: {age: ASC_NULLS_FIRST}, first: 2, after: "AQDonRsN7gjwHQIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nulls_first_after_null",
+        r#"{ userConnection(orderBy: {age: ASC_NULLS_FIRST}, first: 3, after: "AQDonRsN7gjwHQIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDg") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nulls_first_before_first_value",
+        r#"{ userConnection(orderBy: {age: ASC_NULLS_FIRST}, last: 5, before: "AQDonRsN7gjwHQIBATABJDExMTExMTExLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwNQ") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nulls_first_before_null",
+        r#"{ userConnection(orderBy: {age: ASC_NULLS_FIRST}, last: 5, before: "AQDonRsN7gjwHQIAASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDk") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_nulls_first_first_page",
+        r#"{ userConnection(orderBy: {age: ASC_NULLS_FIRST}, first: 3) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_total_only",
+        r#"{ userConnection(where: {age: {lt: 20}}, orderBy: {age: ASC}, first: 1) { edges { cursor node { id } } totalCount } }"#,
+    ),
+    (
+        "keyset_two_keys_after_null_both",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], first: 3, after: "AQCh7wF_uFhljwMAAAEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDA4") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_two_keys_after_null_second",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], first: 2, after: "AQCh7wF_uFhljwMBAjMwAAEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDE2") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_two_keys_after_tie_on_both",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], first: 3, after: "AQCh7wF_uFhljwMBAjMwAQVQYXJpcwEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAy") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_two_keys_before",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], last: 3, before: "AQCh7wF_uFhljwMBAjMwAQhOZXcgWW9yawEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDEy") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_two_keys_before_null_second",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], last: 1, before: "AQCh7wF_uFhljwMBAjMwAAEkMTExMTExMTEtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDE2") { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_two_keys_first_page",
+        r#"{ userConnection(orderBy: [{age: ASC}, {profile: {city: DESC_NULLS_LAST}}], first: 4) { edges { cursor node { id } } } }"#,
+    ),
+    (
+        "keyset_list_filter",
+        r#"{ orderConnection(where: {items: {some: {sku: {eq: "A1"}}}}, orderBy: {id: ASC}, first: 2) { edges { cursor node { id } } } }"#,
+    ),
+];
+
+/// A connection statement's rows (JSON objects by column) as the assembler's rows.
+fn connection_rows(rows: &[Json]) -> Vec<ConnectionRow<Json>> {
+    rows.iter()
+        .map(|r| ConnectionRow {
+            data: r.get("data").filter(|d| !d.is_null()).cloned(),
+            cursor: r.get("__cursor").and_then(Json::as_str).map(str::to_owned),
+            has_next_page: r.get("__has_next_page").and_then(Json::as_bool),
+            has_previous_page: r.get("__has_previous_page").and_then(Json::as_bool),
+            total_count: r.get("__total_count").and_then(Json::as_i64),
+        })
+        .collect()
+}
+
+/// A response value as JSON (the rows' data passed through).
+fn response_json(r: Response<Json>) -> Json {
+    match r {
+        Response::Bool(b) => Json::Bool(b),
+        Response::Int(i) => Json::from(i),
+        Response::Str(s) => Json::String(s),
+        Response::List(items) => Json::Array(items.into_iter().map(response_json).collect()),
+        Response::Object(entries) => Json::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, response_json(v)))
+                .collect(),
+        ),
+        Response::Row(j) => j,
+        _ => Json::Null,
+    }
+}
+
+/// Compiles a one-field connection request, runs it and assembles the response value.
+fn run_connection(
+    schema: &GraphqlSchema,
+    client: &mut postgres::Client,
+    doc: &str,
+    vars: Option<&Value>,
+    options: &CompileOptions,
+) -> Result<(qb_core::CompiledQuery, Vec<Json>, Json), String> {
+    let request = qb_graphql::compile(doc, vars, None, schema, options).map_err(|e| e.to_json())?;
+    let [
+        RootField::Connection {
+            compiled,
+            connection,
+            ..
+        },
+    ] = &request.fields[..]
+    else {
+        return Err(format!("not one connection field: {:?}", request.fields));
+    };
+    let rows = match qb_testpg::query_json_with(client, &compiled.sql, &compiled.pg_params()) {
+        Ok(Json::Array(rows)) => rows,
+        other => return Err(format!("{other:?}")),
+    };
+    let value = connection
+        .assemble(connection_rows(&rows))
+        .map_err(|e| e.to_json())?;
+    Ok((compiled.clone(), rows, response_json(value)))
+}
+
+#[test]
+fn graphql_connections_compile_to_the_golden_keyset_sql_and_rows() {
+    assert!(CONNECTION_MIRRORS.len() >= 40);
+    let schema = schema();
+    let cases = golden::load_cases();
+    let mut client = qb_testpg::client();
+    let mut failures = Vec::new();
+    for (name, doc) in CONNECTION_MIRRORS {
+        let case = cases
+            .iter()
+            .find(|c| c.name == *name)
+            .unwrap_or_else(|| panic!("no golden case {name}"));
+        let options = CompileOptions::default().with_placeholder(case.placeholder());
+        let run = if case.placeholder() == qb_core::Placeholder::Format {
+            // The %s statement, checked as text; run in its numbered form below.
+            match qb_graphql::compile(doc, None, None, &schema, &options) {
+                Ok(r) => match &r.fields[0] {
+                    RootField::Connection { compiled, .. } => {
+                        let sql = std::fs::read_to_string(case.file("sql")).expect("golden sql");
+                        if compiled.sql != sql.trim_end() {
+                            failures.push(format!("[{name}] %s SQL differs: {}", compiled.sql));
+                        }
+                    }
+                    other => failures.push(format!("[{name}] {other:?}")),
+                },
+                Err(e) => failures.push(format!("[{name}] {}", e.to_json())),
+            }
+            run_connection(&schema, &mut client, doc, None, &CompileOptions::default())
+        } else {
+            run_connection(&schema, &mut client, doc, None, &options)
+        };
+        let (compiled, rows, value) = match run {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("[{name}] {e}"));
+                continue;
+            }
+        };
+        let sql = std::fs::read_to_string(case.file("sql")).expect("golden sql");
+        if case.placeholder() != qb_core::Placeholder::Format && compiled.sql != sql.trim_end() {
+            failures.push(format!(
+                "[{name}] SQL differs\n  golden  {sql}\n  graphql {}",
+                compiled.sql
+            ));
+            continue;
+        }
+        let params: Json = serde_json::from_str(
+            &std::fs::read_to_string(case.file("params.json")).expect("params"),
+        )
+        .expect("params JSON");
+        if golden::params_json(&compiled.params) != params {
+            failures.push(format!(
+                "[{name}] params differ: {}",
+                golden::params_json(&compiled.params)
+            ));
+            continue;
+        }
+        let want: Json =
+            serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+                .expect("rows JSON");
+        if Json::Array(rows.clone()) != want {
+            failures.push(format!("[{name}] rows differ: {}", Json::Array(rows)));
+            continue;
+        }
+        // The assembled connection: one edge per row with a cursor, in order, each node
+        // the row's data and each cursor the core's encoding of the row's `__cursor`.
+        let edge_rows: Vec<&Json> = rows.iter().filter(|r| !r["__cursor"].is_null()).collect();
+        let edges = value["edges"].as_array().expect("edges");
+        let mut ok = edges.len() == edge_rows.len();
+        for (e, r) in edges.iter().zip(&edge_rows) {
+            let cursor = qb_core::encode_cursor(
+                r["__cursor"].as_str().expect("cursor"),
+                &CompileOptions::default(),
+            )
+            .expect("encode");
+            ok &= e["node"] == r["data"] && e["cursor"] == Json::String(cursor);
+        }
+        if let Some(info) = value.get("pageInfo") {
+            let first = rows
+                .first()
+                .expect("a page-info statement always has a row");
+            ok &= info["hasNextPage"] == first["__has_next_page"]
+                && info["hasPreviousPage"] == first["__has_previous_page"]
+                && info["startCursor"] == edges.first().map_or(Json::Null, |e| e["cursor"].clone())
+                && info["endCursor"] == edges.last().map_or(Json::Null, |e| e["cursor"].clone());
+        }
+        if let Some(total) = value.get("totalCount") {
+            ok &= *total == rows[0]["__total_count"];
+        }
+        if !ok {
+            failures.push(format!("[{name}] assembled {value}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every user id in the order `age ASC NULLS LAST, id`, read without pages.
+fn all_ids_by_age(schema: &GraphqlSchema, client: &mut postgres::Client) -> Vec<Json> {
+    let request = qb_graphql::compile(
+        "{ userList(orderBy: [{age: ASC_NULLS_LAST}, {id: ASC}]) { id } }",
+        None,
+        None,
+        schema,
+        &CompileOptions::default(),
+    )
+    .expect("list");
+    let RootField::Sql { compiled, .. } = &request.fields[0] else {
+        panic!("not SQL")
+    };
+    let Json::Array(rows) =
+        qb_testpg::query_json_with(client, &compiled.sql, &compiled.pg_params()).expect("rows")
+    else {
+        panic!("rows")
+    };
+    rows.into_iter().map(|r| r["data"]["id"].clone()).collect()
+}
+
+/// Walks every page forward (`first`/`after`) then backward (`last`/`before`) through
+/// GraphQL with signed cursors, and checks the walk reads each row once, in order, with
+/// the page info and total of every page true.
+#[test]
+fn graphql_connection_pages_walk_the_whole_order_both_ways() {
+    let schema = schema();
+    let mut client = qb_testpg::client();
+    let want = all_ids_by_age(&schema, &mut client);
+    assert!(want.len() > 10);
+    let options = CompileOptions::default().with_cursor_key(b"a test key of thirty-two bytes!!");
+    let walk = |client: &mut postgres::Client, forward: bool| -> Vec<Json> {
+        let (size, cursor_arg) = if forward {
+            ("first", "after")
+        } else {
+            ("last", "before")
+        };
+        let doc = format!(
+            "query($c: String) {{ page: userConnection(orderBy: {{age: ASC}}, {size}: 3, {cursor_arg}: $c) {{ __typename totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ __typename cursor node {{ id }} }} }} }}"
+        );
+        let mut seen: Vec<Json> = Vec::new();
+        let mut cursor = Json::Null;
+        for page in 0.. {
+            assert!(page < 20, "the walk does not end");
+            let vars = qb_core::json::parse_value(&format!("{{\"c\": {cursor}}}")).expect("vars");
+            let (_, _, value) =
+                run_connection(&schema, client, &doc, Some(&vars), &options).expect("page");
+            assert_eq!(value["__typename"], "UserConnection");
+            assert_eq!(value["totalCount"], Json::from(want.len()));
+            let edges = value["edges"].as_array().expect("edges");
+            let ids: Vec<Json> = edges.iter().map(|e| e["node"]["id"].clone()).collect();
+            assert!(edges.iter().all(|e| e["__typename"] == "UserEdge"));
+            let info = &value["pageInfo"];
+            let (more, back) = if forward {
+                (&info["hasNextPage"], &info["hasPreviousPage"])
+            } else {
+                (&info["hasPreviousPage"], &info["hasNextPage"])
+            };
+            assert_eq!(*back, Json::Bool(page > 0), "page {page}: {value}");
+            if forward {
+                seen.extend(ids);
+                cursor = info["endCursor"].clone();
+            } else {
+                seen.splice(0..0, ids);
+                cursor = info["startCursor"].clone();
+            }
+            if *more == Json::Bool(false) {
+                break;
+            }
+        }
+        seen
+    };
+    assert_eq!(walk(&mut client, true), want, "forward");
+    assert_eq!(walk(&mut client, false), want, "backward");
+    // A cursor made without the key is refused under it.
+    let (_, _, unsigned) = run_connection(
+        &schema,
+        &mut client,
+        "{ userConnection(first: 1) { pageInfo { endCursor } } }",
+        None,
+        &CompileOptions::default(),
+    )
+    .expect("unsigned page");
+    let doc = format!(
+        "{{ userConnection(first: 1, after: {}) {{ totalCount }} }}",
+        unsigned["pageInfo"]["endCursor"]
+    );
+    let err = qb_graphql::compile(&doc, None, None, &schema, &options).expect_err("unsigned");
+    assert_eq!(err.first().code(), "QB_INVALID_CURSOR", "{}", err.to_json());
+    assert_eq!(err.first().path, vec!["userConnection".to_owned()]);
+}
+
+/// `isnull: false` on a many-to-one relation is `not: {author: null}` in GraphQL: the AST
+/// `{"not": {"author": {"isnull": true}}}` (byte-identical SQL), with the rows of the golden
+/// `{"author": {"isnull": false}}` cases (relation filters are two-valued).
+#[test]
+fn graphql_not_null_relation_is_the_isnull_false_rows() {
+    let schema = schema();
+    let cases = golden::load_cases();
+    let mut client = qb_testpg::client();
+    for (name, doc, ast) in [
+        (
+            "rel_m2o_has_row",
+            "{ postList(where: {not: {author: null}}) { id } }",
+            r#"{"view": "v_post", "select": ["id"], "where": {"not": {"author": {"isnull": true}}}, "camel_case": true}"#,
+        ),
+        (
+            "rel_filter_isnull_false",
+            "query($u: UserWhere) { postLikeList(where: {not: {user: $u}}) { id } }",
+            r#"{"view": "v_post_like", "select": ["id"], "where": {"not": {"user": {"isnull": true}}}}"#,
+        ),
+    ] {
+        let vars = variables(r#"{"u": null}"#);
+        let request = qb_graphql::compile(
+            doc,
+            vars.as_ref(),
+            None,
+            &schema,
+            &CompileOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("[{name}] {}", e.to_json()));
+        let RootField::Sql { compiled, .. } = &request.fields[0] else {
+            panic!("[{name}] not SQL")
+        };
+        let want = qb_core::compile(
+            &qb_core::Query::from_json(ast).expect("AST"),
+            &golden::fixture_schema(),
+            &CompileOptions::default(),
+        )
+        .expect("AST compiles");
+        assert_eq!(compiled.sql, want.sql, "[{name}]");
+        assert_eq!(compiled.params, want.params, "[{name}]");
+        let case = cases.iter().find(|c| c.name == name).expect("case");
+        let Json::Array(mut rows) =
+            qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
+                .expect("rows")
+        else {
+            panic!()
+        };
+        rows.sort_by_key(|r| r.to_string());
+        let want: Json =
+            serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+                .expect("rows JSON");
+        assert_eq!(Json::Array(rows), want, "[{name}]");
+        assert!(!want.as_array().expect("rows").is_empty());
+    }
 }

@@ -1,6 +1,6 @@
 """Type stubs of the native module (PyO3). Use the public names from ``fraiseql_qb``."""
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 DETACH_NODES: int
 MAX_INPUT_DEPTH: int
@@ -82,7 +82,14 @@ def graphql_compile(
     *,
     operation_name: Optional[str] = ...,
     placeholder: Optional[str] = ...,
-) -> List[Tuple[str, Optional[CompiledQuery], bool, Any]]: ...
+    cursor_key: Optional[bytes] = ...,
+) -> List[Tuple[str, Optional[CompiledQuery], bool, Any, Optional[GraphqlConnection]]]: ...
+
+class GraphqlConnection:
+    """How a GraphQL connection's rows become its response value."""
+    @property
+    def columns(self) -> List[str]: ...
+    def assemble(self, rows: Iterable[Any]) -> Dict[str, Any]: ...
 def error_classes() -> List[Tuple[str, int, Type[QueryBuilderError]]]: ...
 
 class ShimCore:

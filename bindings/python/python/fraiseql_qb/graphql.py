@@ -2,7 +2,8 @@
 
 ``compile(document, variables, schema)`` returns one SQL statement per root field and how to
 put its rows into the response; ``Request.assemble`` builds ``{"data": {...}}`` from the
-rows a driver returned. Every check is the core's: this module only converts types.
+rows a driver returned. Every check, and the shaping of a connection's rows into
+``{edges, nodes, pageInfo, totalCount}``, is the core's: this module only converts types.
 
 The ``Schema`` keeps the GraphQL schema derived from it and a document cache: a repeated
 document (same text, operation name and options) is not parsed or validated again, its
@@ -12,7 +13,7 @@ variables are bound on every call, and the result is exactly an uncached compile
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 from ._loader import native as _native
 
@@ -27,6 +28,19 @@ class RootField(NamedTuple):
     single: bool
     #: The value of a field known without SQL (root ``__typename``: ``"Query"``).
     value: Any
+    #: For a connection field (``userConnection``): the core's assembler of its rows
+    #: (``.columns``, ``.assemble(rows)``); None otherwise.
+    connection: Optional[Any] = None
+
+
+def _data(row: Any) -> Any:
+    """The ``data`` column of a row: a row as fetched (a sequence of columns, or a mapping
+    by column name), or the ``data`` value itself."""
+    if isinstance(row, (tuple, list)):
+        return row[0]
+    if isinstance(row, Mapping) and "data" in row:
+        return row["data"]
+    return row
 
 
 class Request(NamedTuple):
@@ -34,16 +48,23 @@ class Request(NamedTuple):
 
     fields: List[RootField]
 
-    def assemble(self, run: Callable[[Any], List[Any]]) -> Dict[str, Any]:
-        """``{"data": {key: ...}}``: ``run(query)`` returns the ``data`` column of each row
-        of one statement (e.g. ``[r[0] for r in conn.execute(q.sql, q.params)]``)."""
+    def assemble(self, run: Callable[[Any], Sequence[Any]]) -> Dict[str, Any]:
+        """``{"data": {key: ...}}``: ``run(query)`` returns the rows of one statement as the
+        driver fetched them (e.g. ``conn.execute(q.sql, q.params).fetchall()``: sequences of
+        columns, or mappings with a dict row factory). For a field that is not a connection
+        a row may also be the ``data`` value itself."""
         data: Dict[str, Any] = {}
         for f in self.fields:
             if f.query is None:
                 data[f.response_key] = f.value
                 continue
             rows = run(f.query)
-            data[f.response_key] = (rows[0] if rows else None) if f.single else rows
+            if f.connection is not None:
+                data[f.response_key] = f.connection.assemble(rows)
+            elif f.single:
+                data[f.response_key] = _data(rows[0]) if rows else None
+            else:
+                data[f.response_key] = [_data(r) for r in rows]
         return {"data": data}
 
 
@@ -54,12 +75,22 @@ def compile(
     *,
     operation_name: Optional[str] = None,
     placeholder: str = "numbered",
+    cursor_key: Optional[bytes] = None,
 ) -> Request:
     """Compile a GraphQL request against the GraphQL schema derived from ``schema``.
+
+    ``cursor_key`` (bytes) authenticates connection cursors (HMAC-SHA256), as for
+    ``fraiseql_qb.compile``: the cursors ``Request.assemble`` writes are signed with it, and
+    ``after``/``before`` cursors must verify.
 
     Raises a ``QueryBuilderError`` subclass (``GraphqlInvalidError`` for a request GraphQL
     refuses), whose ``.errors`` lists every error in the GraphQL spec's shape."""
     fields = _native.graphql_compile(
-        document, variables, schema, operation_name=operation_name, placeholder=placeholder
+        document,
+        variables,
+        schema,
+        operation_name=operation_name,
+        placeholder=placeholder,
+        cursor_key=cursor_key,
     )
     return Request([RootField(*f) for f in fields])

@@ -566,6 +566,11 @@ impl ListDef {
         &self.elem.fields
     }
 
+    /// The GraphQL typename of the elements, when the registry gives one.
+    pub fn typename_str(&self) -> Option<&str> {
+        self.elem.typename.as_deref()
+    }
+
     fn into_elem(self) -> ViewDef {
         self.elem
     }

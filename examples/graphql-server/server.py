@@ -190,7 +190,8 @@ class Resolvers:
 
     def root(self, _source: Any, info: graphql.GraphQLResolveInfo, **_args: Any) -> Any:
         """One root field: its document compiled (one statement, however deep it nests) and
-        run once; the rows' `data` (a list, or the first row or None for a by-id field)."""
+        run once; the rows' `data` (a list, or the first row or None for a by-id field), or for a
+        connection the object the core's assembler makes of its rows."""
         document, names = self._document(info)
         # The variables as graphql-core coerced them (defaults applied; 3.3 wraps them in
         # `VariableValues.coerced`, 3.2 gives the dict).
@@ -206,10 +207,14 @@ class Resolvers:
         token = _root_field.set(str(info.path.key))
         try:
             with self.pool.connection() as conn:
-                rows = [r[0] for r in conn.execute(field.query.sql, field.query.params)]
+                rows = conn.execute(field.query.sql, field.query.params).fetchall()
         finally:
             _root_field.reset(token)
-        return (rows[0] if rows else None) if field.single else rows
+        if field.connection is not None:
+            # A connection: the core shapes its rows into {edges, nodes, pageInfo, totalCount}.
+            return field.connection.assemble(rows)
+        data = [r[0] for r in rows]
+        return (data[0] if data else None) if field.single else data
 
     def _document(self, info: graphql.GraphQLResolveInfo) -> Tuple[str, frozenset]:
         # The same request text gives the same document for the field at the same place.

@@ -132,6 +132,39 @@ def test_a_nested_query_is_one_statement(server: Server, rows: Dict[str, Any]) -
     assert statements[0]["sql"] == statement_of(NESTED)
 
 
+CONNECTION = """
+query Page($after: String) {
+  page: userConnection(where: {tenantId: {eq: "%s"}}, orderBy: [{id: ASC}], first: 2, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { node { id name } }
+  }
+}""" % TENANT_A
+
+
+def test_a_connection_pages_through_every_row(server: Server, rows: Dict[str, Any]) -> None:
+    """A connection root field is one statement per page; following `endCursor` returns each
+    of the tenant's users once, in order, with the core's page info and total."""
+    users = [{"id": u["id"], "name": u.get("name")} for u in rows["users"]
+             if u["tenant_id"] == TENANT_A]
+    assert len(users) > 2  # more than one page
+    seen: List[Any] = []
+    after = None
+    for page in range(len(users)):
+        status, _, body, statements = server.post(
+            {"query": CONNECTION, "variables": {"after": after}})
+        assert status == 200 and "errors" not in body, body
+        data = body["data"]["page"]
+        assert [s["field"] for s in statements] == ["page"]
+        assert data["totalCount"] == len(users)
+        assert data["pageInfo"]["hasPreviousPage"] == (page > 0)
+        seen.extend(e["node"] for e in data["edges"])
+        after = data["pageInfo"]["endCursor"]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == users
+
+
 VARS_AND_FRAGMENTS = """
 query Posts($min: Int!, $id: UUID!, $withBody: Boolean = false) {
   top: postList(where: {views: {gte: $min}}, orderBy: [{views: DESC}, {id: ASC}]) { ...PostBits }

@@ -37,6 +37,10 @@ pub enum RootField {
         /// `true`: the field is a single object (by primary key): the first row, or `null`
         /// when there is none. `false`: a list of every row.
         single: bool,
+        /// When the selection has nested connections (`postsConnection(first:)`): each
+        /// row's `data` goes through [`NestedConnections::finish`] before it is the
+        /// response's. `None`: `data` is the response value as it is.
+        nested: Option<NestedConnections>,
     },
     /// A connection (`<type>Connection`): one keyset-paged statement whose rows
     /// ([`Connection::columns`]) [`Connection::assemble`] turns into the connection object
@@ -69,6 +73,160 @@ impl RootField {
             RootField::Sql { response_key, .. }
             | RootField::Connection { response_key, .. }
             | RootField::Constant { response_key, .. } => response_key,
+        }
+    }
+}
+
+/// Where a statement's `data` holds nested connections (`postsConnection(first:)`), and
+/// how [`NestedConnections::finish`] turns each core connection object there (`edges`
+/// with the row's raw `cursor`, `pageInfo` flags, `totalCount`) into the selected
+/// connection value: cursors encoded as a root connection's are (with the compile
+/// options' `cursor_key`), `startCursor`/`endCursor`, `nodes`, `__typename`s and aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedConnections {
+    plan: Vec<(String, Plan)>,
+    cursor_key: Option<CursorKey>,
+}
+
+/// What is under one response key of a `data` object.
+#[derive(Debug, Clone, PartialEq)]
+enum Plan {
+    /// An object (or a list of objects) holding nested connections deeper.
+    Object(Vec<(String, Plan)>),
+    /// A nested connection.
+    Connection(Box<NestedConnection>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct NestedConnection {
+    /// Its parts (its `cursor_key` is the [`NestedConnections`]'s).
+    connection: Connection,
+    /// Nested connections in its node.
+    node: Vec<(String, Plan)>,
+}
+
+impl NestedConnections {
+    /// One row's `data` with every nested connection in it as selected. A value that is
+    /// not the core's connection object (the `data` of another statement) is
+    /// `QB_INTERNAL`; a cursor that is not one is `QB_INVALID_CURSOR`.
+    pub fn finish(&self, mut data: Value) -> Result<Value, GraphqlError> {
+        self.apply(&self.plan, &mut data)?;
+        Ok(data)
+    }
+
+    fn apply(&self, plan: &[(String, Plan)], value: &mut Value) -> Result<(), GraphqlError> {
+        match value {
+            Value::List(items) => {
+                for v in items {
+                    self.apply(plan, v)?;
+                }
+            }
+            Value::Object(entries) => {
+                for (key, sub) in plan {
+                    let Some((_, v)) = entries.iter_mut().find(|(k, _)| k == key) else {
+                        continue;
+                    };
+                    match sub {
+                        Plan::Object(inner) => self.apply(inner, v)?,
+                        Plan::Connection(c) => *v = self.connection(c, v)?,
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn connection(&self, c: &NestedConnection, raw: &mut Value) -> Result<Value, GraphqlError> {
+        let bad = || {
+            GraphqlError::new(
+                ErrorKind::Internal,
+                "a nested connection's value is not the core's connection object",
+            )
+        };
+        let Value::Object(entries) = raw else {
+            return Err(bad());
+        };
+        let get = |entries: &[(String, Value)], k: &str| entries.iter().position(|(n, _)| n == k);
+        let edges = match get(entries, "edges").map(|i| &mut entries[i].1) {
+            Some(Value::List(edges)) => std::mem::take(edges),
+            _ => return Err(bad()),
+        };
+        let flag = |k: &str| {
+            let info = get(entries, "pageInfo").map(|i| &entries[i].1)?;
+            let Value::Object(e) = info else { return None };
+            e.iter().find(|(n, _)| n == k).and_then(|(_, v)| match v {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            })
+        };
+        let (has_next, has_previous) = (flag("hasNextPage"), flag("hasPreviousPage"));
+        let total_count = match get(entries, "totalCount").map(|i| &entries[i].1) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        // The page info and total ride on the first row, as in a root connection's rows;
+        // an empty page is one row without a cursor.
+        let mut rows = Vec::with_capacity(edges.len().max(1));
+        for mut edge in edges {
+            let Value::Object(e) = &mut edge else {
+                return Err(bad());
+            };
+            let mut field = |k: &str| {
+                e.iter_mut()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| std::mem::replace(v, Value::Null))
+            };
+            let cursor = match &mut field("cursor") {
+                Some(Value::Str(c)) => std::mem::take(c),
+                _ => return Err(bad()),
+            };
+            let mut node = field("node").unwrap_or(Value::Null);
+            self.apply(&c.node, &mut node)?;
+            rows.push(ConnectionRow {
+                data: Some(node),
+                cursor: Some(cursor),
+                has_next_page: None,
+                has_previous_page: None,
+                total_count: None,
+            });
+        }
+        if rows.is_empty() {
+            rows.push(ConnectionRow {
+                data: None,
+                cursor: None,
+                has_next_page: None,
+                has_previous_page: None,
+                total_count: None,
+            });
+        }
+        rows[0].has_next_page = has_next;
+        rows[0].has_previous_page = has_previous;
+        rows[0].total_count = total_count;
+        let mut connection = c.connection.clone();
+        connection.cursor_key.clone_from(&self.cursor_key);
+        Ok(connection.assemble(rows)?.into_value())
+    }
+}
+
+impl Response<Value> {
+    /// The response value as plain data (a row's `data` as it is).
+    fn into_value(self) -> Value {
+        match self {
+            Response::Null => Value::Null,
+            Response::Bool(b) => Value::Bool(b),
+            Response::Int(i) => Value::Int(i),
+            Response::Str(s) => Value::Str(s),
+            Response::List(items) => {
+                Value::List(items.into_iter().map(Response::into_value).collect())
+            }
+            Response::Object(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_value()))
+                    .collect(),
+            ),
+            Response::Row(v) => v,
         }
     }
 }
@@ -871,8 +1029,9 @@ impl<'a> Lower<'a> {
         if root.kind == RootKind::Connection {
             return self.connection(key, group, entries, options);
         }
+        let mut plan = Vec::new();
         let select = self
-            .selection(group, "", &path)
+            .selection(group, "", &path, &mut plan)
             .map_err(|e| e.0.into_iter().next().expect("an error"))?;
         entries.push(("select".into(), Value::List(select)));
         let single = match &root.kind {
@@ -908,6 +1067,10 @@ impl<'a> Lower<'a> {
             query: Box::new(query),
             compiled,
             single,
+            nested: (!plan.is_empty()).then(|| NestedConnections {
+                plan,
+                cursor_key: options.cursor_key.clone(),
+            }),
         })
     }
 
@@ -934,7 +1097,22 @@ impl<'a> Lower<'a> {
             total_count,
         } = shape;
         let select = match &node {
-            Some((at, fields)) => self.selection(fields, "", at).map_err(first_err)?,
+            Some((at, fields)) => {
+                let mut plan = Vec::new();
+                let select = self
+                    .selection(fields, "", at, &mut plan)
+                    .map_err(first_err)?;
+                if let Some((k, _)) = plan.first() {
+                    let mut e = GraphqlError::new(
+                        ErrorKind::Unsupported,
+                        "a nested connection in a root connection's node is not supported yet",
+                    )
+                    .at(loc);
+                    e.path = [at.as_slice(), std::slice::from_ref(k)].concat();
+                    return Err(e);
+                }
+                select
+            }
             // No node selected: the rows still carry the cursors; `__typename` is the
             // cheapest selection.
             None => vec![Value::Str("__typename".into())],
@@ -1002,7 +1180,7 @@ impl<'a> Lower<'a> {
                     ConnPart::TotalCount
                 }
                 "nodes" => {
-                    let at = [path, &[k.clone()]].concat();
+                    let at = [path, std::slice::from_ref(&k)].concat();
                     node_site(self, at, &g, g[0].location())?;
                     ConnPart::Nodes
                 }
@@ -1157,6 +1335,7 @@ impl<'a> Lower<'a> {
         group: &Group<'a>,
         prefix: &str,
         path: &[String],
+        plan: &mut Vec<(String, Plan)>,
     ) -> Result<Vec<Value>, GraphqlErrors> {
         let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
         let depth = path.len() + 1;
@@ -1210,16 +1389,21 @@ impl<'a> Lower<'a> {
                         .is_some_and(|t| self.schema.view_types.contains(t))
             });
             if let Some(relation) = relation {
-                let item =
+                let (item, conn) =
                     self.nested_connection(&sub, relation, &key, &item_prefix, &item_path)?;
                 items.push(item);
+                plan.push((key, Plan::Connection(Box::new(conn))));
                 continue;
             }
             let mut entries = vec![("field".to_owned(), Value::Str(name.to_owned()))];
             if key != name {
                 entries.push(("alias".into(), Value::Str(key.clone())));
             }
-            let select = self.selection(&sub, &item_prefix, &item_path)?;
+            let mut sub_plan = Vec::new();
+            let select = self.selection(&sub, &item_prefix, &item_path, &mut sub_plan)?;
+            if !sub_plan.is_empty() {
+                plan.push((key.clone(), Plan::Object(sub_plan)));
+            }
             entries.push(("select".into(), Value::List(select)));
             self.list_arguments(f, &item_prefix, &item_path, &mut entries);
             items.push(Value::Object(entries));
@@ -1228,9 +1412,9 @@ impl<'a> Lower<'a> {
     }
 
     /// A list relation's connection (`postsConnection(first:, after:)`): the relation's
-    /// selection item with the core's nested keyset page keys. Its value is the core's
-    /// connection object as the statement returns it (docs/graphql.md, "Nested
-    /// connections"), so only what that object holds can be selected.
+    /// selection item with the core's nested keyset page keys, and how
+    /// [`NestedConnections::finish`] turns the core's connection object into the
+    /// selected one.
     fn nested_connection(
         &mut self,
         group: &Group<'a>,
@@ -1238,68 +1422,22 @@ impl<'a> Lower<'a> {
         key: &str,
         prefix: &str,
         path: &[String],
-    ) -> Result<Value, GraphqlErrors> {
+    ) -> Result<(Value, NestedConnection), GraphqlErrors> {
         let field = group[0];
         let loc = self.loc(field.location());
-        let shape = self.connection_shape(group, path)?;
-        let refuse = |what: &str, at: &[String]| {
-            let mut e = GraphqlError::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "{what} in a nested connection is not supported yet (its value is the \
-                     core's connection object: `edges {{ cursor node }}`, `pageInfo {{ \
-                     hasNextPage hasPreviousPage }}`, `totalCount`, unaliased)"
-                ),
-            )
-            .at(loc);
-            e.path = [path, at].concat();
-            GraphqlErrors::from(e)
-        };
-        for (k, part) in &shape.parts {
-            let at = [k.clone()];
-            let (canonical, what) = match part {
-                ConnPart::Typename => return Err(refuse("`__typename`", &at)),
-                ConnPart::Nodes => return Err(refuse("`nodes`", &at)),
-                ConnPart::TotalCount => ("totalCount", "an alias"),
-                ConnPart::Edges(fields) => {
-                    for (ek, f) in fields {
-                        let at = [k.clone(), ek.clone()];
-                        let name = match f {
-                            EdgePart::Typename => return Err(refuse("`__typename`", &at)),
-                            EdgePart::Cursor => "cursor",
-                            EdgePart::Node => "node",
-                        };
-                        if ek != name {
-                            return Err(refuse("an alias", &at));
-                        }
-                    }
-                    ("edges", "an alias")
-                }
-                ConnPart::PageInfo(fields) => {
-                    for (pk, f) in fields {
-                        let at = [k.clone(), pk.clone()];
-                        let name = match f {
-                            InfoPart::HasNextPage => "hasNextPage",
-                            InfoPart::HasPreviousPage => "hasPreviousPage",
-                            InfoPart::Typename => return Err(refuse("`__typename`", &at)),
-                            InfoPart::StartCursor => return Err(refuse("`startCursor`", &at)),
-                            InfoPart::EndCursor => return Err(refuse("`endCursor`", &at)),
-                        };
-                        if pk != name {
-                            return Err(refuse("an alias", &at));
-                        }
-                    }
-                    ("pageInfo", "an alias")
-                }
-            };
-            if k != canonical {
-                return Err(refuse(what, &at));
-            }
-        }
+        let ConnShape {
+            typename,
+            parts,
+            node,
+            page_info,
+            total_count,
+        } = self.connection_shape(group, path)?;
         let mut entries = vec![("field".to_owned(), Value::Str(relation.to_owned()))];
         entries.push(("alias".into(), Value::Str(key.to_owned())));
-        let select = match &shape.node {
-            Some((at, fields)) => self.selection(fields, prefix, at)?,
+        let mut node_plan = Vec::new();
+        let select = match &node {
+            Some((at, fields)) => self.selection(fields, prefix, at, &mut node_plan)?,
+            // No node selected: the edges still carry the cursors.
             None => vec![Value::Str("__typename".into())],
         };
         entries.push(("select".into(), Value::List(select)));
@@ -1308,11 +1446,24 @@ impl<'a> Lower<'a> {
             prefix,
             path,
             loc,
-            shape.page_info,
-            shape.total_count,
+            page_info,
+            total_count,
             &mut entries,
         )?;
-        Ok(Value::Object(entries))
+        let connection = Connection {
+            typename,
+            parts,
+            page_info,
+            total_count,
+            cursor_key: None,
+        };
+        Ok((
+            Value::Object(entries),
+            NestedConnection {
+                connection,
+                node: node_plan,
+            },
+        ))
     }
 
     /// A qb-core error at the response path and location of the field its AST path is in

@@ -1332,9 +1332,42 @@ fn graphql_nested_connections_compile_to_the_ast_sql_and_golden_rows() {
     }
 }
 
-/// Pages one post's comments through GraphQL: each page's `after` is the last edge's
-/// cursor, encoded as the root connection encodes its own (`qb_core::encode_cursor`, with
-/// the key), until `hasNextPage` is false; the walk reads the comments once, in order.
+/// Runs a one-field request whose `data` holds nested connections and returns its rows'
+/// `data` as the response has it (through `NestedConnections::finish`).
+fn run_nested(
+    schema: &GraphqlSchema,
+    client: &mut postgres::Client,
+    doc: &str,
+    vars: Option<&Value>,
+    options: &CompileOptions,
+) -> Result<Vec<Json>, qb_graphql::GraphqlErrors> {
+    let request = qb_graphql::compile(doc, vars, None, schema, options)?;
+    let RootField::Sql {
+        compiled, nested, ..
+    } = &request.fields[0]
+    else {
+        panic!("not SQL")
+    };
+    let nested = nested.as_ref().expect("nested connections");
+    let Json::Array(rows) =
+        qb_testpg::query_json_with(client, &compiled.sql, &compiled.pg_params()).expect("rows")
+    else {
+        panic!("rows")
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let data = qb_core::json::parse_value(&r["data"].to_string()).expect("data");
+            let done = nested.finish(data).expect("finish");
+            serde_json::from_str(&done.to_json()).expect("JSON")
+        })
+        .collect())
+}
+
+/// Pages one post's comments through GraphQL, following `endCursor` (signed with the
+/// key) until `hasNextPage` is false: the walk reads the comments once, in order, and
+/// each page's cursors, `startCursor`/`endCursor`, `nodes` and `__typename`s are the
+/// connection's as selected, under their aliases.
 #[test]
 fn graphql_nested_connection_pages_walk_one_parents_list() {
     let schema = schema();
@@ -1349,9 +1382,13 @@ fn graphql_nested_connection_pages_walk_one_parents_list() {
         &options,
     )
     .expect("all comments");
-    let RootField::Sql { compiled, .. } = &all.fields[0] else {
+    let RootField::Sql {
+        compiled, nested, ..
+    } = &all.fields[0]
+    else {
         panic!("not SQL")
     };
+    assert!(nested.is_none(), "no nested connection, nothing to finish");
     let rows = qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
         .expect("rows");
     let want: Vec<Json> = rows[0]["data"]["comments"]
@@ -1362,34 +1399,63 @@ fn graphql_nested_connection_pages_walk_one_parents_list() {
         .collect();
     assert!(want.len() > 2, "the walk crosses pages: {want:?}");
     let doc = format!(
-        "query($c: String) {{ post(id: \"{post}\") {{ commentsConnection(orderBy: {{likes: DESC}}, first: 2, after: $c) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage }} edges {{ cursor node {{ id }} }} }} }} }}"
+        "query($c: String) {{ post(id: \"{post}\") {{ id page: commentsConnection(orderBy: {{likes: DESC}}, first: 2, after: $c) {{ __typename n: totalCount info: pageInfo {{ __typename hasNextPage hasPreviousPage startCursor endCursor }} edges {{ __typename c: cursor node {{ id }} }} }} }} }}"
     );
     let mut seen = Vec::new();
     let mut cursor = Json::Null;
     for page in 0.. {
         assert!(page < 20, "the walk does not end");
         let vars = qb_core::json::parse_value(&format!("{{\"c\": {cursor}}}")).expect("vars");
-        let request = qb_graphql::compile(&doc, Some(&vars), None, &schema, &options)
+        let rows = run_nested(&schema, &mut client, &doc, Some(&vars), &options)
             .unwrap_or_else(|e| panic!("page {page}: {}", e.to_json()));
-        let RootField::Sql { compiled, .. } = &request.fields[0] else {
-            panic!("not SQL")
-        };
-        let rows = qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
-            .expect("rows");
-        let conn = &rows[0]["data"]["commentsConnection"];
-        assert_eq!(conn["totalCount"], Json::from(want.len()), "{conn}");
-        assert_eq!(conn["pageInfo"]["hasPreviousPage"], Json::Bool(page > 0), "{conn}");
+        let conn = &rows[0]["page"];
+        assert_eq!(rows[0]["id"], Json::from(post));
+        assert_eq!(conn["__typename"], "CommentConnection");
+        assert_eq!(conn["n"], Json::from(want.len()), "{conn}");
+        let info = &conn["info"];
+        assert_eq!(info["__typename"], "PageInfo");
+        assert_eq!(info["hasPreviousPage"], Json::Bool(page > 0), "{conn}");
         let edges = conn["edges"].as_array().expect("edges");
+        assert!(!edges.is_empty());
+        assert!(edges.iter().all(|e| e["__typename"] == "CommentEdge"));
+        assert_eq!(info["startCursor"], edges[0]["c"]);
+        assert_eq!(info["endCursor"], edges[edges.len() - 1]["c"]);
+        // Each cursor is an encoded one, signed with the key, not the row's raw text.
+        for e in edges {
+            let c = e["c"].as_str().expect("cursor");
+            assert!(!c.starts_with('['), "{c}");
+        }
         seen.extend(edges.iter().map(|e| e["node"]["id"].clone()));
-        if conn["pageInfo"]["hasNextPage"] == Json::Bool(false) {
+        if info["hasNextPage"] == Json::Bool(false) {
             break;
         }
-        let raw = edges.last().expect("an edge")["cursor"]
-            .as_str()
-            .expect("cursor text");
-        cursor = Json::String(qb_core::encode_cursor(raw, &options).expect("encode"));
+        cursor = info["endCursor"].clone();
     }
     assert_eq!(seen, want);
+    // `nodes`, an empty page, and a connection nested in a connection's node.
+    let rows = run_nested(
+        &schema,
+        &mut client,
+        &format!(
+            "{{ postList(where: {{id: {{in: {POSTS_1_3}}}}}, orderBy: {{id: ASC}}) {{ id author {{ postsConnection(orderBy: {{id: ASC}}, first: 1) {{ nodes {{ id commentsConnection(where: {{likes: {{gt: 1000000}}}}, first: 1) {{ totalCount pageInfo {{ startCursor endCursor hasNextPage }} edges {{ cursor }} }} }} }} }} }} }}"
+        ),
+        None,
+        &options,
+    )
+    .expect("nodes");
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        let nodes = r["author"]["postsConnection"]["nodes"]
+            .as_array()
+            .expect("nodes");
+        assert_eq!(nodes.len(), 1, "{r}");
+        let empty = &nodes[0]["commentsConnection"];
+        assert_eq!(
+            *empty,
+            serde_json::json!({"totalCount": 0, "pageInfo": {"startCursor": null, "endCursor": null, "hasNextPage": false}, "edges": []}),
+            "{r}"
+        );
+    }
 }
 
 #[test]
@@ -1412,27 +1478,13 @@ fn graphql_nested_connection_errors_have_the_graphql_path() {
         e.first().path,
         vec!["postList".to_owned(), "commentsConnection".to_owned()]
     );
-    // What the statement's connection object does not hold yet.
-    for (doc, at) in [
-        (
-            "{ postList { commentsConnection(first: 1) { nodes { id } } } }",
-            vec!["postList", "commentsConnection", "nodes"],
-        ),
-        (
-            "{ postList { commentsConnection(first: 1) { pageInfo { endCursor } } } }",
-            vec!["postList", "commentsConnection", "pageInfo", "endCursor"],
-        ),
-        (
-            "{ postList { commentsConnection(first: 1) { e: edges { cursor } } } }",
-            vec!["postList", "commentsConnection", "e"],
-        ),
-        (
-            "{ postList { commentsConnection(first: 1) { __typename } } }",
-            vec!["postList", "commentsConnection", "__typename"],
-        ),
-    ] {
-        let e = err_of(doc);
-        assert_eq!(e.first().code(), "QB_UNSUPPORTED", "{doc}: {}", e.to_json());
-        assert_eq!(e.first().path, at, "{doc}");
-    }
+    // A nested connection in a root connection's node (its rows' `data` is not finished).
+    let e = err_of(
+        "{ postConnection(first: 1) { edges { node { commentsConnection(first: 1) { totalCount } } } } }",
+    );
+    assert_eq!(e.first().code(), "QB_UNSUPPORTED", "{}", e.to_json());
+    assert_eq!(
+        e.first().path,
+        vec!["postConnection", "edges", "node", "commentsConnection"]
+    );
 }

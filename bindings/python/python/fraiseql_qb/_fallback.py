@@ -202,6 +202,17 @@ class Prepared:
         raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 
+class GraphqlConnection:
+    """Never made without the core (``graphql_compile`` raises); here for the module's surface."""
+
+    @property
+    def columns(self) -> List[str]:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+    def assemble(self, rows: Any) -> Any:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
 def compile(query: Any, schema: Any, *, placeholder: str = "numbered",  # noqa: A001
             cursor_key: Optional[bytes] = None) -> Any:
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
@@ -212,7 +223,7 @@ def encode_cursor(row_cursor: str, *, cursor_key: Optional[bytes] = None) -> str
 
 
 def graphql_compile(document: Any, variables: Any, schema: Any, *, operation_name: Any = None,
-                    placeholder: Any = None) -> Any:
+                    placeholder: Any = None, cursor_key: Optional[bytes] = None) -> Any:
     raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 
@@ -222,6 +233,13 @@ def to_json(value: Any) -> str:
 
 def env_vars() -> List[str]:
     return list(_ENV_VARS)
+
+
+class GraphqlNested:
+    """Never made without the core (``graphql_compile`` raises); here for the module's surface."""
+
+    def finish(self, data: Any) -> Any:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
 
 
 def seed_keys() -> List[str]:

@@ -621,6 +621,7 @@ fn graphql_compile<'py>(
                     response_key,
                     compiled,
                     single,
+                    nested,
                     ..
                 } => (
                     response_key.as_str(),
@@ -628,6 +629,10 @@ fn graphql_compile<'py>(
                     *single,
                     py.None(),
                     None::<Py<GraphqlConnection>>,
+                    nested
+                        .as_ref()
+                        .map(|n| Py::new(py, GraphqlNested(n.clone())))
+                        .transpose()?,
                 )
                     .into_pyobject(py)?,
                 qb_graphql::RootField::Connection {
@@ -641,6 +646,7 @@ fn graphql_compile<'py>(
                     false,
                     py.None(),
                     Some(Py::new(py, GraphqlConnection(connection.clone()))?),
+                    None::<Py<GraphqlNested>>,
                 )
                     .into_pyobject(py)?,
                 qb_graphql::RootField::Constant {
@@ -657,6 +663,7 @@ fn graphql_compile<'py>(
                         false,
                         value,
                         None::<Py<GraphqlConnection>>,
+                        None::<Py<GraphqlNested>>,
                     )
                         .into_pyobject(py)?
                 }
@@ -752,6 +759,34 @@ impl GraphqlConnection {
     }
 }
 
+/// Where a GraphQL field's rows hold nested connections, and how each row's `data` becomes
+/// the response's (the core's `qb_graphql::NestedConnections`);
+/// ``fraiseql_qb.graphql.Request.assemble`` calls it.
+#[pyclass(frozen, module = "fraiseql_qb", name = "GraphqlNested")]
+struct GraphqlNested(qb_graphql::NestedConnections);
+
+#[pymethods]
+impl GraphqlNested {
+    /// One row's ``data`` (a dict, or its JSON text) with its nested connections as the
+    /// request selected them (encoded cursors, ``pageInfo``, ``nodes``, aliases).
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, "GraphqlNested.finish", || {
+            let value = convert::document(data, Doc::Query)
+                .map_err(|e| e.into_py(py))?
+                .value;
+            let done = self
+                .0
+                .finish(value)
+                .map_err(|e| error::graphql_to_py(py, &qb_graphql::GraphqlErrors(vec![e])))?;
+            convert::value_to_py_json(py, &done)
+        })
+    }
+}
+
 /// A GraphQL response value as Python data (rows' ``data`` as they came).
 fn response_to_py<'py>(
     py: Python<'py>,
@@ -799,6 +834,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CompiledQuery>()?;
     m.add_class::<Prepared>()?;
     m.add_class::<GraphqlConnection>()?;
+    m.add_class::<GraphqlNested>()?;
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(to_json, m)?)?;
     m.add_function(wrap_pyfunction!(encode_cursor, m)?)?;

@@ -221,3 +221,61 @@ def test_a_connection_assembles_mapping_rows_and_the_empty_page(
     fetched = plain.assemble(lambda q: conn.execute(q.sql, q.params).fetchall())
     values = plain.assemble(lambda q: [r[0] for r in conn.execute(q.sql, q.params).fetchall()])
     assert fetched == values == {"data": {"user": {"id": "11111111-0000-0000-0000-000000000001"}}}
+
+
+NESTED = """query($after: String) {
+  postList(where: {id: {eq: "22222222-0000-0000-0000-000000000001"}}) {
+    id
+    page: commentsConnection(orderBy: {likes: DESC}, first: 2, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id } }
+    }
+  }
+}"""
+
+
+def test_a_nested_connection_walks_its_pages_with_the_cores_cursors(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    """A relation's connection is shaped by the core (``RootField.nested``): encoded,
+    signed cursors, start and end cursors; following ``endCursor`` reads the
+    post's comments once, in order."""
+    everything = data_rows(conn, schema, {
+        "view": "v_post", "select": [{"field": "comments", "select": ["id"],
+                                      "order_by": [{"field": "likes", "direction": "desc"}]}],
+        "where": {"id": {"eq": "22222222-0000-0000-0000-000000000001"}},
+    })[0]["comments"]
+    assert len(everything) > 2
+    seen: List[Any] = []
+    after = None
+    for page in range(10):
+        request = fraiseql_qb.graphql.compile(
+            NESTED, {"after": after}, schema, placeholder="format", cursor_key=KEY)
+        (field,) = request.fields
+        assert field.nested is not None
+
+        def run(q: Any) -> Any:
+            return conn.execute(q.sql, q.params).fetchall()
+
+        (post,) = request.assemble(run)["data"]["postList"]
+        data = post["page"]
+        assert data["totalCount"] == len(everything)
+        assert data["pageInfo"]["hasPreviousPage"] == (page > 0)
+        cursors = [e["cursor"] for e in data["edges"]]
+        assert data["pageInfo"]["startCursor"] == cursors[0]
+        assert data["pageInfo"]["endCursor"] == cursors[-1]
+        seen.extend(e["node"] for e in data["edges"])
+        after = data["pageInfo"]["endCursor"]
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == everything
+    # A cursor of the root connection over the same view and order is not one of this list.
+    root = fraiseql_qb.graphql.compile(
+        "{ commentConnection(orderBy: {likes: DESC}, first: 1) { edges { cursor } } }",
+        None, schema, placeholder="format", cursor_key=KEY,
+    ).assemble(lambda q: conn.execute(q.sql, q.params).fetchall())
+    root_cursor = root["data"]["commentConnection"]["edges"][0]["cursor"]
+    with pytest.raises(fraiseql_qb.CursorMismatchError) as e:
+        fraiseql_qb.graphql.compile(NESTED, {"after": root_cursor}, schema, cursor_key=KEY)
+    assert e.value.errors[0]["path"] == ["postList", "page"]

@@ -37,6 +37,10 @@ pub enum RootField {
         /// `true`: the field is a single object (by primary key): the first row, or `null`
         /// when there is none. `false`: a list of every row.
         single: bool,
+        /// When the selection has nested connections (`postsConnection(first:)`): each
+        /// row's `data` goes through [`NestedConnections::finish`] before it is the
+        /// response's. `None`: `data` is the response value as it is.
+        nested: Option<NestedConnections>,
     },
     /// A connection (`<type>Connection`): one keyset-paged statement whose rows
     /// ([`Connection::columns`]) [`Connection::assemble`] turns into the connection object
@@ -69,6 +73,160 @@ impl RootField {
             RootField::Sql { response_key, .. }
             | RootField::Connection { response_key, .. }
             | RootField::Constant { response_key, .. } => response_key,
+        }
+    }
+}
+
+/// Where a statement's `data` holds nested connections (`postsConnection(first:)`), and
+/// how [`NestedConnections::finish`] turns each core connection object there (`edges`
+/// with the row's raw `cursor`, `pageInfo` flags, `totalCount`) into the selected
+/// connection value: cursors encoded as a root connection's are (with the compile
+/// options' `cursor_key`), `startCursor`/`endCursor`, `nodes`, `__typename`s and aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedConnections {
+    plan: Vec<(String, Plan)>,
+    cursor_key: Option<CursorKey>,
+}
+
+/// What is under one response key of a `data` object.
+#[derive(Debug, Clone, PartialEq)]
+enum Plan {
+    /// An object (or a list of objects) holding nested connections deeper.
+    Object(Vec<(String, Plan)>),
+    /// A nested connection.
+    Connection(Box<NestedConnection>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct NestedConnection {
+    /// Its parts (its `cursor_key` is the [`NestedConnections`]'s).
+    connection: Connection,
+    /// Nested connections in its node.
+    node: Vec<(String, Plan)>,
+}
+
+impl NestedConnections {
+    /// One row's `data` with every nested connection in it as selected. A value that is
+    /// not the core's connection object (the `data` of another statement) is
+    /// `QB_INTERNAL`; a cursor that is not one is `QB_INVALID_CURSOR`.
+    pub fn finish(&self, mut data: Value) -> Result<Value, GraphqlError> {
+        self.apply(&self.plan, &mut data)?;
+        Ok(data)
+    }
+
+    fn apply(&self, plan: &[(String, Plan)], value: &mut Value) -> Result<(), GraphqlError> {
+        match value {
+            Value::List(items) => {
+                for v in items {
+                    self.apply(plan, v)?;
+                }
+            }
+            Value::Object(entries) => {
+                for (key, sub) in plan {
+                    let Some((_, v)) = entries.iter_mut().find(|(k, _)| k == key) else {
+                        continue;
+                    };
+                    match sub {
+                        Plan::Object(inner) => self.apply(inner, v)?,
+                        Plan::Connection(c) => *v = self.connection(c, v)?,
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn connection(&self, c: &NestedConnection, raw: &mut Value) -> Result<Value, GraphqlError> {
+        let bad = || {
+            GraphqlError::new(
+                ErrorKind::Internal,
+                "a nested connection's value is not the core's connection object",
+            )
+        };
+        let Value::Object(entries) = raw else {
+            return Err(bad());
+        };
+        let get = |entries: &[(String, Value)], k: &str| entries.iter().position(|(n, _)| n == k);
+        let edges = match get(entries, "edges").map(|i| &mut entries[i].1) {
+            Some(Value::List(edges)) => std::mem::take(edges),
+            _ => return Err(bad()),
+        };
+        let flag = |k: &str| {
+            let info = get(entries, "pageInfo").map(|i| &entries[i].1)?;
+            let Value::Object(e) = info else { return None };
+            e.iter().find(|(n, _)| n == k).and_then(|(_, v)| match v {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            })
+        };
+        let (has_next, has_previous) = (flag("hasNextPage"), flag("hasPreviousPage"));
+        let total_count = match get(entries, "totalCount").map(|i| &entries[i].1) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        // The page info and total ride on the first row, as in a root connection's rows;
+        // an empty page is one row without a cursor.
+        let mut rows = Vec::with_capacity(edges.len().max(1));
+        for mut edge in edges {
+            let Value::Object(e) = &mut edge else {
+                return Err(bad());
+            };
+            let mut field = |k: &str| {
+                e.iter_mut()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| std::mem::replace(v, Value::Null))
+            };
+            let cursor = match &mut field("cursor") {
+                Some(Value::Str(c)) => std::mem::take(c),
+                _ => return Err(bad()),
+            };
+            let mut node = field("node").unwrap_or(Value::Null);
+            self.apply(&c.node, &mut node)?;
+            rows.push(ConnectionRow {
+                data: Some(node),
+                cursor: Some(cursor),
+                has_next_page: None,
+                has_previous_page: None,
+                total_count: None,
+            });
+        }
+        if rows.is_empty() {
+            rows.push(ConnectionRow {
+                data: None,
+                cursor: None,
+                has_next_page: None,
+                has_previous_page: None,
+                total_count: None,
+            });
+        }
+        rows[0].has_next_page = has_next;
+        rows[0].has_previous_page = has_previous;
+        rows[0].total_count = total_count;
+        let mut connection = c.connection.clone();
+        connection.cursor_key.clone_from(&self.cursor_key);
+        Ok(connection.assemble(rows)?.into_value())
+    }
+}
+
+impl Response<Value> {
+    /// The response value as plain data (a row's `data` as it is).
+    fn into_value(self) -> Value {
+        match self {
+            Response::Null => Value::Null,
+            Response::Bool(b) => Value::Bool(b),
+            Response::Int(i) => Value::Int(i),
+            Response::Str(s) => Value::Str(s),
+            Response::List(items) => {
+                Value::List(items.into_iter().map(Response::into_value).collect())
+            }
+            Response::Object(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_value()))
+                    .collect(),
+            ),
+            Response::Row(v) => v,
         }
     }
 }
@@ -707,6 +865,17 @@ fn coerce_variables(
 /// Fields with one response key, collected from every selection set that selects it.
 type Group<'d> = Vec<&'d Node<Field>>;
 
+/// What a connection field selects ([`Lower::connection_shape`]).
+struct ConnShape<'d> {
+    /// `<Type>Connection`.
+    typename: String,
+    parts: Vec<(String, ConnPart)>,
+    /// Where the node is read: its response path and its fields merged.
+    node: Option<(Vec<String>, Group<'d>)>,
+    page_info: bool,
+    total_count: bool,
+}
+
 /// Where a part of a query AST came from: its AST path prefix, the response path and the
 /// document location, to map a qb-core error back.
 #[derive(Debug)]
@@ -860,8 +1029,9 @@ impl<'a> Lower<'a> {
         if root.kind == RootKind::Connection {
             return self.connection(key, group, entries, options);
         }
+        let mut plan = Vec::new();
         let select = self
-            .selection(group, "", &path)
+            .selection(group, "", &path, &mut plan)
             .map_err(|e| e.0.into_iter().next().expect("an error"))?;
         entries.push(("select".into(), Value::List(select)));
         let single = match &root.kind {
@@ -897,6 +1067,10 @@ impl<'a> Lower<'a> {
             query: Box::new(query),
             compiled,
             single,
+            nested: (!plan.is_empty()).then(|| NestedConnections {
+                plan,
+                cursor_key: options.cursor_key.clone(),
+            }),
         })
     }
 
@@ -913,6 +1087,64 @@ impl<'a> Lower<'a> {
         let field = group[0];
         let loc = self.loc(field.location());
         let path = vec![key.to_owned()];
+        let first_err = |e: GraphqlErrors| e.0.into_iter().next().expect("an error");
+        let shape = self.connection_shape(group, &path)?;
+        let ConnShape {
+            typename,
+            parts,
+            node,
+            page_info,
+            total_count,
+        } = shape;
+        let select = match &node {
+            Some((at, fields)) => {
+                let mut plan = Vec::new();
+                let select = self
+                    .selection(fields, "", at, &mut plan)
+                    .map_err(first_err)?;
+                if let Some((k, _)) = plan.first() {
+                    let mut e = GraphqlError::new(
+                        ErrorKind::Unsupported,
+                        "a nested connection in a root connection's node is not supported yet",
+                    )
+                    .at(loc);
+                    e.path = [at.as_slice(), std::slice::from_ref(k)].concat();
+                    return Err(e);
+                }
+                select
+            }
+            // No node selected: the rows still carry the cursors; `__typename` is the
+            // cheapest selection.
+            None => vec![Value::Str("__typename".into())],
+        };
+        entries.push(("select".into(), Value::List(select)));
+        self.page_arguments(field, "", &path, loc, page_info, total_count, &mut entries)?;
+        entries.push(("camel_case".into(), Value::Bool(true)));
+        let query = Query::from_owned_value_with_limits(Value::Object(entries), &options.limits)
+            .map_err(|e| self.core_error(e))?;
+        let compiled = qb_core::compile(&query, &self.schema.registry, options)
+            .map_err(|e| self.core_error(e))?;
+        Ok(RootField::Connection {
+            response_key: key.to_owned(),
+            query: Box::new(query),
+            compiled,
+            connection: Connection {
+                typename,
+                parts,
+                page_info,
+                total_count,
+                cursor_key: options.cursor_key.clone(),
+            },
+        })
+    }
+
+    /// What a connection field (root or nested, at response path `path`) selects: its
+    /// parts, where its node is read, and whether page info and the total are asked for.
+    fn connection_shape(
+        &mut self,
+        group: &Group<'a>,
+        path: &[String],
+    ) -> Result<ConnShape<'a>, GraphqlError> {
         let first_err = |e: GraphqlErrors| e.0.into_iter().next().expect("an error");
         let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
         let typename = sets
@@ -940,7 +1172,7 @@ impl<'a> Lower<'a> {
         };
         let mut page_info = false;
         let mut total_count = false;
-        for (k, g) in self.collect(&sets, 2).map_err(first_err)? {
+        for (k, g) in self.collect(&sets, path.len() + 1).map_err(first_err)? {
             let part = match g[0].name.as_str() {
                 "__typename" => ConnPart::Typename,
                 "totalCount" => {
@@ -948,19 +1180,19 @@ impl<'a> Lower<'a> {
                     ConnPart::TotalCount
                 }
                 "nodes" => {
-                    let at = vec![key.to_owned(), k.clone()];
+                    let at = [path, std::slice::from_ref(&k)].concat();
                     node_site(self, at, &g, g[0].location())?;
                     ConnPart::Nodes
                 }
                 "edges" => {
                     let sub: Vec<&'a SelectionSet> = g.iter().map(|f| &f.selection_set).collect();
                     let mut fields = Vec::new();
-                    for (ek, eg) in self.collect(&sub, 3).map_err(first_err)? {
+                    for (ek, eg) in self.collect(&sub, path.len() + 2).map_err(first_err)? {
                         let f = match eg[0].name.as_str() {
                             "__typename" => EdgePart::Typename,
                             "cursor" => EdgePart::Cursor,
                             _ => {
-                                let at = vec![key.to_owned(), k.clone(), ek.clone()];
+                                let at = [path, &[k.clone(), ek.clone()]].concat();
                                 node_site(self, at, &eg, eg[0].location())?;
                                 EdgePart::Node
                             }
@@ -973,7 +1205,7 @@ impl<'a> Lower<'a> {
                     // pageInfo (validation admits nothing else).
                     let sub: Vec<&'a SelectionSet> = g.iter().map(|f| &f.selection_set).collect();
                     let mut fields = Vec::new();
-                    for (pk, pg) in self.collect(&sub, 3).map_err(first_err)? {
+                    for (pk, pg) in self.collect(&sub, path.len() + 2).map_err(first_err)? {
                         let f = match pg[0].name.as_str() {
                             "__typename" => InfoPart::Typename,
                             "hasNextPage" => InfoPart::HasNextPage,
@@ -989,18 +1221,39 @@ impl<'a> Lower<'a> {
             };
             parts.push((k, part));
         }
-        let select = match &node {
-            Some((at, fields)) => self.selection(fields, "", at).map_err(first_err)?,
-            // No node selected: the rows still carry the cursors; `__typename` is the
-            // cheapest selection.
-            None => vec![Value::Str("__typename".into())],
-        };
-        entries.push(("select".into(), Value::List(select)));
-        self.list_arguments(field, "", &path, &mut entries);
+        Ok(ConnShape {
+            typename,
+            parts,
+            node,
+            page_info,
+            total_count,
+        })
+    }
+
+    /// `where`/`orderBy` and `first`/`after`/`last`/`before` of a connection field (root:
+    /// `prefix` empty; nested: its selection item's AST path), then `page_info` and
+    /// `total_count` when asked for. `first` or `last` is required.
+    #[allow(clippy::too_many_arguments)]
+    fn page_arguments(
+        &mut self,
+        field: &Field,
+        prefix: &str,
+        path: &[String],
+        loc: Option<Location>,
+        page_info: bool,
+        total_count: bool,
+        entries: &mut Vec<(String, Value)>,
+    ) -> Result<(), GraphqlError> {
+        self.list_arguments(field, prefix, path, entries);
         let mut paged = false;
         for arg in ["first", "after", "last", "before"] {
             if let Some((v, l)) = self.argument(field, arg) {
-                self.mark(arg, &path, l);
+                let ast = if prefix.is_empty() {
+                    arg.to_owned()
+                } else {
+                    format!("{prefix}.{arg}")
+                };
+                self.mark(&ast, path, l);
                 paged |= matches!(arg, "first" | "last");
                 entries.push((arg.into(), v));
             }
@@ -1014,7 +1267,7 @@ impl<'a> Lower<'a> {
                 ),
             )
             .at(loc);
-            e.path = path;
+            e.path = path.to_vec();
             return Err(e);
         }
         if page_info {
@@ -1023,23 +1276,7 @@ impl<'a> Lower<'a> {
         if total_count {
             entries.push(("total_count".into(), Value::Bool(true)));
         }
-        entries.push(("camel_case".into(), Value::Bool(true)));
-        let query = Query::from_owned_value_with_limits(Value::Object(entries), &options.limits)
-            .map_err(|e| self.core_error(e))?;
-        let compiled = qb_core::compile(&query, &self.schema.registry, options)
-            .map_err(|e| self.core_error(e))?;
-        Ok(RootField::Connection {
-            response_key: key.to_owned(),
-            query: Box::new(query),
-            compiled,
-            connection: Connection {
-                typename,
-                parts,
-                page_info,
-                total_count,
-                cursor_key: options.cursor_key.clone(),
-            },
-        })
+        Ok(())
     }
 
     fn mark(&mut self, ast: &str, path: &[String], location: Option<Location>) {
@@ -1098,6 +1335,7 @@ impl<'a> Lower<'a> {
         group: &Group<'a>,
         prefix: &str,
         path: &[String],
+        plan: &mut Vec<(String, Plan)>,
     ) -> Result<Vec<Value>, GraphqlErrors> {
         let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
         let depth = path.len() + 1;
@@ -1142,16 +1380,90 @@ impl<'a> Lower<'a> {
                 }
                 continue;
             }
+            let relation = name.strip_suffix("Connection").filter(|_| {
+                view_type
+                    && f.selection_set
+                        .ty
+                        .as_str()
+                        .strip_suffix("Connection")
+                        .is_some_and(|t| self.schema.view_types.contains(t))
+            });
+            if let Some(relation) = relation {
+                let (item, conn) =
+                    self.nested_connection(&sub, relation, &key, &item_prefix, &item_path)?;
+                items.push(item);
+                plan.push((key, Plan::Connection(Box::new(conn))));
+                continue;
+            }
             let mut entries = vec![("field".to_owned(), Value::Str(name.to_owned()))];
             if key != name {
                 entries.push(("alias".into(), Value::Str(key.clone())));
             }
-            let select = self.selection(&sub, &item_prefix, &item_path)?;
+            let mut sub_plan = Vec::new();
+            let select = self.selection(&sub, &item_prefix, &item_path, &mut sub_plan)?;
+            if !sub_plan.is_empty() {
+                plan.push((key.clone(), Plan::Object(sub_plan)));
+            }
             entries.push(("select".into(), Value::List(select)));
             self.list_arguments(f, &item_prefix, &item_path, &mut entries);
             items.push(Value::Object(entries));
         }
         Ok(items)
+    }
+
+    /// A list relation's connection (`postsConnection(first:, after:)`): the relation's
+    /// selection item with the core's nested keyset page keys, and how
+    /// [`NestedConnections::finish`] turns the core's connection object into the
+    /// selected one.
+    fn nested_connection(
+        &mut self,
+        group: &Group<'a>,
+        relation: &str,
+        key: &str,
+        prefix: &str,
+        path: &[String],
+    ) -> Result<(Value, NestedConnection), GraphqlErrors> {
+        let field = group[0];
+        let loc = self.loc(field.location());
+        let ConnShape {
+            typename,
+            parts,
+            node,
+            page_info,
+            total_count,
+        } = self.connection_shape(group, path)?;
+        let mut entries = vec![("field".to_owned(), Value::Str(relation.to_owned()))];
+        entries.push(("alias".into(), Value::Str(key.to_owned())));
+        let mut node_plan = Vec::new();
+        let select = match &node {
+            Some((at, fields)) => self.selection(fields, prefix, at, &mut node_plan)?,
+            // No node selected: the edges still carry the cursors.
+            None => vec![Value::Str("__typename".into())],
+        };
+        entries.push(("select".into(), Value::List(select)));
+        self.page_arguments(
+            field,
+            prefix,
+            path,
+            loc,
+            page_info,
+            total_count,
+            &mut entries,
+        )?;
+        let connection = Connection {
+            typename,
+            parts,
+            page_info,
+            total_count,
+            cursor_key: None,
+        };
+        Ok((
+            Value::Object(entries),
+            NestedConnection {
+                connection,
+                node: node_plan,
+            },
+        ))
     }
 
     /// A qb-core error at the response path and location of the field its AST path is in

@@ -33,9 +33,10 @@
 //! through qb-core's shape cache, so a hit costs a lookup, the variables' coercion and
 //! lowering, and binding the parameters. Results are exactly an uncached compile's.
 //!
-//! Hooks for what comes next (not built yet): connection types (`<type>Connection` root
-//! fields and relation fields, with `first`/`after`) join [`RootField`] as a new variant and
-//! `sdl.rs` as one more field per list.
+//! Connections: a `<type>Connection` root field is [`RootField::Connection`], whose rows
+//! [`Connection::assemble`] shapes; a list relation's `<relation>Connection` is the core's
+//! nested keyset page inside a [`RootField::Sql`] statement, whose rows' `data`
+//! [`NestedConnections::finish`] shapes with that same assembler.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -51,7 +52,9 @@ use apollo_compiler::validation::Valid;
 use qb_core::{CompileOptions, Error, ErrorKind, Schema};
 
 pub use cache::{DocumentCache, DocumentCacheStats};
-pub use compile::{CompiledRequest, Connection, ConnectionRow, Response, RootField, compile};
+pub use compile::{
+    CompiledRequest, Connection, ConnectionRow, NestedConnections, Response, RootField, compile,
+};
 pub use error::{GraphqlError, GraphqlErrors, Location};
 
 /// The registry and the GraphQL schema derived from it, and the cache of the requests

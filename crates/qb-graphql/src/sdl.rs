@@ -11,8 +11,9 @@
 //! - root fields `<type>List(where, orderBy, limit, offset)` and, when the view declares a
 //!   primary key, `<type>(<key columns>)` and `<type>Connection(where, orderBy, first,
 //!   after, last, before)` (Relay's connection: `<Type>Connection`, `<Type>Edge`,
-//!   `PageInfo`). A relation's connection field (nested keyset pages) would be written by
-//!   [`Builder::view`] next to the relation's list field, reusing these types.
+//!   `PageInfo`); a list relation to a view with a primary key has, next to its list
+//!   field, `<field>Connection(where, orderBy, first, after, last, before)` of the same
+//!   types (the core's nested keyset pages).
 //!
 //! Which operators a field type takes, and whether it can be ordered, is asked of qb-core
 //! (a probe compile per type), so the SDL can never offer what the compiler refuses.
@@ -886,12 +887,31 @@ impl<'s> Builder<'s> {
                     format!("relation `{name}` is `{field}` in camelCase, like a field"),
                 ));
             }
-            rel_fields.push((field, rel.kind(), target));
+            // A list relation to a view with a primary key also pages: `<field>Connection`.
+            let paged = rel.kind().is_list()
+                && self
+                    .schema
+                    .view(rel.view())
+                    .is_some_and(|v| !v.primary_key_columns().is_empty());
+            if paged && !seen.insert(format!("{field}Connection")) {
+                return Err(schema_err(
+                    &format!("{owner}.relations.{name}"),
+                    format!(
+                        "relation `{name}`'s connection `{field}Connection` is a field's name too"
+                    ),
+                ));
+            }
+            rel_fields.push((field, rel.kind(), target, paged));
         }
         let mut order_extra = String::new();
-        for (field, kind, target) in &rel_fields {
+        for (field, kind, target, paged) in &rel_fields {
             if kind.is_list() {
                 out_body.push_str(&format!("  {field}({{ARGS:{target}}}): [{target}!]!\n"));
+                if *paged {
+                    out_body.push_str(&format!(
+                        "  {field}Connection({{CONNARGS:{target}}}): {target}Connection!\n"
+                    ));
+                }
                 let lrf = self.relation_rows_filter(target)?;
                 where_body.push_str(&format!("  {field}: {lrf}\n"));
                 order_extra.push_str(&format!("  {field}: {target}AggregateOrderBy\n"));
@@ -980,15 +1000,25 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
     let names: Vec<String> = b.types.keys().cloned().collect();
     for name in names {
         let text = b.types[&name].clone();
-        if !text.contains("{ARGS:") {
+        if !text.contains("{ARGS:") && !text.contains("{CONNARGS:") {
             continue;
         }
         let mut out = String::new();
         let mut rest = text.as_str();
-        while let Some(i) = rest.find("{ARGS:") {
+        let next = |r: &str| {
+            [r.find("{ARGS:"), r.find("{CONNARGS:")]
+                .into_iter()
+                .flatten()
+                .min()
+        };
+        while let Some(i) = next(rest) {
             out.push_str(&rest[..i]);
             let end = rest[i..].find('}').expect("closing brace") + i;
-            out.push_str(&b.list_args(&rest[i + 6..end]));
+            let marker = &rest[i + 1..end];
+            match marker.strip_prefix("ARGS:") {
+                Some(t) => out.push_str(&b.list_args(t)),
+                None => out.push_str(&b.connection_args(&marker["CONNARGS:".len()..])),
+            }
             rest = &rest[end + 1..];
         }
         out.push_str(rest);

@@ -1229,3 +1229,262 @@ fn graphql_not_null_relation_is_the_isnull_false_rows() {
         assert!(!want.as_array().expect("rows").is_empty());
     }
 }
+
+const POSTS_1_3: &str = r#"["22222222-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000002", "22222222-0000-0000-0000-000000000003"]"#;
+
+/// (golden nested keyset case, the same page as a GraphQL nested connection, the query AST
+/// the GraphQL front end must write for it). The GraphQL SQL is byte-identical to the
+/// AST's, and its rows are the golden case's (the connection under its GraphQL name).
+fn nested_mirrors() -> Vec<(&'static str, String, String)> {
+    let post = |args: &str, sel: &str| {
+        format!(
+            "{{ postList(where: {{id: {{in: {POSTS_1_3}}}}}, orderBy: {{id: ASC}}) {{ id commentsConnection(orderBy: {{likes: DESC}}, {args}) {{ {sel} }} }} }}"
+        )
+    };
+    let ast = |page: &str| {
+        format!(
+            r#"{{"view": "v_post", "select": ["id", {{"field": "comments", "alias": "commentsConnection", "select": ["id", "likes"], "order_by": [{{"field": "likes", "direction": "desc"}}], {page}}}], "where": {{"id": {{"in": {POSTS_1_3}}}}}, "order_by": [{{"field": "id", "direction": "asc"}}], "camel_case": true}}"#
+        )
+    };
+    let cursor = "AQDQFZveOaS7kQIBATUBJDMzMzMzMzMzLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMQ";
+    vec![
+        (
+            "keyset_nested_first_page_info",
+            post(
+                "first: 2",
+                "edges { cursor node { id likes } } pageInfo { hasNextPage } totalCount",
+            ),
+            ast(r#""first": 2, "page_info": true, "total_count": true"#),
+        ),
+        (
+            "keyset_nested_after_every_parent",
+            post(
+                &format!("first: 2, after: \"{cursor}\""),
+                "pageInfo { hasPreviousPage hasNextPage } edges { node { id likes } cursor }",
+            ),
+            ast(&format!(
+                r#""first": 2, "after": "{cursor}", "page_info": true"#
+            )),
+        ),
+        (
+            "keyset_nested_before_backward",
+            post(
+                &format!("last: 1, before: \"{cursor}\""),
+                "totalCount edges { cursor node { id likes } } pageInfo { hasNextPage hasPreviousPage }",
+            ),
+            ast(&format!(
+                r#""last": 1, "before": "{cursor}", "page_info": true, "total_count": true"#
+            )),
+        ),
+        (
+            "keyset_nested_last_page",
+            post(
+                "last: 3",
+                "edges { cursor node { id likes } } pageInfo { hasPreviousPage }",
+            ),
+            ast(r#""last": 3, "page_info": true"#),
+        ),
+    ]
+}
+
+/// The rows' nested connections under `key`, with the node keys sorted (a GraphQL
+/// selection may list them in another order than the golden AST).
+fn nested_values(rows: &[Json], key: &str) -> Vec<Json> {
+    rows.iter().map(|r| r["data"][key].clone()).collect()
+}
+
+#[test]
+fn graphql_nested_connections_compile_to_the_ast_sql_and_golden_rows() {
+    let schema = schema();
+    let registry = golden::fixture_schema();
+    let cases = golden::load_cases();
+    let mut client = qb_testpg::client();
+    let options = CompileOptions::default();
+    for (name, doc, ast) in nested_mirrors() {
+        let request = qb_graphql::compile(&doc, None, None, &schema, &options)
+            .unwrap_or_else(|e| panic!("[{name}] {}", e.to_json()));
+        let RootField::Sql {
+            compiled, query, ..
+        } = &request.fields[0]
+        else {
+            panic!("[{name}] not SQL");
+        };
+        let want_query = qb_core::Query::from_json(&ast).expect("AST");
+        assert_eq!(**query, want_query, "[{name}] the GraphQL front end's AST");
+        let want = qb_core::compile(&want_query, &registry, &options).expect("AST compiles");
+        assert_eq!(compiled.sql, want.sql, "[{name}] SQL");
+        assert_eq!(compiled.params, want.params, "[{name}] params");
+        let Json::Array(rows) =
+            qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
+                .expect("rows")
+        else {
+            panic!("[{name}] rows")
+        };
+        let case = cases.iter().find(|c| c.name == name).expect("golden case");
+        let golden: Vec<Json> =
+            serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+                .expect("rows JSON");
+        assert_eq!(
+            nested_values(&rows, "commentsConnection"),
+            nested_values(&golden, "comments"),
+            "[{name}] rows"
+        );
+    }
+}
+
+/// Runs a one-field request whose `data` holds nested connections and returns its rows'
+/// `data` as the response has it (through `NestedConnections::finish`).
+fn run_nested(
+    schema: &GraphqlSchema,
+    client: &mut postgres::Client,
+    doc: &str,
+    vars: Option<&Value>,
+    options: &CompileOptions,
+) -> Result<Vec<Json>, qb_graphql::GraphqlErrors> {
+    let request = qb_graphql::compile(doc, vars, None, schema, options)?;
+    let RootField::Sql {
+        compiled, nested, ..
+    } = &request.fields[0]
+    else {
+        panic!("not SQL")
+    };
+    let nested = nested.as_ref().expect("nested connections");
+    let Json::Array(rows) =
+        qb_testpg::query_json_with(client, &compiled.sql, &compiled.pg_params()).expect("rows")
+    else {
+        panic!("rows")
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let data = qb_core::json::parse_value(&r["data"].to_string()).expect("data");
+            let done = nested.finish(data).expect("finish");
+            serde_json::from_str(&done.to_json()).expect("JSON")
+        })
+        .collect())
+}
+
+/// Pages one post's comments through GraphQL, following `endCursor` (signed with the
+/// key) until `hasNextPage` is false: the walk reads the comments once, in order, and
+/// each page's cursors, `startCursor`/`endCursor`, `nodes` and `__typename`s are the
+/// connection's as selected, under their aliases.
+#[test]
+fn graphql_nested_connection_pages_walk_one_parents_list() {
+    let schema = schema();
+    let mut client = qb_testpg::client();
+    let options = CompileOptions::default().with_cursor_key(b"a test key of thirty-two bytes!!");
+    let post = "22222222-0000-0000-0000-000000000001";
+    let all = qb_graphql::compile(
+        &format!("{{ post(id: \"{post}\") {{ comments(orderBy: {{likes: DESC}}) {{ id }} }} }}"),
+        None,
+        None,
+        &schema,
+        &options,
+    )
+    .expect("all comments");
+    let RootField::Sql {
+        compiled, nested, ..
+    } = &all.fields[0]
+    else {
+        panic!("not SQL")
+    };
+    assert!(nested.is_none(), "no nested connection, nothing to finish");
+    let rows = qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
+        .expect("rows");
+    let want: Vec<Json> = rows[0]["data"]["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    assert!(want.len() > 2, "the walk crosses pages: {want:?}");
+    let doc = format!(
+        "query($c: String) {{ post(id: \"{post}\") {{ id page: commentsConnection(orderBy: {{likes: DESC}}, first: 2, after: $c) {{ __typename n: totalCount info: pageInfo {{ __typename hasNextPage hasPreviousPage startCursor endCursor }} edges {{ __typename c: cursor node {{ id }} }} }} }} }}"
+    );
+    let mut seen = Vec::new();
+    let mut cursor = Json::Null;
+    for page in 0.. {
+        assert!(page < 20, "the walk does not end");
+        let vars = qb_core::json::parse_value(&format!("{{\"c\": {cursor}}}")).expect("vars");
+        let rows = run_nested(&schema, &mut client, &doc, Some(&vars), &options)
+            .unwrap_or_else(|e| panic!("page {page}: {}", e.to_json()));
+        let conn = &rows[0]["page"];
+        assert_eq!(rows[0]["id"], Json::from(post));
+        assert_eq!(conn["__typename"], "CommentConnection");
+        assert_eq!(conn["n"], Json::from(want.len()), "{conn}");
+        let info = &conn["info"];
+        assert_eq!(info["__typename"], "PageInfo");
+        assert_eq!(info["hasPreviousPage"], Json::Bool(page > 0), "{conn}");
+        let edges = conn["edges"].as_array().expect("edges");
+        assert!(!edges.is_empty());
+        assert!(edges.iter().all(|e| e["__typename"] == "CommentEdge"));
+        assert_eq!(info["startCursor"], edges[0]["c"]);
+        assert_eq!(info["endCursor"], edges[edges.len() - 1]["c"]);
+        // Each cursor is an encoded one, signed with the key, not the row's raw text.
+        for e in edges {
+            let c = e["c"].as_str().expect("cursor");
+            assert!(!c.starts_with('['), "{c}");
+        }
+        seen.extend(edges.iter().map(|e| e["node"]["id"].clone()));
+        if info["hasNextPage"] == Json::Bool(false) {
+            break;
+        }
+        cursor = info["endCursor"].clone();
+    }
+    assert_eq!(seen, want);
+    // `nodes`, an empty page, and a connection nested in a connection's node.
+    let rows = run_nested(
+        &schema,
+        &mut client,
+        &format!(
+            "{{ postList(where: {{id: {{in: {POSTS_1_3}}}}}, orderBy: {{id: ASC}}) {{ id author {{ postsConnection(orderBy: {{id: ASC}}, first: 1) {{ nodes {{ id commentsConnection(where: {{likes: {{gt: 1000000}}}}, first: 1) {{ totalCount pageInfo {{ startCursor endCursor hasNextPage }} edges {{ cursor }} }} }} }} }} }} }}"
+        ),
+        None,
+        &options,
+    )
+    .expect("nodes");
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        let nodes = r["author"]["postsConnection"]["nodes"]
+            .as_array()
+            .expect("nodes");
+        assert_eq!(nodes.len(), 1, "{r}");
+        let empty = &nodes[0]["commentsConnection"];
+        assert_eq!(
+            *empty,
+            serde_json::json!({"totalCount": 0, "pageInfo": {"startCursor": null, "endCursor": null, "hasNextPage": false}, "edges": []}),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn graphql_nested_connection_errors_have_the_graphql_path() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    let err_of =
+        |doc: &str| qb_graphql::compile(doc, None, None, &schema, &options).expect_err("an error");
+    // A root cursor on a nested connection.
+    let e = err_of(
+        r#"{ postList { id c: commentsConnection(orderBy: {likes: DESC}, first: 2, after: "AQBEyprG6g8FHgIBAjI1ASQxMTExMTExMS0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDM") { edges { node { id } } } } }"#,
+    );
+    assert_eq!(e.first().code(), "QB_CURSOR_MISMATCH", "{}", e.to_json());
+    assert_eq!(e.first().path, vec!["postList".to_owned(), "c".to_owned()]);
+    assert_eq!(e.first().ast_path.as_deref(), Some("select[1].after"));
+    // A page needs a size.
+    let e = err_of("{ postList { id commentsConnection { totalCount } } }");
+    assert_eq!(e.first().code(), "QB_INVALID_QUERY", "{}", e.to_json());
+    assert_eq!(
+        e.first().path,
+        vec!["postList".to_owned(), "commentsConnection".to_owned()]
+    );
+    // A nested connection in a root connection's node (its rows' `data` is not finished).
+    let e = err_of(
+        "{ postConnection(first: 1) { edges { node { commentsConnection(first: 1) { totalCount } } } } }",
+    );
+    assert_eq!(e.first().code(), "QB_UNSUPPORTED", "{}", e.to_json());
+    assert_eq!(
+        e.first().path,
+        vec!["postConnection", "edges", "node", "commentsConnection"]
+    );
+}

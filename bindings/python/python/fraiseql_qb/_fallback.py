@@ -235,6 +235,13 @@ def env_vars() -> List[str]:
     return list(_ENV_VARS)
 
 
+class GraphqlNested:
+    """Never made without the core (``graphql_compile`` raises); here for the module's surface."""
+
+    def finish(self, data: Any) -> Any:
+        raise NativeUnavailableError(f"the native fraiseql_qb compiler could not be loaded: {IMPORT_ERROR}")
+
+
 def seed_keys() -> List[str]:
     # The snapshot lists the seed's nine keys first, as the engine's does.
     return list(_Counters().snapshot())[:9]

@@ -83,13 +83,27 @@ def graphql_compile(
     operation_name: Optional[str] = ...,
     placeholder: Optional[str] = ...,
     cursor_key: Optional[bytes] = ...,
-) -> List[Tuple[str, Optional[CompiledQuery], bool, Any, Optional[GraphqlConnection]]]: ...
+) -> List[
+    Tuple[
+        str,
+        Optional[CompiledQuery],
+        bool,
+        Any,
+        Optional[GraphqlConnection],
+        Optional[GraphqlNested],
+    ]
+]: ...
 
 class GraphqlConnection:
     """How a GraphQL connection's rows become its response value."""
     @property
     def columns(self) -> List[str]: ...
     def assemble(self, rows: Iterable[Any]) -> Dict[str, Any]: ...
+
+class GraphqlNested:
+    """How a GraphQL field's row ``data`` with nested connections becomes its response value."""
+    def finish(self, data: Any) -> Any: ...
+
 def error_classes() -> List[Tuple[str, int, Type[QueryBuilderError]]]: ...
 
 class ShimCore:

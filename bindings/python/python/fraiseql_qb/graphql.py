@@ -2,8 +2,8 @@
 
 ``compile(document, variables, schema)`` returns one SQL statement per root field and how to
 put its rows into the response; ``Request.assemble`` builds ``{"data": {...}}`` from the
-rows a driver returned. Every check, and the shaping of a connection's rows into
-``{edges, nodes, pageInfo, totalCount}``, is the core's: this module only converts types.
+rows a driver returned. Every check, and the shaping of a connection's rows (root or nested)
+into ``{edges, nodes, pageInfo, totalCount}``, is the core's: this module only converts types.
 
 The ``Schema`` keeps the GraphQL schema derived from it and a document cache: a repeated
 document (same text, operation name and options) is not parsed or validated again, its
@@ -31,6 +31,9 @@ class RootField(NamedTuple):
     #: For a connection field (``userConnection``): the core's assembler of its rows
     #: (``.columns``, ``.assemble(rows)``); None otherwise.
     connection: Optional[Any] = None
+    #: For a field whose rows hold nested connections (``postsConnection``): the core's
+    #: finisher of each row's ``data`` (``.finish(data)``); None otherwise.
+    nested: Optional[Any] = None
 
 
 def _data(row: Any) -> Any:
@@ -41,6 +44,11 @@ def _data(row: Any) -> Any:
     if isinstance(row, Mapping) and "data" in row:
         return row["data"]
     return row
+
+
+def _finish(field: RootField, data: Any) -> Any:
+    """A row's ``data`` as the response has it (nested connections shaped by the core)."""
+    return data if field.nested is None else field.nested.finish(data)
 
 
 class Request(NamedTuple):
@@ -62,9 +70,9 @@ class Request(NamedTuple):
             if f.connection is not None:
                 data[f.response_key] = f.connection.assemble(rows)
             elif f.single:
-                data[f.response_key] = _data(rows[0]) if rows else None
+                data[f.response_key] = _finish(f, _data(rows[0])) if rows else None
             else:
-                data[f.response_key] = [_data(r) for r in rows]
+                data[f.response_key] = [_finish(f, _data(r)) for r in rows]
         return {"data": data}
 
 

@@ -214,6 +214,9 @@ class Resolvers:
             # A connection: the core shapes its rows into {edges, nodes, pageInfo, totalCount}.
             return field.connection.assemble(rows)
         data = [r[0] for r in rows]
+        if field.nested is not None:
+            # Nested connections (`postsConnection(first:)`): shaped, cursors encoded, by the core.
+            data = [field.nested.finish(d) for d in data]
         return (data[0] if data else None) if field.single else data
 
     def _document(self, info: graphql.GraphQLResolveInfo) -> Tuple[str, frozenset]:

@@ -120,6 +120,7 @@ pub unsafe extern "C" fn fqb_graphql_compile(
         let variables = variables.map(qb_core::json::parse_value).transpose()?;
         let request =
             qb_graphql::compile(document, variables.as_ref(), operation_name, gql, options)
+                .and_then(|r| r.without_connections("C"))
                 .map_err(|e| refused(&e))?;
         let mut fields = Vec::with_capacity(request.fields.len());
         for f in request.fields {
@@ -139,6 +140,7 @@ pub unsafe extern "C" fn fqb_graphql_compile(
                     single: false,
                     value: Some(c_string(&value.to_json())),
                 },
+                // Refused above (`without_connections`).
                 _ => continue,
             });
         }

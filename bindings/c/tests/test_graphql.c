@@ -154,6 +154,21 @@ static void test_refused_requests(void) {
               fqb_error_graphql_errors(err));
     fqb_error_free(&err);
 
+    /* Connection fields (root or nested) are refused at their path, never dropped. */
+    CHECK_STATUS(gql("{ page: userConnection(first: 2) { edges { node { id } } } }", NULL, NULL,
+                     &req, &err),
+                 FQB_UNSUPPORTED, err);
+    CHECK(req == UNTOUCHED_REQ);
+    CHECK_MSG(strstr(fqb_error_graphql_errors(err), "\"path\":[\"page\"]") != NULL, "%s",
+              fqb_error_graphql_errors(err));
+    fqb_error_free(&err);
+    CHECK_STATUS(gql("{ userList(limit: 1) { id postsConnection(first: 1) { edges { node { id } } } } }",
+                     NULL, NULL, &req, &err),
+                 FQB_UNSUPPORTED, err);
+    CHECK_MSG(strstr(fqb_error_graphql_errors(err), "\"path\":[\"userList\"]") != NULL, "%s",
+              fqb_error_graphql_errors(err));
+    fqb_error_free(&err);
+
     /* Variables: not JSON; a required one missing. Operation names. */
     CHECK_STATUS(gql("query($l: Int!) { userList(limit: $l) { id } }", "{", NULL, &req, &err),
                  FQB_INVALID_JSON, err);

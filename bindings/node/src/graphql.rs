@@ -89,7 +89,8 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
         operation_name.as_deref(),
         &g.inner,
         &options,
-    );
+    )
+    .and_then(|r| r.without_connections("Node"));
     let out = env.array(2)?;
     match result {
         Ok(request) => {
@@ -114,6 +115,7 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
                         };
                         (env.null()?, false, v)
                     }
+                    // Refused above (`without_connections`).
                     _ => continue,
                 };
                 env.set_element(item, 1, query)?;

@@ -105,6 +105,23 @@ test('errors: the class of the first code, with every error in the spec shape', 
   assert.throws(() => fqb.graphql.compile('{ userList { id } }', 7, schema), TypeError);
 });
 
+test('connection fields are refused (QB_UNSUPPORTED at their path), never dropped', () => {
+  for (const [doc, key] of [
+    ['{ page: userConnection(first: 2) { edges { node { id } } } }', 'page'],
+    ['{ userList(limit: 1) { id postsConnection(first: 1) { edges { node { id } } } } }', 'userList'],
+  ]) {
+    assert.throws(
+      () => fqb.graphql.compile(doc, null, schema),
+      (e) =>
+        e instanceof fqb.UnsupportedError &&
+        e.code === 'QB_UNSUPPORTED' &&
+        e.errors.length === 1 &&
+        e.errors[0].path[0] === key &&
+        /connection fields are not available from Node/.test(e.errors[0].message),
+    );
+  }
+});
+
 test('operationName, variables as JSON text, the format placeholder', () => {
   const doc = 'query A { userList(limit: 1) { id } } query B($id: UUID!) { user(id: $id) { id } }';
   const r = fqb.graphql.compile(doc, `{"id": "${P(1)}"}`, schema, { operationName: 'B', placeholder: 'format' });

@@ -165,6 +165,39 @@ def test_a_connection_pages_through_every_row(server: Server, rows: Dict[str, An
     assert seen == users
 
 
+NESTED_CONNECTION = """{
+  users: userList(where: {tenantId: {eq: "%s"}}, orderBy: [{id: ASC}]) {
+    id
+    postsConnection(orderBy: [{id: ASC}], first: 1) {
+      totalCount
+      pageInfo { hasNextPage startCursor endCursor }
+      edges { cursor node { id } }
+    }
+  }
+}""" % TENANT_A
+
+
+def test_a_nested_connection_is_shaped_by_the_core(server: Server, rows: Dict[str, Any]) -> None:
+    """Each user's first post as a connection page, in one statement: the total and the next
+    page flag from the user's posts, the cursors encoded (not the raw `__cursor` text)."""
+    status, _, body, statements = server.post({"query": NESTED_CONNECTION})
+    assert status == 200 and "errors" not in body, body
+    assert [s["field"] for s in statements] == ["users"]
+    users = [u for u in rows["users"] if u["tenant_id"] == TENANT_A]
+    assert [u["id"] for u in body["data"]["users"]] == [u["id"] for u in users]
+    for u in body["data"]["users"]:
+        posts = sorted(p["id"] for p in rows["posts"]
+                       if p.get("author_id") == u["id"] and p["tenant_id"] == TENANT_A)
+        conn = u["postsConnection"]
+        assert conn["totalCount"] == len(posts)
+        assert [e["node"]["id"] for e in conn["edges"]] == posts[:1]
+        assert conn["pageInfo"]["hasNextPage"] == (len(posts) > 1)
+        cursors = [e["cursor"] for e in conn["edges"]]
+        assert conn["pageInfo"]["startCursor"] == (cursors[0] if cursors else None)
+        assert all(not c.startswith("[") for c in cursors)  # encoded, not the raw key array
+    assert any(u["postsConnection"]["edges"] for u in body["data"]["users"])
+
+
 VARS_AND_FRAGMENTS = """
 query Posts($min: Int!, $id: UUID!, $withBody: Boolean = false) {
   top: postList(where: {views: {gte: $min}}, orderBy: [{views: DESC}, {id: ASC}]) { ...PostBits }

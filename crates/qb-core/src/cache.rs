@@ -15,8 +15,10 @@
 //! its error is exactly the uncached compile's (code, message, path, and which of several
 //! bad operands is reported).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::clock::Clock;
 
 use crate::schema::AHashMap;
 use smallvec::SmallVec;
@@ -671,30 +673,11 @@ pub struct CacheStats {
 /// threads hitting the cache do not serialize on it.
 #[derive(Debug)]
 pub struct ShapeCache {
-    inner: RwLock<Clock>,
-    capacity: usize,
+    /// Encoded shape -> plan.
+    entries: Clock<Box<[u8]>, Plan>,
     hits: AtomicU64,
     misses: AtomicU64,
-    evictions: AtomicU64,
     recompiles: AtomicU64,
-}
-
-#[derive(Debug, Default)]
-struct Clock {
-    /// Hash of a shape -> its slot in `ring`.
-    map: AHashMap<u64, usize>,
-    ring: Vec<Entry>,
-    hand: usize,
-    bytes: usize,
-}
-
-#[derive(Debug)]
-struct Entry {
-    hash: u64,
-    shape: Box<[u8]>,
-    plan: Arc<Plan>,
-    referenced: AtomicBool,
-    bytes: usize,
 }
 
 /// A 64-bit hash of an encoded shape, to find its entry (a hit then compares the whole
@@ -735,11 +718,9 @@ impl ShapeCache {
     /// uncached and counted nowhere: a host's "cache off").
     pub fn new(capacity: usize) -> Self {
         ShapeCache {
-            inner: RwLock::new(Clock::default()),
-            capacity,
+            entries: Clock::new(capacity),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
             recompiles: AtomicU64::new(0),
         }
     }
@@ -752,7 +733,7 @@ impl ShapeCache {
         schema: &Schema,
         options: &CompileOptions,
     ) -> Result<CompiledQuery, Error> {
-        if self.capacity == 0 {
+        if self.entries.capacity() == 0 {
             return compile(query, schema, options);
         }
         let Ok(shape) = Shape::of(query, schema, options) else {
@@ -775,79 +756,30 @@ impl ShapeCache {
 
     /// The counters.
     pub fn stats(&self) -> CacheStats {
-        let (len, bytes) = {
-            let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            (c.ring.len(), c.bytes)
-        };
+        let (len, bytes) = self.entries.len_and_bytes();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
-            evictions: self.evictions.load(Ordering::Relaxed),
+            evictions: self.entries.evictions(),
             recompiles: self.recompiles.load(Ordering::Relaxed),
             len,
-            capacity: self.capacity,
+            capacity: self.entries.capacity(),
             bytes,
         }
     }
 
     /// Drops every cached shape (counters are kept).
     pub fn clear(&self) {
-        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        *c = Clock::default();
+        self.entries.clear();
     }
 
     fn lookup(&self, hash: u64, shape: &[u8]) -> Option<Arc<Plan>> {
-        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let e = &c.ring[*c.map.get(&hash)?];
-        if *e.shape != *shape {
-            return None;
-        }
-        e.referenced.store(true, Ordering::Relaxed);
-        Some(Arc::clone(&e.plan))
+        self.entries.get(hash, |s| **s == *shape)
     }
 
     fn insert(&self, hash: u64, shape: Box<[u8]>, plan: Arc<Plan>) {
-        let bytes = shape.len()
-            + std::mem::size_of::<Entry>()
-            + std::mem::size_of::<Plan>()
-            + plan.bound.as_ref().map_or(0, Bound::heap_bytes)
-            + 2 * std::mem::size_of::<(u64, usize)>();
-        let entry = Entry {
-            hash,
-            shape,
-            plan,
-            referenced: AtomicBool::new(false),
-            bytes,
-        };
-        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        let c = &mut *c;
-        if let Some(&i) = c.map.get(&hash) {
-            // The same shape planned by another thread, or another shape of the same hash:
-            // the newer one takes the place.
-            c.bytes = c.bytes - c.ring[i].bytes + entry.bytes;
-            c.ring[i] = entry;
-            return;
-        }
-        c.bytes += entry.bytes;
-        if c.ring.len() < self.capacity {
-            c.map.insert(hash, c.ring.len());
-            c.ring.push(entry);
-            return;
-        }
-        // CLOCK: the first entry not referenced since the hand last passed it.
-        loop {
-            let i = c.hand;
-            c.hand = (c.hand + 1) % c.ring.len();
-            if c.ring[i].referenced.swap(false, Ordering::Relaxed) {
-                continue;
-            }
-            let old = std::mem::replace(&mut c.ring[i], entry);
-            c.map.remove(&old.hash);
-            c.bytes -= old.bytes;
-            c.map.insert(hash, i);
-            self.evictions.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
+        let heap = shape.len() + plan.bound.as_ref().map_or(0, Bound::heap_bytes);
+        self.entries.insert(hash, shape, plan, heap);
     }
 }
 

@@ -29,6 +29,7 @@
 
 pub mod ast;
 mod cache;
+pub mod clock;
 mod compile;
 mod cursor;
 #[cfg(feature = "postgres")]

@@ -17,12 +17,12 @@
 //! shared read lock.
 
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use ahash::AHashMap;
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::validation::Valid;
+use qb_core::clock::Clock;
 use qb_core::{CacheStats, CompileOptions, Placeholder, ShapeCache};
 
 /// Counters of a [`DocumentCache`].
@@ -51,12 +51,11 @@ pub struct DocumentCacheStats {
 /// state); every [`crate::compile`] with that schema goes through it.
 #[derive(Debug)]
 pub struct DocumentCache {
-    inner: RwLock<Clock>,
-    capacity: usize,
+    /// Request key -> validated document.
+    entries: Clock<Key, Valid<ExecutableDocument>>,
     shapes: ShapeCache,
     hits: AtomicU64,
     misses: AtomicU64,
-    evictions: AtomicU64,
 }
 
 /// What decides a validated document, compared in full on a hit.
@@ -65,23 +64,6 @@ struct Key {
     document: Box<str>,
     operation_name: Option<Box<str>>,
     options: CompileOptions,
-}
-
-#[derive(Debug, Default)]
-struct Clock {
-    map: AHashMap<u64, usize>,
-    ring: Vec<Entry>,
-    hand: usize,
-    bytes: usize,
-}
-
-#[derive(Debug)]
-struct Entry {
-    hash: u64,
-    key: Key,
-    doc: Arc<Valid<ExecutableDocument>>,
-    referenced: AtomicBool,
-    bytes: usize,
 }
 
 fn hash_key(document: &str, operation_name: Option<&str>, options: &CompileOptions) -> u64 {
@@ -107,12 +89,10 @@ impl DocumentCache {
     /// none (every compile parses, validates and compiles, counted nowhere).
     pub fn new(capacity: usize) -> Self {
         DocumentCache {
-            inner: RwLock::new(Clock::default()),
-            capacity,
+            entries: Clock::new(capacity),
             shapes: ShapeCache::new(capacity),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
         }
     }
 
@@ -123,16 +103,13 @@ impl DocumentCache {
 
     /// The counters.
     pub fn stats(&self) -> DocumentCacheStats {
-        let (len, bytes) = {
-            let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            (c.ring.len(), c.bytes)
-        };
+        let (len, bytes) = self.entries.len_and_bytes();
         DocumentCacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
-            evictions: self.evictions.load(Ordering::Relaxed),
+            evictions: self.entries.evictions(),
             len,
-            capacity: self.capacity,
+            capacity: self.entries.capacity(),
             bytes,
             shapes: self.shapes.stats(),
         }
@@ -140,7 +117,7 @@ impl DocumentCache {
 
     /// Drops every cached document and shape (counters are kept).
     pub fn clear(&self) {
-        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = Clock::default();
+        self.entries.clear();
         self.shapes.clear();
     }
 
@@ -153,7 +130,7 @@ impl DocumentCache {
         options: &CompileOptions,
         validate: impl FnOnce() -> Result<Valid<ExecutableDocument>, E>,
     ) -> Result<Arc<Valid<ExecutableDocument>>, E> {
-        if self.capacity == 0 {
+        if self.entries.capacity() == 0 {
             return validate().map(Arc::new);
         }
         let hash = hash_key(document, operation_name, options);
@@ -179,58 +156,15 @@ impl DocumentCache {
         operation_name: Option<&str>,
         options: &CompileOptions,
     ) -> Option<Arc<Valid<ExecutableDocument>>> {
-        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let e = &c.ring[*c.map.get(&hash)?];
-        if *e.key.document != *document
-            || e.key.operation_name.as_deref() != operation_name
-            || e.key.options != *options
-        {
-            return None;
-        }
-        e.referenced.store(true, Ordering::Relaxed);
-        Some(Arc::clone(&e.doc))
+        self.entries.get(hash, |k| {
+            *k.document == *document
+                && k.operation_name.as_deref() == operation_name
+                && k.options == *options
+        })
     }
 
     fn insert(&self, hash: u64, key: Key, doc: Arc<Valid<ExecutableDocument>>) {
-        let bytes = key.document.len()
-            + key.operation_name.as_ref().map_or(0, |n| n.len())
-            + std::mem::size_of::<Entry>()
-            + 2 * std::mem::size_of::<(u64, usize)>();
-        let entry = Entry {
-            hash,
-            key,
-            doc,
-            referenced: AtomicBool::new(false),
-            bytes,
-        };
-        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        let c = &mut *c;
-        if let Some(&i) = c.map.get(&hash) {
-            // The same key validated by another thread, or another key of the same hash:
-            // the newer one takes the place.
-            c.bytes = c.bytes - c.ring[i].bytes + entry.bytes;
-            c.ring[i] = entry;
-            return;
-        }
-        c.bytes += entry.bytes;
-        if c.ring.len() < self.capacity {
-            c.map.insert(hash, c.ring.len());
-            c.ring.push(entry);
-            return;
-        }
-        // CLOCK: the first entry not referenced since the hand last passed it.
-        loop {
-            let i = c.hand;
-            c.hand = (c.hand + 1) % c.ring.len();
-            if c.ring[i].referenced.swap(false, Ordering::Relaxed) {
-                continue;
-            }
-            let old = std::mem::replace(&mut c.ring[i], entry);
-            c.map.remove(&old.hash);
-            c.bytes -= old.bytes;
-            c.map.insert(hash, i);
-            self.evictions.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
+        let heap = key.document.len() + key.operation_name.as_ref().map_or(0, |n| n.len());
+        self.entries.insert(hash, key, doc, heap);
     }
 }

@@ -28,20 +28,12 @@ pub(crate) fn graphql_schema_new(cx: &Cx) -> JsResult<Raw> {
             "graphqlSchemaNew(handle, ...): not a Schema handle".into(),
         ));
     };
-    let size = cx.arg(1)?;
-    let capacity = match env.type_of(size)? {
-        Type::Undefined | Type::Null => qb_graphql::DocumentCache::DEFAULT_CAPACITY,
-        Type::Number => {
-            let n = env.number_value(size)?;
-            if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
-                return Err(Fail::Range(format!(
-                    "graphqlCacheSize must be a non-negative integer, got {n}"
-                )));
-            }
-            n as usize
-        }
-        _ => return Err(Fail::Type("graphqlCacheSize must be a number".into())),
-    };
+    let capacity = crate::cache_size(
+        env,
+        cx.arg(1)?,
+        "graphqlCacheSize",
+        qb_graphql::DocumentCache::DEFAULT_CAPACITY,
+    )?;
     let inner = qb_graphql::GraphqlSchema::new(s.inner.clone())?.with_cache_capacity(capacity);
     env.external(GraphqlBox { inner })
 }

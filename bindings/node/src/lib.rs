@@ -49,25 +49,35 @@ fn init(cx: &Cx) -> JsResult<Raw> {
     env.undefined()
 }
 
+/// A cache size option named `name`: `undefined`/`null` is `default`, else a non-negative
+/// integer.
+pub(crate) fn cache_size(env: Env, size: Raw, name: &str, default: usize) -> JsResult<usize> {
+    match env.type_of(size)? {
+        Type::Undefined | Type::Null => Ok(default),
+        Type::Number => {
+            let n = env.number_value(size)?;
+            if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
+                return Err(Fail::Range(format!(
+                    "{name} must be a non-negative integer, got {n}"
+                )));
+            }
+            Ok(n as usize)
+        }
+        _ => Err(Fail::Type(format!("{name} must be a number"))),
+    }
+}
+
 /// `schemaNew(doc, cacheSize?)`: parses and validates `doc` (an object or JSON text); returns
 /// `[handle, viewKeys]`, the handle an external owning the registry and its shape cache of
 /// `cacheSize` shapes (`undefined`/`null`: the core's default; `0`: no cache).
 fn schema_new(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
-    let size = cx.arg(1)?;
-    let capacity = match env.type_of(size)? {
-        Type::Undefined | Type::Null => qb_core::ShapeCache::DEFAULT_CAPACITY,
-        Type::Number => {
-            let n = env.number_value(size)?;
-            if !(n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64) {
-                return Err(Fail::Range(format!(
-                    "cacheSize must be a non-negative integer, got {n}"
-                )));
-            }
-            n as usize
-        }
-        _ => return Err(Fail::Type("cacheSize must be a number".into())),
-    };
+    let capacity = cache_size(
+        env,
+        cx.arg(1)?,
+        "cacheSize",
+        qb_core::ShapeCache::DEFAULT_CAPACITY,
+    )?;
     let value = convert::document(env, cx.arg(0)?)?;
     let inner = qb_core::Schema::from_value(&value)?;
     let views: Vec<&str> = match value.get("views") {

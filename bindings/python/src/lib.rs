@@ -83,11 +83,7 @@ impl Schema {
     ) -> PyResult<Prepared> {
         let py = slf.py();
         guard(py, "Schema.prepare", || {
-            let placeholder = match placeholder {
-                Some(p) => self::placeholder(p)?,
-                None => Placeholder::Numbered,
-            };
-            let options = CompileOptions::default().with_placeholder(placeholder);
+            let options = options_of(placeholder, None)?;
             let (query, _) = parse(py, query)?;
             let inner = slf
                 .get()
@@ -486,15 +482,24 @@ fn compile(
     cursor_key: Option<&[u8]>,
 ) -> PyResult<CompiledQuery> {
     guard(py, "compile", || {
-        let placeholder = match placeholder {
-            Some(p) => self::placeholder(p)?,
-            None => Placeholder::Numbered,
-        };
-        let mut options = CompileOptions::default().with_placeholder(placeholder);
-        if let Some(key) = cursor_key {
-            options = options.with_cursor_key(key);
-        }
+        let options = options_of(placeholder, cursor_key)?;
         compile_options(py, query, schema, options)
+    })
+}
+
+/// The compile options of a call's `placeholder` (default numbered) and `cursor_key`.
+fn options_of(
+    placeholder: Option<&Bound<'_, PyAny>>,
+    cursor_key: Option<&[u8]>,
+) -> PyResult<CompileOptions> {
+    let placeholder = match placeholder {
+        Some(p) => self::placeholder(p)?,
+        None => Placeholder::Numbered,
+    };
+    let options = CompileOptions::default().with_placeholder(placeholder);
+    Ok(match cursor_key {
+        Some(key) => options.with_cursor_key(key),
+        None => options,
     })
 }
 
@@ -507,10 +512,7 @@ fn compile(
        text_signature = "(row_cursor, *, cursor_key=None)")]
 fn encode_cursor(py: Python<'_>, row_cursor: &str, cursor_key: Option<&[u8]>) -> PyResult<String> {
     guard(py, "encode_cursor", || {
-        let mut options = CompileOptions::default();
-        if let Some(key) = cursor_key {
-            options = options.with_cursor_key(key);
-        }
+        let options = options_of(None, cursor_key)?;
         qb_core::encode_cursor(row_cursor, &options).map_err(|e| error::to_py(py, &e))
     })
 }
@@ -591,14 +593,7 @@ fn graphql_compile<'py>(
     cursor_key: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyList>> {
     guard(py, "graphql.compile", || {
-        let placeholder = match placeholder {
-            Some(p) => self::placeholder(p)?,
-            None => Placeholder::Numbered,
-        };
-        let mut options = CompileOptions::default().with_placeholder(placeholder);
-        if let Some(key) = cursor_key {
-            options = options.with_cursor_key(key);
-        }
+        let options = options_of(placeholder, cursor_key)?;
         let gql = schema.get().graphql().map_err(|e| error::to_py(py, e))?;
         let variables = if variables.is_none() {
             None

@@ -543,6 +543,60 @@ pub(crate) fn param_to_py<'py>(py: Python<'py>, p: &Param) -> PyResult<Bound<'py
     value_to_py(py, p.ty.base().wire(), &p.value)
 }
 
+/// [`param_to_py`], or `host` itself (the operand the parameter was made from) when that is
+/// an object equal to the one [`param_to_py`] would build, of the same type: an exact `str`
+/// with the parameter's text, for a parameter sent as a `str`; for an array of such, a new
+/// list of the host list's own items when each is one (`host` is called only for those). Anything else (a `str`
+/// subclass, other text, another type) is built as [`param_to_py`] builds it.
+pub(crate) fn param_to_py_from<'py>(
+    py: Python<'py>,
+    p: &Param,
+    host: impl FnOnce() -> Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let reusable = matches!(p.value, ParamValue::Text(_) | ParamValue::Array(_))
+        && sent_as_str(p.ty.base().wire());
+    if let Some(host) = reusable.then(host).flatten() {
+        match &p.value {
+            ParamValue::Text(s) if same_str(&host, s) => return Ok(host),
+            ParamValue::Array(items) => {
+                if let Ok(l) = host.cast_exact::<PyList>() {
+                    let same = l.len() == items.len()
+                        && l.iter().zip(items).all(|(h, v)| match v {
+                            ParamValue::Text(s) => same_str(&h, s),
+                            _ => false,
+                        });
+                    if same {
+                        // No Python code ran since the check: the copy holds those items.
+                        return Ok(l.get_slice(0, l.len()).into_any());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    param_to_py(py, p)
+}
+
+/// Whether [`value_to_py`] sends a text parameter of this wire type as a `str`.
+fn sent_as_str(wire: PgType) -> bool {
+    !matches!(
+        wire,
+        PgType::Boolean
+            | PgType::Bigint
+            | PgType::Float8
+            | PgType::Numeric
+            | PgType::Uuid
+            | PgType::Date
+            | PgType::Timestamptz
+    )
+}
+
+/// Whether `obj` is an exact `str` whose text is `s` (a lone surrogate never is).
+fn same_str(obj: &Bound<'_, PyAny>, s: &str) -> bool {
+    obj.cast_exact::<PyString>()
+        .is_ok_and(|o| utf8(o) == Some(s))
+}
+
 fn value_to_py<'py>(py: Python<'py>, wire: PgType, v: &ParamValue) -> PyResult<Bound<'py, PyAny>> {
     if let ParamValue::Array(items) = v {
         let list = PyList::empty(py);

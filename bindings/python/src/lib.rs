@@ -235,6 +235,38 @@ impl Prepared {
         values: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         guard(py, "Prepared.bind_values", || {
+            let schema = &self.schema.get().inner;
+            // The values read where they are (no `Value` per operand) when they all bind so;
+            // otherwise converted and bound as below, which reports what is wrong.
+            let walk = convert::Walk::default();
+            let node = |o: Bound<'py, PyAny>| convert::Node::new(o, &walk);
+            let list = values.cast::<PyList>().ok();
+            let tuple = values.cast::<pyo3::types::PyTuple>().ok();
+            let item = |i: usize| -> Option<Bound<'py, PyAny>> {
+                match (list, tuple) {
+                    (Some(l), _) => l.get_item(i).ok(),
+                    (None, Some(t)) => t.get_item(i).ok(),
+                    _ => None,
+                }
+            };
+            let n = match (list, tuple) {
+                (Some(l), _) => Some(l.len()),
+                (None, Some(t)) => Some(t.len()),
+                _ => None,
+            };
+            let fast = n.and_then(|n| {
+                self.inner
+                    .bind_sources_params(n, |i| item(i).map(node), schema)
+            });
+            if let Some(params) = fast {
+                // A text parameter made from an exact `str` operand, unchanged, is that `str`.
+                let items = params
+                    .iter()
+                    .zip(self.inner.param_operands())
+                    .map(|(p, at)| convert::param_to_py_from(py, p, || item(at)))
+                    .collect::<PyResult<SmallVec<[_; 8]>>>()?;
+                return PyList::new(py, items);
+            }
             let ops = self.inner.operands();
             let convert = |i: usize, item: &Bound<'py, PyAny>| {
                 let path = ops.get(i).map_or("", |o| o.path.as_str());
@@ -257,7 +289,7 @@ impl Prepared {
             }
             let params = self
                 .inner
-                .bind_values_params(&vals, &self.schema.get().inner)
+                .bind_values_params(&vals, schema)
                 .map_err(|e| error::to_py(py, &e))?;
             params_list(py, &params)
         })

@@ -96,3 +96,91 @@ def test_bound_statement_runs_on_postgres(conn: Any) -> None:
         assert names(rows) == want_names
         want = fraiseql_qb.compile(query(needle, ids, limit), schema, placeholder="format")
         assert rows == conn.execute(want.sql, want.params).fetchall()
+
+
+class Text(str):
+    """A str subclass: its parameter is a plain `str` of its text, never the object itself."""
+
+
+class Money(__import__("decimal").Decimal):
+    """A Decimal subclass: converted by its text, as a compile converts it."""
+
+
+def typed(params: Any) -> Any:
+    """Params with each value's exact type (a `str` subclass would compare equal to a `str`)."""
+    if isinstance(params, list):
+        return [typed(p) for p in params]
+    return (type(params), params)
+
+
+def test_values_read_in_place_bind_as_the_compile_of_the_same_values() -> None:
+    """The in-place read (strings, integers, lists of them; a `str` operand reused as its
+    own parameter) and the converted path give exactly what compiling gives, for every
+    kind of host value, good or bad."""
+    from decimal import Decimal
+    from enum import IntEnum
+
+    class Level(IntEnum):
+        TWO = 2
+
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+
+    def q(email: Any, age: Any, score: Any, cities: Any, limit: Any) -> Any:
+        return {
+            "view": "v_user",
+            "select": ["id"],
+            "where": {
+                "email": {"eq": email},
+                "age": {"eq": age},
+                "score": {"gte": score},
+                "profile": {"city": {"in": cities}},
+            },
+            "limit": limit,
+        }
+
+    p = schema.prepare(q("a", 1, 1.5, ["x"], 10))
+    assert [k for _, k in p.operands] == ["text", "integer", "numeric", "list of text", "count"]
+    good = ["a@b", 3, Decimal("10.50"), ["Paris", "Berlin"], 20]
+    variants = [
+        good,
+        ["", 0, 0, [], 0],
+        [Text("sub"), 3, 1, [Text("Paris"), "Berlin"], 1],  # str subclasses
+        ["a", True, 1, ["x"], 1],  # a bool where an integer is declared
+        ["a", 1, True, ["x"], True],  # a bool as numeric, and as a count
+        ["a", Level.TWO, Money("1.25"), ("Tokyo",), Level.TWO],  # IntEnum, subclass, tuple
+        ["a", 1, Decimal("NaN"), ["x"], 1],  # NaN Decimal
+        ["a", 1, Decimal("1E+3"), ["x"], 1],
+        ["a\ud800", 1, 1, ["x"], 1],  # a lone surrogate
+        ["a", 1, 1, ["x", "y\ud800"], 1],
+        ["a\0b", 1, 1, ["x"], 1],  # NUL is refused
+        ["a", 1, 1, ["x", 2], 1],  # an integer in a text list
+        ["a", 1.0, 1, ["x"], 1],
+        ["a", 2**70, 1, ["x"], 1],
+        ["a", 1, "1.5", ["x"], 1],
+        ["a", 1, 1, "x", 1],
+        ["a", 1, 1, ["x"], -1],
+        ["a", 1, 1, ["x"], 2.5],
+        [None, 1, 1, ["x"], 1],
+        ["a", None, 1, [None], 1],
+        [1, 1, 1, ["x"], 1],
+        ["x" * 70000, 1, 1, ["x"], 1],
+        ["a", 1, 1, {"k": 1}, 1],
+        ["a", 1, 1, [uuid.UUID(int=1)], 1],
+        ["a", 1, 1, ["x"] * 2000, 1],
+    ]
+    for values in variants:
+        want = outcome(lambda: fraiseql_qb.compile(q(*values), schema).params)
+        for given in (values, tuple(values)):
+            got = outcome(lambda: p.bind_values(given))
+            assert got == want, values
+            if want[0] == "ok":
+                assert typed(got[1]) == typed(want[1]), values
+    # An exact `str` operand sent unchanged is passed on as it is; a subclass never is.
+    email, sub = "alice@example.com", Text("bob@example.com")
+    cities = ["Paris", "Berlin"]
+    params = p.bind_values([email, 1, 1, cities, 1])
+    assert params[0] is email and params[3] == cities and params[3] is not cities
+    assert all(a is b for a, b in zip(params[3], cities))
+    params = p.bind_values([sub, 1, 1, [sub], 1])
+    assert type(params[0]) is str and params[0] == sub
+    assert type(params[3][0]) is str

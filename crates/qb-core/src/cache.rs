@@ -939,6 +939,38 @@ impl Prepared {
         })
     }
 
+    /// [`Prepared::bind_values_params`] reading the `count` operand values where the host
+    /// holds them: `operand(i)` is the [`ast::Source`](crate::ast::Source) of value `i` (it
+    /// may be asked for the same one more than once; `None` when there is none), so strings,
+    /// integers and lists of them are not built into [`Value`]s first. `Some` holds the
+    /// parameters [`Prepared::bind_values_params`] returns for those values; `None` when
+    /// this path does not bind them (a value that does not bind or has no JSON form, a
+    /// cursor, a wrong count, another registry, a shape compiled on every bind): the caller
+    /// then converts the values and calls [`Prepared::bind_values_params`], which binds them
+    /// or reports what is wrong, exactly as it always does.
+    pub fn bind_sources_params<S: crate::ast::Source>(
+        &self,
+        count: usize,
+        mut operand: impl FnMut(usize) -> Option<S>,
+        schema: &Schema,
+    ) -> Option<Vec<Param>> {
+        if count != self.operands.len()
+            || (schema.fingerprint, schema.relations_checked) != self.registry
+        {
+            return None;
+        }
+        let b = self.plan.bound.as_ref()?;
+        values::bind_sources(b, &mut operand, &self.operands, &self.options.limits)
+    }
+
+    /// For each parameter [`Prepared::bind_sources_params`] returns, in order, the index of
+    /// the operand it is made from (in [`Prepared::operands`]); empty when the shape is
+    /// compiled on every bind (then [`Prepared::bind_sources_params`] returns `None`).
+    pub fn param_operands(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        let slots = self.plan.bound.as_ref().map_or(&[][..], |b| &b.slots[..]);
+        slots.iter().map(|(_, at, _)| *at as usize)
+    }
+
     /// The parameters bound from `values`, or (`Err`) the compile of the prepared query with
     /// them substituted, when one does not bind.
     fn params_from_values(

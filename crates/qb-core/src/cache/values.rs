@@ -15,9 +15,11 @@ use std::fmt;
 use crate::ast::{
     Condition, Filter, NestedFilter, Query, Selection, count_operand, cursor_operand,
 };
-use crate::compile::{Conv, Scratch, Source, field_path_string};
+use crate::ast::{Kind, Source as HostSource};
+use crate::compile::{Conv, Scratch, Source, field_path_string, scalar_fast, str_fast};
 use crate::error::{Error, ErrorKind, Path};
 use crate::param::Param;
+use crate::param::ParamValue;
 use crate::schema::ScalarType;
 use crate::value::Value;
 
@@ -258,6 +260,91 @@ pub(super) fn bind_fast(
         ));
     }
     Some(params)
+}
+
+/// [`bind_fast`] with the operands read where the host holds them, through `operand` (the
+/// source of operand `i`, or `None`; it may be asked for the same operand again): strings,
+/// integers, booleans and lists of them build no [`Value`] (a string is read in place and
+/// copied once, into its parameter); anything else is converted to one and bound as
+/// [`bind_fast`] binds it. Every parameter is made by the checks [`bind_fast`] applies
+/// ([`scalar_fast`]'s, else the slot's own conversion), so the result is the same; `None`
+/// when a value is not read, does not bind, or is a cursor (the caller then converts the
+/// values and takes [`bind_fast`]'s path, which reports what is wrong).
+pub(super) fn bind_sources<S: HostSource>(
+    b: &Bound,
+    operand: &mut dyn FnMut(usize) -> Option<S>,
+    operands: &[PreparedOperand],
+    limits: &crate::Limits,
+) -> Option<Vec<Param>> {
+    // Errors are not reported from here: the owned path does that, at the operand's path.
+    let at_root = &Path::ROOT;
+    let mut params = Vec::with_capacity(b.slots.len());
+    for (ty, at, conv) in b.slots.iter() {
+        let at = *at as usize;
+        let src = operand(at)?;
+        let kind = src.kind(at_root).ok()?;
+        let value = match (&operands.get(at)?.kind, kind) {
+            (OperandKind::Count, Kind::Int(n)) if n >= 0 => {
+                make(conv, Source::Count(Some(n as u64)), limits)?
+            }
+            (OperandKind::Count | OperandKind::Cursor, _) => return None,
+            (_, Kind::Str) => {
+                let text = src.str(at_root).ok()?;
+                match conv {
+                    Conv::Scalar(s) => str_fast(&text, *s, limits),
+                    _ => None,
+                }
+                .or_else(|| make(conv, Source::Value(&Value::Str(text.into_owned())), limits))?
+            }
+            (_, Kind::List) => match conv {
+                Conv::List(s) => list_fast(src, *s, limits),
+                _ => None,
+            }
+            .or_else(|| {
+                let v = operand(at)?.into_value(at_root).ok()?;
+                make(conv, Source::Value(&v), limits)
+            })?,
+            (_, Kind::Null) => make(conv, Source::Value(&Value::Null), limits)?,
+            (_, Kind::Bool(v)) => make(conv, Source::Value(&Value::Bool(v)), limits)?,
+            (_, Kind::Int(i)) => make(conv, Source::Value(&Value::Int(i)), limits)?,
+            (_, Kind::Number | Kind::Object) => {
+                make(conv, Source::Value(&src.into_value(at_root).ok()?), limits)?
+            }
+        };
+        params.push(Param::new(*ty, value));
+    }
+    Some(params)
+}
+
+/// One slot's parameter from `src` (never a cursor: [`bind_sources`] leaves those to
+/// [`bind_fast`], whose slots share the decoded cursor).
+fn make(conv: &Conv, src: Source<'_>, limits: &crate::Limits) -> Option<ParamValue> {
+    conv.make_with(src, limits, &mut Scratch::default()).ok()
+}
+
+/// A list of scalars of type `s` read in place, when its length is within the limit and
+/// every item takes [`scalar_fast`]'s path (as the slot's conversion, `scalar_list`, makes
+/// it); `None` otherwise (the caller converts the list and binds it as a compile does).
+fn list_fast<S: HostSource>(src: S, s: ScalarType, limits: &crate::Limits) -> Option<ParamValue> {
+    let n = src.len();
+    if n > limits.max_list_len {
+        return None;
+    }
+    let at_root = &Path::ROOT;
+    let mut items = Vec::with_capacity(n);
+    let stop = || Error::new(ErrorKind::Internal, "", "");
+    src.items(at_root, |_, item| {
+        let v = match item.kind(at_root)? {
+            Kind::Str => str_fast(&item.str(at_root)?, s, limits),
+            Kind::Int(i) => scalar_fast(&Value::Int(i), s, limits),
+            Kind::Bool(b) => scalar_fast(&Value::Bool(b), s, limits),
+            _ => None,
+        };
+        items.push(v.ok_or_else(stop)?);
+        Ok(())
+    })
+    .ok()?;
+    (items.len() <= limits.max_list_len).then_some(ParamValue::Array(items))
 }
 
 /// `query` with `values` (in bind order) put in place of its operands; a count or cursor

@@ -34,6 +34,7 @@ use crate::sql::{Alias, SqlWriter};
 pub(crate) use resolve::{Access, Resolved, Target};
 pub(crate) use scope::Scope;
 pub(crate) use slot::{Conv, CursorSlot, Scratch, Slot, Source};
+pub(crate) use values::{scalar_fast, str_fast};
 
 /// Compiles `query` against `schema`.
 ///

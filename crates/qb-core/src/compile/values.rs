@@ -123,12 +123,8 @@ pub(crate) struct Operand<'v, 'l> {
 /// cache binds and compiles alike take it first; the tests below hold it to the full path.
 #[inline]
 pub(crate) fn scalar_fast(value: &Value, ty: ScalarType, limits: &Limits) -> Option<ParamValue> {
-    let text = |s: &str| s.len() <= limits.max_string_len && !s.contains('\0');
     Some(match (ty, value) {
-        (ScalarType::Text | ScalarType::Tsvector, Value::Str(s)) if text(s) => {
-            ParamValue::Text(s.clone())
-        }
-        (ScalarType::Uuid, Value::Str(s)) if text(s) => ParamValue::Text(network::uuid(s)?),
+        (_, Value::Str(s)) => return str_fast(s, ty, limits),
         (ScalarType::Integer, Value::Int(i)) => ParamValue::Int(*i),
         (ScalarType::Boolean, Value::Bool(b)) => ParamValue::Bool(*b),
         (ScalarType::Numeric, Value::Int(i)) => {
@@ -139,6 +135,20 @@ pub(crate) fn scalar_fast(value: &Value, ty: ScalarType, limits: &Limits) -> Opt
             crate::value::write_float(*f, &mut s);
             ParamValue::Text(s)
         }
+        _ => return None,
+    })
+}
+
+/// [`scalar_fast`] of a string operand, read where it is (a host's string: no [`Value`]
+/// built for it).
+#[inline]
+pub(crate) fn str_fast(s: &str, ty: ScalarType, limits: &Limits) -> Option<ParamValue> {
+    if s.len() > limits.max_string_len || s.contains('\0') {
+        return None;
+    }
+    Some(match ty {
+        ScalarType::Text | ScalarType::Tsvector => ParamValue::Text(s.to_owned()),
+        ScalarType::Uuid => ParamValue::Text(network::uuid(s)?),
         _ => return None,
     })
 }

@@ -117,6 +117,25 @@ impl<'w> Doc<'w> {
         Ok(Some(out))
     }
 
+    /// The items of an encoded list root, to be read in place (`Prepared.bindValues`
+    /// through `bind_sources_params`); `None` when the root is not an encoded list.
+    pub(crate) fn list_items(&self) -> Option<smallvec::SmallVec<[Src<'_>; 8]>> {
+        let root = Enc {
+            doc: self,
+            at: HEADER,
+        };
+        if root.tag() != T_LIST {
+            return None;
+        }
+        let mut out = smallvec::SmallVec::new();
+        root.children(|_, child| {
+            out.push(child);
+            Ok(())
+        })
+        .ok()?;
+        Some(out)
+    }
+
     #[inline]
     fn word(&self, at: usize) -> u32 {
         self.w.get(at).copied().unwrap_or(0)
@@ -273,6 +292,14 @@ impl<'d> Enc<'d> {
 }
 
 impl<'d> Src<'d> {
+    /// Another handle on an encoded node (`None` for a host value, read by the walk).
+    pub(crate) fn encoded(&self) -> Option<Src<'d>> {
+        match self {
+            Src::Enc(e) => Some(Src::Enc(*e)),
+            Src::Js(_) => None,
+        }
+    }
+
     fn value(self, depth: usize, at: &Path<'_>) -> Result<Value, Error> {
         match self {
             Src::Enc(e) => e.value(depth, at),

@@ -267,6 +267,24 @@ fn prepared_bind_encoded(cx: &Cx) -> JsResult<Raw> {
     let (p, s) = prepared_args(cx, "preparedBindEncoded")?;
     let walk = Walk::new(env);
     let doc = encoded::Doc::read(env, cx.arg(2)?, cx.arg(3)?, cx.arg(4)?, &walk)?;
+    // With no host value in the document (`refs` is null), no JavaScript code runs while it
+    // is read: its values are read in place when they all bind so; otherwise converted and
+    // bound below, which reports what is wrong.
+    if env.type_of(cx.arg(4)?)? == Type::Null {
+        if let Some(items) = doc.list_items() {
+            let read = |i: usize| items.get(i).and_then(encoded::Src::encoded);
+            if let Some(params) = p.inner.bind_sources_params(items.len(), read, &s.inner) {
+                return match encoded::packed(None, &params, false) {
+                    Some(packed) => packed_js(env, &packed),
+                    None => result_to_js(
+                        env,
+                        &CompiledQuery::new(p.inner.sql().to_owned(), params),
+                        false,
+                    ),
+                };
+            }
+        }
+    }
     let ops = p.inner.operands();
     let path = |i: usize| Path::ROOT.key(ops.get(i).map_or("", |o| o.path.as_str()));
     let vals = match doc.list_values(path)? {

@@ -248,3 +248,59 @@ test('the bench workloads bound from their values equal their compiles', () => {
     assert.deepEqual(m.bind_values(), { text: m.schema().text, values: m.schema().values }, w);
   }
 });
+
+test('values read in place bind as the compile of the same values', () => {
+  // The addon reads encoded values where they are (strings, integers, lists of them) and
+  // converts the rest; either way the result is compile's, good or bad.
+  const schema = new Schema(REGISTRY);
+  const q = (email, age, score, cities, limit) => ({
+    view: 'v_user',
+    select: ['id'],
+    where: {
+      email: { eq: email },
+      age: { eq: age },
+      score: { gte: score },
+      profile: { city: { in: cities } },
+    },
+    limit,
+  });
+  const p = schema.prepare(q('a', 1, 1.5, ['x'], 10));
+  assert.deepEqual(
+    p.operands.map((o) => o.kind),
+    ['text', 'integer', 'numeric', 'list of text', 'count'],
+  );
+  const variants = [
+    ['a@b', 3, 10.5, ['Paris', 'Berlin'], 20],
+    ['', 0, 0, [], 0],
+    ['é ü 😀', -3, 1e21, ['Zürich', '東京'], 1], // non-ASCII text: the encoder's UTF-16 form
+    ['a\ud800', 1, 1, ['x'], 1], // lone surrogates
+    ['a', 1, 1, ['x', 'y\udc00'], 1],
+    ['a\0b', 1, 1, ['x'], 1], // NUL is refused
+    ['a', true, 1, ['x'], 1], // a boolean where an integer is declared
+    ['a', 1, true, ['x'], true],
+    ['a', 1.5, 1, ['x'], 1],
+    ['a', 2 ** 60, 1, ['x'], 1],
+    ['a', 1, '1.5', ['x'], 1],
+    ['a', 1, 1, 'x', 1],
+    ['a', 1, 1, ['x', 2], 1],
+    ['a', 1, 1, [null], 1],
+    ['a', 1, 1, ['x'], -1],
+    ['a', 1, 1, ['x'], 2.5],
+    [null, 1, 1, ['x'], 1],
+    [1, 1, 1, ['x'], 1],
+    ['x'.repeat(70000), 1, 1, ['x'], 1],
+    ['a', 1, 1, { k: 1 }, 1],
+    ['a', 1, 1, Array(2000).fill('x'), 1],
+    ['a', 1, 1, ['x'], 1, 'one too many'],
+  ];
+  for (const values of variants) {
+    const want = outcome(() => compile(q(...values.slice(0, 5)), schema).values);
+    const got = outcome(() => p.bindValues(values));
+    if (values.length === 5) {
+      assert.deepEqual(got, want, JSON.stringify(values).slice(0, 200));
+    } else {
+      assert.equal(got[0], 'error');
+      assert.equal(got[2], 'QB_INVALID_QUERY');
+    }
+  }
+});

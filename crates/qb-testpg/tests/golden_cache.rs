@@ -4,7 +4,10 @@
 //! (a hit, bound from the plan without recompiling whenever the case compiles), with every
 //! other case's shape in the same cache. No database needed: the golden test runs the SQL.
 
-use qb_core::{CompileOptions, Query, Schema, ShapeCache};
+use std::borrow::Cow;
+
+use qb_core::ast::{Kind, Source};
+use qb_core::{CompileOptions, Error, Path, Query, Schema, ShapeCache, Value};
 use qb_testpg::golden;
 
 #[test]
@@ -15,6 +18,7 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
     let mut failures = Vec::new();
     let mut compiled = 0;
     let mut paged_hits = 0;
+    let mut in_place = 0;
     for round in 0..2 {
         for case in &cases {
             let Ok(query) = Query::from_value(case.query_value()) else {
@@ -59,6 +63,15 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
                 ));
             }
             compiled += 1;
+            if round == 0 && plain.is_ok() {
+                in_place += u32::from(binds_in_place(
+                    &case.name,
+                    &query,
+                    schema,
+                    &options,
+                    &mut failures,
+                ));
+            }
         }
     }
     let stats = cache.stats();
@@ -69,10 +82,93 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
         failures.join("\n")
     );
     assert!(compiled > 1500, "only {compiled} compiles");
+    assert!(in_place > 400, "only {in_place} cases bound in place");
     assert!(stats.hits > 500, "the second round must hit: {stats:?}");
     assert!(
         paged_hits > 30,
         "only {paged_hits} keyset pages bound from the cache"
     );
-    eprintln!("{compiled} compiles through the cache ({paged_hits} keyset pages bound): {stats:?}");
+    eprintln!(
+        "{compiled} compiles through the cache ({paged_hits} keyset pages bound, \
+         {in_place} bound in place): {stats:?}"
+    );
+}
+
+/// A case that compiles, prepared and bound from its operand values read in place
+/// (`Prepared::bind_sources_params`): when that path binds, the parameters are exactly
+/// `bind_values_params`' (and so the compile's). Whether it bound.
+fn binds_in_place(
+    name: &str,
+    query: &Query,
+    schema: &Schema,
+    options: &CompileOptions,
+    failures: &mut Vec<String>,
+) -> bool {
+    let Ok(p) = schema.prepare(query, options) else {
+        return false;
+    };
+    let Ok(values) = p.operand_values(query, schema) else {
+        return false;
+    };
+    let Some(params) = p.bind_sources_params(values.len(), |i| values.get(i).map(Ref), schema)
+    else {
+        return false;
+    };
+    if Ok(&params) != p.bind_values_params(&values, schema).as_ref() {
+        failures.push(format!("[{name}] bound in place: {params:?}"));
+    }
+    true
+}
+
+/// An operand value read by reference, as a binding reads its host's objects.
+#[derive(Clone, Copy)]
+struct Ref<'v>(&'v Value);
+
+impl Source for Ref<'_> {
+    fn kind(&self, _at: &Path<'_>) -> Result<Kind, Error> {
+        Ok(match self.0 {
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Int(i) => Kind::Int(*i),
+            Value::Str(_) => Kind::Str,
+            Value::List(_) => Kind::List,
+            Value::Object(_) => Kind::Object,
+            _ => Kind::Number,
+        })
+    }
+    fn str(&self, _at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+        Ok(self.0.as_str().unwrap_or_default().into())
+    }
+    fn len(&self) -> usize {
+        match self.0 {
+            Value::List(items) => items.len(),
+            Value::Object(entries) => entries.len(),
+            _ => 0,
+        }
+    }
+    fn entries<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        if let Value::Object(entries) = self.0 {
+            for (k, v) in entries {
+                f(k, Ref(v))?;
+            }
+        }
+        Ok(())
+    }
+    fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        if let Value::List(items) = self.0 {
+            for (i, v) in items.iter().enumerate() {
+                f(i, Ref(v))?;
+            }
+        }
+        Ok(())
+    }
+    fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
+        Ok(self.0.clone())
+    }
 }

@@ -1,9 +1,11 @@
 //! Bound hits: a repeated operation whose variables have the same fingerprint binds the new
 //! variable values straight into each root field's [`Prepared`] statement, without lowering.
 //!
-//! On the first request of a fingerprint (the document's entry, and [`Trace`]'s fingerprint
-//! of the variables: everything that can change the lowering, with only the scalar leaves
-//! left out), the request is lowered and compiled as without a cache, then **traced**: the
+//! The first request of a fingerprint (the document's entry, and [`Trace`]'s fingerprint of
+//! the variables: everything that can change the lowering, with only the scalar leaves left
+//! out) is lowered and compiled as without a cache, and the fingerprint noted
+//! ([`Template::Seen`]), so a fingerprint that never repeats (a JSON scalar's object that
+//! changes every call) costs no trace. The second is lowered and compiled, then **traced**: the
 //! variables are lowered again with a marker in place of each leaf, and each root field's
 //! query is prepared. An operand of the prepared query is then a pattern: the marker of a
 //! leaf is a hole for that leaf, the rest is the document's. The template is kept only when
@@ -36,6 +38,8 @@ use crate::compile::{
 /// What a fingerprint's requests take: bound, or lowered every time.
 #[derive(Debug)]
 pub(crate) enum Template {
+    /// Seen once: the next request of this fingerprint is traced.
+    Seen,
     /// Lowered on every call.
     Slow,
     /// Bound.

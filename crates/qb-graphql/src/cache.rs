@@ -54,7 +54,7 @@ pub struct DocumentCacheStats {
     /// The most documents kept (0: the cache is off).
     pub capacity: usize,
     /// Approximate heap bytes of the cached keys (the validated documents are about ten
-    /// times their text).
+    /// times their text) and templates (their statements' SQL, fingerprints and patterns).
     pub bytes: usize,
     /// The shape cache the root fields' queries compile through.
     pub shapes: CacheStats,
@@ -178,7 +178,7 @@ impl DocumentCache {
         let heap = fingerprint.len()
             + match &template {
                 Template::Bound(b) => b.heap_bytes(),
-                Template::Slow => 0,
+                Template::Seen | Template::Slow => 0,
             };
         let key = TemplateKey {
             doc,
@@ -195,15 +195,16 @@ impl DocumentCache {
     /// The counters.
     pub fn stats(&self) -> DocumentCacheStats {
         let (len, bytes) = self.entries.len_and_bytes();
+        let (templates, template_bytes) = self.templates.len_and_bytes();
         DocumentCacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             bound: self.bound.load(Ordering::Relaxed),
-            templates: self.templates.len_and_bytes().0,
+            templates,
             evictions: self.entries.evictions(),
             len,
             capacity: self.entries.capacity(),
-            bytes,
+            bytes: bytes + template_bytes,
             shapes: self.shapes.stats(),
         }
     }

@@ -509,7 +509,7 @@ fn invalid(message: impl Into<String>) -> GraphqlError {
 /// Compiles a GraphQL request (see the crate docs). A document the schema's cache holds
 /// (the same text, operation name and options) is not parsed or validated again
 /// ([`crate::DocumentCache`]); the variables are coerced on every call, and a request whose
-/// variables have a fingerprint seen before binds them into the root fields' prepared
+/// variables have a fingerprint traced before binds them into the root fields' prepared
 /// statements without lowering (`bound.rs`).
 pub fn compile(
     document: &str,
@@ -544,6 +544,11 @@ pub fn compile(
         }
         Some(Template::Slow) => lower(doc, operation, &vars, &sources, schema, options),
         None => {
+            let out = lower(doc, operation, &vars, &sources, schema, options)?;
+            cache.insert_template(id, trace.fingerprint, Template::Seen);
+            Ok(out)
+        }
+        Some(Template::Seen) => {
             let out = lower(doc, operation, &vars, &sources, schema, options)?;
             let template = crate::bound::trace(
                 doc, operation, variables, &sources, &trace, &out, schema, options,
@@ -1066,9 +1071,11 @@ fn coerce_scalar(
             }
             v => Err(format!("{} (a 32-bit integer)", mismatch(v))),
         },
+        // The spec's Float is finite (a host's NaN or infinity is not one).
         "Float" => match &value {
-            Value::Int(_) | Value::Float(_) | Value::Decimal(_) => ok(),
-            v => Err(mismatch(v)),
+            Value::Int(_) | Value::Decimal(_) => ok(),
+            Value::Float(f) if f.is_finite() => ok(),
+            v => Err(format!("{} (a finite number)", mismatch(v))),
         },
         "String" => match &value {
             Value::Str(_) => ok(),

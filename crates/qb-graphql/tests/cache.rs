@@ -396,6 +396,8 @@ fn threads_share_one_cache() {
     let s = schema.cache_stats();
     assert_eq!(s.hits + s.misses, 200);
     assert_eq!(s.len, 1);
+    // Two fingerprints (`skip` true or false), each bound after its trace, across threads.
+    assert!(s.bound > 150 && s.templates == 2, "{s:?}");
 }
 
 /// A request twice (its fingerprint seen, then traced), then another on the same schema:

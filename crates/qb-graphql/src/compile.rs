@@ -601,15 +601,7 @@ fn lower(
     schema: &GraphqlSchema,
     options: &CompileOptions,
 ) -> Result<CompiledRequest, GraphqlErrors> {
-    let mut lower = Lower {
-        schema,
-        doc,
-        vars,
-        sources,
-        limits: schema.limits(options),
-        fields_seen: 0,
-        marks: Vec::new(),
-    };
+    let mut lower = Lower::new(schema, doc, vars, sources, options);
     let groups = lower.collect(&[&operation.selection_set], 1)?;
     let mut fields = Vec::with_capacity(groups.len());
     let mut errors = Vec::new();
@@ -637,15 +629,7 @@ pub(crate) fn lower_fields(
     schema: &GraphqlSchema,
     options: &CompileOptions,
 ) -> Result<Vec<Lowered>, GraphqlErrors> {
-    let mut lower = Lower {
-        schema,
-        doc,
-        vars,
-        sources,
-        limits: schema.limits(options),
-        fields_seen: 0,
-        marks: Vec::new(),
-    };
+    let mut lower = Lower::new(schema, doc, vars, sources, options);
     let groups = lower.collect(&[&operation.selection_set], 1)?;
     groups
         .iter()
@@ -1210,6 +1194,24 @@ struct Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
+    fn new(
+        schema: &'a GraphqlSchema,
+        doc: &'a ExecutableDocument,
+        vars: &'a HashMap<String, Value>,
+        sources: &'a SourceMap,
+        options: &CompileOptions,
+    ) -> Self {
+        Lower {
+            schema,
+            doc,
+            vars,
+            sources,
+            limits: schema.limits(options),
+            fields_seen: 0,
+            marks: Vec::new(),
+        }
+    }
+
     /// `@skip(if:)` / `@include(if:)`: whether the selection is in.
     fn included(&self, directives: &ast::DirectiveList) -> bool {
         let flag = |name: &str| {

@@ -1,5 +1,7 @@
 """GraphQL request cost from Python (issue 17): one typical nested request through
-``fraiseql_qb.graphql.compile`` without and with the schema's document cache, against what
+``fraiseql_qb.graphql.compile`` without the schema's document cache (a miss), with it but
+bound hits off (each hit lowers the variables: the hit before bound hits), and with it (a
+bound hit: the variables bound straight into the cached statements), against what
 any Python GraphQL server pays before resolving: graphql-core's ``parse`` + ``validate``
 alone (no execution, no SQL) on the same request and the same schema (the golden
 registry's SDL, ``crates/qb-graphql/tests/golden/schema.graphql``).
@@ -63,6 +65,7 @@ def main() -> None:
     registry = json.loads((ROOT / "tests/golden/schema.json").read_text())
     sdl = (ROOT / "crates/qb-graphql/tests/golden/schema.graphql").read_text()
     uncached = fraiseql_qb.Schema(registry, graphql_cache_size=0)
+    lowered = fraiseql_qb.Schema(registry, graphql_bound_hits=False)
     cached = fraiseql_qb.Schema(registry)
     gql_schema = graphql.build_schema(sdl)
 
@@ -73,18 +76,23 @@ def main() -> None:
     def qb_uncached() -> None:
         fraiseql_qb.graphql.compile(DOC, VARIABLES, uncached)
 
+    def qb_lowered() -> None:
+        fraiseql_qb.graphql.compile(DOC, VARIABLES, lowered)
+
     def qb_cached() -> None:
         fraiseql_qb.graphql.compile(DOC, VARIABLES, cached)
 
     methods: Dict[str, Callable[[], None]] = {
         "graphql-core parse + validate (no SQL)": core_parse_validate,
         "fraiseql_qb.graphql.compile, uncached": qb_uncached,
+        "compile, cached, bound hits off": qb_lowered,
         "fraiseql_qb.graphql.compile, cached": qb_cached,
     }
     # Same SQL either way, and the cache serves the cached runs.
     a = fraiseql_qb.graphql.compile(DOC, VARIABLES, uncached).fields[0].query
-    b = fraiseql_qb.graphql.compile(DOC, VARIABLES, cached).fields[0].query
-    assert (a.sql, a.params) == (b.sql, b.params)
+    for s in (lowered, cached, cached):
+        b = fraiseql_qb.graphql.compile(DOC, VARIABLES, s).fields[0].query
+        assert (a.sql, a.params) == (b.sql, b.params)
 
     batch_ns = args.batch_ms * 1e6
     counts = {k: calibrate(f, batch_ns) for k, f in methods.items()}
@@ -104,9 +112,9 @@ def main() -> None:
     print(f"graphql-core {graphql.__version__}; {args.samples} samples; µs per request")
     print(f"{'method':<42} {'median':>9} {'p99':>9} {'vs graphql-core':>16}")
     for k, r in results.items():
-        print(f"{k:<42} {r['median']:>9.1f} {r['p99']:>9.1f} {r['median'] / base:>15.2f}x")
+        print(f"{k:<42} {r['median']:>9.1f} {r['p99']:>9.1f} {r['median'] / base:>15.4f}x")
     s = cached.graphql_cache_stats()
-    print(f"document cache: {s['hits']} hits, {s['misses']} misses; "
+    print(f"document cache: {s['hits']} hits ({s['bound']} bound), {s['misses']} misses; "
           f"shapes: {s['shapes']['hits']} hits, {s['shapes']['misses']} misses")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=2))

@@ -45,6 +45,8 @@ struct Schema {
     graphql: std::sync::OnceLock<Result<qb_graphql::GraphqlSchema, qb_core::Error>>,
     /// The most documents (and query shapes) the GraphQL document cache keeps.
     graphql_cache_size: usize,
+    /// Whether its hits may be bound (`None`: qb-graphql's default, on).
+    graphql_bound_hits: Option<bool>,
 }
 
 #[pymethods]
@@ -54,13 +56,16 @@ impl Schema {
     /// `cache_size`: the most query shapes its cache keeps (`None`: the core's default,
     /// 1024; `0`: no cache). `graphql_cache_size`: the most GraphQL documents (and their
     /// query shapes) `fraiseql_qb.graphql.compile` keeps validated (`None`: 1024; `0`: none).
+    /// `graphql_bound_hits`: whether a repeated request binds its variables straight into
+    /// the cached statements (`None`: on; `False`: every hit lowers, to compare or measure).
     #[new]
-    #[pyo3(signature = (doc, *, cache_size = None, graphql_cache_size = None))]
+    #[pyo3(signature = (doc, *, cache_size = None, graphql_cache_size = None, graphql_bound_hits = None))]
     fn new(
         py: Python<'_>,
         doc: &Bound<'_, PyAny>,
         cache_size: Option<usize>,
         graphql_cache_size: Option<usize>,
+        graphql_bound_hits: Option<bool>,
     ) -> PyResult<Self> {
         guard(py, "Schema()", || {
             let mut s = Schema::build(py, doc)?;
@@ -69,6 +74,7 @@ impl Schema {
             );
             s.graphql_cache_size =
                 graphql_cache_size.unwrap_or(qb_graphql::DocumentCache::DEFAULT_CAPACITY);
+            s.graphql_bound_hits = graphql_bound_hits;
             Ok(s)
         })
     }
@@ -120,6 +126,8 @@ impl Schema {
             let d = pyo3::types::PyDict::new(py);
             d.set_item("hits", s.hits)?;
             d.set_item("misses", s.misses)?;
+            d.set_item("bound", s.bound)?;
+            d.set_item("templates", s.templates)?;
             d.set_item("evictions", s.evictions)?;
             d.set_item("len", s.len)?;
             d.set_item("capacity", s.capacity)?;
@@ -149,14 +157,20 @@ impl Schema {
             cache: qb_core::ShapeCache::new(0),
             graphql: std::sync::OnceLock::new(),
             graphql_cache_size: qb_graphql::DocumentCache::DEFAULT_CAPACITY,
+            graphql_bound_hits: None,
         })
     }
 
     fn graphql(&self) -> Result<&qb_graphql::GraphqlSchema, &qb_core::Error> {
         self.graphql
             .get_or_init(|| {
-                qb_graphql::GraphqlSchema::new(self.inner.clone())
-                    .map(|g| g.with_cache_capacity(self.graphql_cache_size))
+                qb_graphql::GraphqlSchema::new(self.inner.clone()).map(|g| {
+                    let g = g.with_cache_capacity(self.graphql_cache_size);
+                    if let Some(on) = self.graphql_bound_hits {
+                        g.cache().set_bound_hits(on);
+                    }
+                    g
+                })
             })
             .as_ref()
     }

@@ -117,26 +117,35 @@ def test_the_document_cache_returns_what_an_uncached_compile_returns() -> None:
     cached = fraiseql_qb.Schema(registry)
     uncached = fraiseql_qb.Schema(registry, graphql_cache_size=0)
     tiny = fraiseql_qb.Schema(registry, graphql_cache_size=1)
+    lowered = fraiseql_qb.Schema(registry, graphql_bound_hits=False)
     docs = [CACHE_DOC, "{ userList { id emial } }", DOC]
     outcomes = set()
-    for _ in range(2):
+    rounds = 3  # a fingerprint is seen, traced, then bound
+    for _ in range(rounds):
         for doc in docs:
             for v in CACHE_VARIABLES:
                 want = _outcome(uncached, doc, v)
                 assert _outcome(cached, doc, v) == want
                 assert _outcome(tiny, doc, v) == want
+                assert _outcome(lowered, doc, v) == want
                 outcomes.add(repr(want))
     assert len(outcomes) > 8  # varied: several shapes and several errors
     s = cached.graphql_cache_stats()
     # Two valid documents parsed once each; the invalid one is never cached.
-    assert s["misses"] == 2 + 2 * len(CACHE_VARIABLES)
-    assert s["hits"] == 2 * 2 * len(CACHE_VARIABLES) - 2
+    assert s["misses"] == 2 + rounds * len(CACHE_VARIABLES)
+    assert s["hits"] == rounds * 2 * len(CACHE_VARIABLES) - 2
     assert (s["len"], s["capacity"]) == (2, 1024)
-    assert s["shapes"]["hits"] > 0 and s["shapes"]["misses"] > 0
+    assert s["shapes"]["misses"] > 0
+    # Repeated requests bind their variables into the cached statements (the third round
+    # of each valid request at least); with bound hits off, none is.
+    assert s["bound"] >= len(CACHE_VARIABLES) // 2 and s["templates"] > 0, s
+    lo = lowered.graphql_cache_stats()
+    assert (lo["bound"], lo["templates"]) == (0, 0) and lo["shapes"]["hits"] > 0
     assert tiny.graphql_cache_stats()["evictions"] > 0
     off = uncached.graphql_cache_stats()
     assert (off["hits"], off["misses"], off["capacity"]) == (0, 0, 0)
-    assert set(off) == {"hits", "misses", "evictions", "len", "capacity", "bytes", "shapes"}
+    assert set(off) == {"hits", "misses", "bound", "templates", "evictions", "len", "capacity",
+                        "bytes", "shapes"}
 CONNECTION = """
 query Page($after: String) {
   page: userConnection(orderBy: {age: ASC}, first: 4, after: $after) {

@@ -971,6 +971,29 @@ impl Prepared {
         slots.iter().map(|(_, at, _)| *at as usize)
     }
 
+    /// The prepared query with its operands (see [`Prepared::operands`]) replaced by
+    /// `values`, in order: the query [`Prepared::bind_values`] compiles when a value does not
+    /// bind, for a caller that returns the query with its statement. A count or cursor that
+    /// is not one is refused as the parser refuses it, at the operand's path; a wrong number
+    /// of values is `QB_INVALID_QUERY`. The other values are not checked (the compile
+    /// checks them).
+    pub fn query_with_values(&self, values: &[Value]) -> Result<Query, Error> {
+        if values.len() != self.operands.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidQuery,
+                "",
+                format!(
+                    "the prepared query takes {} operand values, {} were given",
+                    self.operands.len(),
+                    values.len()
+                ),
+            ));
+        }
+        let mut query = self.query.clone();
+        values::substitute(&mut query, values)?;
+        Ok(query)
+    }
+
     /// The parameters bound from `values`, or (`Err`) the compile of the prepared query with
     /// them substituted, when one does not bind.
     fn params_from_values(
@@ -1166,6 +1189,35 @@ mod tests {
             .add_view(crate::ViewDef::new("w").column("id", crate::ScalarType::Uuid))
             .expect("adds");
         let e = p.bind(&q, &other_registry).expect_err("another registry");
+        assert_eq!(e.kind(), ErrorKind::InvalidQuery);
+    }
+
+    #[test]
+    fn query_with_values_is_the_query_with_those_operands() {
+        let schema = Schema::from_json(
+            r#"{"views": {"v": {"columns": {"id": "uuid"}, "fields": {"age": "integer"}}}}"#,
+        )
+        .expect("schema");
+        let q = |age: &str, limit: &str| {
+            Query::from_json(&format!(
+                r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"gte": {age}}}}}, "limit": {limit}}}"#
+            ))
+            .expect("query")
+        };
+        let p = schema
+            .prepare(&q("3", "10"), &CompileOptions::default())
+            .expect("prepares");
+        let values = [Value::Str("x".into()), Value::Int(5)];
+        // Not validated here: the compile reports a bad operand.
+        assert_eq!(
+            p.query_with_values(&values).expect("substitutes"),
+            q(r#""x""#, "5")
+        );
+        let e = p
+            .query_with_values(&[Value::Int(1), Value::Int(-1)])
+            .expect_err("not a count");
+        assert_eq!((e.kind(), e.path()), (ErrorKind::InvalidValue, "limit"));
+        let e = p.query_with_values(&[Value::Int(1)]).expect_err("too few");
         assert_eq!(e.kind(), ErrorKind::InvalidQuery);
     }
 

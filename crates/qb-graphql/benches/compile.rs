@@ -1,6 +1,7 @@
-//! GraphQL request → SQL, uncached (parse, validate, lower, compile) and cached (the
-//! schema's document cache: lower and bind), against the same request as a query AST
-//! (qb-core alone). `cargo bench -p qb-graphql -- --quick`.
+//! GraphQL request → SQL, uncached (parse, validate, lower, compile), a document-cache hit
+//! that lowers the variables and binds each query through the shape cache (bound hits off),
+//! and a bound hit (the variables bound straight into the prepared statements), against
+//! the same request as a query AST (qb-core alone). `cargo bench -p qb-graphql -- --quick`.
 
 use std::hint::black_box;
 
@@ -29,11 +30,14 @@ fn bench(c: &mut Criterion) {
     let uncached = GraphqlSchema::new(registry.clone())
         .expect("schema")
         .with_cache_capacity(0);
+    let lowered = GraphqlSchema::new(registry.clone()).expect("schema");
+    lowered.cache().set_bound_hits(false);
     let cached = GraphqlSchema::new(registry.clone()).expect("schema");
     let options = CompileOptions::default();
     let vars = qb_core::json::parse_value(r#"{"min": 3}"#).expect("variables");
     for (name, schema) in [
         ("graphql_nested_request_uncached", &uncached),
+        ("graphql_nested_request_cached_lowered", &lowered),
         ("graphql_nested_request_cached", &cached),
     ] {
         c.bench_function(name, |b| {

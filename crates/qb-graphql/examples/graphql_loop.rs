@@ -2,7 +2,10 @@
 //! callgrind (`(Ir(2000) - Ir(0)) / 2000` is the cost of one request; docs/performance.md,
 //! "GraphQL requests"):
 //!
-//!     graphql_loop N [uncached|cached]
+//!     graphql_loop N [uncached|lowered|cached]
+//!
+//! `lowered`: the document cache with bound hits off (each hit lowers the variables and
+//! binds through the shape cache); `cached`: bound hits on (the default).
 
 use qb_core::{CompileOptions, Schema};
 use qb_graphql::GraphqlSchema;
@@ -18,16 +21,21 @@ const DOC: &str = r#"query Posts($min: Int = 1) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let cached = args.next().as_deref() == Some("cached");
+    let mode = args.next().unwrap_or_default();
+    let cached = mode == "cached" || mode == "lowered";
     let text = include_str!("../../../tests/golden/schema.json");
     let registry = Schema::from_json(text).expect("registry");
     let schema = GraphqlSchema::new(registry)
         .expect("schema")
         .with_cache_capacity(if cached { 1024 } else { 0 });
+    schema.cache().set_bound_hits(mode != "lowered");
     let options = CompileOptions::default();
     let vars = qb_core::json::parse_value(r#"{"min": 3}"#).expect("variables");
-    // Warm: the first request fills the cache (a miss) in both modes' baseline.
-    qb_graphql::compile(DOC, Some(&vars), None, &schema, &options).expect("compiles");
+    // Warm, in every mode's baseline: the first request fills the cache (a miss), the
+    // second traces its variables' fingerprint (bound hits on).
+    for _ in 0..2 {
+        qb_graphql::compile(DOC, Some(&vars), None, &schema, &options).expect("compiles");
+    }
     for _ in 0..n {
         let out = qb_graphql::compile(DOC, Some(&vars), None, &schema, &options);
         std::hint::black_box(out.expect("compiles"));

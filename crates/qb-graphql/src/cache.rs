@@ -12,18 +12,27 @@
 //! or found in the shape cache (`tests/cache.rs` compares cached and uncached compiles of
 //! varied documents and variables, errors included).
 //!
+//! **Bound hits** go further: each document entry keeps, per fingerprint of the variables
+//! (everything that can change the lowering, with the scalar leaves a query may take as
+//! operands left out), a template of the root fields' prepared statements, so a repeated
+//! operation whose variables have a fingerprint seen before costs the lookups, the
+//! variables' coercion and binding the leaves into the statements, without lowering
+//! (`bound.rs`; `tests/cache.rs` compares bound hits, lowered hits and uncached compiles).
+//!
 //! Requests that fail to parse or validate are not cached (they are counted as misses).
 //! Eviction is CLOCK (second chance), as in qb-core's shape cache: a hit sets a bit under a
 //! shared read lock.
 
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::validation::Valid;
 use qb_core::clock::Clock;
 use qb_core::{CacheStats, CompileOptions, Placeholder, ShapeCache};
+
+use crate::bound::Template;
 
 /// Counters of a [`DocumentCache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,6 +42,11 @@ pub struct DocumentCacheStats {
     pub hits: u64,
     /// Requests parsed and validated (a request that fails validation is a miss too).
     pub misses: u64,
+    /// Hits whose variables were bound straight into the root fields' prepared statements
+    /// (no lowering; counted among `hits`).
+    pub bound: u64,
+    /// Variable fingerprints whose templates are kept (at most `capacity`).
+    pub templates: usize,
     /// Documents dropped to make room.
     pub evictions: u64,
     /// Documents cached now.
@@ -40,7 +54,7 @@ pub struct DocumentCacheStats {
     /// The most documents kept (0: the cache is off).
     pub capacity: usize,
     /// Approximate heap bytes of the cached keys (the validated documents are about ten
-    /// times their text).
+    /// times their text) and templates (their statements' SQL, fingerprints and patterns).
     pub bytes: usize,
     /// The shape cache the root fields' queries compile through.
     pub shapes: CacheStats,
@@ -52,10 +66,48 @@ pub struct DocumentCacheStats {
 #[derive(Debug)]
 pub struct DocumentCache {
     /// Request key -> validated document.
-    entries: Clock<Key, Valid<ExecutableDocument>>,
+    entries: Clock<Key, DocEntry>,
+    /// (document entry, variables' fingerprint) -> template of the prepared statements.
+    templates: Clock<TemplateKey, Template>,
     shapes: ShapeCache,
     hits: AtomicU64,
     misses: AtomicU64,
+    bound: AtomicU64,
+    /// The id of the next document entry (never reused, so a template never outlives its
+    /// document's identity).
+    next_id: AtomicU64,
+    /// Whether hits may be bound (on by default).
+    binds: AtomicBool,
+}
+
+/// A validated document, and the id its templates are keyed on (`None`: not cached).
+#[derive(Debug)]
+pub(crate) struct DocEntry {
+    id: Option<u64>,
+    doc: Valid<ExecutableDocument>,
+}
+
+impl DocEntry {
+    pub(crate) fn doc(&self) -> &Valid<ExecutableDocument> {
+        &self.doc
+    }
+
+    pub(crate) fn id(&self) -> Option<u64> {
+        self.id
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct TemplateKey {
+    doc: u64,
+    fingerprint: Box<[u8]>,
+}
+
+fn hash_template(doc: u64, fingerprint: &[u8]) -> u64 {
+    let mut h = ahash::RandomState::with_seeds(0x62, 0x6e, 0x64, 0x76).build_hasher();
+    doc.hash(&mut h);
+    fingerprint.hash(&mut h);
+    h.finish()
 }
 
 /// What decides a validated document, compared in full on a hit.
@@ -90,10 +142,49 @@ impl DocumentCache {
     pub fn new(capacity: usize) -> Self {
         DocumentCache {
             entries: Clock::new(capacity),
+            templates: Clock::new(capacity),
             shapes: ShapeCache::new(capacity),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            bound: AtomicU64::new(0),
+            next_id: AtomicU64::new(0),
+            binds: AtomicBool::new(true),
         }
+    }
+
+    /// Turns bound hits on (the default) or off: off, every hit lowers the variables and
+    /// binds each query through the shape cache (to compare, or to measure).
+    pub fn set_bound_hits(&self, on: bool) {
+        self.binds.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn binds(&self) -> bool {
+        self.binds.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_bound(&self) {
+        self.bound.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The template of a document entry's variables' fingerprint.
+    pub(crate) fn template(&self, doc: u64, fingerprint: &[u8]) -> Option<Arc<Template>> {
+        self.templates.get(hash_template(doc, fingerprint), |k| {
+            k.doc == doc && *k.fingerprint == *fingerprint
+        })
+    }
+
+    pub(crate) fn insert_template(&self, doc: u64, fingerprint: Vec<u8>, template: Template) {
+        let hash = hash_template(doc, &fingerprint);
+        let heap = fingerprint.len()
+            + match &template {
+                Template::Bound(b) => b.heap_bytes(),
+                Template::Seen | Template::Slow => 0,
+            };
+        let key = TemplateKey {
+            doc,
+            fingerprint: fingerprint.into_boxed_slice(),
+        };
+        self.templates.insert(hash, key, Arc::new(template), heap);
     }
 
     /// The shape cache the root fields' queries compile through.
@@ -104,20 +195,24 @@ impl DocumentCache {
     /// The counters.
     pub fn stats(&self) -> DocumentCacheStats {
         let (len, bytes) = self.entries.len_and_bytes();
+        let (templates, template_bytes) = self.templates.len_and_bytes();
         DocumentCacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            bound: self.bound.load(Ordering::Relaxed),
+            templates,
             evictions: self.entries.evictions(),
             len,
             capacity: self.entries.capacity(),
-            bytes,
+            bytes: bytes + template_bytes,
             shapes: self.shapes.stats(),
         }
     }
 
-    /// Drops every cached document and shape (counters are kept).
+    /// Drops every cached document, template and shape (counters are kept).
     pub fn clear(&self) {
         self.entries.clear();
+        self.templates.clear();
         self.shapes.clear();
     }
 
@@ -129,9 +224,9 @@ impl DocumentCache {
         operation_name: Option<&str>,
         options: &CompileOptions,
         validate: impl FnOnce() -> Result<Valid<ExecutableDocument>, E>,
-    ) -> Result<Arc<Valid<ExecutableDocument>>, E> {
+    ) -> Result<Arc<DocEntry>, E> {
         if self.entries.capacity() == 0 {
-            return validate().map(Arc::new);
+            return validate().map(|doc| Arc::new(DocEntry { id: None, doc }));
         }
         let hash = hash_key(document, operation_name, options);
         if let Some(doc) = self.lookup(hash, document, operation_name, options) {
@@ -139,7 +234,10 @@ impl DocumentCache {
             return Ok(doc);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let doc = Arc::new(validate()?);
+        let doc = Arc::new(DocEntry {
+            id: Some(self.next_id.fetch_add(1, Ordering::Relaxed)),
+            doc: validate()?,
+        });
         let key = Key {
             document: document.into(),
             operation_name: operation_name.map(Into::into),
@@ -155,7 +253,7 @@ impl DocumentCache {
         document: &str,
         operation_name: Option<&str>,
         options: &CompileOptions,
-    ) -> Option<Arc<Valid<ExecutableDocument>>> {
+    ) -> Option<Arc<DocEntry>> {
         self.entries.get(hash, |k| {
             *k.document == *document
                 && k.operation_name.as_deref() == operation_name
@@ -163,7 +261,7 @@ impl DocumentCache {
         })
     }
 
-    fn insert(&self, hash: u64, key: Key, doc: Arc<Valid<ExecutableDocument>>) {
+    fn insert(&self, hash: u64, key: Key, doc: Arc<DocEntry>) {
         let heap = key.document.len() + key.operation_name.as_ref().map_or(0, |n| n.len());
         self.entries.insert(hash, key, doc, heap);
     }

@@ -19,6 +19,7 @@ use apollo_compiler::{ExecutableDocument, Node};
 use qb_core::{CompileOptions, CompiledQuery, CursorKey, ErrorKind, Number, Query, Value};
 
 use crate::GraphqlSchema;
+use crate::bound::Template;
 use crate::error::{GraphqlError, GraphqlErrors, Location};
 use crate::sdl::RootKind;
 
@@ -507,7 +508,9 @@ fn invalid(message: impl Into<String>) -> GraphqlError {
 
 /// Compiles a GraphQL request (see the crate docs). A document the schema's cache holds
 /// (the same text, operation name and options) is not parsed or validated again
-/// ([`crate::DocumentCache`]); the variables are coerced and bound on every call.
+/// ([`crate::DocumentCache`]); the variables are coerced on every call, and a request whose
+/// variables have a fingerprint traced before binds them into the root fields' prepared
+/// statements without lowering (`bound.rs`).
 pub fn compile(
     document: &str,
     variables: Option<&Value>,
@@ -515,12 +518,45 @@ pub fn compile(
     schema: &GraphqlSchema,
     options: &CompileOptions,
 ) -> Result<CompiledRequest, GraphqlErrors> {
-    let doc = schema
-        .cache
-        .document(document, operation_name, options, || {
-            validate(document, schema, options)
-        })?;
-    lower(&doc, variables, operation_name, schema, options)
+    let cache = &schema.cache;
+    let entry = cache.document(document, operation_name, options, || {
+        validate(document, schema, options)
+    })?;
+    let doc = entry.doc();
+    let sources = doc.sources.clone();
+    let operation = doc
+        .operations
+        .get(operation_name)
+        .map_err(|e| invalid(e.message().to_string()))?;
+    let Some(id) = entry.id().filter(|_| cache.binds()) else {
+        let vars = coerce_variables(schema, operation, variables, &sources, None)?;
+        return lower(doc, operation, &vars, &sources, schema, options);
+    };
+    let mut trace = Trace::default();
+    let vars = coerce_variables(schema, operation, variables, &sources, Some(&mut trace))?;
+    match cache.template(id, &trace.fingerprint).as_deref() {
+        Some(Template::Bound(bound)) => {
+            if let Some(out) = bound.bind(&trace.leaves, schema) {
+                cache.count_bound();
+                return Ok(out);
+            }
+            lower(doc, operation, &vars, &sources, schema, options)
+        }
+        Some(Template::Slow) => lower(doc, operation, &vars, &sources, schema, options),
+        None => {
+            let out = lower(doc, operation, &vars, &sources, schema, options)?;
+            cache.insert_template(id, trace.fingerprint, Template::Seen);
+            Ok(out)
+        }
+        Some(Template::Seen) => {
+            let out = lower(doc, operation, &vars, &sources, schema, options)?;
+            let template = crate::bound::trace(
+                doc, operation, variables, &sources, &trace, &out, schema, options,
+            );
+            cache.insert_template(id, trace.fingerprint, template);
+            Ok(out)
+        }
+    }
 }
 
 /// Parses and validates a document (the part of [`compile`] that depends on the document
@@ -555,31 +591,17 @@ fn validate(
         .map_err(|with| diagnostics(&with.errors))
 }
 
-/// A validated document and the variables to one query per root field (the part of
-/// [`compile`] that depends on the variables).
+/// A validated document's operation and its coerced variables to one query per root field
+/// (the part of [`compile`] that depends on the variables).
 fn lower(
-    doc: &Valid<ExecutableDocument>,
-    variables: Option<&Value>,
-    operation_name: Option<&str>,
+    doc: &ExecutableDocument,
+    operation: &executable::Operation,
+    vars: &HashMap<String, Value>,
+    sources: &SourceMap,
     schema: &GraphqlSchema,
     options: &CompileOptions,
 ) -> Result<CompiledRequest, GraphqlErrors> {
-    let limits = schema.limits(options);
-    let sources = doc.sources.clone();
-    let operation = doc
-        .operations
-        .get(operation_name)
-        .map_err(|e| invalid(e.message().to_string()))?;
-    let vars = coerce_variables(schema, operation, variables, &sources)?;
-    let mut lower = Lower {
-        schema,
-        doc,
-        vars: &vars,
-        sources: &sources,
-        limits,
-        fields_seen: 0,
-        marks: Vec::new(),
-    };
+    let mut lower = Lower::new(schema, doc, vars, sources, options);
     let groups = lower.collect(&[&operation.selection_set], 1)?;
     let mut fields = Vec::with_capacity(groups.len());
     let mut errors = Vec::new();
@@ -596,6 +618,23 @@ fn lower(
         fields,
         operation_name: operation.name.as_ref().map(|n| n.as_str().to_owned()),
     })
+}
+
+/// [`lower`] without compiling: each root field's query AST (for `bound.rs`'s trace).
+pub(crate) fn lower_fields(
+    doc: &ExecutableDocument,
+    operation: &executable::Operation,
+    vars: &HashMap<String, Value>,
+    sources: &SourceMap,
+    schema: &GraphqlSchema,
+    options: &CompileOptions,
+) -> Result<Vec<Lowered>, GraphqlErrors> {
+    let mut lower = Lower::new(schema, doc, vars, sources, options);
+    let groups = lower.collect(&[&operation.selection_set], 1)?;
+    groups
+        .iter()
+        .map(|(key, group)| lower.lower_root(key, group, options).map_err(Into::into))
+        .collect()
 }
 
 fn diagnostics(list: &apollo_compiler::validation::DiagnosticList) -> GraphqlErrors {
@@ -756,13 +795,129 @@ fn is_relation_filter(key: &str, ty: &Type, schema: &GraphqlSchema) -> bool {
             if n.as_str().strip_suffix("Where").is_some_and(|t| schema.view_types.contains(t)))
 }
 
+/// What coercing the variables tells the document cache's bound hits
+/// ([`crate::DocumentCache`]): a **fingerprint** of the variables that keeps everything that
+/// can change the lowering or the SQL (which variables are given, JSON kinds, object keys,
+/// list lengths, booleans, enum values, nulls, custom scalars' objects and lists) and leaves
+/// out only the **leaves**: the values of `Int`, `Float`, `String`, `ID` and custom scalars
+/// given as a string or number, which a query may take as an operand. The leaves, coerced,
+/// are kept in walk order. With `markers`, each leaf's coerced value is replaced by a
+/// marker ([`marker`]), to trace where each leaf lands in the lowered queries.
+#[derive(Debug, Default)]
+pub(crate) struct Trace {
+    pub(crate) fingerprint: Vec<u8>,
+    pub(crate) leaves: Vec<Value>,
+    markers: bool,
+}
+
+impl Trace {
+    /// A trace that puts a marker in place of each leaf.
+    pub(crate) fn with_markers() -> Trace {
+        Trace {
+            markers: true,
+            ..Trace::default()
+        }
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.fingerprint.push(b);
+    }
+
+    fn len(&mut self, n: usize) {
+        self.fingerprint
+            .extend_from_slice(&(n as u64).to_le_bytes());
+    }
+
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.fingerprint.extend_from_slice(s.as_bytes());
+    }
+
+    /// A value kept in full.
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.byte(0),
+            Value::Bool(b) => self.byte(1 + u8::from(*b)),
+            Value::Int(i) => {
+                self.byte(3);
+                self.fingerprint.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Float(f) => {
+                self.byte(4);
+                self.fingerprint
+                    .extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+            Value::Decimal(d) => {
+                self.byte(5);
+                self.str(d.as_str());
+            }
+            Value::Str(s) => {
+                self.byte(6);
+                self.str(s);
+            }
+            Value::List(items) => {
+                self.byte(7);
+                self.len(items.len());
+                for i in items {
+                    self.value(i);
+                }
+            }
+            Value::Object(entries) => {
+                self.byte(8);
+                self.len(entries.len());
+                for (k, i) in entries {
+                    self.str(k);
+                    self.value(i);
+                }
+            }
+        }
+    }
+
+    /// A leaf: its JSON kind in the fingerprint, its coerced value kept (or a marker in
+    /// its place, returned).
+    fn leaf(&mut self, raw: &Value, coerced: Value) -> Value {
+        self.byte(match raw {
+            Value::Int(_) => 9,
+            Value::Float(_) => 10,
+            Value::Decimal(_) => 11,
+            _ => 12,
+        });
+        let i = self.leaves.len();
+        let out = if self.markers {
+            marker(i, &coerced)
+        } else {
+            coerced.clone()
+        };
+        self.leaves.push(coerced);
+        out
+    }
+}
+
+/// The first marker integer (markers stay 32-bit integers, as `Int` requires).
+const MARKER_INT: i64 = 1_500_000_000;
+
+/// The marker of leaf `i`, of the coerced leaf's JSON kind (so the lowering takes the same
+/// branches as for the leaf).
+pub(crate) fn marker(i: usize, like: &Value) -> Value {
+    let n = MARKER_INT + i as i64;
+    match like {
+        Value::Int(_) => Value::Int(n),
+        Value::Float(_) => Value::Float(n as f64 + 0.25),
+        Value::Decimal(_) => Number::new(format!("{n}.25"))
+            .map_or_else(|_| Value::Str(format!("{n}")), Value::Decimal),
+        _ => Value::Str(format!("\u{1}qb-variable-{i}\u{1}")),
+    }
+}
+
 /// Checks a provided variable value against its type (the spec's CoerceVariableValues for
-/// one value), returning the coerced value or a message.
+/// one value), returning the coerced value or a message; with a [`Trace`], also its
+/// fingerprint and leaves.
 fn check_input(
     value: &Value,
     ty: &Type,
     schema: &GraphqlSchema,
     path: &str,
+    mut trace: Option<&mut Trace>,
 ) -> Result<Value, String> {
     let (named, non_null, list) = match ty {
         Type::Named(n) => (Some(n), false, None),
@@ -771,6 +926,9 @@ fn check_input(
         Type::NonNullList(i) => (None, true, Some(i)),
     };
     if *value == Value::Null {
+        if let Some(t) = trace {
+            t.byte(0);
+        }
         return if non_null {
             Err(format!("{path} must not be null (type {ty})"))
         } else {
@@ -779,62 +937,92 @@ fn check_input(
     }
     if let Some(inner) = list {
         return match value {
-            Value::List(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| check_input(v, inner, schema, &format!("{path}[{i}]")))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::List),
-            v => Ok(Value::List(vec![check_input(v, inner, schema, path)?])),
+            Value::List(items) => {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.byte(7);
+                    t.len(items.len());
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        check_input(
+                            v,
+                            inner,
+                            schema,
+                            &format!("{path}[{i}]"),
+                            trace.as_deref_mut(),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::List)
+            }
+            v => {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.byte(13);
+                }
+                Ok(Value::List(vec![check_input(
+                    v, inner, schema, path, trace,
+                )?]))
+            }
         };
     }
     let name = named.expect("named type").as_str();
-    let ok = || Ok(value.clone());
     let mismatch = |v: &Value| format!("{path} is a {}, not a valid {name}", v.type_name());
     match schema.apollo.types.get(name) {
-        Some(ExtendedType::Scalar(_)) => match name {
-            "Int" => match &value {
-                Value::Int(i) if i32::try_from(*i).is_ok() => ok(),
-                Value::Float(f) if f.fract() == 0.0 && f.abs() <= i32::MAX as f64 => {
-                    Ok(Value::Int(*f as i64))
+        Some(ExtendedType::Scalar(_)) => {
+            let coerced = coerce_scalar(value, name, &mismatch)?;
+            match trace {
+                Some(t)
+                    if name != "Boolean"
+                        && matches!(
+                            value,
+                            Value::Int(_) | Value::Float(_) | Value::Decimal(_) | Value::Str(_)
+                        ) =>
+                {
+                    Ok(t.leaf(value, coerced))
                 }
-                v => Err(format!("{} (a 32-bit integer)", mismatch(v))),
-            },
-            "Float" => match &value {
-                Value::Int(_) | Value::Float(_) | Value::Decimal(_) => ok(),
-                v => Err(mismatch(v)),
-            },
-            "String" => match &value {
-                Value::Str(_) => ok(),
-                v => Err(mismatch(v)),
-            },
-            "Boolean" => match &value {
-                Value::Bool(_) => ok(),
-                v => Err(mismatch(v)),
-            },
-            "ID" => match &value {
-                Value::Str(_) | Value::Int(_) => ok(),
-                v => Err(mismatch(v)),
-            },
-            // Custom scalars: any JSON; qb-core checks the operand for its field's type.
-            _ => ok(),
-        },
+                Some(t) => {
+                    t.value(value);
+                    Ok(coerced)
+                }
+                None => Ok(coerced),
+            }
+        }
         Some(ExtendedType::Enum(e)) => match &value {
-            Value::Str(s) if e.values.contains_key(s.as_str()) => ok(),
+            Value::Str(s) if e.values.contains_key(s.as_str()) => {
+                if let Some(t) = trace {
+                    t.value(value);
+                }
+                Ok(value.clone())
+            }
             v => Err(format!("{} (one of the enum's values)", mismatch(v))),
         },
         Some(ExtendedType::InputObject(def)) => {
             let Value::Object(entries) = value else {
                 return Err(mismatch(value));
             };
+            if let Some(t) = trace.as_deref_mut() {
+                t.byte(8);
+                t.len(entries.len());
+            }
             let mut out = Vec::with_capacity(entries.len());
             for (k, v) in entries {
                 let Some(field) = def.fields.get(k.as_str()) else {
                     return Err(format!("{path}.{k} is not a field of {name}"));
                 };
+                if let Some(t) = trace.as_deref_mut() {
+                    t.str(k);
+                }
                 out.push((
                     k.clone(),
-                    check_input(v, &field.ty, schema, &format!("{path}.{k}"))?,
+                    check_input(
+                        v,
+                        &field.ty,
+                        schema,
+                        &format!("{path}.{k}"),
+                        trace.as_deref_mut(),
+                    )?,
                 ));
             }
             for (k, field) in &def.fields {
@@ -851,11 +1039,53 @@ fn check_input(
     }
 }
 
-fn coerce_variables(
+/// GraphQL's input coercion of a scalar value (a variable's, or a leaf of one) to the
+/// scalar type `name`.
+fn coerce_scalar(
+    value: &Value,
+    name: &str,
+    mismatch: &dyn Fn(&Value) -> String,
+) -> Result<Value, String> {
+    let ok = || Ok(value.clone());
+    match name {
+        "Int" => match &value {
+            Value::Int(i) if i32::try_from(*i).is_ok() => ok(),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() <= i32::MAX as f64 => {
+                Ok(Value::Int(*f as i64))
+            }
+            v => Err(format!("{} (a 32-bit integer)", mismatch(v))),
+        },
+        // The spec's Float is finite (a host's NaN or infinity is not one).
+        "Float" => match &value {
+            Value::Int(_) | Value::Decimal(_) => ok(),
+            Value::Float(f) if f.is_finite() => ok(),
+            v => Err(format!("{} (a finite number)", mismatch(v))),
+        },
+        "String" => match &value {
+            Value::Str(_) => ok(),
+            v => Err(mismatch(v)),
+        },
+        "Boolean" => match &value {
+            Value::Bool(_) => ok(),
+            v => Err(mismatch(v)),
+        },
+        "ID" => match &value {
+            Value::Str(_) | Value::Int(_) => ok(),
+            v => Err(mismatch(v)),
+        },
+        // Custom scalars: any JSON; qb-core checks the operand for its field's type.
+        _ => ok(),
+    }
+}
+
+/// The operation's variables, coerced (the spec's CoerceVariableValues); with a [`Trace`],
+/// also their fingerprint and leaves.
+pub(crate) fn coerce_variables(
     schema: &GraphqlSchema,
     operation: &executable::Operation,
     variables: Option<&Value>,
     sources: &SourceMap,
+    mut trace: Option<&mut Trace>,
 ) -> Result<HashMap<String, Value>, GraphqlErrors> {
     let empty = Vec::new();
     let provided: &Vec<(String, Value)> = match variables {
@@ -874,8 +1104,18 @@ fn coerce_variables(
     for def in &operation.variables {
         let name = def.name.as_str();
         let loc = location(def.location(), sources);
-        match provided.iter().find(|(k, _)| k == name) {
-            Some((_, v)) => match check_input(v, &def.ty, schema, &format!("${name}")) {
+        let given = provided.iter().find(|(k, _)| k == name);
+        if let Some(t) = trace.as_deref_mut() {
+            t.byte(u8::from(given.is_some()));
+        }
+        match given {
+            Some((_, v)) => match check_input(
+                v,
+                &def.ty,
+                schema,
+                &format!("${name}"),
+                trace.as_deref_mut(),
+            ) {
                 Ok(v) => {
                     out.insert(name.to_owned(), v);
                 }
@@ -914,6 +1154,26 @@ struct ConnShape<'d> {
     total_count: bool,
 }
 
+/// A root field lowered to its query AST, before it is compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Lowered {
+    /// A value known without SQL.
+    Constant(RootField),
+    /// [`RootField::Sql`] without its statement.
+    Sql {
+        response_key: String,
+        query: Query,
+        single: bool,
+        nested: Option<NestedConnections>,
+    },
+    /// [`RootField::Connection`] without its statement.
+    Connection {
+        response_key: String,
+        query: Query,
+        connection: Connection,
+    },
+}
+
 /// Where a part of a query AST came from: its AST path prefix, the response path and the
 /// document location, to map a qb-core error back.
 #[derive(Debug)]
@@ -934,6 +1194,24 @@ struct Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
+    fn new(
+        schema: &'a GraphqlSchema,
+        doc: &'a ExecutableDocument,
+        vars: &'a HashMap<String, Value>,
+        sources: &'a SourceMap,
+        options: &CompileOptions,
+    ) -> Self {
+        Lower {
+            schema,
+            doc,
+            vars,
+            sources,
+            limits: schema.limits(options),
+            fields_seen: 0,
+            marks: Vec::new(),
+        }
+    }
+
     /// `@skip(if:)` / `@include(if:)`: whether the selection is in.
     fn included(&self, directives: &ast::DirectiveList) -> bool {
         let flag = |name: &str| {
@@ -1032,20 +1310,78 @@ impl<'a> Lower<'a> {
         Some((coerce(&value, ty, self.schema), self.loc(arg.location())))
     }
 
+    /// A root field: lowered ([`Lower::lower_root`]), then compiled.
     fn root_field(
         &mut self,
         key: &str,
         group: &Group<'a>,
         options: &CompileOptions,
     ) -> Result<RootField, GraphqlError> {
+        let lowered = self.lower_root(key, group, options)?;
+        self.finish(lowered, options)
+    }
+
+    /// A lowered root field compiled: a list's query through the shape cache, a
+    /// connection's uncached (a paged shape is compiled on every bind anyway).
+    fn finish(
+        &self,
+        lowered: Lowered,
+        options: &CompileOptions,
+    ) -> Result<RootField, GraphqlError> {
+        Ok(match lowered {
+            Lowered::Constant(f) => f,
+            Lowered::Sql {
+                response_key,
+                query,
+                single,
+                nested,
+            } => {
+                let compiled = self
+                    .schema
+                    .cache
+                    .shapes()
+                    .compile(&query, &self.schema.registry, options)
+                    .map_err(|e| self.core_error(e))?;
+                RootField::Sql {
+                    response_key,
+                    query: Box::new(query),
+                    compiled,
+                    single,
+                    nested,
+                }
+            }
+            Lowered::Connection {
+                response_key,
+                query,
+                connection,
+            } => {
+                let compiled = qb_core::compile(&query, &self.schema.registry, options)
+                    .map_err(|e| self.core_error(e))?;
+                RootField::Connection {
+                    response_key,
+                    query: Box::new(query),
+                    compiled,
+                    connection,
+                }
+            }
+        })
+    }
+
+    /// A root field as its query AST (not compiled).
+    fn lower_root(
+        &mut self,
+        key: &str,
+        group: &Group<'a>,
+        options: &CompileOptions,
+    ) -> Result<Lowered, GraphqlError> {
         let field = group[0];
         let name = field.name.as_str();
         let loc = self.loc(field.location());
         if name == "__typename" {
-            return Ok(RootField::Constant {
+            return Ok(Lowered::Constant(RootField::Constant {
                 response_key: key.to_owned(),
                 value: Value::Str("Query".into()),
-            });
+            }));
         }
         let Some(root) = self.schema.roots.get(name) else {
             return Err(GraphqlError::new(
@@ -1094,16 +1430,9 @@ impl<'a> Lower<'a> {
         let ast = Value::Object(entries);
         let query = Query::from_owned_value_with_limits(ast, &options.limits)
             .map_err(|e| self.core_error(e))?;
-        let compiled = self
-            .schema
-            .cache
-            .shapes()
-            .compile(&query, &self.schema.registry, options)
-            .map_err(|e| self.core_error(e))?;
-        Ok(RootField::Sql {
+        Ok(Lowered::Sql {
             response_key: key.to_owned(),
-            query: Box::new(query),
-            compiled,
+            query,
             single,
             nested: (!plan.is_empty()).then(|| NestedConnections {
                 plan,
@@ -1121,7 +1450,7 @@ impl<'a> Lower<'a> {
         group: &Group<'a>,
         mut entries: Vec<(String, Value)>,
         options: &CompileOptions,
-    ) -> Result<RootField, GraphqlError> {
+    ) -> Result<Lowered, GraphqlError> {
         let field = group[0];
         let loc = self.loc(field.location());
         let path = vec![key.to_owned()];
@@ -1160,12 +1489,9 @@ impl<'a> Lower<'a> {
         entries.push(("camel_case".into(), Value::Bool(true)));
         let query = Query::from_owned_value_with_limits(Value::Object(entries), &options.limits)
             .map_err(|e| self.core_error(e))?;
-        let compiled = qb_core::compile(&query, &self.schema.registry, options)
-            .map_err(|e| self.core_error(e))?;
-        Ok(RootField::Connection {
+        Ok(Lowered::Connection {
             response_key: key.to_owned(),
-            query: Box::new(query),
-            compiled,
+            query,
             connection: Connection {
                 typename,
                 parts,

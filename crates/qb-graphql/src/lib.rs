@@ -29,9 +29,11 @@
 //! ```
 //!
 //! The schema owns a [`DocumentCache`]: a repeated request (the same document text,
-//! operation name and options) skips parsing and validation, and its queries compile
-//! through qb-core's shape cache, so a hit costs a lookup, the variables' coercion and
-//! lowering, and binding the parameters. Results are exactly an uncached compile's.
+//! operation name and options) skips parsing and validation; when its variables have a
+//! fingerprint seen before (the same shape, other scalar values), they are bound straight
+//! into the root fields' prepared statements, so a hit costs the lookups, the variables'
+//! coercion and binding the parameters. Otherwise its queries are lowered and compile
+//! through qb-core's shape cache. Results are exactly an uncached compile's.
 //!
 //! Connections: a `<type>Connection` root field is [`RootField::Connection`], whose rows
 //! [`Connection::assemble`] shapes; a list relation's `<relation>Connection` is the core's
@@ -41,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bound;
 mod cache;
 mod compile;
 mod error;

@@ -2,8 +2,12 @@
 //! response keys, or the errors (code, message, locations, path). Varied documents,
 //! operation names, options and variables (including variables that change a query's
 //! shape: `@skip(if: $v)`, an input object used as `where`, a list coerced from one item)
-//! run in random order through a schema without a cache, one with the default cache, and
-//! one so small that it evicts all the time.
+//! run in random order through a schema without a cache, one with the default cache whose
+//! hits lower the variables (bound hits off), one with the default cache whose hits bind the
+//! variables straight into prepared statements, and one so small that it evicts all the
+//! time. The variables repeat their shapes with other leaves (ages, emails, counts, lists,
+//! decimals, cursors), change shape, and are invalid, so bound hits, fingerprints that take
+//! the slow path, and binds that fail (and fall back) are all exercised.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +46,27 @@ const DOCS: &[&str] = &[
     "query($id: UUID!) { user(id: $id) { id profile { city } } }",
     // Deeper nesting: a small max_depth refuses it.
     "{ commentList(limit: 2) { post { author { profile { address { street } } } } } }",
+    // A connection: the count and cursor are operands (a bad cursor is qb-core's error).
+    "query C($n: Int, $after: String, $w: UserWhere) {
+       userConnection(first: $n, after: $after, where: $w, orderBy: [{age: ASC}]) {
+         edges { cursor node { id email } } pageInfo { hasNextPage endCursor } totalCount
+       }
+     }",
+    // One variable in two operands, and in a literal list.
+    "query T($n: Int, $e: String) {
+       userList(limit: $n, where: {age: {gte: $n}, email: {in: [\"x\", $e]}}) { id }
+     }",
+    // Lists: one item coerced to a list, a list of strings, a string list in a filter.
+    "query L($names: [String!], $e: String = \"a@b\", $inc: Boolean = false) {
+       userList(where: {name: {in: $names}, email: {eq: $e}}) { id name @include(if: $inc) }
+     }",
+    // A custom scalar: Decimal as a number or a string; a variable in a directive, and
+    // one that is no operand when its field is skipped.
+    "query S($s: Decimal, $skip: Boolean = false, $e: String) {
+       userList(where: {score: {gte: $s}}) { id score @skip(if: $skip) }
+       postList(where: {title: {startswith: $e}}) @skip(if: $skip) { id }
+       __typename
+     }",
 ];
 
 const OPERATIONS: &[Option<&str>] = &[None, Some("A"), Some("B"), Some("Q"), Some("Nope")];
@@ -107,6 +132,54 @@ fn order() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
+fn cursor() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("null".to_owned())),
+        "[a-zA-Z0-9_-]{0,12}".prop_map(|s| Some(format!(r#""{s}""#))),
+        Just(Some("3".to_owned())),
+    ]
+}
+
+fn email() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("null".to_owned())),
+        "[a-z@.]{0,6}".prop_map(|s| Some(format!(r#""{s}""#))),
+        Just(Some(r#""x""#.to_owned())),
+        Just(Some(r#""a\u0000b""#.to_owned())),
+        Just(Some("5".to_owned())),
+    ]
+}
+
+fn names() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("null".to_owned())),
+        "[a-c]{0,3}".prop_map(|s| Some(format!(r#""{s}""#))),
+        prop::collection::vec("[a-c]{0,3}", 0..3).prop_map(|v| Some(format!(
+            "[{}]",
+            v.iter()
+                .map(|s| format!(r#""{s}""#))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        Just(Some(r#"["a", null]"#.to_owned())),
+        Just(Some(r#"["a", 1]"#.to_owned())),
+    ]
+}
+
+fn decimal() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        (-50i64..50).prop_map(|n| Some(n.to_string())),
+        (-50i64..50, 1u32..99).prop_map(|(n, f)| Some(format!("{n}.{f}"))),
+        (0i64..50).prop_map(|n| Some(format!(r#""{n}.5""#))),
+        Just(Some(r#""abc""#.to_owned())),
+        Just(Some(r#"{"a": 1}"#.to_owned())),
+    ]
+}
+
 fn uuid() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
@@ -128,26 +201,33 @@ fn variables() -> impl Strategy<Value = Option<(String, String)>> {
         order(),
         uuid(),
         int(),
+        (cursor(), email(), names(), decimal()),
     )
-        .prop_map(|(w, pw, n, skip, inc, o, id, min)| {
-            let text = |w: Option<String>| {
-                let fields = [
-                    ("w", w),
-                    ("n", n.clone()),
-                    ("skip", skip.clone()),
-                    ("inc", inc.clone()),
-                    ("o", o.clone()),
-                    ("id", id.clone()),
-                    ("min", min.clone()),
-                ];
-                let items: Vec<String> = fields
-                    .iter()
-                    .filter_map(|(k, v)| v.as_ref().map(|v| format!(r#""{k}": {v}"#)))
-                    .collect();
-                format!("{{{}}}", items.join(", "))
-            };
-            (text(w), text(pw))
-        });
+        .prop_map(
+            |(w, pw, n, skip, inc, o, id, min, (after, e, names, dec))| {
+                let text = |w: Option<String>| {
+                    let fields = [
+                        ("w", w),
+                        ("n", n.clone()),
+                        ("skip", skip.clone()),
+                        ("inc", inc.clone()),
+                        ("o", o.clone()),
+                        ("id", id.clone()),
+                        ("min", min.clone()),
+                        ("after", after.clone()),
+                        ("e", e.clone()),
+                        ("names", names.clone()),
+                        ("s", dec.clone()),
+                    ];
+                    let items: Vec<String> = fields
+                        .iter()
+                        .filter_map(|(k, v)| v.as_ref().map(|v| format!(r#""{k}": {v}"#)))
+                        .collect();
+                    format!("{{{}}}", items.join(", "))
+                };
+                (text(w), text(pw))
+            },
+        );
     prop_oneof![1 => Just(None), 6 => entries.prop_map(Some)]
 }
 
@@ -189,11 +269,13 @@ fn cached_compiles_equal_uncached_compiles() {
         .expect("schema")
         .with_cache_capacity(0);
     let cached = GraphqlSchema::new(registry()).expect("schema");
+    let lowered = GraphqlSchema::new(registry()).expect("schema");
+    lowered.cache().set_bound_hits(false);
     let tiny = GraphqlSchema::new(registry())
         .expect("schema")
         .with_cache_capacity(2);
     let mut runner = TestRunner::new(Config {
-        cases: 200,
+        cases: 300,
         ..Config::default()
     });
     let (ok, err) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
@@ -210,8 +292,9 @@ fn cached_compiles_equal_uncached_compiles() {
                     }
                 }
                 prop_assert_eq!(&run(&cached, r), &expected, "request {:?}", r);
+                prop_assert_eq!(&run(&lowered, r), &expected, "request {:?} (lowered)", r);
                 prop_assert_eq!(&run(&tiny, r), &expected, "request {:?} (tiny cache)", r);
-                // Again: now certainly a hit.
+                // Again: now certainly a hit (bound when the fingerprint binds).
                 prop_assert_eq!(&run(&cached, r), &expected, "request {:?} (again)", r);
             }
             Ok(())
@@ -226,6 +309,12 @@ fn cached_compiles_equal_uncached_compiles() {
     }
     let s = cached.cache_stats();
     assert!(s.hits > 1000 && s.misses > 0, "{s:?}");
+    // Many hits were bound; others (errors, fingerprints that do not bind) were lowered.
+    assert!(s.bound > 100 && s.bound < s.hits, "{s:?}");
+    assert!(s.templates > 0 && s.templates <= s.capacity, "{s:?}");
+    let l = lowered.cache_stats();
+    assert_eq!((l.bound, l.templates), (0, 0), "{l:?}");
+    assert!(l.shapes.hits > 0, "{l:?}");
     assert!(s.shapes.hits > 0 && s.shapes.misses > 0, "{s:?}");
     assert!(s.len <= s.capacity);
     let t = tiny.cache_stats();
@@ -307,4 +396,153 @@ fn threads_share_one_cache() {
     let s = schema.cache_stats();
     assert_eq!(s.hits + s.misses, 200);
     assert_eq!(s.len, 1);
+    // Two fingerprints (`skip` true or false), each bound after its trace, across threads.
+    assert!(s.bound > 150 && s.templates == 2, "{s:?}");
+}
+
+/// A request twice (its fingerprint seen, then traced), then another on the same schema:
+/// whether the last was bound (`true`) or lowered, each result compared with an uncached
+/// compile's.
+fn bound_after(doc: &str, first: &str, second: &str) -> bool {
+    let schema = GraphqlSchema::new(registry()).expect("schema");
+    let uncached = GraphqlSchema::new(registry())
+        .expect("schema")
+        .with_cache_capacity(0);
+    let opts = CompileOptions::default();
+    let mut bound = 0;
+    for (i, v) in [first, first, second].iter().enumerate() {
+        let v = qb_core::json::parse_value(v).expect("json");
+        let got = qb_graphql::compile(doc, Some(&v), None, &schema, &opts);
+        let want = qb_graphql::compile(doc, Some(&v), None, &uncached, &opts);
+        assert_eq!(got, want, "{doc} {v:?}");
+        if i == 1 {
+            bound = schema.cache_stats().bound;
+            // Seen, then traced: never bound yet.
+            assert_eq!(bound, 0);
+        }
+    }
+    schema.cache_stats().bound > bound
+}
+
+#[test]
+fn which_hits_are_bound() {
+    let list = "query($w: UserWhere, $n: Int) { userList(where: $w, limit: $n) { id } }";
+    // Other leaves, same fingerprint: bound.
+    assert!(bound_after(
+        list,
+        r#"{"w": {"age": {"gte": 3}}, "n": 4}"#,
+        r#"{"w": {"age": {"gte": 30}}, "n": 1}"#
+    ));
+    // A leaf that does not coerce (4.0 is not an Int here) is the coercion's error.
+    assert!(!bound_after(list, r#"{"n": 4}"#, r#"{"n": 4.0}"#));
+    // Another shape (an operator, a key, a null): another fingerprint, lowered once.
+    assert!(!bound_after(
+        list,
+        r#"{"w": {"age": {"gte": 3}}}"#,
+        r#"{"w": {"age": {"lt": 3}}}"#
+    ));
+    assert!(!bound_after(list, r#"{"n": 4}"#, r#"{"n": null}"#));
+    // A value that does not bind (not a count, out of Int's range, not a UUID): lowered,
+    // so the error is the uncached compile's.
+    assert!(!bound_after(list, r#"{"n": 4}"#, r#"{"n": -1}"#));
+    assert!(!bound_after(list, r#"{"n": 4}"#, r#"{"n": 4294967296}"#));
+    let by_key = "query($id: UUID!) { user(id: $id) { id } }";
+    assert!(bound_after(
+        by_key,
+        r#"{"id": "11111111-0000-0000-0000-000000000001"}"#,
+        r#"{"id": "11111111-0000-0000-0000-000000000002"}"#
+    ));
+    assert!(!bound_after(
+        by_key,
+        r#"{"id": "11111111-0000-0000-0000-000000000001"}"#,
+        r#"{"id": "nope"}"#
+    ));
+    // One variable in two operands, beside a literal: bound, both filled.
+    let twice = "query($n: Int) { userList(limit: $n, where: {age: {in: [1, $n]}}) { id } }";
+    assert!(bound_after(twice, r#"{"n": 2}"#, r#"{"n": 5}"#));
+    // A single value coerced to a list, and a list of strings: bound per list length.
+    let names = "query($v: [String!]) { userList(where: {name: {in: $v}}) { id } }";
+    assert!(bound_after(names, r#"{"v": "a"}"#, r#"{"v": "b"}"#));
+    assert!(bound_after(
+        names,
+        r#"{"v": ["a", "b"]}"#,
+        r#"{"v": ["c", "d"]}"#
+    ));
+    assert!(!bound_after(
+        names,
+        r#"{"v": ["a"]}"#,
+        r#"{"v": ["c", "d"]}"#
+    ));
+    // A leaf that went into no operand (its field skipped, a variable not used) must be
+    // equal: another value is lowered.
+    let skipped = "query($n: Int, $s: Boolean!) {
+        postList(limit: 2) { id comments(limit: $n) @skip(if: $s) { id } } }";
+    assert!(bound_after(
+        skipped,
+        r#"{"n": 1, "s": false}"#,
+        r#"{"n": 2, "s": false}"#
+    ));
+    assert!(!bound_after(
+        skipped,
+        r#"{"n": 1, "s": true}"#,
+        r#"{"n": 2, "s": true}"#
+    ));
+    assert!(bound_after(
+        skipped,
+        r#"{"n": 1, "s": true}"#,
+        r#"{"n": 1, "s": true}"#
+    ));
+    // Defaults are the document's values; a custom scalar's object is kept in full.
+    let defaults = r#"query($e: String = "a@b", $s: Decimal) {
+        userList(where: {email: {eq: $e}, score: {gte: $s}}) { id } }"#;
+    assert!(bound_after(defaults, r#"{"s": 1.5}"#, r#"{"s": 2.25}"#));
+    assert!(bound_after(defaults, r#"{"s": "1.5"}"#, r#"{"s": "2"}"#));
+    assert!(!bound_after(defaults, r#"{"s": 1.5}"#, r#"{"s": "2"}"#));
+    // A leaf equal to its own marker could not be told from a document value: that
+    // fingerprint is always lowered.
+    let age = "query($a: Int) { userList(where: {age: {gte: $a}}) { id } }";
+    assert!(!bound_after(age, r#"{"a": 1500000000}"#, r#"{"a": 3}"#));
+    // An input object's Float leaves in one operand (an object with holes).
+    let geo = "query($r: GeoRadius) {
+        userList(where: {location: {distance_within: $r}}) { id } }";
+    assert!(bound_after(
+        geo,
+        r#"{"r": {"lat": 1.5, "lng": 2.5, "meters": 100}}"#,
+        r#"{"r": {"lat": -3.25, "lng": 40.5, "meters": 7}}"#
+    ));
+    // A connection: the count is bound; root `__typename` is a constant.
+    let conn = "query($n: Int) { __typename userConnection(first: $n, orderBy: [{age: ASC}]) {
+        edges { cursor node { id } } pageInfo { hasNextPage } totalCount } }";
+    assert!(bound_after(conn, r#"{"n": 2}"#, r#"{"n": 9}"#));
+    assert!(!bound_after(conn, r#"{"n": 2}"#, r#"{"n": -9}"#));
+}
+
+/// GraphQL's Float is finite: a host's NaN or infinity is a variable error, on a miss and
+/// on a hit whose fingerprint was bound with finite values.
+#[test]
+fn a_float_variable_is_finite() {
+    let schema = GraphqlSchema::new(registry()).expect("schema");
+    let doc = "query($r: GeoRadius) { userList(where: {location: {distance_within: $r}}) { id } }";
+    let radius = |lat: f64| {
+        Value::Object(vec![(
+            "r".into(),
+            Value::Object(vec![
+                ("lat".into(), Value::Float(lat)),
+                ("lng".into(), Value::Float(2.5)),
+                ("meters".into(), Value::Float(100.0)),
+            ]),
+        )])
+    };
+    let opts = CompileOptions::default();
+    for lat in [1.5, 1.5, 1.5, f64::NAN, f64::INFINITY, 2.5] {
+        let got = qb_graphql::compile(doc, Some(&radius(lat)), None, &schema, &opts);
+        if lat.is_finite() {
+            got.expect("compiles");
+        } else {
+            let e = got.expect_err("not a Float");
+            assert_eq!(e.first().code(), "QB_GRAPHQL_INVALID");
+            assert!(e.first().message.contains("$r.lat"), "{e:?}");
+        }
+    }
+    assert_eq!(schema.cache_stats().bound, 2);
 }

@@ -358,6 +358,84 @@ static void test_nested_connections(void) {
     free(raw);
 }
 
+/* One post's comments walked page by page through the nested connection's signed
+ * endCursor: every comment once, in the order plain SQL reads. */
+static void test_nested_walk(void) {
+    const char *doc = "query($after: String) { postList(where: {id: {eq: "
+                      "\"22222222-0000-0000-0000-000000000001\"}}) { commentsConnection(orderBy: "
+                      "{likes: DESC}, first: 1, after: $after) { pageInfo { hasNextPage endCursor }"
+                      " edges { node { id } } } } }";
+    fqb_options *opts = fqb_options_new();
+    const char *key = "fedcba9876543210fedcba9876543210";
+    CHECK_STATUS(fqb_options_set_cursor_key(opts, key, strlen(key)), FQB_OK, NULL);
+    char ids[2048] = "", cursor[512] = "";
+    int pages = 0, more = 1;
+    while (more && pages < 10) {
+        char vars[700];
+        if (*cursor)
+            snprintf(vars, sizeof vars, "{\"after\": \"%s\"}", cursor);
+        else
+            snprintf(vars, sizeof vars, "{}");
+        fqb_graphql_request *req = NULL;
+        fqb_error *err = NULL;
+        CHECK_STATUS(fqb_graphql_compile(schema, doc, strlen(doc), vars, strlen(vars), NULL, 0,
+                                         opts, &req, &err),
+                     FQB_OK, err);
+        fqb_error_free(&err);
+        char *v = req ? field_value(req, 0) : NULL;
+        fqb_graphql_request_free(&req);
+        if (!v) break;
+        pages++;
+        char *id = jq(v, "j#>>'{0,commentsConnection,edges,0,node,id}'");
+        char *next = jq(v, "j#>>'{0,commentsConnection,pageInfo,hasNextPage}'");
+        char *end = jq(v, "j#>>'{0,commentsConnection,pageInfo,endCursor}'");
+        if (id && next && end) {
+            size_t len = strlen(ids);
+            snprintf(ids + len, sizeof ids - len, "%s%s", len ? "," : "", id);
+            more = strcmp(next, "true") == 0;
+            snprintf(cursor, sizeof cursor, "%s", end);
+        } else {
+            more = 0;
+        }
+        free(id);
+        free(next);
+        free(end);
+        free(v);
+    }
+    char *want = sql1("SELECT string_agg(id::text, ',' ORDER BY (data->>'likes')::numeric DESC "
+                      "NULLS FIRST, id) FROM v_comment WHERE fk_post = "
+                      "'22222222-0000-0000-0000-000000000001'");
+    CHECK_MSG(pages == 4, "%d pages of 1 for 4 comments", pages);
+    if (want) CHECK_STR(ids, want);
+    free(want);
+
+    /* An unsigned nested cursor where the key signs them: QB_INVALID_CURSOR at the nested
+     * field's response path. */
+    fqb_graphql_request *req = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(fqb_graphql_compile(schema, doc, strlen(doc), "{}", 2, NULL, 0, NULL, &req, &err),
+                 FQB_OK, err);
+    char *v = req ? field_value(req, 0) : NULL;
+    fqb_graphql_request_free(&req);
+    char *end = v ? jq(v, "j#>>'{0,commentsConnection,pageInfo,endCursor}'") : NULL;
+    if (end) {
+        char vars[700];
+        snprintf(vars, sizeof vars, "{\"after\": \"%s\"}", end);
+        req = UNTOUCHED_REQ;
+        CHECK_STATUS(fqb_graphql_compile(schema, doc, strlen(doc), vars, strlen(vars), NULL, 0,
+                                         opts, &req, &err),
+                     FQB_INVALID_CURSOR, err);
+        CHECK(req == UNTOUCHED_REQ);
+        CHECK_MSG(strstr(fqb_error_graphql_errors(err),
+                         "\"path\":[\"postList\",\"commentsConnection\"]") != NULL,
+                  "%s", fqb_error_graphql_errors(err));
+        fqb_error_free(&err);
+    }
+    free(end);
+    free(v);
+    fqb_options_free(&opts);
+}
+
 /* Rows that are not the statement's, and bad arguments: coded errors with the field's path. */
 static void test_assemble_errors(void) {
     fqb_graphql_request *req = NULL;
@@ -629,6 +707,7 @@ int main(int argc, char **argv) {
     test_refused_requests();
     test_connection_walks();
     test_nested_connections();
+    test_nested_walk();
     test_assemble_errors();
     test_cache_counters();
     fqb_schema_free(&schema);

@@ -423,8 +423,10 @@ typedef struct fqb_error fqb_error;
 /*
  A compiled GraphQL request: its root fields in response order. Each field with SQL is
  one statement (`fqb_graphql_request_field_compiled`, read like `fqb_compile`'s output);
- the caller runs it (each row's one `data` column is an item) and builds
- `{"data": {key: rows…}}`. Immutable; free it once with `fqb_graphql_request_free`.
+ the caller runs it and hands its rows' column texts to
+ `fqb_graphql_request_field_assemble`, which returns the field's response value (list,
+ single object, connection, nested connections shaped by the core); the response is
+ `{"data": {key: value, …}}`. Immutable; free it once with `fqb_graphql_request_free`.
  */
 typedef struct fqb_graphql_request fqb_graphql_request;
 
@@ -1389,6 +1391,86 @@ bool fqb_graphql_request_field_single(const struct fqb_graphql_request *request,
  */
 struct fqb_str fqb_graphql_request_field_value(const struct fqb_graphql_request *request,
                                                size_t index);
+
+/*
+ Whether field `index` is a root connection (`userConnection`): its rows carry the
+ columns `fqb_graphql_request_field_column` names and its value is the connection object
+ `fqb_graphql_request_field_assemble` builds. `false` for NULL or out of range.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+bool fqb_graphql_request_field_connection(const struct fqb_graphql_request *request, size_t index);
+
+/*
+ Whether the rows of field `index` hold nested connections (`postsConnection`), which
+ `fqb_graphql_request_field_assemble` shapes (cursors encoded, `pageInfo`, `nodes`):
+ a row's raw `data` is then not the response's. `false` for NULL or out of range.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+bool fqb_graphql_request_field_nested(const struct fqb_graphql_request *request, size_t index);
+
+/*
+ The number of columns each row of field `index`'s statement carries, in the order the
+ statement returns them: 1 (`data`) for a list or single-object field; 2 to 5 for a
+ connection (`data`, `__cursor`, then `__has_next_page`, `__has_previous_page` when
+ `pageInfo`'s flags are selected, then `__total_count` when `totalCount` is); 0 for a
+ field known without SQL, NULL and out of range.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+size_t fqb_graphql_request_field_column_count(const struct fqb_graphql_request *request,
+                                              size_t index);
+
+/*
+ The name of column `column` of field `index`'s rows (see
+ `fqb_graphql_request_field_column_count`); `{NULL, 0}` out of range. Valid until the
+ request is freed.
+
+ # Safety
+ `request` is NULL or a live request handle.
+ */
+struct fqb_str fqb_graphql_request_field_column(const struct fqb_graphql_request *request,
+                                                size_t index,
+                                                size_t column);
+
+/*
+ Field `index`'s response value, as JSON text, from the rows its statement returned:
+ `cells` holds `row_count` rows of `fqb_graphql_request_field_column_count` cells each,
+ row after row, each cell a column's value as libpq gives it in text format
+ (`PQgetvalue`, `PQgetlength`; `{NULL, 0}` for SQL NULL, `PQgetisnull`): `data` is JSON
+ text, `__cursor` text, the page flags `t`/`f` (or `true`/`false`), `__total_count` a
+ decimal integer. The value is shaped by the core, as every binding's is: the list of the
+ rows' `data` (the first, or `null` without rows, for a single-object field), with nested
+ connections finished (`NestedConnections::finish`); the connection object of a root
+ connection (`Connection::assemble`: edges, cursors encoded and signed with the compile
+ options' cursor key, `pageInfo`, `totalCount`, `nodes`); the constant of a field known
+ without SQL (`cells` ignored). The response is `{"data": {key: value, …}}` in field order
+ (keys are GraphQL names: no escaping needed). `cells` may be NULL when `row_count` is 0.
+ On success writes a new buffer to `*value_out` (free with `fqb_buffer_free`); the
+ request and `cells` stay the caller's.
+
+ Errors, each with the field's response path in `fqb_error_graphql_errors`:
+ `FQB_INVALID_CURSOR` for a `__cursor` that is not one (rows of another statement),
+ `FQB_INVALID_JSON` for `data` that is not JSON, `FQB_INVALID_VALUE` for a flag or count
+ that is not one, `FQB_INTERNAL` for rows that are not the statement's (a connection row
+ without `data`, a nested value that is not a connection); `FQB_INVALID_ARGUMENT` for
+ `index` out of range; `FQB_NULL_PARAMETER`, `FQB_INVALID_UTF8`.
+
+ # Safety
+ `request` is a live request handle; `cells` is valid for reading `row_count` times the
+ column count `fqb_str`s (or NULL with `row_count` 0), each `{NULL, 0}` or valid for
+ reading `len` bytes; `value_out` is writable; `error_out` is NULL or writable.
+ */
+fqb_result fqb_graphql_request_field_assemble(const struct fqb_graphql_request *request,
+                                              size_t index,
+                                              const struct fqb_str *cells,
+                                              size_t row_count,
+                                              struct fqb_buffer **value_out,
+                                              struct fqb_error **error_out);
 
 /*
  Frees `*request` (and the statements it owns) and sets it to NULL (NULL-safe).

@@ -115,13 +115,13 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
                     qb_graphql::RootField::Sql {
                         compiled,
                         single,
-                        nested: n,
+                        nested: plan,
                         ..
                     } => {
-                        if let Some(n) = n {
+                        if let Some(plan) = plan {
                             nested = env.external(NestedBox {
                                 response_key: field.response_key().to_owned(),
-                                inner: n.clone(),
+                                inner: plan.clone(),
                             })?;
                         }
                         (

@@ -289,6 +289,12 @@ const standIn = {
   graphqlCacheStats() {
     throw unavailable('Schema.graphqlCacheStats');
   },
+  graphqlConnectionAssemble() {
+    throw unavailable('graphql.RootField.assembleConnection');
+  },
+  graphqlNestedFinish() {
+    throw unavailable('graphql.RootField.finish');
+  },
   rolloutNew(config) {
     return new Engine(config);
   },

@@ -468,7 +468,15 @@ export namespace graphql {
     operationName?: string | null;
     /** `numbered` (default): `$1, $2` (node-postgres); `format`: `%s`. */
     placeholder?: Placeholder;
+    /** Authenticates connection cursors (HMAC-SHA256), as `compile`'s `cursorKey`: the
+     * cursors `assemble` writes are signed with it; `after`/`before` must verify. */
+    cursorKey?: string | null;
   }
+  /** A connection statement's column (`RootField.columns`). */
+  type ConnectionColumn = 'data' | '__cursor' | '__has_next_page' | '__has_previous_page' | '__total_count';
+  /** A row of a statement as node-postgres gives it: an object by column name, or an array
+   * of the columns (`rowMode: 'array'`). A plain field's row may also be its `data` value. */
+  type Row = Record<string, unknown> | unknown[];
   /** One root field of the response. */
   class RootField {
     private constructor();
@@ -480,13 +488,28 @@ export namespace graphql {
     readonly single: boolean;
     /** The value of a field known without SQL (root `__typename`: `"Query"`). */
     readonly value: unknown;
+    /** For a connection field: its statement's columns, in order; null otherwise. */
+    readonly columns: readonly ConnectionColumn[] | null;
+    /** True for a connection field (`userConnection`). */
+    readonly connection: boolean;
+    /** True when the field's rows hold nested connections (`postsConnection`). */
+    readonly nested: boolean;
+    /** A connection field's value (`{ edges, nodes, pageInfo, totalCount }` as selected)
+     * from its statement's rows, shaped by the core; `__total_count` may be a number, a
+     * BigInt or its decimal text. Throws a `TypeError` for a field that is not a connection. */
+    assembleConnection(rows: readonly Row[]): Record<string, unknown>;
+    /** One row's `data` (or its JSON text) with its nested connections shaped by the core;
+     * the `data` itself when the field has none. */
+    finish(data: unknown): unknown;
   }
   /** A compiled request: one statement per root field, in response order. */
   class Request {
     private constructor();
     readonly fields: readonly RootField[];
-    /** `{ data }`: `run(query)` gives the `data` column of each row of one statement. */
-    assemble(run: (query: CompiledQuery) => unknown[] | Promise<unknown[]>): Promise<{ data: Record<string, unknown> }>;
+    /** `{ data }`: `run(query)` gives the rows of one statement as node-postgres does
+     * (`(await client.query(query)).rows`); for a field that is not a connection a row may
+     * also be its `data` value. */
+    assemble(run: (query: CompiledQuery) => readonly unknown[] | Promise<readonly unknown[]>): Promise<{ data: Record<string, unknown> }>;
   }
   /** Compiles a GraphQL request against the GraphQL schema derived from `schema`. Throws a
    * `QueryBuilderError` subclass (the first error's code) whose `errors` lists every error. */

@@ -603,6 +603,34 @@ impl Source for Node<'_> {
     }
 }
 
+/// A JSON value as the JS data `JSON.parse` gives for its text (numbers as doubles).
+pub(crate) fn json_to_js(env: Env, v: &Value) -> JsResult<Raw> {
+    match v {
+        Value::Null => env.null(),
+        Value::Bool(b) => env.boolean(*b),
+        Value::Int(i) => env.number(*i as f64),
+        Value::Float(f) => env.number(*f),
+        Value::Decimal(d) => env.number(d.as_str().parse().unwrap_or(f64::NAN)),
+        Value::Str(s) => env.str(s),
+        Value::List(items) => {
+            let arr = env.array(items.len())?;
+            for (i, item) in items.iter().enumerate() {
+                let x = json_to_js(env, item)?;
+                env.set_element(arr, i as u32, x)?;
+            }
+            Ok(arr)
+        }
+        Value::Object(entries) => {
+            let obj = env.object()?;
+            for (k, item) in entries {
+                let x = json_to_js(env, item)?;
+                env.set(obj, k, x)?;
+            }
+            Ok(obj)
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Params -> JS
 

@@ -38,10 +38,26 @@ pub(crate) fn graphql_schema_new(cx: &Cx) -> JsResult<Raw> {
     env.external(GraphqlBox { inner })
 }
 
-/// `graphqlCompile(handle, document, variables, operationName, placeholder)`:
-/// `[true, fields]`, each field `[responseKey, { text, values } | null, single, value]`, or
-/// `[false, errorsJson, display]` for a refused request (the JS side throws the error class
-/// of the first error's code, carrying every error in the GraphQL spec's shape).
+/// A connection root field's assembler (`qb_graphql::Connection`), held by its JS `RootField`.
+struct ConnectionBox {
+    response_key: String,
+    inner: qb_graphql::Connection,
+}
+
+/// The finisher of a root field's rows holding nested connections
+/// (`qb_graphql::NestedConnections`), held by its JS `RootField`.
+struct NestedBox {
+    response_key: String,
+    inner: qb_graphql::NestedConnections,
+}
+
+/// `graphqlCompile(handle, document, variables, operationName, placeholder, cursorKey)`:
+/// `[true, fields]`, each field `[responseKey, { text, values } | null, single, value,
+/// connection | null, columns | null, nested | null]` (`connection`, `nested`: handles for
+/// `graphqlConnectionAssemble` and `graphqlNestedFinish`; `columns`: the connection
+/// statement's columns), or `[false, errorsJson, display]` for a refused request (the JS
+/// side throws the error class of the first error's code, carrying every error in the
+/// GraphQL spec's shape).
 pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
     let env = cx.env;
     let g = graphql_box(env, cx.arg(0)?, "graphqlCompile")?;
@@ -74,32 +90,67 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
         Type::Undefined | Type::Null => Placeholder::Numbered,
         _ => crate::placeholder_of(env, p)?,
     };
-    let options = CompileOptions::default().with_placeholder(placeholder);
+    let mut options = CompileOptions::default().with_placeholder(placeholder);
+    if let Some(k) = crate::cursor_key_of(env, cx.arg(5)?)? {
+        options = options.with_cursor_key(k.as_bytes());
+    }
     let result = qb_graphql::compile(
         &document,
         variables.as_ref(),
         operation_name.as_deref(),
         &g.inner,
         &options,
-    )
-    .and_then(|r| r.without_connections("Node"));
+    );
     let out = env.array(2)?;
     match result {
         Ok(request) => {
             let fields = env.array(request.fields.len())?;
-            let mut n = 0u32;
-            for field in &request.fields {
-                let item = env.array(4)?;
+            for (n, field) in request.fields.iter().enumerate() {
+                let item = env.array(7)?;
                 let key = env.str(field.response_key())?;
                 env.set_element(item, 0, key)?;
+                let (mut connection, mut columns, mut nested) =
+                    (env.null()?, env.null()?, env.null()?);
                 let (query, single, value) = match field {
                     qb_graphql::RootField::Sql {
-                        compiled, single, ..
-                    } => (
-                        crate::result_to_js(env, compiled, false)?,
-                        *single,
-                        env.null()?,
-                    ),
+                        compiled,
+                        single,
+                        nested: plan,
+                        ..
+                    } => {
+                        if let Some(plan) = plan {
+                            nested = env.external(NestedBox {
+                                response_key: field.response_key().to_owned(),
+                                inner: plan.clone(),
+                            })?;
+                        }
+                        (
+                            crate::result_to_js(env, compiled, false)?,
+                            *single,
+                            env.null()?,
+                        )
+                    }
+                    qb_graphql::RootField::Connection {
+                        compiled,
+                        connection: c,
+                        ..
+                    } => {
+                        let names = c.columns();
+                        columns = env.array(names.len())?;
+                        for (i, name) in names.iter().enumerate() {
+                            let v = env.str(name)?;
+                            env.set_element(columns, i as u32, v)?;
+                        }
+                        connection = env.external(ConnectionBox {
+                            response_key: field.response_key().to_owned(),
+                            inner: c.clone(),
+                        })?;
+                        (
+                            crate::result_to_js(env, compiled, false)?,
+                            false,
+                            env.null()?,
+                        )
+                    }
                     qb_graphql::RootField::Constant { value, .. } => {
                         let v = match value {
                             qb_core::Value::Str(s) => env.str(s)?,
@@ -107,15 +158,22 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
                         };
                         (env.null()?, false, v)
                     }
-                    // Refused above (`without_connections`).
-                    _ => continue,
+                    _ => {
+                        return Err(Fail::Core(qb_core::Error::new(
+                            qb_core::ErrorKind::Internal,
+                            "",
+                            "a GraphQL root field of a kind the Node binding does not know",
+                        )));
+                    }
                 };
                 env.set_element(item, 1, query)?;
                 let single = env.boolean(single)?;
                 env.set_element(item, 2, single)?;
                 env.set_element(item, 3, value)?;
-                env.set_element(fields, n, item)?;
-                n += 1;
+                env.set_element(item, 4, connection)?;
+                env.set_element(item, 5, columns)?;
+                env.set_element(item, 6, nested)?;
+                env.set_element(fields, n as u32, item)?;
             }
             let ok = env.boolean(true)?;
             env.set_element(out, 0, ok)?;
@@ -131,6 +189,189 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
         }
     }
     Ok(out)
+}
+
+/// `[true, value]`, or `[false, errorsJson, display]` for the error of a connection's rows
+/// (at the field's response path, thrown by the JS side as `graphqlCompile`'s are).
+fn outcome(
+    env: Env,
+    response_key: &str,
+    result: Result<Raw, qb_graphql::GraphqlError>,
+) -> JsResult<Raw> {
+    let out = env.array(2)?;
+    match result {
+        Ok(value) => {
+            let ok = env.boolean(true)?;
+            env.set_element(out, 0, ok)?;
+            env.set_element(out, 1, value)?;
+        }
+        Err(mut e) => {
+            if e.path.is_empty() {
+                e.path = vec![response_key.to_owned()];
+            }
+            let errors = qb_graphql::GraphqlErrors(vec![e]);
+            let ok = env.boolean(false)?;
+            env.set_element(out, 0, ok)?;
+            let json = env.str(&errors.to_json())?;
+            env.set_element(out, 1, json)?;
+            let display = env.str(&errors.to_string())?;
+            env.set_element(out, 2, display)?;
+        }
+    }
+    Ok(out)
+}
+
+/// `graphqlConnectionAssemble(connection, rows)`: the connection's response value from its
+/// statement's rows (`Connection::assemble`), each row an object by column name
+/// (node-postgres' rows) or an array in `columns` order (`rowMode: 'array'`). `data` values
+/// are passed through untouched; `__total_count` may be a number, a BigInt or the decimal
+/// text node-postgres gives for a `bigint`.
+pub(crate) fn graphql_connection_assemble(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(c) = env.unwrap_external::<ConnectionBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "graphqlConnectionAssemble(handle, ...): not a connection handle".into(),
+        ));
+    };
+    let rows = cx.arg(1)?;
+    if !env.is_array(rows)? {
+        return Err(Fail::Type(format!(
+            "the rows of connection field `{}` must be an array",
+            c.response_key
+        )));
+    }
+    let columns = c.inner.columns();
+    let mut out = Vec::new();
+    for i in 0..env.array_len(rows)? {
+        let row = env.element(rows, i)?;
+        let by_index = env.is_array(row)?;
+        if !by_index && env.type_of(row)? != Type::Object {
+            return Err(Fail::Type(format!(
+                "a row of connection field `{}` must be an object by column name or an array \
+                 of its columns ({})",
+                c.response_key,
+                columns.join(", ")
+            )));
+        }
+        let col = |at: usize| -> JsResult<Option<Raw>> {
+            let v = if by_index {
+                env.element(row, at as u32)?
+            } else {
+                let key = env.str(columns[at])?;
+                env.get(row, key)?
+            };
+            Ok(match env.type_of(v)? {
+                Type::Undefined | Type::Null => None,
+                _ => Some(v),
+            })
+        };
+        let wrong = |at: usize, what: &str| {
+            Fail::Type(format!(
+                "column `{}` of connection field `{}` must be {what}",
+                columns[at], c.response_key
+            ))
+        };
+        let cursor = match col(1)? {
+            None => None,
+            Some(v) if env.type_of(v)? == Type::String => Some(env.string(v)?),
+            Some(_) => return Err(wrong(1, "a string or null")),
+        };
+        let flag = |at: usize| -> JsResult<Option<bool>> {
+            match col(at)? {
+                None => Ok(None),
+                Some(v) if env.type_of(v)? == Type::Boolean => Ok(Some(env.bool_value(v)?)),
+                Some(_) => Err(wrong(at, "a boolean or null")),
+            }
+        };
+        let (mut has_next_page, mut has_previous_page, mut total_count) = (None, None, None);
+        let mut at = 2;
+        if c.inner.has_page_info() {
+            has_next_page = flag(2)?;
+            has_previous_page = flag(3)?;
+            at = 4;
+        }
+        if c.inner.has_total_count() {
+            total_count = match col(at)? {
+                None => None,
+                Some(v) => Some(count_of(env, v).ok_or_else(|| {
+                    wrong(
+                        at,
+                        "an integer (a number, a BigInt or its decimal text) or null",
+                    )
+                })?),
+            };
+        }
+        out.push(qb_graphql::ConnectionRow {
+            data: col(0)?,
+            cursor,
+            has_next_page,
+            has_previous_page,
+            total_count,
+        });
+    }
+    let result = match c.inner.assemble(out) {
+        Ok(r) => Ok(response_to_js(env, r)?),
+        Err(e) => Err(e),
+    };
+    outcome(env, &c.response_key, result)
+}
+
+/// A row count as PostgreSQL's `bigint` reaches JS: a number, a BigInt, or its decimal text
+/// (node-postgres' default for `int8`).
+fn count_of(env: Env, v: Raw) -> Option<i64> {
+    match env.type_of(v).ok()? {
+        Type::Number => crate::convert::int_of(env.number_value(v).ok()?),
+        Type::BigInt => env.bigint_value(v).ok()?.ok(),
+        Type::String => env.string(v).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A connection's response value as JS data (rows' `data` as they came).
+fn response_to_js(env: Env, v: qb_graphql::Response<Raw>) -> JsResult<Raw> {
+    use qb_graphql::Response as R;
+    Ok(match v {
+        R::Null => env.null()?,
+        R::Bool(b) => env.boolean(b)?,
+        R::Int(i) => env.number(i as f64)?,
+        R::Str(s) => env.str(&s)?,
+        R::List(items) => {
+            let arr = env.array(items.len())?;
+            for (i, item) in items.into_iter().enumerate() {
+                let x = response_to_js(env, item)?;
+                env.set_element(arr, i as u32, x)?;
+            }
+            arr
+        }
+        R::Object(entries) => {
+            let obj = env.object()?;
+            for (k, item) in entries {
+                let x = response_to_js(env, item)?;
+                env.set(obj, &k, x)?;
+            }
+            obj
+        }
+        R::Row(v) => v,
+        _ => env.null()?,
+    })
+}
+
+/// `graphqlNestedFinish(nested, data)`: one row's `data` (an object, or its JSON text) with
+/// its nested connections as the request selected them (`NestedConnections::finish`), as
+/// the JS data `JSON.parse` gives for it.
+pub(crate) fn graphql_nested_finish(cx: &Cx) -> JsResult<Raw> {
+    let env = cx.env;
+    let Some(n) = env.unwrap_external::<NestedBox>(cx.arg(0)?)? else {
+        return Err(Fail::Type(
+            "graphqlNestedFinish(handle, ...): not a nested-connections handle".into(),
+        ));
+    };
+    let data = crate::convert::document(env, cx.arg(1)?)?;
+    let result = match n.inner.finish(data) {
+        Ok(v) => Ok(crate::convert::json_to_js(env, &v)?),
+        Err(e) => Err(e),
+    };
+    outcome(env, &n.response_key, result)
 }
 
 /// `graphqlCacheStats(handle)`: the document cache's counters, and `shapes`, those of the

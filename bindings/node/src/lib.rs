@@ -589,6 +589,8 @@ entry!(panic_for_test_cb => panic_for_test);
 entry!(graphql_schema_new_cb => graphql::graphql_schema_new);
 entry!(graphql_compile_cb => graphql::graphql_compile);
 entry!(graphql_cache_stats_cb => graphql::graphql_cache_stats);
+entry!(graphql_connection_assemble_cb => graphql::graphql_connection_assemble);
+entry!(graphql_nested_finish_cb => graphql::graphql_nested_finish);
 
 /// Module registration (napi-rs calls this once per environment: main thread or worker).
 mod registration {
@@ -618,6 +620,11 @@ mod registration {
             ("graphqlSchemaNew", Some(graphql_schema_new_cb)),
             ("graphqlCompile", Some(graphql_compile_cb)),
             ("graphqlCacheStats", Some(graphql_cache_stats_cb)),
+            (
+                "graphqlConnectionAssemble",
+                Some(graphql_connection_assemble_cb),
+            ),
+            ("graphqlNestedFinish", Some(graphql_nested_finish_cb)),
         ];
         js::export_functions(e, exports.raw(), fns)
             .and_then(|()| rollout::export(e, exports.raw()))

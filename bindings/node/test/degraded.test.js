@@ -81,6 +81,8 @@ test('everything that needs the core throws a coded NativeUnavailableError', () 
     () => standIn.meta(),
     () => standIn.compareRows([], [], false),
     () => standIn.rolloutRecord(standIn.rolloutNew(), 'native_ok', 1),
+    () => standIn.graphqlConnectionAssemble(null, []),
+    () => standIn.graphqlNestedFinish(null, {}),
   ]) {
     assert.throws(call, (err) => {
       assert.ok(err instanceof NativeUnavailableError);

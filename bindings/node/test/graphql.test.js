@@ -105,21 +105,209 @@ test('errors: the class of the first code, with every error in the spec shape', 
   assert.throws(() => fqb.graphql.compile('{ userList { id } }', 7, schema), TypeError);
 });
 
-test('connection fields are refused (QB_UNSUPPORTED at their path), never dropped', () => {
-  for (const [doc, key] of [
-    ['{ page: userConnection(first: 2) { edges { node { id } } } }', 'page'],
-    ['{ userList(limit: 1) { id postsConnection(first: 1) { edges { node { id } } } } }', 'userList'],
-  ]) {
-    assert.throws(
-      () => fqb.graphql.compile(doc, null, schema),
-      (e) =>
-        e instanceof fqb.UnsupportedError &&
-        e.code === 'QB_UNSUPPORTED' &&
-        e.errors.length === 1 &&
-        e.errors[0].path[0] === key &&
-        /connection fields are not available from Node/.test(e.errors[0].message),
-    );
+const KEY = 'a node test key, 32 bytes long..';
+
+const CONNECTION = `
+query Page($first: Int, $after: String, $last: Int, $before: String) {
+  page: userConnection(orderBy: {age: ASC}, first: $first, after: $after, last: $last, before: $before) {
+    __typename
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id age } }
   }
+}`;
+
+/** Opens a pg client, runs `body(client)`, closes it. */
+async function withClient(body) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: H.pgUrl() });
+  await client.connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.end();
+  }
+}
+
+test('a root connection pages forward (first/after) and backward (last/before) with signed cursors', async () => {
+  const everything = await H.dataRows(
+    { view: 'v_user', select: ['id', 'age'], order_by: [{ field: 'age', nulls: 'last' }, 'id'] },
+    schema,
+  );
+  assert.ok(everything.length > 4, `${everything.length} users`);
+  await withClient(async (client) => {
+    // One page: the core's response from node-postgres rows (the count arrives as text).
+    const page = async (variables) => {
+      const request = fqb.graphql.compile(CONNECTION, variables, schema, { cursorKey: KEY });
+      const [field] = request.fields;
+      assert.equal(field.connection, true);
+      assert.equal(field.nested, false);
+      assert.deepEqual(field.columns, ['data', '__cursor', '__has_next_page', '__has_previous_page', '__total_count']);
+      let rows;
+      const { data } = await request.assemble(async (q) => {
+        rows = (await client.query(q)).rows;
+        return rows;
+      });
+      const value = data.page;
+      assert.equal(typeof rows[0].__total_count, 'string');
+      assert.equal(value.__typename, 'UserConnection');
+      assert.equal(value.totalCount, everything.length);
+      assert.deepEqual(value.edges.map((e) => e.node), rows.map((r) => r.data));
+      assert.deepEqual(value.edges.map((e) => e.cursor), rows.map((r) => fqb.encodeCursor(r.__cursor, KEY)));
+      const cursors = value.edges.map((e) => e.cursor);
+      assert.equal(value.pageInfo.startCursor, cursors[0]);
+      assert.equal(value.pageInfo.endCursor, cursors[cursors.length - 1]);
+      // The same rows as arrays (`rowMode: 'array'`) assemble alike.
+      const arrays = (await client.query({ ...request.fields[0].query, rowMode: 'array' })).rows;
+      assert.deepEqual(field.assembleConnection(arrays), value);
+      return value;
+    };
+    const forward = [];
+    let after = null;
+    for (let n = 0; ; n++) {
+      assert.ok(n < 10, 'the walk ends');
+      const value = await page({ first: 2, after });
+      assert.equal(value.pageInfo.hasPreviousPage, n > 0);
+      forward.push(...value.edges.map((e) => e.node));
+      if (!value.pageInfo.hasNextPage) break;
+      after = value.pageInfo.endCursor;
+    }
+    assert.deepEqual(forward, everything);
+    const backward = [];
+    let before = null;
+    for (let n = 0; ; n++) {
+      assert.ok(n < 10, 'the walk ends');
+      const value = await page({ last: 3, before });
+      assert.equal(value.pageInfo.hasNextPage, n > 0);
+      backward.unshift(...value.edges.map((e) => e.node));
+      if (!value.pageInfo.hasPreviousPage) break;
+      before = value.pageInfo.startCursor;
+    }
+    assert.deepEqual(backward, everything);
+  });
+});
+
+test('the empty page is one row that is no edge; plain fields take rows or data values', async () => {
+  await withClient(async (client) => {
+    const doc =
+      '{ userConnection(where: {age: {gt: 1000}}, first: 3) { totalCount nodes { id } pageInfo { hasNextPage startCursor endCursor } } }';
+    const request = fqb.graphql.compile(doc, null, schema);
+    assert.deepEqual(request.fields[0].columns, ['data', '__cursor', '__has_next_page', '__has_previous_page', '__total_count']);
+    const { data } = await request.assemble(async (q) => (await client.query(q)).rows);
+    assert.deepEqual(data.userConnection, {
+      totalCount: 0,
+      nodes: [],
+      pageInfo: { hasNextPage: false, startCursor: null, endCursor: null },
+    });
+    // Without pageInfo flags or totalCount the statement has only `data` and `__cursor`.
+    const bare = fqb.graphql.compile('{ userConnection(first: 1) { edges { node { id } } } }', null, schema);
+    assert.deepEqual(bare.fields[0].columns, ['data', '__cursor']);
+    const got = await bare.assemble(async (q) => (await client.query(q)).rows);
+    assert.equal(got.data.userConnection.edges.length, 1);
+    const plain = fqb.graphql.compile(`{ user(id: "11111111-0000-0000-0000-000000000001") { id } userList(limit: 1, orderBy: {id: ASC}) { id } }`, null, schema);
+    assert.equal(plain.fields[0].connection, false);
+    assert.equal(plain.fields[0].columns, null);
+    const rows = await plain.assemble(async (q) => (await client.query(q)).rows);
+    const arrays = await plain.assemble(async (q) => (await client.query({ ...q, rowMode: 'array' })).rows);
+    const values = await plain.assemble(async (q) => (await client.query(q)).rows.map((r) => r.data));
+    assert.deepEqual(rows, values);
+    assert.deepEqual(arrays, values);
+    assert.deepEqual(values.data.user, { id: '11111111-0000-0000-0000-000000000001' });
+  });
+});
+
+const NESTED = `query($after: String) {
+  postList(where: {id: {eq: "22222222-0000-0000-0000-000000000001"}}) {
+    id
+    page: commentsConnection(orderBy: {likes: DESC}, first: 2, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id } }
+    }
+  }
+}`;
+
+test('a nested connection walks its pages with the core cursors', async () => {
+  const [{ comments: everything }] = await H.dataRows(
+    {
+      view: 'v_post',
+      select: [{ field: 'comments', select: ['id'], order_by: [{ field: 'likes', direction: 'desc' }] }],
+      where: { id: { eq: P(1) } },
+    },
+    schema,
+  );
+  assert.ok(everything.length > 2);
+  await withClient(async (client) => {
+    const seen = [];
+    let after = null;
+    for (let n = 0; ; n++) {
+      assert.ok(n < 10, 'the walk ends');
+      const request = fqb.graphql.compile(NESTED, { after }, schema, { cursorKey: KEY });
+      const [field] = request.fields;
+      assert.equal(field.nested, true);
+      assert.equal(field.connection, false);
+      const { data } = await request.assemble(async (q) => (await client.query(q)).rows);
+      const [post] = data.postList;
+      assert.equal(post.id, P(1));
+      const value = post.page;
+      assert.equal(value.totalCount, everything.length);
+      assert.equal(value.pageInfo.hasPreviousPage, n > 0);
+      const cursors = value.edges.map((e) => e.cursor);
+      assert.equal(value.pageInfo.startCursor, cursors[0]);
+      assert.equal(value.pageInfo.endCursor, cursors[cursors.length - 1]);
+      seen.push(...value.edges.map((e) => e.node));
+      // `finish` takes the data as JSON text alike.
+      const raw = (await client.query(field.query)).rows[0].data;
+      assert.deepEqual(field.finish(JSON.stringify(raw)), post);
+      if (!value.pageInfo.hasNextPage) break;
+      after = value.pageInfo.endCursor;
+    }
+    assert.deepEqual(seen, everything);
+  });
+});
+
+test('connection errors are coded, at the field path', async () => {
+  await withClient(async (client) => {
+    const request = fqb.graphql.compile(CONNECTION, { first: 2 }, schema, { cursorKey: KEY });
+    const [field] = request.fields;
+    const rows = (await client.query(field.query)).rows;
+    // A cursor that was not signed with the key is refused at compile.
+    assert.throws(
+      () => fqb.graphql.compile(CONNECTION, { first: 2, after: fqb.encodeCursor(rows[0].__cursor) }, schema, { cursorKey: KEY }),
+      (e) => e instanceof fqb.InvalidCursorError && e.code === 'QB_INVALID_CURSOR' && e.errors[0].path[0] === 'page',
+    );
+    // A root connection's cursor is not one of a nested list over the same view.
+    const root = await fqb.graphql
+      .compile('{ commentConnection(orderBy: {likes: DESC}, first: 1) { edges { cursor } } }', null, schema, { cursorKey: KEY })
+      .assemble(async (q) => (await client.query(q)).rows);
+    assert.throws(
+      () => fqb.graphql.compile(NESTED, { after: root.data.commentConnection.edges[0].cursor }, schema, { cursorKey: KEY }),
+      (e) => e instanceof fqb.CursorMismatchError && JSON.stringify(e.errors[0].path) === '["postList","page"]',
+    );
+    // Rows whose `__cursor` is not a row cursor (another statement's) are the core's error.
+    const bad = rows.map((r) => ({ ...r, __cursor: 'not a cursor' }));
+    assert.throws(
+      () => field.assembleConnection(bad),
+      (e) => e instanceof fqb.InvalidCursorError && e.errors.length === 1 && e.errors[0].path[0] === 'page',
+    );
+    // A nested connection's data that is not the core's connection object.
+    const nested = fqb.graphql.compile(NESTED, null, schema).fields[0];
+    assert.throws(
+      () => nested.finish({ id: P(1), page: { edges: 'no' } }),
+      (e) => e instanceof fqb.InternalError && e.errors[0].path[0] === 'postList',
+    );
+    // Wrong types are TypeErrors.
+    assert.throws(() => field.assembleConnection('rows'), TypeError);
+    assert.throws(() => field.assembleConnection([7]), TypeError);
+    assert.throws(() => field.assembleConnection([{ ...rows[0], __cursor: 7 }]), TypeError);
+    assert.throws(() => field.assembleConnection([{ ...rows[0], __has_next_page: 'yes' }]), TypeError);
+    assert.throws(() => field.assembleConnection([{ ...rows[0], __total_count: '1.5' }]), TypeError);
+    assert.throws(() => nested.assembleConnection([]), TypeError);
+    // A count as a number or a BigInt assembles like its text.
+    const want = field.assembleConnection(rows);
+    assert.deepEqual(field.assembleConnection(rows.map((r) => ({ ...r, __total_count: Number(r.__total_count) }))), want);
+    assert.deepEqual(field.assembleConnection(rows.map((r) => ({ ...r, __total_count: BigInt(r.__total_count) }))), want);
+  });
 });
 
 test('operationName, variables as JSON text, the format placeholder', () => {
@@ -150,7 +338,7 @@ test('the document cache returns what an uncached compile returns', () => {
   ];
   const outcome = (s, d, v) => {
     try {
-      return fqb.graphql.compile(d, v, s).fields.map((f) => [f.responseKey, f.query, f.single, f.value]);
+      return fqb.graphql.compile(d, v, s).fields.map((f) => [f.responseKey, f.query, f.single, f.value, f.columns]);
     } catch (e) {
       return ['error', e.name, e.code, e.errors];
     }

@@ -448,44 +448,6 @@ pub struct CompiledRequest {
     pub operation_name: Option<String>,
 }
 
-impl CompiledRequest {
-    /// For a host that does not shape connections (yet): every root field that is a
-    /// connection, or whose rows hold nested connections, refused as `QB_UNSUPPORTED` at its
-    /// response path, so no binding silently drops a field or returns raw cursors.
-    pub fn without_connections(self, host: &str) -> Result<Self, GraphqlErrors> {
-        let refused: Vec<GraphqlError> = self
-            .fields
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f,
-                    RootField::Connection { .. }
-                        | RootField::Sql {
-                            nested: Some(_),
-                            ..
-                        }
-                )
-            })
-            .map(|f| {
-                let mut e = GraphqlError::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "connection fields are not available from {host} yet: \
-                         select a list field (with limit/offset) instead"
-                    ),
-                );
-                e.path = vec![f.response_key().to_owned()];
-                e
-            })
-            .collect();
-        if refused.is_empty() {
-            Ok(self)
-        } else {
-            Err(GraphqlErrors(refused))
-        }
-    }
-}
-
 /// Bounds of a request, checked on the parsed document before GraphQL validation runs
 /// and again while fields are collected (fragments can multiply fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

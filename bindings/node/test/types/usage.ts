@@ -118,8 +118,16 @@ async function graphqlRequest(client: Client, s: Schema): Promise<unknown> {
   const q: CompiledQuery | null = request.fields[0].query;
   const stats: number = s.graphqlCacheStats().shapes.hits;
   void [key, q, stats];
+  const page = graphql.compile('{ userConnection(first: 2) { edges { cursor } } }', null, s, { cursorKey: 'k' });
+  const field = page.fields[0];
+  const columns: readonly string[] | null = field.columns;
+  if (field.connection) {
+    const rows = (await client.query(field.query!)).rows;
+    void field.assembleConnection(rows).edges;
+  }
+  void [columns, field.nested, field.finish({})];
   try {
-    return await request.assemble(async (query) => (await client.query(query)).rows.map((r) => r.data));
+    return await request.assemble(async (query) => (await client.query(query)).rows);
   } catch (e) {
     if (e instanceof QueryBuilderError && e.errors) return e.errors[0].extensions.code;
     throw e;

@@ -48,10 +48,11 @@ sql-shapes: setup ## EXPLAIN ANALYZE of the relation SQL shapes on the scaled fi
 	scripts/sql-shapes.sh
 
 FUZZ_SECONDS ?= 180
+FUZZ_TARGET_DIR ?= /var/tmp/fqb-fuzz-target
 fuzz: ## run each cargo-fuzz target for FUZZ_SECONDS (no sanitizer, stable Rust; docs/reliability.md)
 	cd fuzz && for t in query_json schema_json structured c_api graphql_document; do \
 		mkdir -p corpus/$$t; \
 		seeds=""; [ -d seeds/$$t ] && seeds=seeds/$$t; \
-		CARGO_TARGET_DIR=/var/tmp/fqb-fuzz-target cargo fuzz run -s none -O $$t corpus/$$t $$seeds -- \
+		CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) cargo fuzz run -s none -O $$t corpus/$$t $$seeds -- \
 			-dict=fuzz.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
 	done

@@ -8,7 +8,11 @@
 //! - bit 2: through a shim (`fqb_shim_build`, native forced, fallback on) whose legacy
 //!   builder hands the query bytes back as its SQL with 1 (`$n` shim) or 2 (`%s` shim)
 //!   parameters, so the placeholder check and the legacy output functions see arbitrary
-//!   text too.
+//!   text too;
+//! - bit 3: the query is a GraphQL request instead, `document [0xFF variables [0xFF
+//!   operation name]]` (no variables: NULL, length 0), through `fqb_graphql_compile` (bit 2
+//!   is then ignored): every root field's key, statement or value is read and the request
+//!   freed, and a refusal's `fqb_error_graphql_errors` read.
 //!
 //! Oracle: every status is a known one and equals the error handle's number and code;
 //! outputs are written only on success; every string is NUL-terminated at its length; a
@@ -149,6 +153,79 @@ unsafe fn check_statement(c: *const fqb_compiled, format: bool) {
     }
 }
 
+/// An `fqb_str` is `{NULL, 0}` or NUL-terminated at its length.
+unsafe fn check_str(s: fqb_str) -> Option<&'static CStr> {
+    if s.ptr.is_null() {
+        assert_eq!(s.len, 0);
+        return None;
+    }
+    let c = unsafe { cstr(s.ptr) };
+    assert_eq!(c.to_bytes().len(), s.len);
+    Some(c)
+}
+
+/// `document [0xFF variables [0xFF operation name]]` through `fqb_graphql_compile`; every
+/// field of an accepted request read, the request and the error freed (twice: NULL-safe).
+unsafe fn graphql(
+    schema: *const fqb_schema,
+    request: &[u8],
+    options: *const fqb_options,
+    format: bool,
+) {
+    let mut parts = request.splitn(3, |b| *b == 0xFF);
+    let document = parts.next().unwrap_or(&[]);
+    let text = |p: Option<&[u8]>| {
+        p.map_or((null(), 0), |p| (p.as_ptr().cast::<c_char>(), p.len()))
+    };
+    let (variables, variables_len) = text(parts.next());
+    let (operation, operation_len) = text(parts.next());
+    let mut r: *mut fqb_graphql_request = null_mut();
+    let mut err = null_mut();
+    unsafe {
+        let st = fqb_graphql_compile(
+            schema,
+            document.as_ptr().cast(),
+            document.len(),
+            variables,
+            variables_len,
+            operation,
+            operation_len,
+            options,
+            &mut r,
+            &mut err,
+        );
+        if st == fqb_result::FQB_OK {
+            assert!(err.is_null() && !r.is_null());
+            let n = fqb_graphql_request_field_count(r);
+            for i in 0..n {
+                assert!(check_str(fqb_graphql_request_field_key(r, i)).is_some());
+                let c = fqb_graphql_request_field_compiled(r, i);
+                let value = check_str(fqb_graphql_request_field_value(r, i));
+                assert_ne!(c.is_null(), value.is_none(), "a statement or a value");
+                if c.is_null() {
+                    assert!(!fqb_graphql_request_field_single(r, i));
+                } else {
+                    check_statement(c, format);
+                }
+            }
+            assert!(check_str(fqb_graphql_request_field_key(r, n)).is_none());
+            assert!(fqb_graphql_request_field_compiled(r, n).is_null());
+            assert!(check_str(fqb_graphql_request_field_value(r, n)).is_none());
+        } else {
+            assert!(r.is_null(), "output written on failure");
+            check_failure(st, err);
+            let errors = cstr(fqb_error_graphql_errors(err));
+            if st == fqb_result::FQB_GRAPHQL_INVALID {
+                assert!(!errors.to_bytes().is_empty(), "a refusal without its errors");
+            }
+        }
+        fqb_graphql_request_free(&mut r);
+        assert!(r.is_null());
+        fqb_graphql_request_free(&mut r);
+        fqb_error_free(&mut err);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -173,6 +250,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(err.is_null());
             schema = own_schema;
             query = q;
+        }
+        if mode & 8 != 0 {
+            let options = if format { h.format.cast_const() } else { null() };
+            graphql(schema, query, options, format);
+            fqb_schema_free(&mut own_schema);
+            return;
         }
         let mut c: *mut fqb_compiled = null_mut();
         let mut err = null_mut();

@@ -5,8 +5,9 @@
 - seeds/schema_json/*.json: the fixture registry, the registry of docs/query-ast.md and
   every inline `schema` of the golden cases;
 - seeds/c_api/*: every 8th golden query behind each mode byte of the c_api target (0, 2, 4,
-  6: fixture registry, `$n`/`%s`, compile/shim), and `1, schema, 0xFF, query` for every case
-  with an inline registry;
+  6: fixture registry, `$n`/`%s`, compile/shim), `1, schema, 0xFF, query` for every case
+  with an inline registry, and every GraphQL seed behind mode 8 or 10 (`fqb_graphql_compile`,
+  `$n`/`%s`; `document 0xFF variables`);
 - seeds/graphql_document/*.graphql: the GraphQL documents of
   crates/qb-testpg/tests/graphql.rs (`document \0 variables` when it has variables) and the
   ```graphql blocks of docs/graphql.md;
@@ -55,16 +56,27 @@ def c_api_seeds():
 
 
 def graphql_seeds():
+    """The GraphQL seeds; each also a c_api seed (mode 8, or 10 for every other one)."""
     n = 0
+    c_api = FUZZ / "seeds" / "c_api"
+    c_api.mkdir(parents=True, exist_ok=True)
+
+    def c_api_seed(name, doc, variables):
+        mode = 8 if n % 2 == 0 else 10
+        data = doc.encode() + (b"\xff" + variables.encode() if variables else b"")
+        (c_api / f"graphql_{name}.{mode}").write_bytes(bytes([mode]) + data)
+
     src = (ROOT / "crates/qb-testpg/tests/graphql.rs").read_text()
     pattern = r'\(\s*"([a-z0-9_]+)",\s*r#"(.*?)"#,\s*(?:r#"(.*?)"#|"")\s*,?\s*\)'
     for m in re.finditer(pattern, src, re.S):
         name, doc, variables = m.group(1), m.group(2), m.group(3)
         write("graphql_document", f"{name}.graphql", doc + ("\0" + variables if variables else ""))
+        c_api_seed(name, doc, variables)
         n += 1
     md = (ROOT / "docs/graphql.md").read_text()
     for i, block in enumerate(re.findall(r"```graphql\n(.*?)```", md, re.S)):
         write("graphql_document", f"docs_{i}.graphql", block)
+        c_api_seed(f"docs_{i}", block, None)
         n += 1
     return n
 

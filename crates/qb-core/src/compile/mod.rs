@@ -300,7 +300,13 @@ impl<'a> Compiler<'a> {
 
     /// One ORDER BY key of an ungrouped query: a field of the current scope, or of the row
     /// a many-to-one relation relates (`author.name`: a scalar subquery, NULL when none).
-    pub(crate) fn order_key(&mut self, path: &'a FieldPath, p: &Path<'_>) -> Result<(), Error> {
+    /// Returns the key when it is a value of the current scope (what a tie-breaker compares
+    /// with, [`Compiler::tie_breakers`]).
+    pub(crate) fn order_key(
+        &mut self,
+        path: &'a FieldPath,
+        p: &Path<'_>,
+    ) -> Result<Option<Resolved<'a>>, Error> {
         let fp = p.key("field");
         self.order_key_from(&path.0, 0, &fp, p)
     }
@@ -311,25 +317,25 @@ impl<'a> Compiler<'a> {
         start: usize,
         fp: &Path<'_>,
         p: &Path<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<Resolved<'a>>, Error> {
         match self.resolve_from(None, segs, start, fp)? {
             Target::Value(r) => {
                 resolve::check_orderable(&r, p, "order by")?;
                 self.typed_expr(&r);
-                Ok(())
+                Ok(Some(r))
             }
             t if rows_aggregate::names_aggregate(&t, segs) => {
                 // An aggregate over the rows of a relation or list (`posts.count`).
                 let r = self.rows_aggregate_value(t, segs, fp)?;
                 resolve::check_orderable(&r, p, "order by")?;
                 self.typed_expr(&r);
-                Ok(())
+                Ok(Some(r))
             }
-            t @ Target::List { .. } => self.value(t, segs, fp).map(|_| ()),
+            t @ Target::List { .. } => self.value(t, segs, fp).map(|_| None),
             Target::Relation { rel, name, at } => {
                 if at + 1 == segs.len() || rel.kind.is_list() {
                     let t = Target::Relation { rel, name, at };
-                    return self.value(t, segs, fp).map(|_| ());
+                    return self.value(t, segs, fp).map(|_| None);
                 }
                 let target = self.related_view(rel, name)?;
                 let parent = self.enter(target);
@@ -338,7 +344,8 @@ impl<'a> Compiler<'a> {
                 self.related_rows(relation::Rows::Relation(rel, name), parent)?;
                 self.w.sql(")");
                 self.leave();
-                Ok(())
+                // A value of the related row: never one of this scope's keys.
+                Ok(None)
             }
         }
     }

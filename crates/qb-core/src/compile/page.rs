@@ -548,8 +548,7 @@ impl<'a> Compiler<'a> {
         );
     }
 
-    /// The order keys, then the primary key columns the order does not already hold (an
-    /// embedded list's element: its position). `at` is where the arguments are.
+    /// The order keys, then [`Compiler::tie_breakers`]. `at` is where the arguments are.
     fn page_keys(
         &mut self,
         order_by: &'a [OrderBy],
@@ -573,32 +572,14 @@ impl<'a> Compiler<'a> {
                 nulls_last,
             });
         }
-        let view = self.scope.view;
-        if let Some(ord) = view.ordinality.as_deref() {
-            // No name resolves to it: it is never among the order keys already.
+        let p = at.key(size_key);
+        for r in self.tie_breakers(|r| keys.iter().any(|k| k.r.same_place(r))) {
+            resolve::check_orderable(&r, &p, "order by")?;
             keys.push(PageKey {
-                r: Resolved {
-                    access: Access::Column(ord),
-                    ty: &ord.ty,
-                    language: None,
-                    alias: self.scope.alias,
-                },
+                r,
                 desc: false,
                 nulls_last: true,
             });
-        } else {
-            for col in &view.primary_key {
-                let segs = std::slice::from_ref(col);
-                let p = at.key(size_key);
-                let r = self.page_key(segs, &p, &p)?;
-                if !keys.iter().any(|k| k.r.same_place(&r)) {
-                    keys.push(PageKey {
-                        r,
-                        desc: false,
-                        nulls_last: true,
-                    });
-                }
-            }
         }
         if keys.len() > MAX_KEYS {
             return Err(order_path.err(

@@ -332,12 +332,18 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// ` ORDER BY <keys>, <primary key>`: the requested order, ties broken by the current
-    /// scope's primary key (ascending), so a list's order is always the same.
+    /// ` ORDER BY <keys>, <tie-breakers>`: the requested order, ties broken by
+    /// [`Compiler::tie_breakers`] (ascending), so a list's order is always the same.
     fn list_order(&mut self, order: &'a [OrderBy], p: &Path<'_>) -> Result<(), Error> {
         self.w.sql(" ORDER BY ");
+        let mut held = Vec::with_capacity(order.len());
         for (i, o) in order.iter().enumerate() {
-            self.order_key(&o.path, &p.index(i))?;
+            if i > 0 {
+                self.w.sql(", ");
+            }
+            if let Some(r) = self.order_key(&o.path, &p.index(i))? {
+                held.push(r);
+            }
             self.w.sql(match o.direction {
                 Direction::Asc => " ASC",
                 Direction::Desc => " DESC",
@@ -347,14 +353,13 @@ impl<'a> Compiler<'a> {
                 Some(Nulls::Last) => self.w.sql(" NULLS LAST"),
                 None => {}
             }
-            self.w.sql(", ");
         }
-        let scope = self.scope;
-        for (i, k) in scope.view.sql_primary_key.iter().enumerate() {
-            if i > 0 {
+        let ties = self.tie_breakers(|r| held.iter().any(|h| h.same_place(r)));
+        for (i, r) in ties.iter().enumerate() {
+            if i > 0 || !order.is_empty() {
                 self.w.sql(", ");
             }
-            self.w.qualified(scope.alias, k);
+            self.typed_expr(r);
         }
         Ok(())
     }

@@ -104,6 +104,31 @@ impl<'a> Resolved<'a> {
 }
 
 impl<'a> Compiler<'a> {
+    /// The keys that make an order total in the current scope, each ascending: an embedded
+    /// list element's position, else the primary key columns that `held` (the order's keys)
+    /// does not already hold by [`Resolved::same_place`]. The one rule of selected lists'
+    /// `ORDER BY` and keyset pages' keys.
+    pub(crate) fn tie_breakers(&self, held: impl Fn(&Resolved<'a>) -> bool) -> Vec<Resolved<'a>> {
+        let view = self.scope.view;
+        let alias = self.scope.alias;
+        let column = |col: &'a ColumnDef| Resolved {
+            access: Access::Column(col),
+            ty: &col.ty,
+            language: None,
+            alias,
+        };
+        if let Some(ord) = view.ordinality.as_deref() {
+            // No name resolves to it: it is never among the order keys already.
+            return vec![column(ord)];
+        }
+        view.primary_key
+            .iter()
+            .filter_map(|c| view.columns.lookup_indexed(c, false))
+            .map(|(_, col)| column(col))
+            .filter(|r| !held(r))
+            .collect()
+    }
+
     fn field(&self, def: &'a FieldDef) -> Resolved<'a> {
         Resolved {
             access: Access::Field(def),

@@ -600,8 +600,6 @@ pub struct ViewDef {
     pub(crate) sql_from: SqlFragment,
     /// `"data"`, rendered when the view joins a [`Schema`].
     pub(crate) sql_data: SqlFragment,
-    /// The primary key columns, quoted, rendered when the view joins a [`Schema`].
-    pub(crate) sql_primary_key: Box<[SqlFragment]>,
     /// The distribution column, quoted, rendered when the view joins a [`Schema`].
     pub(crate) sql_distribution: Option<SqlFragment>,
     /// The element of an embedded list ([`ListDef`]), not a registered view; `name` is the
@@ -636,7 +634,6 @@ impl ViewDef {
             primary_key: Vec::new(),
             distribution_column: None,
             relations: Named::default(),
-            sql_primary_key: Box::default(),
             sql_distribution: None,
             element: false,
             ordinality: None,
@@ -772,11 +769,6 @@ impl ViewDef {
             col.output = OutputKeys::new(name);
         }
         self.fields.render(&self.sql_data, &[]);
-        self.sql_primary_key = self
-            .primary_key
-            .iter()
-            .map(|c| SqlWriter::column(c))
-            .collect();
         self.sql_distribution = self.distribution_column.as_deref().map(SqlWriter::column);
         if let Some(ord) = &mut self.ordinality {
             ord.sql = SqlWriter::column("ord");

@@ -1,0 +1,1 @@
+SELECT jsonb_build_object('id', t."id", 'likes', to_jsonb(ARRAY(SELECT jsonb_build_object('id', t1."id", 'reaction', t1."data"->'reaction') FROM "v_post_like" AS t1 WHERE t1."fk_post" = t."id" AND t1."tenant_id" = t."tenant_id" ORDER BY t1."id" DESC LIMIT $1::bigint))) AS "data" FROM "v_post" AS t WHERE (t."id" = $2::uuid) ORDER BY t."id" ASC

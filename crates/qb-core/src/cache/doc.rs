@@ -73,7 +73,8 @@ const OPERAND: u8 = 7;
 impl Reader {
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
         let mut key = Shape {
-            bytes: Vec::with_capacity(256),
+            // One allocation for most documents.
+            bytes: Vec::with_capacity(1024),
             operands: SmallVec::new(),
         };
         key.u8(DOC_KEY);
@@ -92,12 +93,14 @@ impl Reader {
         Ok(depth + 1)
     }
 
-    /// An object key, which must render unambiguously in a path.
+    /// An object key, which must render unambiguously in a path. Checked when the paths
+    /// are read (a miss's check): a document of a cached key has that document's keys.
     fn key(&mut self, key: &str) -> Result<(), Skip> {
-        if key.is_empty()
-            || key
-                .bytes()
-                .any(|b| matches!(b, b'.' | b'[' | b']' | b'(' | b')' | b' ') || b >= 0x80)
+        if self.paths.is_some()
+            && (key.is_empty()
+                || key
+                    .bytes()
+                    .any(|b| matches!(b, b'.' | b'[' | b']' | b'(' | b')' | b' ') || b >= 0x80))
         {
             return Err(Skip);
         }

@@ -353,6 +353,13 @@ impl Walk {
         self.nodes.get()
     }
 
+    /// Forgets what an earlier read counted and raised (a document read again from its
+    /// root).
+    pub(crate) fn reset(&self) {
+        self.nodes.set(0);
+        self.py_err.set(None);
+    }
+
     fn count(&self, n: usize) {
         self.nodes.set(self.nodes.get() + n);
     }

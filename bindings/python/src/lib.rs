@@ -183,6 +183,7 @@ fn shape_stats<'py>(
 ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
     let d = pyo3::types::PyDict::new(py);
     d.set_item("hits", s.hits)?;
+    d.set_item("document_hits", s.document_hits)?;
     d.set_item("misses", s.misses)?;
     d.set_item("evictions", s.evictions)?;
     d.set_item("recompiles", s.recompiles)?;
@@ -595,6 +596,25 @@ fn compile_options(
             &owned
         }
     };
+    if !query.is_instance_of::<PyString>() {
+        // A dict: read through the cache's document key, so a hit builds no query.
+        let walk = convert::Walk::default();
+        let node = || {
+            walk.reset();
+            convert::Node::new(query.clone(), &walk)
+        };
+        let out = schema
+            .cache
+            .compile_source_with(node, &schema.inner, &options, |step| {
+                if walk.nodes() >= DETACH_NODES {
+                    py.detach(step)
+                } else {
+                    step()
+                }
+            })
+            .map_err(|e| walk.error(py, &e))?;
+        return to_compiled(py, &out);
+    }
     let (query, nodes) = parse(py, query)?;
     let run = move || schema.cache.compile(&query, &schema.inner, &options);
     let out = if nodes >= DETACH_NODES {

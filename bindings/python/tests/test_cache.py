@@ -46,6 +46,9 @@ def test_same_shape_other_values_hits_and_bad_values_raise_as_uncached() -> None
     assert e.value.path == "where.age.gte"
     stats = schema.cache_stats()
     assert (stats["misses"], stats["hits"], stats["recompiles"]) == (1, 2, 1)
+    # The second compile was read from the dict's document key, without building a query;
+    # the string operand is another document key (operand kinds are kept), a shape hit.
+    assert stats["document_hits"] == 1
 
 
 def test_capacity_bounds_the_cache() -> None:
@@ -57,7 +60,8 @@ def test_capacity_bounds_the_cache() -> None:
                 q["limit"] = limit
             fraiseql_qb.compile(q, schema)
     stats = schema.cache_stats()
-    assert stats["len"] == 2 and stats["evictions"] == 4
+    # Each new shape compiled from a dict is two entries: its shape and its document key.
+    assert stats["len"] == 2 and stats["evictions"] == 10
 
 
 def test_the_rollout_shim_compiles_through_its_schemas_cache() -> None:

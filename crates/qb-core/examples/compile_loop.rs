@@ -7,7 +7,10 @@
 //! `prepared`, each iteration binds the query to a `Prepared` made before the loop; with
 //! `miss`, each compile misses a one-shape cache and evicts (the query alternates with a
 //! copy whose `limit` is toggled, another shape); with `values`, each iteration binds the
-//! query's operand values (taken once, before the loop) with `Prepared::bind_values`.
+//! query's operand values (taken once, before the loop) with `Prepared::bind_values`; with
+//! `doc`, each compile reads the workload's document through `ShapeCache::compile_source` (a
+//! document-key hit); with `docparse`, each parses the document and hits the shape; with
+//! `docuncached`, each parses the document and compiles it uncached.
 //!
 //! A workload name ending in `+page` (`M+page`) is the workload as a keyset page: `limit`
 //! replaced by `first`, `page_info`, and an `after` cursor on the order's keys; `+signed`
@@ -72,6 +75,48 @@ fn main() {
                 .len();
         }
         println!("{arg}: {n} binds from values, {total} params");
+        return;
+    }
+    if mode == "docuncached" {
+        // The document parsed and compiled uncached (the denominator of the `doc` modes).
+        for _ in 0..n {
+            let d = std::hint::black_box(q);
+            total += Query::from_source(d, &opts.limits)
+                .and_then(|q| compile(&q, &schema, &opts))
+                .expect("compiles")
+                .params
+                .len();
+        }
+        println!("{arg}: {n} uncached compiles from the document, {total} params");
+        return;
+    }
+    if mode == "doc" || mode == "docparse" {
+        // From the workload's document, as a binding calls the cache: `doc`, a hit of the
+        // document key (`ShapeCache::compile_source`); `docparse`, the document parsed into a
+        // `Query` and then a hit of the shape (what bindings did before document keys).
+        assert!(
+            !paged,
+            "the document modes read the workload's own document"
+        );
+        let cache = ShapeCache::new(16);
+        cache
+            .compile_source(|| q, &schema, &opts)
+            .expect("compiles");
+        for _ in 0..n {
+            let d = std::hint::black_box(q);
+            total += if mode == "doc" {
+                cache.compile_source(|| d, &schema, &opts)
+            } else {
+                Query::from_source(d, &opts.limits).and_then(|q| cache.compile(&q, &schema, &opts))
+            }
+            .expect("compiles")
+            .params
+            .len();
+        }
+        println!(
+            "{arg}: {n} {mode} compiles, {total} params, {:?}",
+            cache.stats()
+        );
         return;
     }
     if mode == "cached" || mode == "prepared" {

@@ -33,7 +33,9 @@ use crate::param::{CompiledQuery, Param, ParamType};
 use crate::schema::Schema;
 use crate::value::Value;
 
+mod doc;
 mod values;
+pub use doc::CompileStep;
 pub use values::{OperandKind, PreparedOperand};
 
 /// The operands of a filter whose values are written as SQL text: part of the shape.
@@ -52,6 +54,12 @@ fn operand_is_shape(op: Operator) -> bool {
             | Operator::IsCarrierGrade
     )
 }
+
+/// The first byte of a shape's key; a document's key ([`doc`]) starts with [`DOC_KEY`], so
+/// the two never compare equal in the one cache.
+const SHAPE_KEY: u8 = 0;
+/// The first byte of a document's key.
+const DOC_KEY: u8 = 1;
 
 /// How deep a shape is walked; deeper queries are compiled uncached (and fail the compile's
 /// depth check, whose cap is lower).
@@ -119,6 +127,7 @@ impl<'q> Shape<'q> {
             bytes: Vec::with_capacity(256 + 24 * query.select.len()),
             operands: SmallVec::new(),
         };
+        s.u8(SHAPE_KEY);
         s.options(schema, options);
         s.query(query, 0)?;
         // camelCase, as the compile reads it (the option or the query's own key).
@@ -532,7 +541,10 @@ impl<'q> Shape<'q> {
 struct Plan {
     /// `None`: the shape cannot be bound (a parameter without a slot, an operand no slot
     /// reads); queries of this shape are compiled uncached.
-    bound: Option<Bound>,
+    bound: Option<Arc<Bound>>,
+    /// A document key's entry ([`ShapeCache::compile_source`]): for each operand of the
+    /// shape, in canonical order, its index among the document's operands.
+    perm: Option<Box<[u32]>>,
 }
 
 #[derive(Debug)]
@@ -585,7 +597,7 @@ fn make_plan(
 ) -> Result<(CompiledQuery, Plan), Error> {
     let (out, slots) = plan(query, schema, options)?;
     let bound = bind_slots(&out, slots, &shape.operands, &options.limits);
-    Ok((out, Plan { bound }))
+    Ok((out, Plan { bound, perm: None }))
 }
 
 /// The slots of a planned query mapped to its operands, when the plan can be bound: every
@@ -596,7 +608,7 @@ fn bind_slots(
     slots: Vec<Slot>,
     operands: &[Operand<'_>],
     limits: &Limits,
-) -> Option<Bound> {
+) -> Option<Arc<Bound>> {
     if slots.len() != out.params.len() {
         return None;
     }
@@ -625,7 +637,7 @@ fn bind_slots(
     // The plan must reproduce its own query's parameters (a conversion that differs from
     // the compiler's is never cached).
     match bound.bind(operands, limits) {
-        Some(params) if params == out.params => Some(bound),
+        Some(params) if params == out.params => Some(Arc::new(bound)),
         _ => None,
     }
 }
@@ -636,6 +648,9 @@ fn bind_slots(
 pub struct CacheStats {
     /// Compiles served from a cached plan (or a cached "not bindable" verdict).
     pub hits: u64,
+    /// Of the hits, those read from a document key ([`ShapeCache::compile_source`]), with
+    /// no query built.
+    pub document_hits: u64,
     /// Compiles that planned their shape.
     pub misses: u64,
     /// Plans dropped to make room.
@@ -676,6 +691,7 @@ pub struct ShapeCache {
     /// Encoded shape -> plan.
     entries: Clock<Box<[u8]>, Plan>,
     hits: AtomicU64,
+    document_hits: AtomicU64,
     misses: AtomicU64,
     recompiles: AtomicU64,
 }
@@ -720,6 +736,7 @@ impl ShapeCache {
         ShapeCache {
             entries: Clock::new(capacity),
             hits: AtomicU64::new(0),
+            document_hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             recompiles: AtomicU64::new(0),
         }
@@ -759,6 +776,7 @@ impl ShapeCache {
         let (len, bytes) = self.entries.len_and_bytes();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
+            document_hits: self.document_hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             evictions: self.entries.evictions(),
             recompiles: self.recompiles.load(Ordering::Relaxed),
@@ -778,7 +796,12 @@ impl ShapeCache {
     }
 
     fn insert(&self, hash: u64, shape: Box<[u8]>, plan: Arc<Plan>) {
-        let heap = shape.len() + plan.bound.as_ref().map_or(0, Bound::heap_bytes);
+        // A document key's entry shares its shape's plan: only its key and order count.
+        let heap = shape.len()
+            + match &plan.perm {
+                Some(perm) => perm.len() * 4,
+                None => plan.bound.as_ref().map_or(0, |b| b.heap_bytes()),
+            };
         self.entries.insert(hash, shape, plan, heap);
     }
 }

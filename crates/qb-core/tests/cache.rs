@@ -643,11 +643,38 @@ fn outcome(r: Result<CompiledQuery, Error>) -> Outcome {
     })
 }
 
+/// A document the parser or the document reader may refuse or read the full way: a bad
+/// count, a float outside an operand, a cursor that is not a string, a key that does not
+/// render in a path, an unknown key, upper-case junctions, a list where an object goes.
+fn malform(r: &mut Rng, q: &J) -> J {
+    let mut v = q.clone();
+    match r.below(10) {
+        0 => v["limit"] = json!(-1),
+        1 => v["limit"] = json!(1.5),
+        2 => v["after"] = json!(3),
+        3 => v["where"] = json!({"a.b": {"eq": 1}}),
+        4 => v["whereX"] = json!(1),
+        5 => v["where"] = json!({"AND": [v["where"].clone(), {"OR": [condition(r)]}]}),
+        6 => v["where"] = json!([v["where"].clone()]),
+        7 => v["select"] = json!([]),
+        8 => v["distinct"] = json!(2.5),
+        _ => {
+            if let Some(sel) = v["select"].get_mut(1) {
+                if sel.is_object() {
+                    sel["where"] = json!({"NOT": filter(r, 1)});
+                }
+            }
+        }
+    }
+    v
+}
+
 /// Runs cases `from..to`, returning (compiles, successes, prepared binds, binds from values,
 /// paged successes, of them nested pages).
 fn run_cases(
     schema: &Schema,
     cache: &ShapeCache,
+    docs: &ShapeCache,
     seed: u64,
     cases: std::ops::Range<u64>,
 ) -> (u64, u64, u64, u64, u64, u64) {
@@ -668,6 +695,10 @@ fn run_cases(
             let from = r.pick(&queries).clone();
             queries.push(variant(&mut r, &from, schema));
         }
+        for _ in 0..3 {
+            let from = r.pick(&queries).clone();
+            queries.push(malform(&mut r, &from));
+        }
         for options in &option_sets {
             let parsed: Vec<Result<Query, Error>> = queries
                 .iter()
@@ -677,6 +708,17 @@ fn run_cases(
                 .as_ref()
                 .ok()
                 .and_then(|q| schema.prepare(q, options).ok());
+            for text in &queries {
+                // From the document, as the bindings call it: what parsing it (with the
+                // options' limits) and compiling it uncached give, errors included.
+                let doc = qb_core::json::parse_value(&text.to_string()).expect("json");
+                let want = outcome(
+                    Query::from_value_with_limits(&doc, &options.limits)
+                        .and_then(|q| compile(&q, schema, options)),
+                );
+                let got = outcome(docs.compile_source(|| &doc, schema, options));
+                assert_eq!(got, want, "document, seed {seed} case {case}: {text}");
+            }
             for (q, text) in parsed.iter().zip(&queries) {
                 let Ok(q) = q else { continue };
                 let want = outcome(compile(q, schema, options));
@@ -797,10 +839,11 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
         .unwrap_or(0x9e37_79b9_7f4a_7c15);
     let schema = schema();
     let cache = ShapeCache::new(64);
+    let docs = ShapeCache::new(64);
     let half = cases / 2;
     let (a, b) = std::thread::scope(|s| {
-        let t = s.spawn(|| run_cases(&schema, &cache, seed, 0..half));
-        let b = run_cases(&schema, &cache, seed, half..cases);
+        let t = s.spawn(|| run_cases(&schema, &cache, &docs, seed, 0..half));
+        let b = run_cases(&schema, &cache, &docs, seed, half..cases);
         (t.join().expect("thread"), b)
     });
     let (compiled, ok, bound, by_values, paged_ok, nested_ok) = (
@@ -834,6 +877,14 @@ fn cached_and_prepared_compiles_equal_uncached_ones() {
     // Hits are bound from their plan (a hit with a bad operand is recompiled, to report it):
     // a good share of the successful compiles.
     assert!((stats.hits - stats.recompiles) * 3 > ok, "{stats:?}");
+    // The document reader hits too (its hits count document and shape hits alike).
+    let d = docs.stats();
+    eprintln!(
+        "documents: {} hits ({} from a document key, {} recompiled), {} misses, {} evictions",
+        d.hits, d.document_hits, d.recompiles, d.misses, d.evictions
+    );
+    assert!((d.hits - d.recompiles) * 3 > ok, "{d:?}");
+    assert!(d.document_hits * 2 > d.hits, "{d:?}");
     assert!(stats.evictions > 0 && bound > 0 && by_values >= bound);
 }
 
@@ -1186,4 +1237,40 @@ fn nested_keyset_pages_hit_and_bad_operands_fail_as_uncached() {
     }
     let s = cache.stats();
     assert_eq!((s.hits, s.recompiles), (6, 4), "{s:?}");
+}
+
+/// The document reader's hits, and the documents it leaves to the full way: a document whose
+/// operands it cannot match to the parsed query's by path (upper-case junctions, which the
+/// query names in lower case), or whose keys would not render unambiguously, is never
+/// cached under its document key; its compiles still hit the shape.
+#[test]
+fn document_keys_hit_only_where_their_operands_are_the_querys() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    let run = |text: &str, n: usize| {
+        let cache = ShapeCache::new(16);
+        for i in 0..n {
+            let text = text.replace("$", &i.to_string());
+            let doc = qb_core::json::parse_value(&text).expect("json");
+            let want =
+                outcome(Query::from_value(&doc).and_then(|q| compile(&q, &schema, &options)));
+            let got = outcome(cache.compile_source(|| &doc, &schema, &options));
+            assert_eq!(got, want, "{text}");
+        }
+        let s = cache.stats();
+        (s.misses, s.hits, s.document_hits)
+    };
+    let v = r#""view": "v_user", "select": ["id""#;
+    // Same shape, other values: every call after the first is a document hit.
+    let plain = format!(r#"{{{v}, "name"], "where": {{"age": {{"gte": $}}}}, "limit": $}}"#);
+    assert_eq!(run(&plain, 4), (1, 3, 3));
+    let upper = format!(r#"{{{v}], "where": {{"AND": [{{"age": {{"gte": $}}}}]}}}}"#);
+    assert_eq!(run(&upper, 4), (1, 3, 0));
+    let dotted = format!(r#"{{{v}], "where": {{"a.b": {{"eq": $}}}}}}"#);
+    let (misses, hits, document_hits) = run(&dotted, 3);
+    assert_eq!(document_hits, 0, "{misses} {hits}");
+    // `isnull`'s boolean is shape: another boolean is another document key.
+    let isnull =
+        format!(r#"{{{v}], "where": {{"email": {{"isnull": true}}, "age": {{"gt": $}}}}}}"#);
+    assert_eq!(run(&isnull, 3), (1, 2, 2));
 }

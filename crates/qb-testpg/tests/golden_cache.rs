@@ -2,7 +2,9 @@
 //! aggregates over rows, keyset pages, errors) compiles through the cache to exactly what an
 //! uncached compile gives, SQL, parameters or error, the first time (a miss) and the second
 //! (a hit, bound from the plan without recompiling whenever the case compiles), with every
-//! other case's shape in the same cache. No database needed: the golden test runs the SQL.
+//! other case's shape in the same cache; and from each case's document through document keys
+//! (`ShapeCache::compile_source`), parse errors included. No database needed: the golden test
+//! runs the SQL.
 
 use std::borrow::Cow;
 
@@ -15,15 +17,13 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
     let cases = golden::load_cases();
     let shared = golden::fixture_schema();
     let cache = ShapeCache::new(8192);
+    let docs = ShapeCache::new(8192);
     let mut failures = Vec::new();
     let mut compiled = 0;
     let mut paged_hits = 0;
     let mut in_place = 0;
     for round in 0..2 {
         for case in &cases {
-            let Ok(query) = Query::from_value(case.query_value()) else {
-                continue;
-            };
             let inline = case
                 .spec
                 .get("schema")
@@ -34,6 +34,26 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
                 None => &shared,
             };
             let options = CompileOptions::default().with_placeholder(case.placeholder());
+            // From the case's document through document keys (`compile_source`), parse
+            // errors included: what parsing it and compiling it uncached give.
+            let doc = case.query_value();
+            let want = Query::from_value_with_limits(doc, &options.limits)
+                .and_then(|q| qb_core::compile(&q, schema, &options));
+            let got = docs.compile_source(|| doc, schema, &options);
+            let same = match (&want, &got) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => golden::error_json(a) == golden::error_json(b),
+                _ => false,
+            };
+            if !same {
+                failures.push(format!(
+                    "[{}] round {round}: uncached {want:?}, from the document {got:?}",
+                    case.name
+                ));
+            }
+            let Ok(query) = Query::from_value(doc) else {
+                continue;
+            };
             let plain = qb_core::compile(&query, schema, &options);
             let before = cache.stats();
             let cached = cache.compile(&query, schema, &options);
@@ -92,6 +112,10 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
         "{compiled} compiles through the cache ({paged_hits} keyset pages bound, \
          {in_place} bound in place): {stats:?}"
     );
+    // The second round reads most documents from their document key.
+    let d = docs.stats();
+    assert!(d.document_hits > 500, "{d:?}");
+    eprintln!("from the documents: {d:?}");
 }
 
 /// A case that compiles, prepared and bound from its operand values read in place

@@ -86,18 +86,23 @@ pub trait Source: Sized {
     fn into_value(self, at: &Path<'_>) -> Result<Value, Error>;
 }
 
+/// The kind of a `Value`.
+fn kind_of(v: &Value) -> Kind {
+    match v {
+        Value::Null => Kind::Null,
+        Value::Bool(b) => Kind::Bool(*b),
+        Value::Int(i) => Kind::Int(*i),
+        Value::Float(_) | Value::Decimal(_) => Kind::Number,
+        Value::Str(_) => Kind::Str,
+        Value::List(_) => Kind::List,
+        Value::Object(_) => Kind::Object,
+    }
+}
+
 /// A `Value` read in place: strings and operands are moved out, nothing is copied.
 impl Source for &mut Value {
     fn kind(&self, _at: &Path<'_>) -> Result<Kind, Error> {
-        Ok(match &**self {
-            Value::Null => Kind::Null,
-            Value::Bool(b) => Kind::Bool(*b),
-            Value::Int(i) => Kind::Int(*i),
-            Value::Float(_) | Value::Decimal(_) => Kind::Number,
-            Value::Str(_) => Kind::Str,
-            Value::List(_) => Kind::List,
-            Value::Object(_) => Kind::Object,
-        })
+        Ok(kind_of(self))
     }
 
     fn str(&self, _at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
@@ -145,6 +150,55 @@ impl Source for &mut Value {
 
     fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
         Ok(std::mem::replace(self, Value::Null))
+    }
+}
+
+/// A `Value` read without changing it (strings and operands are copied): a document read
+/// more than once ([`ShapeCache::compile_source`](crate::ShapeCache::compile_source)).
+impl Source for &Value {
+    fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
+        let _ = at;
+        Ok(kind_of(self))
+    }
+
+    fn str(&self, _at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
+        Ok(Cow::Borrowed(self.as_str().unwrap_or_default()))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Value::List(items) => items.len(),
+            Value::Object(entries) => entries.len(),
+            _ => 0,
+        }
+    }
+
+    fn entries<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        if let Value::Object(entries) = self {
+            for (key, value) in entries {
+                f(key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        if let Value::List(items) = self {
+            for (i, item) in items.iter().enumerate() {
+                f(i, item)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
+        Ok(self.clone())
     }
 }
 

@@ -1,0 +1,469 @@
+//! A cache hit read straight from the host's document ([`ShapeCache::compile_source`]),
+//! without building a [`Query`]: the document is read once into a **document key** (the
+//! document's own tree with the values at operand positions left out, their kind kept) and
+//! its operand values, the key is looked up, and the operands are bound through the cached
+//! shape's plan (the same bind, so the same validation, as a shape hit).
+//!
+//! Why a hit is the query's own result: an entry for a document key is made only on a miss,
+//! after the full parse, and only when the operands this reader took from that document are
+//! exactly the parsed query's operands: the same positions (document paths, rendered from
+//! keys that render unambiguously) and the same values. The parser decides everything from
+//! what the key keeps: outside operand positions the key keeps every node verbatim (object
+//! keys, strings, integers, booleans, nulls, list lengths), and at an operand position the
+//! parser reads a condition's value whole (`into_value`), a count as a non-negative integer
+//! (the reader takes only those) and a cursor as a string or null (kept apart by kind). So
+//! every document with that key parses to a query of the same shape, whose operands, in the
+//! shape's order, are the document's in the order the entry records. Anything the reader does
+//! not take (a float outside an operand, a key that does not render unambiguously, an error
+//! of the host's) and every miss goes the full way: [`Query::from_source`] and the shape
+//! cache, so errors are always the parser's and the compiler's.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use smallvec::SmallVec;
+
+use super::{
+    DOC_KEY, MAX_WALK_DEPTH, Operand, Plan, Shape, ShapeCache, hash_shape, operand_is_shape, values,
+};
+use crate::ast::{Kind, Operator, Query, Source};
+use crate::compile::Source as Operandsrc;
+use crate::error::{Error, Path};
+use crate::options::CompileOptions;
+use crate::param::CompiledQuery;
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// An operand read from the document.
+#[derive(Debug, Clone, PartialEq)]
+enum DocOperand {
+    Value(Value),
+    Count(u64),
+    Cursor(String),
+}
+
+/// The reader gave up: the document goes the full way.
+struct Skip;
+
+impl From<Error> for Skip {
+    fn from(_: Error) -> Skip {
+        Skip
+    }
+}
+
+/// The reader's output: the key, and the operands in document order (with their rendered
+/// paths when `paths` is on: a miss's check).
+struct Reader {
+    key: Shape<'static>,
+    operands: SmallVec<[DocOperand; 8]>,
+    paths: Option<Vec<String>>,
+}
+
+/// Node tags of the key.
+const NULL: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+const INT: u8 = 3;
+const STR: u8 = 4;
+const LIST: u8 = 5;
+const OBJECT: u8 = 6;
+/// An operand position, followed by its kind's tag.
+const OPERAND: u8 = 7;
+
+impl Reader {
+    fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
+        let mut key = Shape {
+            // One allocation for most documents.
+            bytes: Vec::with_capacity(1024),
+            operands: SmallVec::new(),
+        };
+        key.u8(DOC_KEY);
+        key.options(schema, options);
+        Reader {
+            key,
+            operands: SmallVec::new(),
+            paths: paths.then(Vec::new),
+        }
+    }
+
+    fn depth(depth: usize) -> Result<usize, Skip> {
+        if depth > MAX_WALK_DEPTH {
+            return Err(Skip);
+        }
+        Ok(depth + 1)
+    }
+
+    /// An object key, which must render unambiguously in a path. Checked when the paths
+    /// are read (a miss's check): a document of a cached key has that document's keys.
+    fn key(&mut self, key: &str) -> Result<(), Skip> {
+        if self.paths.is_some()
+            && (key.is_empty()
+                || key
+                    .bytes()
+                    .any(|b| matches!(b, b'.' | b'[' | b']' | b'(' | b')' | b' ') || b >= 0x80))
+        {
+            return Err(Skip);
+        }
+        self.key.str(key);
+        Ok(())
+    }
+
+    fn operand(&mut self, at: &Path<'_>, kind: u8, op: DocOperand) {
+        self.key.u8(OPERAND);
+        self.key.u8(kind);
+        if let Some(paths) = &mut self.paths {
+            paths.push(at.render());
+        }
+        self.operands.push(op);
+    }
+
+    fn root<S: Source>(&mut self, v: S) -> Result<(), Skip> {
+        let at = Path::ROOT;
+        if v.kind(&at)? != Kind::Object {
+            return Err(Skip);
+        }
+        self.key.u8(OBJECT);
+        self.key.len(v.len());
+        v.entries(&at, |k, item| {
+            self.key(k).map_err(|Skip| skip_error())?;
+            let p = at.key(k);
+            self.member(k, item, &p, true, 1)
+                .map_err(|Skip| skip_error())
+        })?;
+        Ok(())
+    }
+
+    /// A member of the query (`top`) or of a selected field's object.
+    fn member<S: Source>(
+        &mut self,
+        k: &str,
+        v: S,
+        at: &Path<'_>,
+        top: bool,
+        depth: usize,
+    ) -> Result<(), Skip> {
+        let depth = Self::depth(depth)?;
+        match k {
+            "limit" | "offset" | "first" | "last" => match v.kind(at)? {
+                Kind::Int(i) if i >= 0 => {
+                    self.operand(at, INT, DocOperand::Count(i as u64));
+                    Ok(())
+                }
+                _ => Err(Skip),
+            },
+            "after" | "before" => match v.kind(at)? {
+                Kind::Str => {
+                    let s = v.into_string(at)?;
+                    self.operand(at, STR, DocOperand::Cursor(s));
+                    Ok(())
+                }
+                _ => self.verbatim(v, at, depth),
+            },
+            "where" | "having" if top || k == "where" => self.filter(v, at, depth),
+            "select" => self.selections(v, at, depth),
+            _ => self.verbatim(v, at, depth),
+        }
+    }
+
+    fn selections<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        if v.kind(at)? != Kind::List {
+            return self.verbatim(v, at, depth);
+        }
+        let depth = Self::depth(depth)?;
+        self.key.u8(LIST);
+        self.key.len(v.len());
+        v.items(at, |i, item| {
+            let p = at.index(i);
+            let r = match item.kind(&p)? {
+                Kind::Object => {
+                    self.object_of(item, &p, depth, |r, k, v, p, d| r.member(k, v, p, false, d))
+                }
+                _ => self.verbatim(item, &p, depth),
+            };
+            r.map_err(|Skip| skip_error())
+        })?;
+        Ok(())
+    }
+
+    /// An object whose members are read by `member`.
+    fn object_of<S: Source>(
+        &mut self,
+        v: S,
+        at: &Path<'_>,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, &str, S, &Path<'_>, usize) -> Result<(), Skip>,
+    ) -> Result<(), Skip> {
+        let depth = Self::depth(depth)?;
+        self.key.u8(OBJECT);
+        self.key.len(v.len());
+        v.entries(at, |k, item| {
+            self.key(k).map_err(|Skip| skip_error())?;
+            let p = at.key(k);
+            member(self, k, item, &p, depth).map_err(|Skip| skip_error())
+        })?;
+        Ok(())
+    }
+
+    /// A filter: `and`/`or` lists and `not` of filters, else fields.
+    fn filter<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        if v.kind(at)? != Kind::Object {
+            return self.verbatim(v, at, depth);
+        }
+        self.object_of(v, at, depth, |r, k, v, p, d| match k {
+            "and" | "AND" | "or" | "OR" => r.filters(v, p, d),
+            "not" | "NOT" => r.filter(v, p, d),
+            _ => r.field(v, p, d),
+        })
+    }
+
+    fn filters<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        if v.kind(at)? != Kind::List {
+            return self.verbatim(v, at, depth);
+        }
+        let depth = Self::depth(depth)?;
+        self.key.u8(LIST);
+        self.key.len(v.len());
+        v.items(at, |i, item| {
+            self.filter(item, &at.index(i), depth)
+                .map_err(|Skip| skip_error())
+        })?;
+        Ok(())
+    }
+
+    /// A field's filter: operators (their operands), the keywords below a field, nested
+    /// fields.
+    fn field<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        if v.kind(at)? != Kind::Object {
+            return self.verbatim(v, at, depth);
+        }
+        self.object_of(v, at, depth, |r, k, v, p, d| {
+            if let Some(op) = Operator::from_name(k) {
+                if operand_is_shape(op) {
+                    return r.verbatim(v, p, d);
+                }
+                let kind = match v.kind(p)? {
+                    Kind::Null => NULL,
+                    Kind::Bool(_) => TRUE,
+                    Kind::Int(_) | Kind::Number => INT,
+                    Kind::Str => STR,
+                    Kind::List => LIST,
+                    Kind::Object => OBJECT,
+                };
+                let value = v.into_value(p)?;
+                r.operand(p, kind, DocOperand::Value(value));
+                return Ok(());
+            }
+            match k {
+                "and" | "AND" | "or" | "OR" => r.filters(v, p, d),
+                "not" | "NOT" | "some" | "every" | "none" => r.filter(v, p, d),
+                _ => r.field(v, p, d),
+            }
+        })
+    }
+
+    /// A node kept whole in the key.
+    fn verbatim<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        let depth = Self::depth(depth)?;
+        match v.kind(at)? {
+            Kind::Null => self.key.u8(NULL),
+            Kind::Bool(b) => self.key.u8(if b { TRUE } else { FALSE }),
+            Kind::Int(i) => {
+                self.key.u8(INT);
+                self.key.u64(i as u64);
+            }
+            // Not kept (its digits are not read here): the full way.
+            Kind::Number => return Err(Skip),
+            Kind::Str => {
+                self.key.u8(STR);
+                let s = v.str(at)?;
+                self.key.str(&s);
+            }
+            Kind::List => {
+                self.key.u8(LIST);
+                self.key.len(v.len());
+                v.items(at, |i, item| {
+                    self.verbatim(item, &at.index(i), depth)
+                        .map_err(|Skip| skip_error())
+                })?;
+            }
+            Kind::Object => {
+                self.key.u8(OBJECT);
+                self.key.len(v.len());
+                v.entries(at, |k, item| {
+                    // Any key is kept verbatim here (never rendered in an operand's path).
+                    self.key.str(k);
+                    self.verbatim(item, &at.key(k), depth)
+                        .map_err(|Skip| skip_error())
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error a closure of the reader returns to stop the host's walk (never seen outside).
+fn skip_error() -> Error {
+    Error::new(crate::error::ErrorKind::InvalidQuery, "", "")
+}
+
+/// For each operand of `query` in the shape's order, its index among the document's
+/// operands (`paths`, `doc`), when they are the same operands: the same paths, one each, and
+/// the same values.
+fn order(query: &Query, paths: &[String], doc: &[DocOperand]) -> Option<Box<[u32]>> {
+    let mut q = query.clone();
+    let mut perm = Vec::with_capacity(doc.len());
+    let mut used = vec![false; doc.len()];
+    let mut ok = true;
+    let _ = values::walk(&mut q, &mut |path, operand| {
+        let path = path();
+        let found = paths.iter().position(|p| *p == path).filter(|&j| !used[j]);
+        let Some(j) = found else {
+            ok = false;
+            return Ok(());
+        };
+        let same = match (operand, &doc[j]) {
+            (values::OperandMut::Value(v), DocOperand::Value(d)) => *v == *d,
+            (values::OperandMut::Count(n, _), DocOperand::Count(d)) => *n == Some(*d),
+            (values::OperandMut::Cursor(c), DocOperand::Cursor(d)) => c.as_deref() == Some(&**d),
+            _ => false,
+        };
+        ok &= same;
+        used[j] = true;
+        perm.push(j as u32);
+        Ok(())
+    });
+    // Every document operand is one of the query's, and paths are distinct.
+    let distinct = {
+        let mut sorted: Vec<&String> = paths.iter().collect();
+        sorted.sort();
+        sorted.windows(2).all(|w| w[0] != w[1])
+    };
+    (ok && distinct && used.iter().all(|u| *u)).then(|| perm.into_boxed_slice())
+}
+
+/// The compile step of [`ShapeCache::compile_source_with`], for its runner to call.
+pub type CompileStep<'a> = dyn Fn() -> Result<CompiledQuery, Error> + Sync + 'a;
+
+impl ShapeCache {
+    /// [`Query::from_source`] and [`ShapeCache::compile`] in one call, with the same result
+    /// (SQL, parameters, or error) as parsing the document with `options.limits` and
+    /// compiling it uncached. A document of a cached shape is read once, without building the
+    /// query (docs/performance.md, "Document keys"). `doc` gives the document to read: once
+    /// on a hit, up to three times on a miss (the key, the parse, the key's check).
+    ///
+    /// ```
+    /// use qb_core::{CompileOptions, Query, Schema, ShapeCache, compile, json};
+    /// let schema = Schema::from_json(r#"{"views": {"v": {"columns": {"id": "uuid"},
+    ///     "fields": {"age": "integer"}}}}"#)?;
+    /// let cache = ShapeCache::new(1000);
+    /// let options = CompileOptions::default();
+    /// for age in [18, 21, 30] {
+    ///     let doc = json::parse_value(&format!(
+    ///         r#"{{"view": "v", "select": ["id"], "where": {{"age": {{"gte": {age}}}}}}}"#))?;
+    ///     let want = compile(&Query::from_value(&doc)?, &schema, &options)?;
+    ///     assert_eq!(cache.compile_source(|| &doc, &schema, &options)?, want);
+    /// }
+    /// // The first call planned the shape; the others were read from the document's key.
+    /// assert_eq!((cache.stats().misses, cache.stats().document_hits), (1, 2));
+    /// # Ok::<(), qb_core::Error>(())
+    /// ```
+    pub fn compile_source<S: Source>(
+        &self,
+        doc: impl Fn() -> S,
+        schema: &Schema,
+        options: &CompileOptions,
+    ) -> Result<CompiledQuery, Error> {
+        self.compile_source_with(doc, schema, options, |step| step())
+    }
+
+    /// [`ShapeCache::compile_source`], with the compile step of a miss (or of a hit whose
+    /// operands do not bind) run by `run`: a host releases its interpreter lock there for a
+    /// large query. `run` must call the step once and return its result.
+    pub fn compile_source_with<S: Source>(
+        &self,
+        doc: impl Fn() -> S,
+        schema: &Schema,
+        options: &CompileOptions,
+        run: impl FnOnce(&CompileStep<'_>) -> Result<CompiledQuery, Error>,
+    ) -> Result<CompiledQuery, Error> {
+        if self.entries.capacity() == 0 {
+            let query = Query::from_source(doc(), &options.limits)?;
+            return run(&|| crate::compile::compile(&query, schema, options));
+        }
+        let mut r = Reader::new(schema, options, false);
+        let read = r.root(doc()).is_ok();
+        let hash = hash_shape(&r.key.bytes);
+        if read {
+            if let Some(plan) = self.lookup(hash, &r.key.bytes) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                self.document_hits.fetch_add(1, Ordering::Relaxed);
+                if let Some(out) = bind_doc(&plan, &r.operands, options) {
+                    return Ok(out);
+                }
+                self.recompiles.fetch_add(1, Ordering::Relaxed);
+                let query = Query::from_source(doc(), &options.limits)?;
+                return run(&|| crate::compile::compile(&query, schema, options));
+            }
+        }
+        let query = Query::from_source(doc(), &options.limits)?;
+        let out = run(&|| self.compile(&query, schema, options))?;
+        if read {
+            self.learn(doc(), &query, hash, r.key.bytes, schema, options);
+        }
+        Ok(out)
+    }
+
+    /// After a miss: caches `doc`'s key when its operands are the query's (see the module
+    /// documentation) and the query's shape has a plan that binds.
+    fn learn<S: Source>(
+        &self,
+        doc: S,
+        query: &Query,
+        hash: u64,
+        key: Vec<u8>,
+        schema: &Schema,
+        options: &CompileOptions,
+    ) {
+        let Ok(shape) = Shape::of(query, schema, options) else {
+            return;
+        };
+        let Some(plan) = self.lookup(hash_shape(&shape.bytes), &shape.bytes) else {
+            return;
+        };
+        let Some(bound) = plan.bound.clone() else {
+            return;
+        };
+        let mut r = Reader::new(schema, options, true);
+        if r.root(doc).is_err() || r.key.bytes != key {
+            return;
+        }
+        let paths = r.paths.unwrap_or_default();
+        let Some(perm) = order(query, &paths, &r.operands) else {
+            return;
+        };
+        if perm.len() != shape.operands.len() {
+            return;
+        }
+        let plan = Plan {
+            bound: Some(bound),
+            perm: Some(perm),
+        };
+        self.insert(hash, key.into_boxed_slice(), Arc::new(plan));
+    }
+}
+
+/// The query of a document key's entry bound from the document's operands.
+fn bind_doc(plan: &Plan, doc: &[DocOperand], options: &CompileOptions) -> Option<CompiledQuery> {
+    let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
+    let mut operands: SmallVec<[Operand<'_>; 8]> = SmallVec::with_capacity(perm.len());
+    for &j in perm.iter() {
+        let src = match doc.get(j as usize)? {
+            DocOperand::Value(v) => Operandsrc::Value(v),
+            DocOperand::Count(n) => Operandsrc::Count(Some(*n)),
+            DocOperand::Cursor(c) => Operandsrc::Cursor(c),
+        };
+        operands.push(Operand { addr: 0, src });
+    }
+    let params = b.bind(&operands, &options.limits)?;
+    Some(CompiledQuery::new(b.sql.clone(), params))
+}

@@ -739,7 +739,7 @@ fn run_cases(
                         assert_eq!(got, want, "bind_values, case {case}: {text}");
                         // Read in place: the same parameters whenever it binds at all.
                         let sources =
-                            p.bind_sources_params(values.len(), |i| values.get(i).map(Ref), schema);
+                            p.bind_sources_params(values.len(), |i| values.get(i), schema);
                         if let Some(params) = sources {
                             assert_eq!(
                                 Ok(params),
@@ -768,61 +768,6 @@ fn run_cases(
         "a third of the binds from values or more bind in place: {by_sources} of {by_values}"
     );
     (compiled, ok, bound, by_values, paged_ok, nested_ok)
-}
-
-/// A host's value read by reference, as a binding reads its own objects
-/// ([`Prepared::bind_sources_params`](qb_core::Prepared::bind_sources_params)).
-#[derive(Clone, Copy)]
-struct Ref<'v>(&'v Value);
-
-impl qb_core::ast::Source for Ref<'_> {
-    fn kind(&self, _at: &qb_core::Path<'_>) -> Result<qb_core::ast::Kind, Error> {
-        use qb_core::ast::Kind;
-        Ok(match self.0 {
-            Value::Null => Kind::Null,
-            Value::Bool(b) => Kind::Bool(*b),
-            Value::Int(i) => Kind::Int(*i),
-            Value::Str(_) => Kind::Str,
-            Value::List(_) => Kind::List,
-            Value::Object(_) => Kind::Object,
-            _ => Kind::Number,
-        })
-    }
-    fn str(&self, _at: &qb_core::Path<'_>) -> Result<std::borrow::Cow<'_, str>, Error> {
-        Ok(self.0.as_str().unwrap_or_default().into())
-    }
-    fn len(&self) -> usize {
-        match self.0 {
-            Value::List(items) => items.len(),
-            Value::Object(entries) => entries.len(),
-            _ => 0,
-        }
-    }
-    fn entries<F>(self, _at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(&str, Self) -> Result<(), Error>,
-    {
-        if let Value::Object(entries) = self.0 {
-            for (k, v) in entries {
-                f(k, Ref(v))?;
-            }
-        }
-        Ok(())
-    }
-    fn items<F>(self, _at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(usize, Self) -> Result<(), Error>,
-    {
-        if let Value::List(items) = self.0 {
-            for (i, v) in items.iter().enumerate() {
-                f(i, Ref(v))?;
-            }
-        }
-        Ok(())
-    }
-    fn into_value(self, _at: &qb_core::Path<'_>) -> Result<Value, Error> {
-        Ok(self.0.clone())
-    }
 }
 
 /// Two threads share one small cache (so shapes are evicted and planned again while the

@@ -6,10 +6,7 @@
 //! (`ShapeCache::compile_source`), parse errors included. No database needed: the golden test
 //! runs the SQL.
 
-use std::borrow::Cow;
-
-use qb_core::ast::{Kind, Source};
-use qb_core::{CompileOptions, Error, Path, Query, Schema, ShapeCache, Value};
+use qb_core::{CompileOptions, Query, Schema, ShapeCache};
 use qb_testpg::golden;
 
 #[test]
@@ -134,7 +131,7 @@ fn binds_in_place(
     let Ok(values) = p.operand_values(query, schema) else {
         return false;
     };
-    let Some(params) = p.bind_sources_params(values.len(), |i| values.get(i).map(Ref), schema)
+    let Some(params) = p.bind_sources_params(values.len(), |i| values.get(i), schema)
     else {
         return false;
     };
@@ -142,57 +139,4 @@ fn binds_in_place(
         failures.push(format!("[{name}] bound in place: {params:?}"));
     }
     true
-}
-
-/// An operand value read by reference, as a binding reads its host's objects.
-#[derive(Clone, Copy)]
-struct Ref<'v>(&'v Value);
-
-impl Source for Ref<'_> {
-    fn kind(&self, _at: &Path<'_>) -> Result<Kind, Error> {
-        Ok(match self.0 {
-            Value::Null => Kind::Null,
-            Value::Bool(b) => Kind::Bool(*b),
-            Value::Int(i) => Kind::Int(*i),
-            Value::Str(_) => Kind::Str,
-            Value::List(_) => Kind::List,
-            Value::Object(_) => Kind::Object,
-            _ => Kind::Number,
-        })
-    }
-    fn str(&self, _at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
-        Ok(self.0.as_str().unwrap_or_default().into())
-    }
-    fn len(&self) -> usize {
-        match self.0 {
-            Value::List(items) => items.len(),
-            Value::Object(entries) => entries.len(),
-            _ => 0,
-        }
-    }
-    fn entries<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(&str, Self) -> Result<(), Error>,
-    {
-        if let Value::Object(entries) = self.0 {
-            for (k, v) in entries {
-                f(k, Ref(v))?;
-            }
-        }
-        Ok(())
-    }
-    fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
-    where
-        F: FnMut(usize, Self) -> Result<(), Error>,
-    {
-        if let Value::List(items) = self.0 {
-            for (i, v) in items.iter().enumerate() {
-                f(i, Ref(v))?;
-            }
-        }
-        Ok(())
-    }
-    fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
-        Ok(self.0.clone())
-    }
 }

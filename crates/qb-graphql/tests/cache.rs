@@ -400,7 +400,10 @@ fn threads_share_one_cache() {
     // Threads that miss the document at once each store it (the last one stays, under a new
     // id), so each such miss may leave its own two templates, inert until evicted.
     assert!(s.bound > 150, "{s:?}");
-    assert!(s.templates >= 2 && s.templates <= 2 * s.misses as usize, "{s:?}");
+    assert!(
+        s.templates >= 2 && s.templates <= 2 * s.misses as usize,
+        "{s:?}"
+    );
 }
 
 /// A request twice (its fingerprint seen, then traced), then another on the same schema:

@@ -131,8 +131,7 @@ fn binds_in_place(
     let Ok(values) = p.operand_values(query, schema) else {
         return false;
     };
-    let Some(params) = p.bind_sources_params(values.len(), |i| values.get(i), schema)
-    else {
+    let Some(params) = p.bind_sources_params(values.len(), |i| values.get(i), schema) else {
         return false;
     };
     if Ok(&params) != p.bind_values_params(&values, schema).as_ref() {

@@ -180,15 +180,21 @@ pub(crate) fn graphql_compile(cx: &Cx) -> JsResult<Raw> {
             env.set_element(out, 1, fields)?;
         }
         Err(errors) => {
-            let ok = env.boolean(false)?;
-            env.set_element(out, 0, ok)?;
-            let json = env.str(&errors.to_json())?;
-            env.set_element(out, 1, json)?;
-            let display = env.str(&errors.to_string())?;
-            env.set_element(out, 2, display)?;
+            set_errors(env, out, &errors)?;
         }
     }
     Ok(out)
+}
+
+/// `out[0..3]` = `false, errorsJson, display`: a refused call, thrown by the JS side as the
+/// first error code's class.
+fn set_errors(env: Env, out: Raw, errors: &qb_graphql::GraphqlErrors) -> JsResult<()> {
+    let ok = env.boolean(false)?;
+    env.set_element(out, 0, ok)?;
+    let json = env.str(&errors.to_json())?;
+    env.set_element(out, 1, json)?;
+    let display = env.str(&errors.to_string())?;
+    env.set_element(out, 2, display)
 }
 
 /// `[true, value]`, or `[false, errorsJson, display]` for the error of a connection's rows
@@ -210,12 +216,7 @@ fn outcome(
                 e.path = vec![response_key.to_owned()];
             }
             let errors = qb_graphql::GraphqlErrors(vec![e]);
-            let ok = env.boolean(false)?;
-            env.set_element(out, 0, ok)?;
-            let json = env.str(&errors.to_json())?;
-            env.set_element(out, 1, json)?;
-            let display = env.str(&errors.to_string())?;
-            env.set_element(out, 2, display)?;
+            set_errors(env, out, &errors)?;
         }
     }
     Ok(out)

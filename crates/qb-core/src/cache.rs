@@ -1001,20 +1001,25 @@ impl Prepared {
     /// of values is `QB_INVALID_QUERY`. The other values are not checked (the compile
     /// checks them).
     pub fn query_with_values(&self, values: &[Value]) -> Result<Query, Error> {
-        if values.len() != self.operands.len() {
-            return Err(Error::new(
-                ErrorKind::InvalidQuery,
-                "",
-                format!(
-                    "the prepared query takes {} operand values, {} were given",
-                    self.operands.len(),
-                    values.len()
-                ),
-            ));
-        }
+        self.check_count(values.len())?;
         let mut query = self.query.clone();
         values::substitute(&mut query, values)?;
         Ok(query)
+    }
+
+    /// `QB_INVALID_QUERY` unless `n` is the number of operands.
+    fn check_count(&self, n: usize) -> Result<(), Error> {
+        if n == self.operands.len() {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidQuery,
+            "",
+            format!(
+                "the prepared query takes {} operand values, {n} were given",
+                self.operands.len()
+            ),
+        ))
     }
 
     /// The parameters bound from `values`, or (`Err`) the compile of the prepared query with
@@ -1024,17 +1029,7 @@ impl Prepared {
         values: &[Value],
         schema: &Schema,
     ) -> Result<Result<Vec<Param>, CompiledQuery>, Error> {
-        if values.len() != self.operands.len() {
-            return Err(Error::new(
-                ErrorKind::InvalidQuery,
-                "",
-                format!(
-                    "the prepared query takes {} operand values, {} were given",
-                    self.operands.len(),
-                    values.len()
-                ),
-            ));
-        }
+        self.check_count(values.len())?;
         if (schema.fingerprint, schema.relations_checked) != self.registry {
             return Err(Error::new(
                 ErrorKind::InvalidQuery,

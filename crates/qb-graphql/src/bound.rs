@@ -127,26 +127,10 @@ impl Pat {
     }
 }
 
-/// The template of a request that compiled to `out` (see the module docs).
+/// The template of a request that compiled to `out` (see the module docs); `None` when
+/// the request must always lower ([`Template::Slow`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn trace(
-    doc: &ExecutableDocument,
-    operation: &Operation,
-    variables: Option<&Value>,
-    sources: &SourceMap,
-    real: &Trace,
-    out: &CompiledRequest,
-    schema: &GraphqlSchema,
-    options: &CompileOptions,
-) -> Template {
-    build(
-        doc, operation, variables, sources, real, out, schema, options,
-    )
-    .map_or(Template::Slow, Template::Bound)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build(
     doc: &ExecutableDocument,
     operation: &Operation,
     variables: Option<&Value>,

@@ -514,7 +514,8 @@ pub fn compile(
             let out = lower(doc, operation, &vars, &sources, schema, options)?;
             let template = crate::bound::trace(
                 doc, operation, variables, &sources, &trace, &out, schema, options,
-            );
+            )
+            .map_or(Template::Slow, Template::Bound);
             cache.insert_template(id, trace.fingerprint, template);
             Ok(out)
         }

@@ -169,18 +169,25 @@ impl Reader {
         if v.kind(at)? != Kind::List {
             return self.verbatim(v, at, depth);
         }
+        self.list_of(v, at, depth, |r, item, p, d| match item.kind(p)? {
+            Kind::Object => r.object_of(item, p, d, |r, k, v, p, d| r.member(k, v, p, false, d)),
+            _ => r.verbatim(item, p, d),
+        })
+    }
+
+    /// A list whose items are read by `item`.
+    fn list_of<S: Source>(
+        &mut self,
+        v: S,
+        at: &Path<'_>,
+        depth: usize,
+        mut item: impl FnMut(&mut Self, S, &Path<'_>, usize) -> Result<(), Skip>,
+    ) -> Result<(), Skip> {
         let depth = Self::depth(depth)?;
         self.key.u8(LIST);
         self.key.len(v.len());
-        v.items(at, |i, item| {
-            let p = at.index(i);
-            let r = match item.kind(&p)? {
-                Kind::Object => {
-                    self.object_of(item, &p, depth, |r, k, v, p, d| r.member(k, v, p, false, d))
-                }
-                _ => self.verbatim(item, &p, depth),
-            };
-            r.map_err(|Skip| skip_error())
+        v.items(at, |i, x| {
+            item(self, x, &at.index(i), depth).map_err(|Skip| skip_error())
         })?;
         Ok(())
     }
@@ -220,14 +227,7 @@ impl Reader {
         if v.kind(at)? != Kind::List {
             return self.verbatim(v, at, depth);
         }
-        let depth = Self::depth(depth)?;
-        self.key.u8(LIST);
-        self.key.len(v.len());
-        v.items(at, |i, item| {
-            self.filter(item, &at.index(i), depth)
-                .map_err(|Skip| skip_error())
-        })?;
-        Ok(())
+        self.list_of(v, at, depth, |r, item, p, d| r.filter(item, p, d))
     }
 
     /// A field's filter: operators (their operands), the keywords below a field, nested

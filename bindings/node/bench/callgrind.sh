@@ -7,7 +7,9 @@
 #
 #   bindings/node/bench/callgrind.sh [W...] [-- METHOD...]      (default: M; schema shim knex kysely)
 # Env: CARGO_TARGET_DIR (default /var/tmp/fqb-target), OUT (callgrind files, default a temp dir),
-# FQB_NODE_FLAGS (default --single-threaded --hash-seed=1 --random-seed=1: V8 optimizes on the
+# FQB_NODE_FLAGS (default --single-threaded --hash-seed=1 --random-seed=1 --predictable-gc-schedule:
+# a mark-compact inside the measured window otherwise adds ~17k Ir to one run and not the
+# other (bindValues read 20,383 and 3,016 per call for the same code). V8 optimizes on the
 # main thread; under valgrind, which runs one thread at a time, a concurrent TurboFan job can
 # finish at any point, and the code then ran in its baseline tier for part of one run but not
 # of the other: M moved between 35k and 46k Ir, C read 268k, Kysely 1.2M. The fixed seeds
@@ -35,8 +37,8 @@ for w in "${workloads[@]}"; do
     b=$(ir "core.$w.$N" "$TARGET/release/qb-bench-ns" --workloads "$w" --run qb_core --iters "$N")
     printf '%-22s %10d\n' "$w core" $(( (b - a) / N ))
     for m in "${methods[@]}"; do
-        a=$(ir "node.$w.$m.0" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1} "$HERE/loop.js" "$w" "$m" 0)
-        b=$(ir "node.$w.$m.$N" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1} "$HERE/loop.js" "$w" "$m" "$N")
+        a=$(ir "node.$w.$m.0" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1 --predictable-gc-schedule} "$HERE/loop.js" "$w" "$m" 0)
+        b=$(ir "node.$w.$m.$N" node ${FQB_NODE_FLAGS---single-threaded --hash-seed=1 --random-seed=1 --predictable-gc-schedule} "$HERE/loop.js" "$w" "$m" "$N")
         printf '%-22s %10d\n' "$w node $m" $(( (b - a) / N ))
     done
 done

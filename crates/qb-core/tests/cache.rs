@@ -669,6 +669,37 @@ fn malform(r: &mut Rng, q: &J) -> J {
     v
 }
 
+/// A document read as `&Value` reads it, except that it gives no second handle to a node
+/// (`Source::share`), as a host that cannot: the document cache converts its operands.
+struct Unshared<'v>(&'v Value);
+
+impl qb_core::ast::Source for Unshared<'_> {
+    fn kind(&self, at: &qb_core::Path<'_>) -> Result<qb_core::ast::Kind, Error> {
+        self.0.kind(at)
+    }
+    fn str(&self, at: &qb_core::Path<'_>) -> Result<std::borrow::Cow<'_, str>, Error> {
+        qb_core::ast::Source::str(&self.0, at)
+    }
+    fn len(&self) -> usize {
+        qb_core::ast::Source::len(&self.0)
+    }
+    fn entries<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), Error>,
+    {
+        self.0.entries(at, |k, v| f(k, Unshared(v)))
+    }
+    fn items<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), Error>,
+    {
+        self.0.items(at, |i, v| f(i, Unshared(v)))
+    }
+    fn into_value(self, at: &qb_core::Path<'_>) -> Result<Value, Error> {
+        self.0.into_value(at)
+    }
+}
+
 /// Runs cases `from..to`, returning (compiles, successes, prepared binds, binds from values,
 /// paged successes, of them nested pages).
 fn run_cases(
@@ -718,6 +749,13 @@ fn run_cases(
                 );
                 let got = outcome(docs.compile_source(|| &doc, schema, options));
                 assert_eq!(got, want, "document, seed {seed} case {case}: {text}");
+                // A host that cannot share its nodes (`Source::share` is `None`): its
+                // operands are converted, then bound; the same result, from the same keys.
+                let got = outcome(docs.compile_source(|| Unshared(&doc), schema, options));
+                assert_eq!(
+                    got, want,
+                    "unshared document, seed {seed} case {case}: {text}"
+                );
             }
             for (q, text) in parsed.iter().zip(&queries) {
                 let Ok(q) = q else { continue };

@@ -84,6 +84,16 @@ pub trait Source: Sized {
 
     /// The whole node as a [`Value`] (a filter operand, checked later against the schema).
     fn into_value(self, at: &Path<'_>) -> Result<Value, Error>;
+
+    /// Another handle to the same node, when the host can give one without copying the
+    /// node (`&Value`: the reference itself); `None` (the default) when it cannot. A
+    /// document hit of the shape cache
+    /// ([`ShapeCache::compile_source`](crate::ShapeCache::compile_source)) keeps such
+    /// handles to its operands and binds them in place; an operand without one is read
+    /// with [`Source::into_value`] first. Both give the same result.
+    fn share(&self) -> Option<Self> {
+        None
+    }
 }
 
 /// The kind of a `Value`.
@@ -199,6 +209,10 @@ impl Source for &Value {
 
     fn into_value(self, _at: &Path<'_>) -> Result<Value, Error> {
         Ok(self.clone())
+    }
+
+    fn share(&self) -> Option<Self> {
+        Some(self)
     }
 }
 

@@ -24,20 +24,23 @@ use std::sync::atomic::Ordering;
 use smallvec::SmallVec;
 
 use super::{
-    DOC_KEY, MAX_WALK_DEPTH, Operand, Plan, Shape, ShapeCache, hash_shape, operand_is_shape, values,
+    DOC_KEY, MAX_WALK_DEPTH, Plan, Shape, ShapeCache, hash_shape, operand_is_shape, values,
 };
 use crate::ast::{Kind, Operator, Query, Source};
-use crate::compile::Source as Operandsrc;
+use crate::compile::{Scratch, Source as Operandsrc};
 use crate::error::{Error, Path};
 use crate::options::CompileOptions;
-use crate::param::CompiledQuery;
+use crate::param::{CompiledQuery, Param};
 use crate::schema::Schema;
 use crate::value::Value;
 
 /// An operand read from the document.
-#[derive(Debug, Clone, PartialEq)]
-enum DocOperand {
+enum DocOperand<S> {
+    /// A condition's operand, converted ([`Source::into_value`]).
     Value(Value),
+    /// A condition's operand of the kind given, where the host holds it ([`Source::share`]):
+    /// bound in place, never converted first.
+    Node(S, Kind),
     Count(u64),
     Cursor(String),
 }
@@ -53,9 +56,9 @@ impl From<Error> for Skip {
 
 /// The reader's output: the key, and the operands in document order (with their rendered
 /// paths when `paths` is on: a miss's check).
-struct Reader {
+struct Reader<S> {
     key: Shape<'static>,
-    operands: SmallVec<[DocOperand; 8]>,
+    operands: SmallVec<[DocOperand<S>; 8]>,
     paths: Option<Vec<String>>,
 }
 
@@ -70,7 +73,7 @@ const OBJECT: u8 = 6;
 /// An operand position, followed by its kind's tag.
 const OPERAND: u8 = 7;
 
-impl Reader {
+impl<S: Source> Reader<S> {
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
         let mut key = Shape {
             // One allocation for most documents.
@@ -108,7 +111,7 @@ impl Reader {
         Ok(())
     }
 
-    fn operand(&mut self, at: &Path<'_>, kind: u8, op: DocOperand) {
+    fn operand(&mut self, at: &Path<'_>, kind: u8, op: DocOperand<S>) {
         self.key.u8(OPERAND);
         self.key.u8(kind);
         if let Some(paths) = &mut self.paths {
@@ -117,7 +120,7 @@ impl Reader {
         self.operands.push(op);
     }
 
-    fn root<S: Source>(&mut self, v: S) -> Result<(), Skip> {
+    fn root(&mut self, v: S) -> Result<(), Skip> {
         let at = Path::ROOT;
         if v.kind(&at)? != Kind::Object {
             return Err(Skip);
@@ -134,7 +137,7 @@ impl Reader {
     }
 
     /// A member of the query (`top`) or of a selected field's object.
-    fn member<S: Source>(
+    fn member(
         &mut self,
         k: &str,
         v: S,
@@ -165,7 +168,7 @@ impl Reader {
         }
     }
 
-    fn selections<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn selections(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         if v.kind(at)? != Kind::List {
             return self.verbatim(v, at, depth);
         }
@@ -176,7 +179,7 @@ impl Reader {
     }
 
     /// A list whose items are read by `item`.
-    fn list_of<S: Source>(
+    fn list_of(
         &mut self,
         v: S,
         at: &Path<'_>,
@@ -193,7 +196,7 @@ impl Reader {
     }
 
     /// An object whose members are read by `member`.
-    fn object_of<S: Source>(
+    fn object_of(
         &mut self,
         v: S,
         at: &Path<'_>,
@@ -212,7 +215,7 @@ impl Reader {
     }
 
     /// A filter: `and`/`or` lists and `not` of filters, else fields.
-    fn filter<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn filter(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         if v.kind(at)? != Kind::Object {
             return self.verbatim(v, at, depth);
         }
@@ -223,7 +226,7 @@ impl Reader {
         })
     }
 
-    fn filters<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn filters(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         if v.kind(at)? != Kind::List {
             return self.verbatim(v, at, depth);
         }
@@ -232,7 +235,7 @@ impl Reader {
 
     /// A field's filter: operators (their operands), the keywords below a field, nested
     /// fields.
-    fn field<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn field(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         if v.kind(at)? != Kind::Object {
             return self.verbatim(v, at, depth);
         }
@@ -241,7 +244,8 @@ impl Reader {
                 if operand_is_shape(op) {
                     return r.verbatim(v, p, d);
                 }
-                let kind = match v.kind(p)? {
+                let node = v.kind(p)?;
+                let kind = match node {
                     Kind::Null => NULL,
                     Kind::Bool(_) => TRUE,
                     Kind::Int(_) | Kind::Number => INT,
@@ -249,8 +253,14 @@ impl Reader {
                     Kind::List => LIST,
                     Kind::Object => OBJECT,
                 };
-                let value = v.into_value(p)?;
-                r.operand(p, kind, DocOperand::Value(value));
+                // Kept where the host holds it when it can be (not while a miss's check
+                // reads the paths: that compares values).
+                let shared = if r.paths.is_none() { v.share() } else { None };
+                let op = match shared {
+                    Some(s) => DocOperand::Node(s, node),
+                    None => DocOperand::Value(v.into_value(p)?),
+                };
+                r.operand(p, kind, op);
                 return Ok(());
             }
             match k {
@@ -262,7 +272,7 @@ impl Reader {
     }
 
     /// A node kept whole in the key.
-    fn verbatim<S: Source>(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         let depth = Self::depth(depth)?;
         match v.kind(at)? {
             Kind::Null => self.key.u8(NULL),
@@ -309,7 +319,7 @@ fn skip_error() -> Error {
 /// For each operand of `query` in the shape's order, its index among the document's
 /// operands (`paths`, `doc`), when they are the same operands: the same paths, one each, and
 /// the same values.
-fn order(query: &Query, paths: &[String], doc: &[DocOperand]) -> Option<Box<[u32]>> {
+fn order<S>(query: &Query, paths: &[String], doc: &[DocOperand<S>]) -> Option<Box<[u32]>> {
     let mut q = query.clone();
     let mut perm = Vec::with_capacity(doc.len());
     let mut used = vec![false; doc.len()];
@@ -390,7 +400,7 @@ impl ShapeCache {
             let query = Query::from_source(doc(), &options.limits)?;
             return run(&|| crate::compile::compile(&query, schema, options));
         }
-        let mut r = Reader::new(schema, options, false);
+        let mut r = Reader::<S>::new(schema, options, false);
         let read = r.root(doc()).is_ok();
         let hash = hash_shape(&r.key.bytes);
         if read {
@@ -433,7 +443,7 @@ impl ShapeCache {
         let Some(bound) = plan.bound.clone() else {
             return;
         };
-        let mut r = Reader::new(schema, options, true);
+        let mut r = Reader::<S>::new(schema, options, true);
         if r.root(doc).is_err() || r.key.bytes != key {
             return;
         }
@@ -452,18 +462,34 @@ impl ShapeCache {
     }
 }
 
-/// The query of a document key's entry bound from the document's operands.
-fn bind_doc(plan: &Plan, doc: &[DocOperand], options: &CompileOptions) -> Option<CompiledQuery> {
+/// The query of a document key's entry bound from the document's operands: each parameter
+/// made by its slot as [`Bound::bind`](super::Bound) makes it (an operand held by the host
+/// through [`values::value_param`], which makes the same parameter), `None` when one does
+/// not bind (the caller compiles to report it).
+fn bind_doc<S: Source>(
+    plan: &Plan,
+    doc: &[DocOperand<S>],
+    options: &CompileOptions,
+) -> Option<CompiledQuery> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
-    let mut operands: SmallVec<[Operand<'_>; 8]> = SmallVec::with_capacity(perm.len());
-    for &j in perm.iter() {
-        let src = match doc.get(j as usize)? {
-            DocOperand::Value(v) => Operandsrc::Value(v),
-            DocOperand::Count(n) => Operandsrc::Count(Some(*n)),
-            DocOperand::Cursor(c) => Operandsrc::Cursor(c),
-        };
-        operands.push(Operand { addr: 0, src });
+    let limits = &options.limits;
+    let mut params = Vec::with_capacity(b.slots.len());
+    let mut scratch = Scratch::default();
+    for (ty, at, conv) in b.slots.iter() {
+        let j = *perm.get(*at as usize)? as usize;
+        let value = match doc.get(j)? {
+            DocOperand::Value(v) => conv.make_with(Operandsrc::Value(v), limits, &mut scratch),
+            DocOperand::Count(n) => {
+                conv.make_with(Operandsrc::Count(Some(*n)), limits, &mut scratch)
+            }
+            DocOperand::Cursor(c) => conv.make_with(Operandsrc::Cursor(c), limits, &mut scratch),
+            DocOperand::Node(s, kind) => {
+                let v = values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
+                Ok(v?)
+            }
+        }
+        .ok()?;
+        params.push(Param::new(*ty, value));
     }
-    let params = b.bind(&operands, &options.limits)?;
     Some(CompiledQuery::new(b.sql.clone(), params))
 }

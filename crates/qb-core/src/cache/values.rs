@@ -288,32 +288,51 @@ pub(super) fn bind_sources<S: HostSource>(
                 make(conv, Source::Count(Some(n as u64)), limits)?
             }
             (OperandKind::Count | OperandKind::Cursor, _) => return None,
-            (_, Kind::Str) => {
-                let text = src.str(at_root).ok()?;
-                match conv {
-                    Conv::Scalar(s) => str_fast(&text, *s, limits),
-                    _ => None,
-                }
-                .or_else(|| make(conv, Source::Value(&Value::Str(text.into_owned())), limits))?
-            }
-            (_, Kind::List) => match conv {
-                Conv::List(s) => list_fast(src, *s, limits),
-                _ => None,
-            }
-            .or_else(|| {
-                let v = operand(at)?.into_value(at_root).ok()?;
-                make(conv, Source::Value(&v), limits)
-            })?,
-            (_, Kind::Null) => make(conv, Source::Value(&Value::Null), limits)?,
-            (_, Kind::Bool(v)) => make(conv, Source::Value(&Value::Bool(v)), limits)?,
-            (_, Kind::Int(i)) => make(conv, Source::Value(&Value::Int(i)), limits)?,
-            (_, Kind::Number | Kind::Object) => {
-                make(conv, Source::Value(&src.into_value(at_root).ok()?), limits)?
-            }
+            _ => value_param(conv, src, kind, &mut || operand(at), limits)?,
         };
         params.push(Param::new(*ty, value));
     }
     Some(params)
+}
+
+/// One slot's parameter made from the condition operand `src`, of kind `kind`, read in
+/// place: a string is read where the host holds it, an integer, a boolean or `null` builds
+/// no [`Value`], a list of strings, integers or booleans is read item by item; anything else
+/// (and a list that does not take that path, which `again` reads a second time) is converted
+/// to a [`Value`] and made by the slot's own conversion. The same parameter, or the same
+/// refusal (`None`), as the slot's conversion of the operand as a [`Value`].
+pub(super) fn value_param<S: HostSource>(
+    conv: &Conv,
+    src: S,
+    kind: Kind,
+    again: &mut dyn FnMut() -> Option<S>,
+    limits: &crate::Limits,
+) -> Option<ParamValue> {
+    let at_root = &Path::ROOT;
+    match kind {
+        Kind::Str => {
+            let text = src.str(at_root).ok()?;
+            match conv {
+                Conv::Scalar(s) => str_fast(&text, *s, limits),
+                _ => None,
+            }
+            .or_else(|| make(conv, Source::Value(&Value::Str(text.into_owned())), limits))
+        }
+        Kind::List => match conv {
+            Conv::List(s) => list_fast(src, *s, limits),
+            _ => None,
+        }
+        .or_else(|| {
+            let v = again()?.into_value(at_root).ok()?;
+            make(conv, Source::Value(&v), limits)
+        }),
+        Kind::Null => make(conv, Source::Value(&Value::Null), limits),
+        Kind::Bool(v) => make(conv, Source::Value(&Value::Bool(v)), limits),
+        Kind::Int(i) => make(conv, Source::Value(&Value::Int(i)), limits),
+        Kind::Number | Kind::Object => {
+            make(conv, Source::Value(&src.into_value(at_root).ok()?), limits)
+        }
+    }
 }
 
 /// One slot's parameter from `src` (never a cursor: [`bind_sources`] leaves those to

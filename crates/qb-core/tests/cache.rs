@@ -669,34 +669,46 @@ fn malform(r: &mut Rng, q: &J) -> J {
     v
 }
 
-/// A document read as `&Value` reads it, except that it gives no second handle to a node
-/// (`Source::share`), as a host that cannot: the document cache converts its operands.
-struct Unshared<'v>(&'v Value);
+/// A document read as `&Value` reads it, but as a host that holds no `Value` reads it
+/// (`Source::as_value` is `None`): with `share`, a document hit keeps its operands where the
+/// host holds them and reads them in place (`Source::share`); without, it converts them first.
+struct Host<'v> {
+    doc: &'v Value,
+    share: bool,
+}
 
-impl qb_core::ast::Source for Unshared<'_> {
+impl qb_core::ast::Source for Host<'_> {
     fn kind(&self, at: &qb_core::Path<'_>) -> Result<qb_core::ast::Kind, Error> {
-        self.0.kind(at)
+        self.doc.kind(at)
     }
     fn str(&self, at: &qb_core::Path<'_>) -> Result<std::borrow::Cow<'_, str>, Error> {
-        qb_core::ast::Source::str(&self.0, at)
+        qb_core::ast::Source::str(&self.doc, at)
     }
     fn len(&self) -> usize {
-        qb_core::ast::Source::len(&self.0)
+        qb_core::ast::Source::len(&self.doc)
     }
     fn entries<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
     where
         F: FnMut(&str, Self) -> Result<(), Error>,
     {
-        self.0.entries(at, |k, v| f(k, Unshared(v)))
+        let share = self.share;
+        self.doc.entries(at, |k, doc| f(k, Host { doc, share }))
     }
     fn items<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), Error>
     where
         F: FnMut(usize, Self) -> Result<(), Error>,
     {
-        self.0.items(at, |i, v| f(i, Unshared(v)))
+        let share = self.share;
+        self.doc.items(at, |i, doc| f(i, Host { doc, share }))
     }
     fn into_value(self, at: &qb_core::Path<'_>) -> Result<Value, Error> {
-        self.0.into_value(at)
+        self.doc.into_value(at)
+    }
+    fn share(&self) -> Option<Self> {
+        self.share.then_some(Host {
+            doc: self.doc,
+            share: true,
+        })
     }
 }
 
@@ -749,13 +761,13 @@ fn run_cases(
                 );
                 let got = outcome(docs.compile_source(|| &doc, schema, options));
                 assert_eq!(got, want, "document, seed {seed} case {case}: {text}");
-                // A host that cannot share its nodes (`Source::share` is `None`): its
-                // operands are converted, then bound; the same result, from the same keys.
-                let got = outcome(docs.compile_source(|| Unshared(&doc), schema, options));
-                assert_eq!(
-                    got, want,
-                    "unshared document, seed {seed} case {case}: {text}"
-                );
+                // A host holding no `Value`s, sharing its nodes or not: its operands are read
+                // in place, or converted first; the same result, from the same keys.
+                for share in [true, false] {
+                    let host = || Host { doc: &doc, share };
+                    let got = outcome(docs.compile_source(host, schema, options));
+                    assert_eq!(got, want, "host {share}, seed {seed} case {case}: {text}");
+                }
             }
             for (q, text) in parsed.iter().zip(&queries) {
                 let Ok(q) = q else { continue };

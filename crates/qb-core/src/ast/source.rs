@@ -94,6 +94,13 @@ pub trait Source: Sized {
     fn share(&self) -> Option<Self> {
         None
     }
+
+    /// The node as the [`Value`] the host already holds, when it holds one (`&Value`);
+    /// `None` (the default) otherwise. A document hit binds such an operand as it is,
+    /// without reading it again.
+    fn as_value(&self) -> Option<&Value> {
+        None
+    }
 }
 
 /// The kind of a `Value`.
@@ -212,6 +219,10 @@ impl Source for &Value {
     }
 
     fn share(&self) -> Option<Self> {
+        Some(self)
+    }
+
+    fn as_value(&self) -> Option<&Value> {
         Some(self)
     }
 }

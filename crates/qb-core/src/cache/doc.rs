@@ -483,10 +483,13 @@ fn bind_doc<S: Source>(
                 conv.make_with(Operandsrc::Count(Some(*n)), limits, &mut scratch)
             }
             DocOperand::Cursor(c) => conv.make_with(Operandsrc::Cursor(c), limits, &mut scratch),
-            DocOperand::Node(s, kind) => {
-                let v = values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
-                Ok(v?)
-            }
+            DocOperand::Node(s, kind) => match s.as_value() {
+                Some(v) => conv.make_with(Operandsrc::Value(v), limits, &mut scratch),
+                None => {
+                    let v = values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
+                    Ok(v?)
+                }
+            },
         }
         .ok()?;
         params.push(Param::new(*ty, value));

@@ -89,6 +89,7 @@ impl<S: Source> Reader<S> {
         }
     }
 
+    #[inline(always)]
     fn depth(depth: usize) -> Result<usize, Skip> {
         if depth > MAX_WALK_DEPTH {
             return Err(Skip);
@@ -98,6 +99,7 @@ impl<S: Source> Reader<S> {
 
     /// An object key, which must render unambiguously in a path. Checked when the paths
     /// are read (a miss's check): a document of a cached key has that document's keys.
+    #[inline(always)]
     fn key(&mut self, key: &str) -> Result<(), Skip> {
         if self.paths.is_some()
             && (key.is_empty()
@@ -111,6 +113,7 @@ impl<S: Source> Reader<S> {
         Ok(())
     }
 
+    #[inline(always)]
     fn operand(&mut self, at: &Path<'_>, kind: u8, op: DocOperand<S>) {
         self.key.u8(OPERAND);
         self.key.u8(kind);
@@ -174,6 +177,12 @@ impl<S: Source> Reader<S> {
         }
         self.list_of(v, at, depth, |r, item, p, d| match item.kind(p)? {
             Kind::Object => r.object_of(item, p, d, |r, k, v, p, d| r.member(k, v, p, false, d)),
+            // A field's name (most of a selection): as `verbatim` writes it.
+            Kind::Str => {
+                r.key.u8(STR);
+                r.key.str(&item.str(p)?);
+                Ok(())
+            }
             _ => r.verbatim(item, p, d),
         })
     }

@@ -177,13 +177,7 @@ impl<S: Source> Reader<S> {
         }
         self.list_of(v, at, depth, |r, item, p, d| match item.kind(p)? {
             Kind::Object => r.object_of(item, p, d, |r, k, v, p, d| r.member(k, v, p, false, d)),
-            // A field's name (most of a selection): as `verbatim` writes it.
-            Kind::Str => {
-                r.key.u8(STR);
-                r.key.str(&item.str(p)?);
-                Ok(())
-            }
-            _ => r.verbatim(item, p, d),
+            kind => r.node(item, kind, p, d),
         })
     }
 
@@ -282,8 +276,24 @@ impl<S: Source> Reader<S> {
 
     /// A node kept whole in the key.
     fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
-        let depth = Self::depth(depth)?;
-        match v.kind(at)? {
+        let kind = v.kind(at)?;
+        self.node(v, kind, at, depth)
+    }
+
+    /// [`Reader::verbatim`] of a node of kind `kind`: a scalar written in place, a list or
+    /// object item by item (their scalar items without a call of their own).
+    #[inline(always)]
+    fn node(&mut self, v: S, kind: Kind, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        if self.scalar(&v, kind, at)? {
+            return Ok(());
+        }
+        self.container(v, kind, at, depth)
+    }
+
+    /// Writes a scalar node; `false` for a list or object.
+    #[inline(always)]
+    fn scalar(&mut self, v: &S, kind: Kind, at: &Path<'_>) -> Result<bool, Skip> {
+        match kind {
             Kind::Null => self.key.u8(NULL),
             Kind::Bool(b) => self.key.u8(if b { TRUE } else { FALSE }),
             Kind::Int(i) => {
@@ -294,27 +304,36 @@ impl<S: Source> Reader<S> {
             Kind::Number => return Err(Skip),
             Kind::Str => {
                 self.key.u8(STR);
-                let s = v.str(at)?;
-                self.key.str(&s);
+                self.key.str(&v.str(at)?);
             }
-            Kind::List => {
-                self.key.u8(LIST);
-                self.key.len(v.len());
-                v.items(at, |i, item| {
-                    self.verbatim(item, &at.index(i), depth)
-                        .map_err(|Skip| skip_error())
-                })?;
-            }
-            Kind::Object => {
-                self.key.u8(OBJECT);
-                self.key.len(v.len());
-                v.entries(at, |k, item| {
-                    // Any key is kept verbatim here (never rendered in an operand's path).
-                    self.key.str(k);
-                    self.verbatim(item, &at.key(k), depth)
-                        .map_err(|Skip| skip_error())
-                })?;
-            }
+            Kind::List | Kind::Object => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// A list or object kept whole.
+    fn container(&mut self, v: S, kind: Kind, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        let depth = Self::depth(depth)?;
+        if kind == Kind::List {
+            self.key.u8(LIST);
+            self.key.len(v.len());
+            v.items(at, |i, item| {
+                let p = at.index(i);
+                let kind = item.kind(&p)?;
+                self.node(item, kind, &p, depth)
+                    .map_err(|Skip| skip_error())
+            })?;
+        } else {
+            self.key.u8(OBJECT);
+            self.key.len(v.len());
+            v.entries(at, |k, item| {
+                // Any key is kept verbatim here (never rendered in an operand's path).
+                self.key.str(k);
+                let p = at.key(k);
+                let kind = item.kind(&p)?;
+                self.node(item, kind, &p, depth)
+                    .map_err(|Skip| skip_error())
+            })?;
         }
         Ok(())
     }

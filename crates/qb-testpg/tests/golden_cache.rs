@@ -9,6 +9,48 @@
 use qb_core::{CompileOptions, Query, Schema, ShapeCache};
 use qb_testpg::golden;
 
+/// A document read as a host holding no `Value`s reads it (`Source::as_value` is `None`),
+/// sharing its nodes (`Source::share`) or not.
+struct Host<'v> {
+    doc: &'v qb_core::Value,
+    share: bool,
+}
+
+impl qb_core::ast::Source for Host<'_> {
+    fn kind(&self, at: &qb_core::Path<'_>) -> Result<qb_core::ast::Kind, qb_core::Error> {
+        self.doc.kind(at)
+    }
+    fn str(&self, at: &qb_core::Path<'_>) -> Result<std::borrow::Cow<'_, str>, qb_core::Error> {
+        qb_core::ast::Source::str(&self.doc, at)
+    }
+    fn len(&self) -> usize {
+        qb_core::ast::Source::len(&self.doc)
+    }
+    fn entries<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), qb_core::Error>
+    where
+        F: FnMut(&str, Self) -> Result<(), qb_core::Error>,
+    {
+        let share = self.share;
+        self.doc.entries(at, |k, doc| f(k, Host { doc, share }))
+    }
+    fn items<F>(self, at: &qb_core::Path<'_>, mut f: F) -> Result<(), qb_core::Error>
+    where
+        F: FnMut(usize, Self) -> Result<(), qb_core::Error>,
+    {
+        let share = self.share;
+        self.doc.items(at, |i, doc| f(i, Host { doc, share }))
+    }
+    fn into_value(self, at: &qb_core::Path<'_>) -> Result<qb_core::Value, qb_core::Error> {
+        self.doc.into_value(at)
+    }
+    fn share(&self) -> Option<Self> {
+        self.share.then_some(Host {
+            doc: self.doc,
+            share: true,
+        })
+    }
+}
+
 #[test]
 fn every_golden_case_compiles_the_same_through_one_cache() {
     let cases = golden::load_cases();
@@ -36,17 +78,27 @@ fn every_golden_case_compiles_the_same_through_one_cache() {
             let doc = case.query_value();
             let want = Query::from_value_with_limits(doc, &options.limits)
                 .and_then(|q| qb_core::compile(&q, schema, &options));
-            let got = docs.compile_source(|| doc, schema, &options);
-            let same = match (&want, &got) {
-                (Ok(a), Ok(b)) => a == b,
-                (Err(a), Err(b)) => golden::error_json(a) == golden::error_json(b),
-                _ => false,
-            };
-            if !same {
-                failures.push(format!(
-                    "[{}] round {round}: uncached {want:?}, from the document {got:?}",
-                    case.name
-                ));
+            // As `&Value` (its operands bound as they are), and as a host holding no `Value`s
+            // reads it, sharing its nodes (operands read in place) or not (converted first).
+            for how in ["value", "shared host", "host"] {
+                let got = match how {
+                    "value" => docs.compile_source(|| doc, schema, &options),
+                    _ => {
+                        let share = how == "shared host";
+                        docs.compile_source(|| Host { doc, share }, schema, &options)
+                    }
+                };
+                let same = match (&want, &got) {
+                    (Ok(a), Ok(b)) => a == b,
+                    (Err(a), Err(b)) => golden::error_json(a) == golden::error_json(b),
+                    _ => false,
+                };
+                if !same {
+                    failures.push(format!(
+                        "[{}] round {round}, {how}: uncached {want:?}, from the document {got:?}",
+                        case.name
+                    ));
+                }
             }
             let Ok(query) = Query::from_value(doc) else {
                 continue;

@@ -83,6 +83,11 @@ impl GraphqlSchema {
     /// registry names give one GraphQL name, or no view has a typename.
     pub fn new(registry: Schema) -> Result<GraphqlSchema, Error> {
         let derived = sdl::derive(&registry)?;
+        // Every nested object and list element the registry leaves unnamed gets its SDL
+        // type's name, so `__typename` answers what the SDL says at every level.
+        let registry = registry.with_default_typenames(|_, _, ty| {
+            sdl::definition_key(ty).and_then(|k| derived.object_types.get(&k).cloned())
+        })?;
         let apollo = apollo_compiler::Schema::parse_and_validate(&derived.sdl, "schema.graphql")
             .map_err(|e| {
                 Error::new(
@@ -134,7 +139,9 @@ impl GraphqlSchema {
         &self.sdl
     }
 
-    /// The registry it was derived from.
+    /// The registry it was derived from, with every nested object and embedded list element
+    /// that has no `typename` named as its SDL type (`UserProfile`): the registry its
+    /// requests compile against.
     pub fn registry(&self) -> &Schema {
         &self.registry
     }

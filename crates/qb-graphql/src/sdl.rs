@@ -4,7 +4,9 @@
 //! - a view with a `typename` is an object type of that name (a view without one, such as a
 //!   join view, is not exposed, and neither are relations to it);
 //! - its columns, fields and relations are fields, named in camelCase; a nested object
-//!   field is its own type `<Type><Field>` (`UserProfile`);
+//!   field is its own type, named by its registry `typename`, else `<Type><Field>`
+//!   (`UserProfile`), as a list's elements are (the `GraphqlSchema`'s registry gets these
+//!   names, so `__typename` answers them);
 //! - a `<Type>Where` input per view (`and`/`or`/`not`, one filter input per field type,
 //!   relation filters), a `<Type>OrderBy` input, and a `<Type>ListRelationFilter`
 //!   (`some`/`every`/`none`) for list relations to it;

@@ -83,11 +83,6 @@ impl GraphqlSchema {
     /// registry names give one GraphQL name, or no view has a typename.
     pub fn new(registry: Schema) -> Result<GraphqlSchema, Error> {
         let derived = sdl::derive(&registry)?;
-        // Every nested object and list element the registry leaves unnamed gets its SDL
-        // type's name, so `__typename` answers what the SDL says at every level.
-        let registry = registry.with_default_typenames(|_, _, ty| {
-            sdl::definition_key(ty).and_then(|k| derived.object_types.get(&k).cloned())
-        })?;
         let apollo = apollo_compiler::Schema::parse_and_validate(&derived.sdl, "schema.graphql")
             .map_err(|e| {
                 Error::new(
@@ -96,6 +91,12 @@ impl GraphqlSchema {
                     format!("the derived SDL does not validate: {}", e.errors),
                 )
             })?;
+        // Every nested object and list element the registry leaves unnamed gets its SDL
+        // type's name (valid: the SDL validated), so `__typename` answers what the SDL says
+        // at every level.
+        let registry = registry.with_default_typenames(|_, _, ty| {
+            sdl::definition_key(ty).and_then(|k| derived.object_types.get(&k).cloned())
+        })?;
         Ok(GraphqlSchema {
             registry,
             sdl: derived.sdl,

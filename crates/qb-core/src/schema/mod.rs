@@ -887,11 +887,11 @@ impl Schema {
         mut name: impl FnMut(&str, &[&str], &FieldType) -> Option<String>,
     ) -> Result<Schema, crate::Error> {
         /// The names to set, by key path, found without changing anything.
-        fn collect<'v>(
+        fn collect<'v, F: FnMut(&str, &[&str], &FieldType) -> Option<String>>(
             obj: &'v ObjectDef,
             view: &str,
             keys: &mut Vec<&'v str>,
-            name: &mut dyn FnMut(&str, &[&str], &FieldType) -> Option<String>,
+            name: &mut F,
             out: &mut Vec<(Vec<String>, String)>,
         ) {
             for (key, def) in obj.fields.iter() {

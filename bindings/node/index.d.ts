@@ -269,7 +269,7 @@ export type FieldType =
       fields?: Record<string, FieldType>;
       /** The text search configuration of a `tsvector` field. */
       language?: string;
-      /** The GraphQL typename of a `list` field's elements (for `__typename`). */
+      /** The GraphQL typename of an `object` field, or of a `list` field's elements (for `__typename`). */
       typename?: string;
     };
 

@@ -589,6 +589,38 @@ static void test_nested_request_runs(void) {
     fqb_graphql_request_free(NULL);
 }
 
+/* __typename in nested objects and list elements: the core writes the SDL's type names
+ * (`UserProfile`, `OrderShippingParcels`); the binding only converts. */
+static void test_nested_typenames(void) {
+    fqb_graphql_request *req = NULL;
+    fqb_error *err = NULL;
+    const char *doc =
+        "{ userList(where: {id: {eq: \"11111111-0000-0000-0000-000000000005\"}}) {"
+        "    __typename profile { __typename city ...A } }"
+        "  orderList(where: {id: {eq: \"55555555-0000-0000-0000-000000000001\"}}) {"
+        "    shipping { kind: __typename parcels { __typename code } } } }"
+        "fragment A on UserProfile { address { __typename street } }";
+    CHECK_STATUS(gql(doc, NULL, NULL, &req, &err), FQB_OK, err);
+    if (!req) return;
+    const fqb_compiled *users = fqb_graphql_request_field_compiled(req, 0);
+    const fqb_compiled *orders = fqb_graphql_request_field_compiled(req, 1);
+    char *got = users ? rows(users) : NULL;
+    CHECK(got != NULL);
+    if (got)
+        CHECK_STR(got, "[{\"profile\": {\"city\": \"Berlin\", \"address\": {\"street\": \"Unter den "
+                   "Linden 1\", \"__typename\": \"UserProfileAddress\"}, \"__typename\": "
+                   "\"UserProfile\"}, \"__typename\": \"User\"}]");
+    free(got);
+    got = orders ? rows(orders) : NULL;
+    CHECK(got != NULL);
+    if (got)
+        CHECK_STR(got, "[{\"shipping\": {\"kind\": \"OrderShipping\", \"parcels\": [{\"code\": "
+                   "\"P1\", \"__typename\": \"OrderShippingParcels\"}, {\"code\": \"P2\", "
+                   "\"__typename\": \"OrderShippingParcels\"}]}}]");
+    free(got);
+    fqb_graphql_request_free(&req);
+}
+
 static void test_refused_requests(void) {
     fqb_graphql_request *req = UNTOUCHED_REQ;
     fqb_error *err = NULL;
@@ -704,6 +736,7 @@ int main(int argc, char **argv) {
     free(text);
     if (!schema) return test_report("test_graphql");
     test_nested_request_runs();
+    test_nested_typenames();
     test_refused_requests();
     test_connection_walks();
     test_nested_connections();

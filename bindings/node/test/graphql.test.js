@@ -68,6 +68,42 @@ test('a nested request runs with pg, one statement per root field', async () => 
   }
 });
 
+test('__typename answers nested objects and list elements (the core writes the SDL names)', async () => {
+  const doc = `{
+    userList(where: {id: {eq: "11111111-0000-0000-0000-000000000005"}}) {
+      __typename profile { __typename city ...A } }
+    orderList(where: {id: {eq: "55555555-0000-0000-0000-000000000001"}}) {
+      shipping { kind: __typename parcels { __typename code } } }
+  }
+  fragment A on UserProfile { address { __typename street } }`;
+  const request = fqb.graphql.compile(doc, null, schema);
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: H.pgUrl() });
+  await client.connect();
+  try {
+    const { data } = await request.assemble(async (q) => (await client.query(q)).rows.map((r) => r.data));
+    assert.deepEqual(data.userList, [{
+      __typename: 'User',
+      profile: {
+        __typename: 'UserProfile',
+        city: 'Berlin',
+        address: { __typename: 'UserProfileAddress', street: 'Unter den Linden 1' },
+      },
+    }]);
+    assert.deepEqual(data.orderList, [{
+      shipping: {
+        kind: 'OrderShipping',
+        parcels: [
+          { __typename: 'OrderShippingParcels', code: 'P1' },
+          { __typename: 'OrderShippingParcels', code: 'P2' },
+        ],
+      },
+    }]);
+  } finally {
+    await client.end();
+  }
+});
+
 test('errors: the class of the first code, with every error in the spec shape', () => {
   assert.throws(
     () => fqb.graphql.compile('{ userList { id emial } }', null, schema),

@@ -288,3 +288,32 @@ def test_a_nested_connection_walks_its_pages_with_the_cores_cursors(
     with pytest.raises(fraiseql_qb.CursorMismatchError) as e:
         fraiseql_qb.graphql.compile(NESTED, {"after": root_cursor}, schema, cursor_key=KEY)
     assert e.value.errors[0]["path"] == ["postList", "page"]
+
+
+def test_typename_answers_nested_objects_and_list_elements(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    # The core writes every object type's name (the SDL's `UserProfile`,
+    # `OrderShippingParcels`); the binding only converts.
+    doc = """{
+      userList(where: {id: {eq: "11111111-0000-0000-0000-000000000005"}}) {
+        __typename profile { __typename city ...A } }
+      orderList(where: {id: {eq: "55555555-0000-0000-0000-000000000001"}}) {
+        shipping { kind: __typename parcels { __typename code } } }
+    }
+    fragment A on UserProfile { address { __typename street } }"""
+    request = fraiseql_qb.graphql.compile(doc, None, schema, placeholder="format")
+
+    def run(q: Any) -> Any:
+        return [r[0] for r in conn.execute(q.sql, q.params).fetchall()]
+
+    data = request.assemble(run)["data"]
+    assert data["userList"] == [{
+        "__typename": "User",
+        "profile": {"__typename": "UserProfile", "city": "Berlin",
+                    "address": {"__typename": "UserProfileAddress",
+                                "street": "Unter den Linden 1"}},
+    }]
+    assert data["orderList"] == [{"shipping": {"kind": "OrderShipping", "parcels": [
+        {"__typename": "OrderShippingParcels", "code": "P1"},
+        {"__typename": "OrderShippingParcels", "code": "P2"}]}}]

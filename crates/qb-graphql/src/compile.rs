@@ -1667,7 +1667,8 @@ impl<'a> Lower<'a> {
         let sets: Vec<&'a SelectionSet> = group.iter().map(|f| &f.selection_set).collect();
         let depth = path.len() + 1;
         let fields = self.collect(&sets, depth)?;
-        // The GraphQL type these fields belong to: a view's, or a nested object's.
+        // The GraphQL type these fields belong to: a view's, or a nested object's. (Its
+        // `__typename` is the core's: the registry names every object as the SDL does.)
         let parent = sets.first().map(|s| s.ty.as_str()).unwrap_or_default();
         let view_type = self.schema.view_types.contains(parent);
         let mut items = Vec::with_capacity(fields.len());
@@ -1683,19 +1684,6 @@ impl<'a> Lower<'a> {
             item_path.push(key.clone());
             let loc = self.loc(f.location());
             self.mark(&item_prefix, &item_path, loc);
-            if name == "__typename" && !view_type {
-                // qb-core writes the view's typename; a nested object's GraphQL type has
-                // its own name, which the registry does not carry yet.
-                let mut e = GraphqlError::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "`__typename` on the nested object type `{parent}` is not supported yet"
-                    ),
-                )
-                .at(loc);
-                e.path = item_path;
-                return Err(e.into());
-            }
             if f.selection_set.selections.is_empty() && f.arguments.is_empty() {
                 if key == name {
                     items.push(Value::Str(key));

@@ -91,6 +91,12 @@ impl GraphqlSchema {
                     format!("the derived SDL does not validate: {}", e.errors),
                 )
             })?;
+        // Every nested object and list element the registry leaves unnamed gets its SDL
+        // type's name (valid: the SDL validated), so `__typename` answers what the SDL says
+        // at every level.
+        let registry = registry.with_default_typenames(|_, _, ty| {
+            sdl::definition_key(ty).and_then(|k| derived.object_types.get(&k).cloned())
+        })?;
         Ok(GraphqlSchema {
             registry,
             sdl: derived.sdl,
@@ -134,7 +140,9 @@ impl GraphqlSchema {
         &self.sdl
     }
 
-    /// The registry it was derived from.
+    /// The registry it was derived from, with every nested object and embedded list element
+    /// that has no `typename` named as its SDL type (`UserProfile`): the registry its
+    /// requests compile against.
     pub fn registry(&self) -> &Schema {
         &self.registry
     }

@@ -4,7 +4,9 @@
 //! - a view with a `typename` is an object type of that name (a view without one, such as a
 //!   join view, is not exposed, and neither are relations to it);
 //! - its columns, fields and relations are fields, named in camelCase; a nested object
-//!   field is its own type `<Type><Field>` (`UserProfile`);
+//!   field is its own type, named by its registry `typename`, else `<Type><Field>`
+//!   (`UserProfile`), as a list's elements are (the `GraphqlSchema`'s registry gets these
+//!   names, so `__typename` answers them);
 //! - a `<Type>Where` input per view (`and`/`or`/`not`, one filter input per field type,
 //!   relation filters), a `<Type>OrderBy` input, and a `<Type>ListRelationFilter`
 //!   (`some`/`every`/`none`) for list relations to it;
@@ -20,9 +22,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use qb_core::schema::ObjectDef;
 use qb_core::{
-    CompileOptions, Error, ErrorKind, FieldType, Operator, Query, RelationKind, ScalarType, Schema,
-    ViewDef, camel_case,
+    CompileOptions, Error, ErrorKind, FieldType, ListDef, Operator, Query, RelationKind,
+    ScalarType, Schema, ViewDef, camel_case,
 };
 
 /// What a root query field reads.
@@ -50,6 +53,20 @@ pub(crate) struct Derived {
     pub(crate) sdl: String,
     pub(crate) roots: HashMap<String, RootDef>,
     pub(crate) view_types: std::collections::HashSet<String>,
+    /// The GraphQL type name of every nested object and embedded list element of an
+    /// exposed view, by the address of its definition in the registry (an
+    /// [`ObjectDef`]'s or a [`ListDef`]'s): what [`GraphqlSchema::new`](crate::GraphqlSchema::new)
+    /// gives the registry's unnamed ones, so `__typename` answers the SDL's names.
+    pub(crate) object_types: HashMap<usize, String>,
+}
+
+/// The key of a nested object's or list's definition in [`Derived::object_types`].
+pub(crate) fn definition_key(ty: &FieldType) -> Option<usize> {
+    match ty {
+        FieldType::Object(o) => Some(std::ptr::from_ref::<ObjectDef>(o) as usize),
+        FieldType::List(l) => Some(std::ptr::from_ref::<ListDef>(l) as usize),
+        _ => None,
+    }
 }
 
 /// The custom scalars, with the registry types they stand for (documented in docs/graphql.md).
@@ -315,9 +332,8 @@ struct Builder<'s> {
     probe: Probe,
     /// Who claimed each type name (for collision messages).
     owners: HashMap<String, String>,
-    /// Element types of embedded lists that have a registry typename (the core writes it
-    /// for `__typename`).
-    typed: BTreeSet<String>,
+    /// [`Derived::object_types`].
+    object_types: HashMap<usize, String>,
 }
 
 impl<'s> Builder<'s> {
@@ -365,6 +381,8 @@ impl<'s> Builder<'s> {
     ) -> Result<String, Error> {
         if let FieldType::List(def) = ty {
             let elem = self.list_element(def, type_name, owner)?;
+            self.object_types
+                .insert(std::ptr::from_ref::<ListDef>(def) as usize, elem.clone());
             return Ok(format!("  {name}({{ARGS:{elem}}}): [{elem}]\n"));
         }
         let t = self.output_type(ty, type_name, owner)?;
@@ -386,9 +404,6 @@ impl<'s> Builder<'s> {
         self.claim(&elem, owner)?;
         if self.types.contains_key(&elem) {
             return Ok(elem);
-        }
-        if def.typename_str().is_some() {
-            self.typed.insert(elem.clone());
         }
         // Reserve the name first: a list nested in itself would recurse forever otherwise.
         self.types.insert(elem.clone(), String::new());
@@ -570,6 +585,12 @@ impl<'s> Builder<'s> {
             FieldType::Scalar(s) => scalar_name(*s).to_owned(),
             FieldType::Array(s) => format!("[{}]", scalar_name(*s)),
             FieldType::Object(obj) => {
+                // The registry's typename, else the derived `<Parent><Field>`.
+                let type_name = obj.typename_str().unwrap_or(type_name);
+                self.object_types.insert(
+                    std::ptr::from_ref::<ObjectDef>(obj) as usize,
+                    type_name.to_owned(),
+                );
                 self.claim(type_name, owner)?;
                 let mut body = String::new();
                 let mut seen = BTreeSet::new();
@@ -617,6 +638,7 @@ impl<'s> Builder<'s> {
             FieldType::Scalar(s) => (format!("{}Filter", scalar_name(*s)), String::new()),
             FieldType::Array(s) => (format!("{}ListFilter", scalar_name(*s)), String::new()),
             FieldType::Object(obj) => {
+                let object_type = obj.typename_str().unwrap_or(object_type);
                 let name = format!("{object_type}Where");
                 self.claim(&name, owner)?;
                 let mut body = String::new();
@@ -670,7 +692,10 @@ impl<'s> Builder<'s> {
                         .iter()
                         .map(|(k, d)| (k.to_owned(), d.ty.clone()))
                         .collect();
-                    let nested = format!("{type_name}{}", pascal(&name));
+                    let nested = obj
+                        .typename_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{type_name}{}", pascal(&name)));
                     if let Some(t) =
                         self.order_fields(inner, &nested, &format!("{owner}.fields.{name}"))?
                     {
@@ -839,14 +864,15 @@ impl<'s> Builder<'s> {
         let owner = format!("views.{key}");
         self.claim(typename, &owner)?;
         // Columns and fields, in registry order (columns first, as names resolve).
-        let mut items: Vec<(String, FieldType, String)> = view
+        // The registry's own definitions (not copies): their addresses key `object_types`.
+        let mut items: Vec<(String, &FieldType, String)> = view
             .columns()
-            .map(|(n, t)| (n.to_owned(), t.clone(), format!("{owner}.columns.{n}")))
+            .map(|(n, t)| (n.to_owned(), t, format!("{owner}.columns.{n}")))
             .collect();
         items.extend(
             view.document()
                 .iter()
-                .map(|(n, d)| (n.to_owned(), d.ty.clone(), format!("{owner}.fields.{n}"))),
+                .map(|(n, d)| (n.to_owned(), &d.ty, format!("{owner}.fields.{n}"))),
         );
         let mut seen = BTreeSet::new();
         let mut out_body = String::new();
@@ -871,7 +897,7 @@ impl<'s> Builder<'s> {
         let order_items: Vec<(String, FieldType)> = items
             .iter()
             .filter(|(n, _, _)| seen.contains(&camel_case(n)))
-            .map(|(n, t, _)| (n.clone(), t.clone()))
+            .map(|(n, t, _)| (n.clone(), (*t).clone()))
             .collect();
         self.order_fields(order_items, typename, &owner)?;
         // Relations (to exposed views only).
@@ -965,7 +991,7 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         scalars: BTreeSet::new(),
         probe: Probe::default(),
         owners: HashMap::new(),
-        typed: BTreeSet::new(),
+        object_types: HashMap::new(),
     };
     for (key, view) in &views {
         if let Some(t) = view.typename_str() {
@@ -1128,14 +1154,11 @@ pub(crate) fn derive(schema: &Schema) -> Result<Derived, Error> {
         sdl.push('\n');
         sdl.push_str(text);
     }
-    let view_types = exposed
-        .into_iter()
-        .map(|(_, t)| t)
-        .chain(b.typed.iter().cloned())
-        .collect();
+    let view_types = exposed.into_iter().map(|(_, t)| t).collect();
     Ok(Derived {
         sdl,
         roots,
         view_types,
+        object_types: b.object_types,
     })
 }

@@ -270,17 +270,30 @@ fn root_typename_is_a_constant() {
 }
 
 #[test]
-fn typename_of_a_nested_object_type_is_refused_not_wrong() {
-    // qb-core would write the view's typename (`User`) where GraphQL means `UserProfile`.
-    let errors = fail("{ userList { profile { __typename city } } }");
-    check(&errors, ErrorKind::Unsupported, "UserProfile");
-    assert_eq!(
-        errors.first().path,
-        vec![
-            "userList".to_owned(),
-            "profile".to_owned(),
-            "__typename".to_owned()
-        ]
+fn typename_of_a_nested_object_type_is_its_sdl_type_name() {
+    // The registry names no nested object: each answers its SDL type's derived name (the
+    // query AST alone would refuse it, never write the view's `User` there).
+    let out = qb_graphql::compile(
+        "{ userList { profile { __typename city address { t: __typename } } } }",
+        None,
+        None,
+        &schema(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!()
+    };
+    assert!(
+        compiled
+            .sql
+            .contains("jsonb_build_object('__typename', 'UserProfile'")
+            && compiled
+                .sql
+                .contains("jsonb_build_object('t', 'UserProfileAddress')")
+            && !compiled.sql.contains("'User'"),
+        "{}",
+        compiled.sql
     );
     // On a view type, nested through a relation, it is the view's typename.
     let out = qb_graphql::compile(
@@ -364,7 +377,7 @@ fn a_connection_selects_only_what_it_needs() {
 }
 
 #[test]
-fn typename_of_a_list_element_is_its_registry_typename_or_refused() {
+fn typename_of_a_list_element_is_its_registry_typename_or_its_sdl_name() {
     // A list with a registry typename: the core writes it, and it is the GraphQL type's name.
     let out = qb_graphql::compile(
         "{ orderList { items { __typename options { __typename } } } }",
@@ -387,9 +400,39 @@ fn typename_of_a_list_element_is_its_registry_typename_or_refused() {
         "{}",
         compiled.sql
     );
-    // Without one, the element type's name is derived (`OrderShippingParcels`): refused.
-    let errors = fail("{ orderList { shipping { parcels { __typename } } } }");
-    check(&errors, ErrorKind::Unsupported, "OrderShippingParcels");
+    // Without one, the element type's name is derived (`OrderShippingParcels`), and the
+    // core writes that.
+    let out = qb_graphql::compile(
+        "{ orderList { shipping { parcels { __typename } } } }",
+        None,
+        None,
+        &schema(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!()
+    };
+    assert!(
+        compiled
+            .sql
+            .contains("jsonb_build_object('__typename', 'OrderShippingParcels')"),
+        "{}",
+        compiled.sql
+    );
+    // `some: null` is not a many-to-one `isnull` for a list with a typename either (as
+    // without one): the core's error at the quantifier.
+    for doc in [
+        "{ orderList(where: {items: {some: null}}) { id } }",
+        "{ orderList(where: {shipping: {parcels: {some: null}}}) { id } }",
+    ] {
+        let errors = fail(doc);
+        check(
+            &errors,
+            ErrorKind::InvalidQuery,
+            "a filter must be an object",
+        );
+    }
     // A list's elements are filtered with a quantifier, as in the AST.
     let errors = fail("{ orderList(where: {items: {sku: {eq: \"A1\"}}}) { id } }");
     check(&errors, ErrorKind::GraphqlInvalid, "sku");

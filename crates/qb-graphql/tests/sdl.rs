@@ -88,3 +88,45 @@ fn every_offered_aggregate_filter_and_order_key_compiles() {
     }
     assert!(checked > 30, "only {checked}");
 }
+
+/// An object field's registry `typename` names its type and the inputs derived from it
+/// (`ProfileWhere`, `ProfileOrderBy`, and below it `ProfileGeo…`); a name two places claim is
+/// the registry's error, as for views and lists.
+#[test]
+fn an_object_typename_names_its_type_and_its_inputs() {
+    let registry = Schema::from_json(
+        r#"{"views": {"v_user": {"typename": "User", "columns": {"id": "uuid"},
+          "fields": {"profile": {"typename": "Profile", "fields": {"city": "text",
+            "geo": {"fields": {"lat": "numeric"}}}},
+            "work": {"fields": {"city": "text"}}}}}}"#,
+    )
+    .expect("registry");
+    let sdl = qb_graphql::sdl(&registry).expect("sdl");
+    apollo_compiler::Schema::parse_and_validate(&sdl, "schema.graphql")
+        .unwrap_or_else(|e| panic!("the SDL does not validate: {}", e.errors));
+    for line in [
+        "  profile: Profile\n",
+        "type Profile {\n  city: String\n  geo: ProfileGeo\n}",
+        "type ProfileGeo {",
+        "input ProfileWhere {",
+        "  profile: ProfileWhere\n",
+        "input ProfileOrderBy {",
+        "  work: UserWork\n",
+    ] {
+        assert!(sdl.contains(line), "no `{line}` in\n{sdl}");
+    }
+    assert!(!sdl.contains("UserProfile"), "{sdl}");
+    // A typename already a view's (or another object's) is refused.
+    for clash in [
+        r#"{"views": {"v_user": {"typename": "User", "columns": {"id": "uuid"},
+          "fields": {"profile": {"typename": "User", "fields": {"city": "text"}}}}}}"#,
+        r#"{"views": {"v_user": {"typename": "User", "columns": {"id": "uuid"},
+          "fields": {"a": {"typename": "Place", "fields": {"city": "text"}},
+                     "b": {"typename": "Place", "fields": {"city": "text"}}}}}}"#,
+    ] {
+        let registry = Schema::from_json(clash).expect("the registry itself is valid");
+        let e = qb_graphql::sdl(&registry).expect_err("one GraphQL type name, two types");
+        assert_eq!(e.kind(), qb_core::ErrorKind::InvalidSchema, "{e}");
+        assert!(e.message().contains("is derived both from"), "{e}");
+    }
+}

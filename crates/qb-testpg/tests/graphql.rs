@@ -1488,3 +1488,124 @@ fn graphql_nested_connection_errors_have_the_graphql_path() {
         vec!["postConnection", "edges", "node", "commentsConnection"]
     );
 }
+
+/// Runs every root field of a request (SQL root fields only) and returns `{key: rows}`.
+fn run_request(
+    schema: &GraphqlSchema,
+    doc: &str,
+    client: &mut postgres::Client,
+) -> (serde_json::Map<String, Json>, Vec<String>) {
+    let request = qb_graphql::compile(doc, None, None, schema, &CompileOptions::default())
+        .unwrap_or_else(|e| panic!("{doc}: {}", e.to_json()));
+    let mut data = serde_json::Map::new();
+    let mut sqls = Vec::new();
+    for field in &request.fields {
+        let RootField::Sql {
+            response_key,
+            compiled,
+            ..
+        } = field
+        else {
+            panic!("not SQL: {field:?}")
+        };
+        let rows = qb_testpg::query_json_with(client, &compiled.sql, &compiled.pg_params())
+            .unwrap_or_else(|e| panic!("{}: {e:?}", compiled.sql));
+        data.insert(response_key.clone(), rows);
+        sqls.push(compiled.sql.clone());
+    }
+    (data, sqls)
+}
+
+#[test]
+fn graphql_typename_answers_every_object_type_on_postgres() {
+    // The fixture registry names no nested object and not `shipping.parcels`: each answers
+    // its SDL type's derived name, through fragments (named and inline) and aliases too.
+    let schema = schema();
+    for t in [
+        "type UserProfile {",
+        "type UserProfileAddress {",
+        "type OrderShipping {",
+        "type OrderShippingParcels {",
+        "type LineItem {",
+        "type ItemOption {",
+    ] {
+        assert!(schema.sdl().contains(t), "{t}");
+    }
+    let mut client = qb_testpg::client();
+    let doc = r#"
+      query {
+        userList(where: {id: {in: ["11111111-0000-0000-0000-000000000005", "11111111-0000-0000-0000-000000000006", "11111111-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) {
+          id __typename
+          profile { __typename city kind: __typename ...A }
+        }
+        orders: orderList(where: {id: {in: ["55555555-0000-0000-0000-000000000001", "55555555-0000-0000-0000-000000000002"]}}, orderBy: {id: ASC}) {
+          __typename
+          shipping { __typename carrier parcels { t: __typename code } }
+          items(limit: 1) { __typename sku ... on LineItem { options(limit: 1) { __typename name } } }
+        }
+      }
+      fragment A on UserProfile { address { __typename street } }"#;
+    let (data, _) = run_request(&schema, doc, &mut client);
+    let rows = |key: &str| -> Vec<Json> {
+        data[key]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["data"].clone())
+            .collect()
+    };
+    assert_eq!(
+        rows("userList"),
+        vec![
+            serde_json::json!({"id": "11111111-0000-0000-0000-000000000005", "__typename": "User",
+                "profile": {"__typename": "UserProfile", "city": "Berlin", "kind": "UserProfile",
+                    "address": {"__typename": "UserProfileAddress", "street": "Unter den Linden 1"}}}),
+            serde_json::json!({"id": "11111111-0000-0000-0000-000000000006", "__typename": "User",
+                "profile": {"__typename": "UserProfile", "city": "Berlin", "kind": "UserProfile",
+                    "address": null}}),
+            serde_json::json!({"id": "11111111-0000-0000-0000-000000000008", "__typename": "User",
+                "profile": null}),
+        ]
+    );
+    assert_eq!(
+        rows("orders"),
+        vec![
+            serde_json::json!({"__typename": "Order",
+                "shipping": {"__typename": "OrderShipping", "carrier": "post", "parcels": [
+                    {"t": "OrderShippingParcels", "code": "P1"},
+                    {"t": "OrderShippingParcels", "code": "P2"}]},
+                "items": [{"__typename": "LineItem", "sku": "A1",
+                    "options": [{"__typename": "ItemOption", "name": "color"}]}]}),
+            serde_json::json!({"__typename": "Order",
+                "shipping": {"__typename": "OrderShipping", "carrier": "post", "parcels": []},
+                "items": []}),
+        ]
+    );
+
+    // A registry that names its objects: the SDL's types are those names, and the request
+    // is the golden case's query AST (byte-identical SQL, the same rows).
+    let case = golden::load_cases()
+        .into_iter()
+        .find(|c| c.name == "select_typename_nested_object")
+        .expect("golden case");
+    let registry =
+        qb_core::Schema::from_json(&case.spec["schema"].to_string()).expect("the case's registry");
+    let named = GraphqlSchema::new(registry).expect("a GraphQL schema");
+    assert!(named.sdl().contains("type Profile {"), "{}", named.sdl());
+    assert!(named.sdl().contains("type Address {"), "{}", named.sdl());
+    assert!(
+        named.sdl().contains("input ProfileWhere {"),
+        "{}",
+        named.sdl()
+    );
+    assert!(!named.sdl().contains("UserProfile"), "{}", named.sdl());
+    let doc = r#"{ userList(where: {id: {in: ["11111111-0000-0000-0000-000000000005", "11111111-0000-0000-0000-000000000006", "11111111-0000-0000-0000-000000000008"]}}, orderBy: {id: ASC}) {
+        id __typename profile { __typename city address { kind: __typename street } } } }"#;
+    let (data, sqls) = run_request(&named, doc, &mut client);
+    let sql = std::fs::read_to_string(case.file("sql")).expect("golden sql");
+    assert_eq!(sqls, vec![sql.trim_end().to_owned()]);
+    let want: Json =
+        serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+            .expect("rows JSON");
+    assert_eq!(data["userList"], want);
+}

@@ -236,7 +236,7 @@ impl<'a> Compiler<'a> {
                 self.w.sql(", ");
             }
             match s {
-                Selection::Typename { .. } => self.typename(&p)?,
+                Selection::Typename { .. } => self.typename(None, &p)?,
                 Selection::Aggregate(a) => self.aggregate_expr(a, &p)?,
                 Selection::Field(f) => {
                     let r = self.grouped_field(None, f, &p)?;

@@ -106,9 +106,7 @@ impl<'a> Compiler<'a> {
                     }
                 }
                 Selection::Typename { .. } => {
-                    if self.scope.view.typename.is_none() {
-                        self.typename(&p)?;
-                    }
+                    self.typename_of(parent, &p)?;
                 }
                 Selection::Aggregate(_) => {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
@@ -307,7 +305,7 @@ impl<'a> Compiler<'a> {
                 Selection::Typename { .. } => {
                     self.w.literal(name);
                     self.w.sql(", ");
-                    self.typename(&p)?
+                    self.typename(parent, &p)?
                 }
                 Selection::Aggregate(_) => {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
@@ -369,27 +367,45 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    pub(crate) fn typename(&mut self, p: &Path<'_>) -> Result<(), Error> {
-        match &self.scope.view.typename {
-            Some(t) => {
-                self.w.literal(t);
-                Ok(())
-            }
-            None => Err(p.err(
+    /// `__typename` as a literal ([`Compiler::typename_of`]).
+    pub(crate) fn typename(
+        &mut self,
+        parent: Option<&Resolved<'a>>,
+        p: &Path<'_>,
+    ) -> Result<(), Error> {
+        let t = self.typename_of(parent, p)?;
+        self.w.literal(t);
+        Ok(())
+    }
+
+    /// The typename `__typename` answers: the nested object's own when the selection is
+    /// inside one (`parent`), else the view's (or the list element's); `QB_INVALID_QUERY`
+    /// when the registry gives none.
+    fn typename_of(&self, parent: Option<&Resolved<'a>>, p: &Path<'_>) -> Result<&'a str, Error> {
+        let view: &'a crate::schema::ViewDef = self.scope.view;
+        let typename = match parent {
+            Some(Resolved {
+                ty: FieldType::Object(obj),
+                ..
+            }) => obj.typename.as_deref(),
+            Some(_) => None,
+            None => view.typename.as_deref(),
+        };
+        typename.ok_or_else(|| {
+            let owner = match parent {
+                Some(Resolved {
+                    access: Access::Field(def),
+                    ..
+                }) => format!("object `{}`", def.sql.keys.join(".")),
+                Some(r) => r.ty.describe(),
+                None if view.element => format!("list `{}`", view.name),
+                None => format!("view `{}`", view.key()),
+            };
+            p.err(
                 ErrorKind::InvalidQuery,
-                if self.scope.view.element {
-                    format!(
-                        "list `{}` has no typename in the registry",
-                        self.scope.view.name
-                    )
-                } else {
-                    format!(
-                        "view `{}` has no typename in the registry",
-                        self.scope.view.key()
-                    )
-                },
-            )),
-        }
+                format!("{owner} has no typename in the registry"),
+            )
+        })
     }
 
     /// One typed column per selected item: `expr AS "name"`.
@@ -403,7 +419,7 @@ impl<'a> Compiler<'a> {
             self.count_node(&|| p.render())?;
             let name = names[i];
             match s {
-                Selection::Typename { .. } => self.typename(&p)?,
+                Selection::Typename { .. } => self.typename(None, &p)?,
                 Selection::Aggregate(_) => {
                     return Err(p.err(ErrorKind::InvalidQuery, "aggregates need a grouped query"));
                 }

@@ -400,6 +400,14 @@ impl<T> Named<T> {
         self.lookup(name, false)
     }
 
+    /// The item named exactly `name`, to change it.
+    fn get_mut(&mut self, name: &str) -> Option<&mut T> {
+        match self.index.get(name) {
+            Some(&e) if e & 1 == 0 => Some(&mut self.items[(e >> 1) as usize].1),
+            _ => None,
+        }
+    }
+
     /// Every name a lookup accepts: the names, plus (with `camel`) their camelCase aliases.
     /// Unordered (for suggestions, which pick deterministically).
     pub(crate) fn spellings(&self, camel: bool) -> impl Iterator<Item = &str> {
@@ -414,10 +422,13 @@ impl<T> Named<T> {
     }
 }
 
-/// The fields of a JSON object (the document itself, or a nested object).
+/// The fields of a JSON object (the document itself, or a nested object), and for a nested
+/// object the GraphQL typename `__typename` answers in its selections (a view's document is
+/// named by the view's `typename`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObjectDef {
     pub(crate) fields: Named<FieldDef>,
+    pub(crate) typename: Option<String>,
 }
 
 /// Dropping a deep object definition iteratively: `FieldType::Object` nests without a limit
@@ -467,6 +478,17 @@ impl ObjectDef {
     /// An object with no fields.
     pub fn new() -> Self {
         ObjectDef::default()
+    }
+
+    /// Sets the GraphQL typename of a nested object (for `__typename` in its selections).
+    pub fn typename(mut self, typename: impl Into<String>) -> Self {
+        self.typename = Some(typename.into());
+        self
+    }
+
+    /// The GraphQL typename of a nested object, when the registry gives one.
+    pub fn typename_str(&self) -> Option<&str> {
+        self.typename.as_deref()
     }
 
     /// Adds (or replaces) a field, keyed by its key in the JSON data.
@@ -850,6 +872,77 @@ impl Schema {
             }
         }
         Ok(())
+    }
+
+    /// A copy of the registry in which every nested object and embedded list element that
+    /// has no `typename` gets the one `name` gives it (`None`: it stays without). `name` is
+    /// called with the view's key, the keys from the document down to the field
+    /// (`["profile", "address"]`) and the field's type ([`FieldType::Object`] or
+    /// [`FieldType::List`]) in this registry. The names are validated as the registry's own
+    /// (`QB_INVALID_SCHEMA` for one that is not a GraphQL name). A front end that names these
+    /// types itself (the GraphQL schema's `<Type><Field>`) compiles against the copy, so
+    /// `__typename` answers its names.
+    pub fn with_default_typenames(
+        &self,
+        mut name: impl FnMut(&str, &[&str], &FieldType) -> Option<String>,
+    ) -> Result<Schema, crate::Error> {
+        /// The names to set, by key path, found without changing anything.
+        fn collect<'v, F: FnMut(&str, &[&str], &FieldType) -> Option<String>>(
+            obj: &'v ObjectDef,
+            view: &str,
+            keys: &mut Vec<&'v str>,
+            name: &mut F,
+            out: &mut Vec<(Vec<String>, String)>,
+        ) {
+            for (key, def) in obj.fields.iter() {
+                keys.push(key);
+                let (inner, own) = match &def.ty {
+                    FieldType::Object(o) => (o.as_ref(), o.typename.is_some()),
+                    FieldType::List(l) => (&l.elem.fields, l.elem.typename.is_some()),
+                    _ => {
+                        keys.pop();
+                        continue;
+                    }
+                };
+                if !own {
+                    if let Some(t) = name(view, keys, &def.ty) {
+                        out.push((keys.iter().map(|k| (*k).to_owned()).collect(), t));
+                    }
+                }
+                collect(inner, view, keys, name, out);
+                keys.pop();
+            }
+        }
+        /// The `typename` of the object or list element at `keys`.
+        fn typename_slot<'o>(
+            obj: &'o mut ObjectDef,
+            keys: &[String],
+        ) -> Option<&'o mut Option<String>> {
+            let (first, rest) = keys.split_first()?;
+            match (&mut obj.fields.get_mut(first)?.ty, rest.is_empty()) {
+                (FieldType::Object(o), true) => Some(&mut o.typename),
+                (FieldType::List(l), true) => Some(&mut l.elem.typename),
+                (FieldType::Object(o), false) => typename_slot(o, rest),
+                (FieldType::List(l), false) => typename_slot(&mut l.elem.fields, rest),
+                _ => None,
+            }
+        }
+        let mut out = Schema::new();
+        for (key, view) in self.views() {
+            let mut names = Vec::new();
+            collect(&view.fields, key, &mut Vec::new(), &mut name, &mut names);
+            let mut view = view.clone();
+            for (keys, t) in names {
+                if let Some(slot) = typename_slot(&mut view.fields, &keys) {
+                    *slot = Some(t);
+                }
+            }
+            out.add_view(view)?;
+        }
+        if self.relations_checked {
+            out.check_relations()?;
+        }
+        Ok(out)
     }
 
     /// Every view, sorted by registry key (deterministic, for tools that list the registry).

@@ -249,14 +249,18 @@ fn validate_object(obj: &ObjectDef, path: &Path<'_>) -> Result<(), Error> {
             return Err(bad(&p, "a JSON key must be 1 to 255 bytes without NUL"));
         }
         match &def.ty {
-            FieldType::Object(inner) => validate_object(inner, &p.key("fields"))?,
-            FieldType::List(list) => {
-                if let Some(t) = &list.elem.typename {
+            FieldType::Object(_) | FieldType::List(_) => {
+                let (inner, typename) = match &def.ty {
+                    FieldType::List(list) => (&list.elem.fields, &list.elem.typename),
+                    FieldType::Object(inner) => (inner.as_ref(), &inner.typename),
+                    _ => unreachable!("matched above"),
+                };
+                if let Some(t) = typename {
                     if !crate::names::is_graphql_name(t) {
                         return Err(bad(&p.key("typename"), "a typename must be a GraphQL name"));
                     }
                 }
-                validate_object(&list.elem.fields, &p.key("fields"))?;
+                validate_object(inner, &p.key("fields"))?;
             }
             _ => {}
         }
@@ -585,9 +589,9 @@ fn field_def(v: &Value, path: &Path<'_>, depth: usize) -> Result<FieldDef, Error
                     }
                 }
             }
-            let is_list = matches!(ty, Some(("list", _)));
-            if let (Some((_, p)), false) = (&typename, is_list) {
-                return Err(bad(p, "only `list` fields take `typename`"));
+            let named = matches!(ty, Some(("list" | "object", _)) | None);
+            if let (Some((_, p)), false) = (&typename, named) {
+                return Err(bad(p, "only `object` and `list` fields take `typename`"));
             }
             let ty = match (ty, fields) {
                 (Some(("list", _)), Some(f)) => {
@@ -600,7 +604,11 @@ fn field_def(v: &Value, path: &Path<'_>, depth: usize) -> Result<FieldDef, Error
                 (Some(("list", p)), None) => {
                     return Err(bad(&p, "a list type needs `fields` (its elements' fields)"));
                 }
-                (Some(("object", _)), Some(f)) | (None, Some(f)) => FieldType::Object(Box::new(f)),
+                (Some(("object", _)), Some(f)) | (None, Some(f)) => {
+                    let mut f = f;
+                    f.typename = typename.map(|(t, _)| t);
+                    FieldType::Object(Box::new(f))
+                }
                 (Some(("object", p)), None) => {
                     return Err(bad(&p, "an object type needs `fields`"));
                 }

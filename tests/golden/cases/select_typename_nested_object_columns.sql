@@ -1,0 +1,1 @@
+SELECT t."id" AS "id", 'User' AS "__typename", CASE WHEN jsonb_typeof(t."data"->'profile') = 'object' THEN jsonb_build_object('__typename', 'Profile', 'city', t."data"->'profile'->'city') END AS "profile" FROM "v_user" AS t WHERE (t."id" = $1::uuid)

@@ -495,8 +495,9 @@ export namespace graphql {
     /** True when the field's rows hold nested connections (`postsConnection`). */
     readonly nested: boolean;
     /** A connection field's value (`{ edges, nodes, pageInfo, totalCount }` as selected)
-     * from its statement's rows, shaped by the core; `__total_count` may be a number, a
-     * BigInt or its decimal text. Throws a `TypeError` for a field that is not a connection. */
+     * from its statement's rows, shaped by the core (nested connections in its nodes
+     * included); `__total_count` may be a number, a BigInt or its decimal text. Throws a
+     * `TypeError` for a field that is not a connection. */
     assembleConnection(rows: readonly Row[]): Record<string, unknown>;
     /** One row's `data` (or its JSON text) with its nested connections shaped by the core;
      * the `data` itself when the field has none. */

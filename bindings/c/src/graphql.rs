@@ -545,7 +545,7 @@ fn assemble(f: &Field, rows: Vec<Vec<Option<&str>>>) -> Result<Value, qb_graphql
                     total_count,
                 });
             }
-            Ok(plain(connection.assemble(out)?))
+            Ok(plain(connection.assemble_values(out)?))
         }
     }
 }

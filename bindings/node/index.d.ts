@@ -448,6 +448,11 @@ export interface GraphqlCacheStats {
   len: number;
   capacity: number;
   bytes: number;
+  /** Hits whose variables were bound straight into the root fields' prepared statements
+   * (no lowering; counted among `hits`). */
+  bound: number;
+  /** Variable fingerprints whose templates are kept (at most `capacity`). */
+  templates: number;
   /** The shape cache the requests' queries compile through. */
   shapes: CacheStats;
 }

@@ -715,6 +715,10 @@ static void test_cache_counters(void) {
     CHECK_MSG(st.misses == 1 && st.hits == 3 && st.len == 1,
               "misses %llu hits %llu len %zu", (unsigned long long)st.misses,
               (unsigned long long)st.hits, st.len);
+    /* `{"n": 2}` traces the template `{"n": 1}` left (the same fingerprint), the last
+     * `{"n": 1}` binds into it; `{}` is a second fingerprint, seen once. */
+    CHECK_MSG(st.bound == 1 && st.templates == 2, "bound %llu templates %zu",
+              (unsigned long long)st.bound, st.templates);
     CHECK_STATUS(fqb_schema_graphql_cache_stats(NULL, &st), FQB_NULL_PARAMETER, NULL);
     CHECK_STATUS(fqb_schema_graphql_cache_stats(s, NULL), FQB_NULL_PARAMETER, NULL);
     fqb_schema_free(&s);

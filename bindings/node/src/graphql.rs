@@ -426,6 +426,8 @@ pub(crate) fn graphql_cache_stats(cx: &Cx) -> JsResult<Raw> {
         ("len\0", st.len as f64),
         ("capacity\0", st.capacity as f64),
         ("bytes\0", st.bytes as f64),
+        ("bound\0", st.bound as f64),
+        ("templates\0", st.templates as f64),
     ] {
         let v = env.number(n)?;
         env.set_named(obj, name, v)?;

@@ -414,3 +414,19 @@ test('the document cache returns what an uncached compile returns', () => {
   const o = off.graphqlCacheStats();
   assert.deepEqual([o.hits, o.misses, o.capacity], [0, 0, 0]);
 });
+
+test('the document cache counts bound hits and templates', () => {
+  const s = new fqb.Schema(registry);
+  const doc = 'query($n: Int) { userList(limit: $n) { id } }';
+  const fresh = s.graphqlCacheStats();
+  assert.deepEqual([fresh.bound, fresh.templates], [0, 0]);
+  // `{n: 2}` traces the template `{n: 1}` left (the same fingerprint), the last `{n: 1}`
+  // binds into it; `{}` is a second fingerprint, seen once.
+  for (const v of [{ n: 1 }, { n: 2 }, {}, { n: 1 }]) fqb.graphql.compile(doc, v, s);
+  const st = s.graphqlCacheStats();
+  assert.deepEqual([st.misses, st.hits, st.bound, st.templates], [1, 3, 1, 2]);
+  const off = new fqb.Schema(registry, { graphqlCacheSize: 0 });
+  for (const v of [{ n: 1 }, { n: 2 }, { n: 3 }]) fqb.graphql.compile(doc, v, off);
+  const o = off.graphqlCacheStats();
+  assert.deepEqual([o.bound, o.templates], [0, 0]);
+});

@@ -573,7 +573,7 @@ pub fn compile(
 
 /// Parses and validates a document (the part of [`compile`] that depends on the document
 /// text, the schema and the options' limits only).
-fn validate(
+pub(crate) fn validate(
     document: &str,
     schema: &GraphqlSchema,
     options: &CompileOptions,

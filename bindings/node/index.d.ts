@@ -448,6 +448,11 @@ export interface GraphqlCacheStats {
   len: number;
   capacity: number;
   bytes: number;
+  /** Hits whose variables were bound straight into the root fields' prepared statements
+   * (no lowering; counted among `hits`). */
+  bound: number;
+  /** Variable fingerprints whose templates are kept (at most `capacity`). */
+  templates: number;
   /** The shape cache the requests' queries compile through. */
   shapes: CacheStats;
 }
@@ -495,8 +500,9 @@ export namespace graphql {
     /** True when the field's rows hold nested connections (`postsConnection`). */
     readonly nested: boolean;
     /** A connection field's value (`{ edges, nodes, pageInfo, totalCount }` as selected)
-     * from its statement's rows, shaped by the core; `__total_count` may be a number, a
-     * BigInt or its decimal text. Throws a `TypeError` for a field that is not a connection. */
+     * from its statement's rows, shaped by the core (nested connections in its nodes
+     * included); `__total_count` may be a number, a BigInt or its decimal text. Throws a
+     * `TypeError` for a field that is not a connection. */
     assembleConnection(rows: readonly Row[]): Record<string, unknown>;
     /** One row's `data` (or its JSON text) with its nested connections shaped by the core;
      * the `data` itself when the field has none. */

@@ -588,9 +588,18 @@ typedef struct fqb_graphql_cache_stats {
      */
     size_t capacity;
     /*
-     Approximate bytes of the cached keys.
+     Approximate bytes of the cached keys and templates.
      */
     size_t bytes;
+    /*
+     Hits whose variables were bound straight into the root fields' prepared statements
+     (no lowering; counted among `hits`).
+     */
+    uint64_t bound;
+    /*
+     Variable fingerprints whose templates are kept (at most `capacity`).
+     */
+    size_t templates;
 } fqb_graphql_cache_stats;
 
 /*

@@ -62,8 +62,13 @@ pub struct fqb_graphql_cache_stats {
     pub len: usize,
     /// The most documents kept (0: no cache).
     pub capacity: usize,
-    /// Approximate bytes of the cached keys.
+    /// Approximate bytes of the cached keys and templates.
     pub bytes: usize,
+    /// Hits whose variables were bound straight into the root fields' prepared statements
+    /// (no lowering; counted among `hits`).
+    pub bound: u64,
+    /// Variable fingerprints whose templates are kept (at most `capacity`).
+    pub templates: usize,
 }
 
 fn graphql_schema(schema: &fqb_schema) -> Result<&qb_graphql::GraphqlSchema, Failure> {
@@ -545,7 +550,7 @@ fn assemble(f: &Field, rows: Vec<Vec<Option<&str>>>) -> Result<Value, qb_graphql
                     total_count,
                 });
             }
-            Ok(plain(connection.assemble(out)?))
+            Ok(plain(connection.assemble_values(out)?))
         }
     }
 }
@@ -602,6 +607,8 @@ pub unsafe extern "C" fn fqb_schema_graphql_cache_stats(
             len: s.len,
             capacity: s.capacity,
             bytes: s.bytes,
+            bound: s.bound,
+            templates: s.templates,
         });
         Ok(())
     })

@@ -358,6 +358,50 @@ static void test_nested_connections(void) {
     free(raw);
 }
 
+/* A nested connection in a root connection's node: fqb_graphql_request_field_assemble
+ * shapes each node's nested connection (the core's Connection::assemble finishing the
+ * nodes) as it shapes a list field's rows: the connection's nodes equal the list's rows. */
+static void test_nested_in_root_connection(void) {
+    const char *nested = "commentsConnection(orderBy: {likes: DESC}, first: 2) { totalCount "
+                         "pageInfo { hasNextPage endCursor } edges { cursor node { id likes } } }";
+    char conn_doc[512], list_doc[512];
+    snprintf(conn_doc, sizeof conn_doc,
+             "{ page: postConnection(orderBy: {id: ASC}, first: 50) { edges { cursor node { id "
+             "%s } } } }", nested);
+    snprintf(list_doc, sizeof list_doc, "{ postList(orderBy: {id: ASC}) { id %s } }", nested);
+    fqb_graphql_request *req = NULL, *list = NULL;
+    fqb_error *err = NULL;
+    CHECK_STATUS(gql(conn_doc, NULL, NULL, &req, &err), FQB_OK, err);
+    CHECK_STATUS(gql(list_doc, NULL, NULL, &list, &err), FQB_OK, err);
+    if (!req || !list) {
+        fqb_graphql_request_free(&req);
+        fqb_graphql_request_free(&list);
+        return;
+    }
+    CHECK(fqb_graphql_request_field_connection(req, 0));
+    CHECK(fqb_graphql_request_field_count(req) == 1);
+    char *v = field_value(req, 0);
+    char *lv = field_value(list, 0);
+    fqb_graphql_request_free(&req);
+    fqb_graphql_request_free(&list);
+    if (v && lv) {
+        char *nodes = jq(v, "jsonb_path_query_array(j, '$.edges[*].node')");
+        char *want = jq(lv, "j");
+        char *count = jq(lv, "jsonb_array_length(j)");
+        char *encoded = jq(v, "SELECT bool_and(left(c #>> '{}', 1) <> '[') FROM jsonb_path_query(j, "
+                              "'$.edges[*].node.commentsConnection.edges[*].cursor') AS c");
+        if (nodes && want) CHECK_STR(nodes, want);
+        if (count) CHECK_STR(count, "10");
+        if (encoded) CHECK_STR(encoded, "true");
+        free(nodes);
+        free(want);
+        free(count);
+        free(encoded);
+    }
+    free(v);
+    free(lv);
+}
+
 /* One post's comments walked page by page through the nested connection's signed
  * endCursor: every comment once, in the order plain SQL reads. */
 static void test_nested_walk(void) {
@@ -703,6 +747,10 @@ static void test_cache_counters(void) {
     CHECK_MSG(st.misses == 1 && st.hits == 3 && st.len == 1,
               "misses %llu hits %llu len %zu", (unsigned long long)st.misses,
               (unsigned long long)st.hits, st.len);
+    /* `{"n": 2}` traces the template `{"n": 1}` left (the same fingerprint), the last
+     * `{"n": 1}` binds into it; `{}` is a second fingerprint, seen once. */
+    CHECK_MSG(st.bound == 1 && st.templates == 2, "bound %llu templates %zu",
+              (unsigned long long)st.bound, st.templates);
     CHECK_STATUS(fqb_schema_graphql_cache_stats(NULL, &st), FQB_NULL_PARAMETER, NULL);
     CHECK_STATUS(fqb_schema_graphql_cache_stats(s, NULL), FQB_NULL_PARAMETER, NULL);
     fqb_schema_free(&s);
@@ -740,6 +788,7 @@ int main(int argc, char **argv) {
     test_refused_requests();
     test_connection_walks();
     test_nested_connections();
+    test_nested_in_root_connection();
     test_nested_walk();
     test_assemble_errors();
     test_cache_counters();

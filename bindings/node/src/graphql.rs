@@ -310,11 +310,48 @@ pub(crate) fn graphql_connection_assemble(cx: &Cx) -> JsResult<Raw> {
             total_count,
         });
     }
-    let result = match c.inner.assemble(out) {
+    // Nodes holding nested connections are finished as a field's rows are
+    // (`graphqlNestedFinish`).
+    let result = match c
+        .inner
+        .assemble(out, |data, nested| finish_nested(env, nested, data))
+    {
         Ok(r) => Ok(response_to_js(env, r)?),
-        Err(e) => Err(e),
+        Err(Assembly::Refused(e)) => Err(e),
+        Err(Assembly::Js(f)) => return Err(f),
     };
     outcome(env, &c.response_key, result)
+}
+
+/// A failure of a GraphQL assembly: the core refused (returned as the request's errors
+/// are), or JS did (thrown).
+enum Assembly {
+    Refused(qb_graphql::GraphqlError),
+    Js(Fail),
+}
+
+impl From<qb_graphql::GraphqlError> for Assembly {
+    fn from(e: qb_graphql::GraphqlError) -> Self {
+        Assembly::Refused(e)
+    }
+}
+
+impl From<Fail> for Assembly {
+    fn from(e: Fail) -> Self {
+        Assembly::Js(e)
+    }
+}
+
+/// One row's (or node's) `data` (an object, or its JSON text) through
+/// `NestedConnections::finish`, as the JS data `JSON.parse` gives for it.
+fn finish_nested(
+    env: Env,
+    nested: &qb_graphql::NestedConnections,
+    data: Raw,
+) -> Result<Raw, Assembly> {
+    let value = crate::convert::document(env, data)?;
+    let done = nested.finish(value)?;
+    Ok(crate::convert::json_to_js(env, &done)?)
 }
 
 /// A row count as PostgreSQL's `bigint` reaches JS: a number, a BigInt, or its decimal text
@@ -367,10 +404,10 @@ pub(crate) fn graphql_nested_finish(cx: &Cx) -> JsResult<Raw> {
             "graphqlNestedFinish(handle, ...): not a nested-connections handle".into(),
         ));
     };
-    let data = crate::convert::document(env, cx.arg(1)?)?;
-    let result = match n.inner.finish(data) {
-        Ok(v) => Ok(crate::convert::json_to_js(env, &v)?),
-        Err(e) => Err(e),
+    let result = match finish_nested(env, &n.inner, cx.arg(1)?) {
+        Ok(v) => Ok(v),
+        Err(Assembly::Refused(e)) => Err(e),
+        Err(Assembly::Js(f)) => return Err(f),
     };
     outcome(env, &n.response_key, result)
 }
@@ -389,6 +426,8 @@ pub(crate) fn graphql_cache_stats(cx: &Cx) -> JsResult<Raw> {
         ("len\0", st.len as f64),
         ("capacity\0", st.capacity as f64),
         ("bytes\0", st.bytes as f64),
+        ("bound\0", st.bound as f64),
+        ("templates\0", st.templates as f64),
     ] {
         let v = env.number(n)?;
         env.set_named(obj, name, v)?;

@@ -302,6 +302,56 @@ test('a nested connection walks its pages with the core cursors', async () => {
   });
 });
 
+const IN_ROOT = `query($after: String, $n: String) {
+  page: postConnection(orderBy: {id: ASC}, first: 3, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id c: commentsConnection(orderBy: {likes: DESC}, first: 1, after: $n) {
+      totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id likes } } } }
+  }
+}`;
+
+const ONE_POST = `query($id: UUID!, $n: String) { post(id: $id) {
+  c: commentsConnection(orderBy: {likes: DESC}, first: 1, after: $n) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id likes } } } } }`;
+
+test('a nested connection in a root connection node is shaped by the core', async () => {
+  const ids = (await H.dataRows({ view: 'v_post', select: ['id'], order_by: [{ field: 'id' }] }, schema)).map((r) => r.id);
+  await withClient(async (client) => {
+    const run = async (q) => (await client.query(q)).rows;
+    const seen = [];
+    let after = null;
+    let nestedCursor = null;
+    for (let n = 0; ; n++) {
+      assert.ok(n < 10, 'the walk ends');
+      const request = fqb.graphql.compile(IN_ROOT, { after }, schema, { cursorKey: KEY });
+      const [field] = request.fields;
+      assert.equal(field.connection, true);
+      const { data } = await request.assemble(run);
+      for (const node of data.page.nodes) {
+        const alone = await fqb.graphql.compile(ONE_POST, { id: node.id }, schema, { cursorKey: KEY }).assemble(run);
+        assert.deepEqual(node.c, alone.data.post.c);
+        for (const e of node.c.edges) {
+          assert.ok(!e.cursor.startsWith('['), e.cursor);
+          nestedCursor = nestedCursor ?? e.cursor;
+        }
+        seen.push(node.id);
+      }
+      if (!data.page.pageInfo.hasNextPage) break;
+      after = data.page.pageInfo.endCursor;
+    }
+    assert.deepEqual(seen, ids);
+    assert.ok(nestedCursor !== null);
+    assert.throws(
+      () => fqb.graphql.compile(IN_ROOT, { after: nestedCursor }, schema, { cursorKey: KEY }),
+      (e) => e instanceof fqb.CursorMismatchError && JSON.stringify(e.errors[0].path) === '["page"]',
+    );
+    assert.throws(
+      () => fqb.graphql.compile(IN_ROOT, { n: after }, schema, { cursorKey: KEY }),
+      (e) => e instanceof fqb.CursorMismatchError && JSON.stringify(e.errors[0].path) === '["page","nodes","c"]',
+    );
+  });
+});
+
 test('connection errors are coded, at the field path', async () => {
   await withClient(async (client) => {
     const request = fqb.graphql.compile(CONNECTION, { first: 2 }, schema, { cursorKey: KEY });
@@ -399,4 +449,20 @@ test('the document cache returns what an uncached compile returns', () => {
   assert.ok(tiny.graphqlCacheStats().evictions > 0);
   const o = off.graphqlCacheStats();
   assert.deepEqual([o.hits, o.misses, o.capacity], [0, 0, 0]);
+});
+
+test('the document cache counts bound hits and templates', () => {
+  const s = new fqb.Schema(registry);
+  const doc = 'query($n: Int) { userList(limit: $n) { id } }';
+  const fresh = s.graphqlCacheStats();
+  assert.deepEqual([fresh.bound, fresh.templates], [0, 0]);
+  // `{n: 2}` traces the template `{n: 1}` left (the same fingerprint), the last `{n: 1}`
+  // binds into it; `{}` is a second fingerprint, seen once.
+  for (const v of [{ n: 1 }, { n: 2 }, {}, { n: 1 }]) fqb.graphql.compile(doc, v, s);
+  const st = s.graphqlCacheStats();
+  assert.deepEqual([st.misses, st.hits, st.bound, st.templates], [1, 3, 1, 2]);
+  const off = new fqb.Schema(registry, { graphqlCacheSize: 0 });
+  for (const v of [{ n: 1 }, { n: 2 }, { n: 3 }]) fqb.graphql.compile(doc, v, off);
+  const o = off.graphqlCacheStats();
+  assert.deepEqual([o.bound, o.templates], [0, 0]);
 });

@@ -811,10 +811,14 @@ impl GraphqlConnection {
                     total_count,
                 });
             }
+            // Nodes holding nested connections are finished as a field's rows are
+            // (`GraphqlNested.finish`); a refusal is raised as the request's errors are.
             let value = self
                 .0
-                .assemble(out)
-                .map_err(|e| error::graphql_to_py(py, &qb_graphql::GraphqlErrors(vec![e])))?;
+                .assemble(out, |data, nested| {
+                    finish_nested(py, nested, data.bind(py)).map(Bound::unbind)
+                })
+                .map_err(|e| e.into_py(py))?;
             response_to_py(py, value)
         })
     }
@@ -836,16 +840,51 @@ impl GraphqlNested {
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, "GraphqlNested.finish", || {
-            let value = convert::document(data, Doc::Query)
-                .map_err(|e| e.into_py(py))?
-                .value;
-            let done = self
-                .0
-                .finish(value)
-                .map_err(|e| error::graphql_to_py(py, &qb_graphql::GraphqlErrors(vec![e])))?;
-            convert::value_to_py_json(py, &done)
+            finish_nested(py, &self.0, data).map_err(|e| e.into_py(py))
         })
     }
+}
+
+/// A failure of a GraphQL assembly: the core refused (raised as the request's errors are),
+/// or Python did.
+enum Assembly {
+    Refused(qb_graphql::GraphqlError),
+    Py(PyErr),
+}
+
+impl From<qb_graphql::GraphqlError> for Assembly {
+    fn from(e: qb_graphql::GraphqlError) -> Self {
+        Assembly::Refused(e)
+    }
+}
+
+impl From<PyErr> for Assembly {
+    fn from(e: PyErr) -> Self {
+        Assembly::Py(e)
+    }
+}
+
+impl Assembly {
+    fn into_py(self, py: Python<'_>) -> PyErr {
+        match self {
+            Assembly::Refused(e) => error::graphql_to_py(py, &qb_graphql::GraphqlErrors(vec![e])),
+            Assembly::Py(e) => e,
+        }
+    }
+}
+
+/// One row's (or node's) `data` (a dict, or its JSON text) through
+/// `NestedConnections::finish`, as Python data.
+fn finish_nested<'py>(
+    py: Python<'py>,
+    nested: &qb_graphql::NestedConnections,
+    data: &Bound<'py, PyAny>,
+) -> Result<Bound<'py, PyAny>, Assembly> {
+    let value = convert::document(data, Doc::Query)
+        .map_err(|e| e.into_py(py))?
+        .value;
+    let done = nested.finish(value)?;
+    Ok(convert::value_to_py_json(py, &done)?)
 }
 
 /// A GraphQL response value as Python data (rows' ``data`` as they came).

@@ -317,3 +317,60 @@ def test_typename_answers_nested_objects_and_list_elements(
     assert data["orderList"] == [{"shipping": {"kind": "OrderShipping", "parcels": [
         {"__typename": "OrderShippingParcels", "code": "P1"},
         {"__typename": "OrderShippingParcels", "code": "P2"}]}}]
+
+
+IN_ROOT = """query($after: String, $n: String) {
+  page: postConnection(orderBy: {id: ASC}, first: 3, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id c: commentsConnection(orderBy: {likes: DESC}, first: 1, after: $n) {
+      totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id likes } } } } }
+  }
+}"""
+
+ONE_POST = """query($id: UUID!, $n: String) { post(id: $id) {
+  c: commentsConnection(orderBy: {likes: DESC}, first: 1, after: $n) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id likes } } } } }"""
+
+
+def test_a_nested_connection_in_a_root_connections_node(
+    conn: Any, schema: fraiseql_qb.Schema
+) -> None:
+    """A root connection's nodes hold their nested connections as the core shapes them
+    (``Connection::assemble`` finishing each node): every node's page is the one a
+    request for that post alone reads, through the pages of the root connection; the
+    nested cursors are signed, and a nested cursor at the root is a mismatch."""
+
+    def run(q: Any) -> Any:
+        return conn.execute(q.sql, q.params).fetchall()
+
+    ids = [r["id"] for r in data_rows(conn, schema, {
+        "view": "v_post", "select": ["id"], "order_by": [{"field": "id"}]})]
+    seen: List[Any] = []
+    after = None
+    nested_cursor = None
+    for _ in range(10):
+        request = fraiseql_qb.graphql.compile(
+            IN_ROOT, {"after": after}, schema, placeholder="format", cursor_key=KEY)
+        (field,) = request.fields
+        assert field.connection is not None
+        page = request.assemble(run)["data"]["page"]
+        for edge in page["edges"]:
+            node = edge["node"]
+            alone = fraiseql_qb.graphql.compile(
+                ONE_POST, {"id": node["id"]}, schema, placeholder="format", cursor_key=KEY)
+            assert node["c"] == alone.assemble(run)["data"]["post"]["c"]
+            for e in node["c"]["edges"]:
+                assert not e["cursor"].startswith("[")
+                nested_cursor = nested_cursor or e["cursor"]
+            seen.append(node["id"])
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == ids
+    assert nested_cursor is not None
+    with pytest.raises(fraiseql_qb.CursorMismatchError) as e:
+        fraiseql_qb.graphql.compile(IN_ROOT, {"after": nested_cursor}, schema, cursor_key=KEY)
+    assert e.value.errors[0]["path"] == ["page"]
+    with pytest.raises(fraiseql_qb.CursorMismatchError) as e:
+        fraiseql_qb.graphql.compile(IN_ROOT, {"n": after}, schema, cursor_key=KEY)
+    assert e.value.errors[0]["path"] == ["page", "edges", "node", "c"]

@@ -77,8 +77,23 @@ impl<K, V> Clock<K, V> {
     /// Keeps `value` under `key`; `heap_bytes` is what the key and value hold beyond their
     /// own size (counted, with the slot and its index entry, in [`Clock::len_and_bytes`]).
     pub fn insert(&self, hash: u64, key: K, value: Arc<V>, heap_bytes: usize) {
+        self.insert_or_get(hash, key, value, heap_bytes, |_| false);
+    }
+
+    /// [`Clock::insert`], unless the entry of `hash` holds a key `is_key` accepts (another
+    /// thread stored the same key since this one missed): that entry stays, marked
+    /// referenced, and its value is returned. Otherwise the value kept (`value`) is
+    /// returned. One write lock: two threads storing one key at once keep one value.
+    pub fn insert_or_get(
+        &self,
+        hash: u64,
+        key: K,
+        value: Arc<V>,
+        heap_bytes: usize,
+        is_key: impl FnOnce(&K) -> bool,
+    ) -> Arc<V> {
         if self.capacity == 0 {
-            return;
+            return value;
         }
         let bytes = heap_bytes
             + std::mem::size_of::<Slot<K, V>>()
@@ -87,24 +102,29 @@ impl<K, V> Clock<K, V> {
         let slot = Slot {
             hash,
             key,
-            value,
+            value: Arc::clone(&value),
             referenced: AtomicBool::new(false),
             bytes,
         };
         let mut r = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let r = &mut *r;
         if let Some(&i) = r.map.get(&hash) {
-            // The same key stored by another thread, or another key of the same hash: the
-            // newer one takes the place.
+            let kept = &r.slots[i];
+            if is_key(&kept.key) {
+                kept.referenced.store(true, Ordering::Relaxed);
+                return Arc::clone(&kept.value);
+            }
+            // The same key stored by another thread (for `insert`), or another key of the
+            // same hash: the newer one takes the place.
             r.bytes = r.bytes - r.slots[i].bytes + slot.bytes;
             r.slots[i] = slot;
-            return;
+            return value;
         }
         r.bytes += slot.bytes;
         if r.slots.len() < self.capacity {
             r.map.insert(hash, r.slots.len());
             r.slots.push(slot);
-            return;
+            return value;
         }
         // CLOCK: the first entry not referenced since the hand last passed it.
         loop {
@@ -118,7 +138,7 @@ impl<K, V> Clock<K, V> {
             r.bytes -= old.bytes;
             r.map.insert(hash, i);
             self.evictions.fetch_add(1, Ordering::Relaxed);
-            return;
+            return value;
         }
     }
 
@@ -163,5 +183,22 @@ mod tests {
         let off: Clock<&str, u32> = Clock::new(0);
         off.insert(1, "a", Arc::new(1), 0);
         assert_eq!(off.len_and_bytes().0, 0);
+        assert_eq!(*off.insert_or_get(1, "a", Arc::new(7), 0, |k| *k == "a"), 7);
+    }
+
+    #[test]
+    fn insert_or_get_keeps_the_entry_of_the_same_key() {
+        let c: Clock<&str, u32> = Clock::new(2);
+        assert_eq!(*c.insert_or_get(1, "a", Arc::new(1), 0, |k| *k == "a"), 1);
+        // The same key again (a second thread's miss): the first value stays.
+        assert_eq!(*c.insert_or_get(1, "a", Arc::new(2), 0, |k| *k == "a"), 1);
+        assert_eq!(c.get(1, |k| *k == "a").as_deref(), Some(&1));
+        // Another key of the same hash: the newer one takes the place.
+        assert_eq!(*c.insert_or_get(1, "z", Arc::new(3), 0, |k| *k == "z"), 3);
+        assert_eq!(c.get(1, |k| *k == "z").as_deref(), Some(&3));
+        assert_eq!(c.len_and_bytes().0, 1);
+        // `insert` still replaces the same key.
+        c.insert(1, "z", Arc::new(4), 0);
+        assert_eq!(c.get(1, |k| *k == "z").as_deref(), Some(&4));
     }
 }

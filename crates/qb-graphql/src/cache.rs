@@ -118,6 +118,15 @@ struct Key {
     options: CompileOptions,
 }
 
+impl Key {
+    /// Whether this is the key of a request.
+    fn is(&self, document: &str, operation_name: Option<&str>, options: &CompileOptions) -> bool {
+        *self.document == *document
+            && self.operation_name.as_deref() == operation_name
+            && self.options == *options
+    }
+}
+
 fn hash_key(document: &str, operation_name: Option<&str>, options: &CompileOptions) -> u64 {
     let mut h = ahash::RandomState::with_seeds(0x67, 0x71, 0x6c, 0x64).build_hasher();
     document.hash(&mut h);
@@ -243,8 +252,12 @@ impl DocumentCache {
             operation_name: operation_name.map(Into::into),
             options: options.clone(),
         };
-        self.insert(hash, key, Arc::clone(&doc));
-        Ok(doc)
+        // Another thread that missed the same request at once may have stored it: its
+        // entry (and id) stays, so the templates of both calls are keyed on one id.
+        let heap = key.document.len() + key.operation_name.as_ref().map_or(0, |n| n.len());
+        Ok(self.entries.insert_or_get(hash, key, doc, heap, |k| {
+            k.is(document, operation_name, options)
+        }))
     }
 
     fn lookup(
@@ -254,15 +267,65 @@ impl DocumentCache {
         operation_name: Option<&str>,
         options: &CompileOptions,
     ) -> Option<Arc<DocEntry>> {
-        self.entries.get(hash, |k| {
-            *k.document == *document
-                && k.operation_name.as_deref() == operation_name
-                && k.options == *options
-        })
+        self.entries
+            .get(hash, |k| k.is(document, operation_name, options))
     }
+}
 
-    fn insert(&self, hash: u64, key: Key, doc: Arc<DocEntry>) {
-        let heap = key.document.len() + key.operation_name.as_ref().map_or(0, |n| n.len());
-        self.entries.insert(hash, key, doc, heap);
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Barrier;
+
+    use super::*;
+    use crate::GraphqlSchema;
+
+    /// Two threads missing one request at once (both inside `validate` before either
+    /// stores it) get one entry, one id: the templates they store are one entry's, none
+    /// left stale under an id no lookup returns.
+    #[test]
+    fn two_concurrent_misses_keep_one_entry_and_its_templates() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/schema.json");
+        let registry =
+            qb_core::Schema::from_json(&std::fs::read_to_string(path).expect("registry"))
+                .expect("registry");
+        let schema = Arc::new(GraphqlSchema::new(registry).expect("schema"));
+        let doc = "query($n: Int) { userList(limit: $n) { id } }";
+        let options = CompileOptions::default();
+        let barrier = Arc::new(Barrier::new(2));
+        let ids: Vec<u64> = (0..2)
+            .map(|_| {
+                let (schema, barrier, options) =
+                    (Arc::clone(&schema), Arc::clone(&barrier), options.clone());
+                std::thread::spawn(move || {
+                    let entry = schema
+                        .cache
+                        .document(doc, None, &options, || {
+                            barrier.wait();
+                            crate::compile::validate(doc, &schema, &options)
+                        })
+                        .expect("valid");
+                    let id = entry.id().expect("cached");
+                    schema
+                        .cache
+                        .insert_template(id, b"fingerprint".to_vec(), Template::Seen);
+                    id
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect();
+        let stats = schema.cache_stats();
+        assert_eq!(stats.misses, 2, "{stats:?}");
+        assert_eq!(ids[0], ids[1], "one id for both misses");
+        assert_eq!((stats.len, stats.templates), (1, 1), "{stats:?}");
+        let again = schema
+            .cache
+            .document(doc, None, &options, || unreachable!("a hit"))
+            .map_err(|e: ()| e)
+            .expect("hit");
+        assert_eq!(again.id(), Some(ids[0]));
+        assert!(schema.cache.template(ids[0], b"fingerprint").is_some());
     }
 }

@@ -204,9 +204,11 @@ impl NestedConnections {
         rows[0].has_next_page = has_next;
         rows[0].has_previous_page = has_previous;
         rows[0].total_count = total_count;
-        let mut connection = c.connection.clone();
-        connection.cursor_key.clone_from(&self.cursor_key);
-        Ok(connection.assemble(rows)?.into_value())
+        Ok(c.connection
+            .assemble_keyed(rows, self.cursor_key.as_ref(), |d, _| {
+                Ok::<_, GraphqlError>(d)
+            })?
+            .into_value())
     }
 }
 
@@ -280,6 +282,9 @@ pub struct Connection {
     page_info: bool,
     total_count: bool,
     cursor_key: Option<CursorKey>,
+    /// A root connection whose node selects nested connections: each node's `data` goes
+    /// through [`NestedConnections::finish`] ([`Connection::assemble`]'s `finish`).
+    nested: Option<NestedConnections>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -332,13 +337,51 @@ impl Connection {
         self.total_count
     }
 
+    /// Where the nodes hold nested connections (`userConnection { edges { node {
+    /// postsConnection(first:) { … } } } }`): the finisher [`Connection::assemble`] hands
+    /// each node's `data` to. `None`: the nodes are the rows' `data` as they are.
+    pub fn nested(&self) -> Option<&NestedConnections> {
+        self.nested.as_ref()
+    }
+
     /// The connection object from the statement's rows, in the order they came. A row
     /// whose cursor is NULL (the empty page's) is no edge; it carries the page info and
     /// the total. A `__cursor` that is not one (rows of another statement) is
     /// `QB_INVALID_CURSOR`.
-    pub fn assemble<T>(&self, rows: Vec<ConnectionRow<T>>) -> Result<Response<T>, GraphqlError> {
+    ///
+    /// When the nodes hold nested connections ([`Connection::nested`]), each node's `data`
+    /// goes through `finish(data, nested)` first: the caller turns its representation `T`
+    /// into a [`Value`], calls [`NestedConnections::finish`] and turns the result back
+    /// (for `T = Value`, [`Connection::assemble_values`] does it). `finish` is not called
+    /// otherwise. Its error (`E`, any type a [`GraphqlError`] converts into) is returned
+    /// as it is.
+    pub fn assemble<T, E: From<GraphqlError>>(
+        &self,
+        rows: Vec<ConnectionRow<T>>,
+        finish: impl FnMut(T, &NestedConnections) -> Result<T, E>,
+    ) -> Result<Response<T>, E> {
+        self.assemble_keyed(rows, self.cursor_key.as_ref(), finish)
+    }
+
+    /// [`Connection::assemble`] of rows whose `data` is plain data: nested connections
+    /// finished with [`NestedConnections::finish`].
+    pub fn assemble_values(
+        &self,
+        rows: Vec<ConnectionRow<Value>>,
+    ) -> Result<Response<Value>, GraphqlError> {
+        self.assemble(rows, |d, n| n.finish(d))
+    }
+
+    /// [`Connection::assemble`] with cursors encoded with `cursor_key` (a nested
+    /// connection's is its [`NestedConnections`]').
+    fn assemble_keyed<T, E: From<GraphqlError>>(
+        &self,
+        rows: Vec<ConnectionRow<T>>,
+        cursor_key: Option<&CursorKey>,
+        mut finish: impl FnMut(T, &NestedConnections) -> Result<T, E>,
+    ) -> Result<Response<T>, E> {
         let mut options = CompileOptions::default();
-        options.cursor_key = self.cursor_key.clone();
+        options.cursor_key = cursor_key.cloned();
         let first = rows.first();
         let has_next = first.and_then(|r| r.has_next_page).unwrap_or(false);
         let has_previous = first.and_then(|r| r.has_previous_page).unwrap_or(false);
@@ -352,7 +395,12 @@ impl Connection {
                 return Err(GraphqlError::new(
                     ErrorKind::Internal,
                     "a connection row with a cursor has no `data`",
-                ));
+                )
+                .into());
+            };
+            let data = match &self.nested {
+                Some(n) => finish(data, n)?,
+                None => data,
             };
             nodes.push((cursor, data));
         }
@@ -371,7 +419,8 @@ impl Connection {
                         return Err(GraphqlError::new(
                             ErrorKind::Internal,
                             "the connection's statement returned no `__total_count`",
-                        ));
+                        )
+                        .into());
                     }
                 },
                 ConnPart::Nodes => Response::List(
@@ -524,7 +573,7 @@ pub fn compile(
 
 /// Parses and validates a document (the part of [`compile`] that depends on the document
 /// text, the schema and the options' limits only).
-fn validate(
+pub(crate) fn validate(
     document: &str,
     schema: &GraphqlSchema,
     options: &CompileOptions,
@@ -1426,23 +1475,11 @@ impl<'a> Lower<'a> {
             page_info,
             total_count,
         } = shape;
+        let mut plan = Vec::new();
         let select = match &node {
-            Some((at, fields)) => {
-                let mut plan = Vec::new();
-                let select = self
-                    .selection(fields, "", at, &mut plan)
-                    .map_err(first_err)?;
-                if let Some((k, _)) = plan.first() {
-                    let mut e = GraphqlError::new(
-                        ErrorKind::Unsupported,
-                        "a nested connection in a root connection's node is not supported yet",
-                    )
-                    .at(loc);
-                    e.path = [at.as_slice(), std::slice::from_ref(k)].concat();
-                    return Err(e);
-                }
-                select
-            }
+            Some((at, fields)) => self
+                .selection(fields, "", at, &mut plan)
+                .map_err(first_err)?,
             // No node selected: the rows still carry the cursors; `__typename` is the
             // cheapest selection.
             None => vec![Value::Str("__typename".into())],
@@ -1461,6 +1498,10 @@ impl<'a> Lower<'a> {
                 page_info,
                 total_count,
                 cursor_key: options.cursor_key.clone(),
+                nested: (!plan.is_empty()).then(|| NestedConnections {
+                    plan,
+                    cursor_key: options.cursor_key.clone(),
+                }),
             },
         })
     }
@@ -1771,6 +1812,7 @@ impl<'a> Lower<'a> {
             page_info,
             total_count,
             cursor_key: None,
+            nested: None,
         };
         Ok((
             Value::Object(entries),

@@ -38,7 +38,9 @@
 //! Connections: a `<type>Connection` root field is [`RootField::Connection`], whose rows
 //! [`Connection::assemble`] shapes; a list relation's `<relation>Connection` is the core's
 //! nested keyset page inside a [`RootField::Sql`] statement, whose rows' `data`
-//! [`NestedConnections::finish`] shapes with that same assembler.
+//! [`NestedConnections::finish`] shapes with that same assembler. A root connection whose
+//! node selects nested connections hands each node's `data` to them
+//! ([`Connection::nested`], the `finish` of [`Connection::assemble`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

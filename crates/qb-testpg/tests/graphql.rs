@@ -976,7 +976,11 @@ fn run_connection(
         other => return Err(format!("{other:?}")),
     };
     let value = connection
-        .assemble(connection_rows(&rows))
+        .assemble(connection_rows(&rows), |data: Json, nested| {
+            let v = qb_core::json::parse_value(&data.to_string()).expect("data");
+            let done = nested.finish(v)?;
+            Ok::<_, qb_graphql::GraphqlError>(serde_json::from_str(&done.to_json()).expect("JSON"))
+        })
         .map_err(|e| e.to_json())?;
     Ok((compiled.clone(), rows, response_json(value)))
 }
@@ -1478,11 +1482,11 @@ fn graphql_nested_connection_errors_have_the_graphql_path() {
         e.first().path,
         vec!["postList".to_owned(), "commentsConnection".to_owned()]
     );
-    // A nested connection in a root connection's node (its rows' `data` is not finished).
+    // A nested connection in a root connection's node needs a page size too, at its path.
     let e = err_of(
-        "{ postConnection(first: 1) { edges { node { commentsConnection(first: 1) { totalCount } } } } }",
+        "{ postConnection(first: 1) { edges { node { commentsConnection { totalCount } } } } }",
     );
-    assert_eq!(e.first().code(), "QB_UNSUPPORTED", "{}", e.to_json());
+    assert_eq!(e.first().code(), "QB_INVALID_QUERY", "{}", e.to_json());
     assert_eq!(
         e.first().path,
         vec!["postConnection", "edges", "node", "commentsConnection"]
@@ -1608,4 +1612,252 @@ fn graphql_typename_answers_every_object_type_on_postgres() {
         serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
             .expect("rows JSON");
     assert_eq!(data["userList"], want);
+/// The nested connection of a root connection's node (`postConnection { edges { node {
+/// commentsConnection } } }`), as the request asks it: the page of every node's comments.
+const IN_ROOT_NESTED: &str = "commentsConnection(orderBy: {likes: DESC}, first: 2, after: $n) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id likes } } }";
+
+/// The same nested page read through one post (`post(id:) { commentsConnection }`, a
+/// `RootField::Sql` finished by `NestedConnections::finish`): what every node of a root
+/// connection must hold.
+fn comments_page_of(
+    schema: &GraphqlSchema,
+    client: &mut postgres::Client,
+    post: &Json,
+    after: &Json,
+    options: &CompileOptions,
+) -> Json {
+    let doc = format!("query($n: String) {{ post(id: {post}) {{ {IN_ROOT_NESTED} }} }}");
+    let vars = qb_core::json::parse_value(&format!("{{\"n\": {after}}}")).expect("vars");
+    let rows = run_nested(schema, client, &doc, Some(&vars), options)
+        .unwrap_or_else(|e| panic!("{}", e.to_json()));
+    rows[0]["commentsConnection"].clone()
+}
+
+/// A connection nested in a root connection's node compiles to one statement (the golden
+/// `keyset_root_nested_page`'s, with the GraphQL names) and assembles through
+/// `Connection::assemble`, which finishes each node's nested connections: cursors signed
+/// at both levels, each refused at the other level with its path, and the root pages
+/// walked forward and backward hold, in every node, the page one post's request reads.
+#[test]
+fn graphql_nested_connection_in_a_root_connections_node() {
+    let schema = schema();
+    let registry = golden::fixture_schema();
+    let mut client = qb_testpg::client();
+    // The golden statement, as GraphQL (no cursor key: the golden cursors are unsigned).
+    let plain = CompileOptions::default();
+    let doc = "{ postConnection(orderBy: {id: ASC}, first: 2) { totalCount pageInfo { hasNextPage } edges { node { id commentsConnection(orderBy: {likes: DESC}, first: 2) { totalCount pageInfo { hasNextPage } edges { cursor node { id likes } } } } } } }";
+    let (compiled, rows, value) =
+        run_connection(&schema, &mut client, doc, None, &plain).expect("golden page");
+    let ast = r#"{"view": "v_post", "select": ["id", {"field": "comments", "alias": "commentsConnection", "select": ["id", "likes"], "order_by": [{"field": "likes", "direction": "desc"}], "first": 2, "page_info": true, "total_count": true}], "order_by": [{"field": "id", "direction": "asc"}], "first": 2, "page_info": true, "total_count": true, "camel_case": true}"#;
+    let want = qb_core::compile(
+        &qb_core::Query::from_json(ast).expect("AST"),
+        &registry,
+        &plain,
+    )
+    .expect("AST compiles");
+    assert_eq!(compiled.sql, want.sql);
+    assert_eq!(compiled.params, want.params);
+    let case = golden::load_cases()
+        .into_iter()
+        .find(|c| c.name == "keyset_root_nested_page")
+        .expect("golden case");
+    let golden: Vec<Json> =
+        serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
+            .expect("rows JSON");
+    assert_eq!(
+        nested_values(&rows, "commentsConnection"),
+        nested_values(&golden, "comments")
+    );
+    // Assembled: each node's connection is finished (encoded cursors, as selected).
+    let edges = value["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 2, "{value}");
+    for (e, r) in edges.iter().zip(&golden) {
+        let conn = &e["node"]["commentsConnection"];
+        let raw = r["data"]["comments"]["edges"]
+            .as_array()
+            .expect("raw edges");
+        let cursors: Vec<Json> = raw
+            .iter()
+            .map(|x| {
+                Json::String(
+                    qb_core::encode_cursor(x["cursor"].as_str().expect("raw"), &plain)
+                        .expect("encode"),
+                )
+            })
+            .collect();
+        let got: Vec<Json> = conn["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|x| x["cursor"].clone())
+            .collect();
+        assert_eq!(got, cursors, "{conn}");
+        assert_eq!(conn["totalCount"], r["data"]["comments"]["totalCount"]);
+        assert_eq!(
+            conn["pageInfo"],
+            serde_json::json!({"hasNextPage": r["data"]["comments"]["pageInfo"]["hasNextPage"]})
+        );
+    }
+
+    // Signed cursors; the walk forward and backward.
+    let options = CompileOptions::default().with_cursor_key(b"a test key of thirty-two bytes!!");
+    let ids = {
+        let request = qb_graphql::compile(
+            "{ postList(orderBy: {id: ASC}) { id } }",
+            None,
+            None,
+            &schema,
+            &options,
+        )
+        .expect("list");
+        let RootField::Sql { compiled, .. } = &request.fields[0] else {
+            panic!("not SQL")
+        };
+        let Json::Array(rows) =
+            qb_testpg::query_json_with(&mut client, &compiled.sql, &compiled.pg_params())
+                .expect("rows")
+        else {
+            panic!("rows")
+        };
+        rows.into_iter()
+            .map(|r| r["data"]["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(ids.len() > 4);
+    let walk = |client: &mut postgres::Client, forward: bool, nested_after: &Json| -> Vec<Json> {
+        // Forward reads the nodes under `edges { node }`, backward under `nodes`.
+        let (size, arg, node) = if forward {
+            (
+                "first",
+                "after",
+                format!("edges {{ cursor node {{ id {IN_ROOT_NESTED} }} }}"),
+            )
+        } else {
+            ("last", "before", format!("nodes {{ id {IN_ROOT_NESTED} }}"))
+        };
+        let doc = format!(
+            "query($c: String, $n: String) {{ page: postConnection(orderBy: {{id: ASC}}, {size}: 3, {arg}: $c) {{ pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} {node} }} }}"
+        );
+        let mut seen = Vec::new();
+        let mut cursor = Json::Null;
+        for page in 0.. {
+            assert!(page < 20, "the walk does not end");
+            let vars =
+                qb_core::json::parse_value(&format!("{{\"c\": {cursor}, \"n\": {nested_after}}}"))
+                    .expect("vars");
+            let request = qb_graphql::compile(&doc, Some(&vars), None, &schema, &options)
+                .unwrap_or_else(|e| panic!("page {page}: {}", e.to_json()));
+            assert_eq!(request.fields.len(), 1, "one statement");
+            let (_, _, value) = run_connection(&schema, client, &doc, Some(&vars), &options)
+                .unwrap_or_else(|e| panic!("page {page}: {e}"));
+            let nodes: Vec<&Json> = if forward {
+                let edges = value["edges"].as_array().expect("edges");
+                for e in edges {
+                    assert!(!e["cursor"].as_str().expect("cursor").starts_with('['));
+                }
+                edges.iter().map(|e| &e["node"]).collect()
+            } else {
+                value["nodes"].as_array().expect("nodes").iter().collect()
+            };
+            assert!(!nodes.is_empty(), "{value}");
+            let mut page_ids = Vec::new();
+            for n in nodes {
+                let conn = &n["commentsConnection"];
+                assert_eq!(conn["__typename"], "CommentConnection");
+                assert_eq!(
+                    *conn,
+                    comments_page_of(&schema, client, &n["id"], nested_after, &options),
+                    "post {}",
+                    n["id"]
+                );
+                for c in conn["edges"].as_array().expect("nested edges") {
+                    assert_eq!(c["__typename"], "CommentEdge");
+                    assert!(!c["cursor"].as_str().expect("cursor").starts_with('['));
+                }
+                page_ids.push(n["id"].clone());
+            }
+            let info = &value["pageInfo"];
+            let (more, back) = if forward {
+                (&info["hasNextPage"], &info["hasPreviousPage"])
+            } else {
+                (&info["hasPreviousPage"], &info["hasNextPage"])
+            };
+            assert_eq!(*back, Json::Bool(page > 0), "page {page}: {value}");
+            if forward {
+                seen.extend(page_ids);
+                cursor = info["endCursor"].clone();
+            } else {
+                seen.splice(0..0, page_ids);
+                cursor = info["startCursor"].clone();
+            }
+            if *more == Json::Bool(false) {
+                break;
+            }
+        }
+        seen
+    };
+    assert_eq!(walk(&mut client, true, &Json::Null), ids, "forward");
+    assert_eq!(walk(&mut client, false, &Json::Null), ids, "backward");
+
+    // A nested cursor continues every node's page (read through one post, then in the
+    // root connection's nodes).
+    let post1 = Json::from("22222222-0000-0000-0000-000000000001");
+    let first = comments_page_of(&schema, &mut client, &post1, &Json::Null, &options);
+    assert_eq!(
+        first["pageInfo"]["hasNextPage"],
+        Json::Bool(true),
+        "{first}"
+    );
+    let nested_cursor = first["pageInfo"]["endCursor"].clone();
+    let second = comments_page_of(&schema, &mut client, &post1, &nested_cursor, &options);
+    assert_eq!(
+        second["pageInfo"]["hasPreviousPage"],
+        Json::Bool(true),
+        "{second}"
+    );
+    assert_eq!(
+        walk(&mut client, true, &nested_cursor),
+        ids,
+        "forward, nested pages after a cursor"
+    );
+
+    // Each level's cursor is refused at the other level, at the GraphQL path of the field.
+    let (_, _, root) = run_connection(
+        &schema,
+        &mut client,
+        "{ postConnection(orderBy: {id: ASC}, first: 1) { pageInfo { endCursor } } }",
+        None,
+        &options,
+    )
+    .expect("root page");
+    let root_cursor = root["pageInfo"]["endCursor"].clone();
+    let err_of = |c: &Json, n: &Json| {
+        let vars =
+            qb_core::json::parse_value(&format!("{{\"c\": {c}, \"n\": {n}}}")).expect("vars");
+        qb_graphql::compile(
+            &format!("query($c: String, $n: String) {{ postConnection(orderBy: {{id: ASC}}, first: 2, after: $c) {{ edges {{ node {{ {IN_ROOT_NESTED} }} }} }} }}"),
+            Some(&vars), None, &schema, &options,
+        )
+        .expect_err("a cursor of the other level")
+    };
+    let e = err_of(&nested_cursor, &Json::Null);
+    assert_eq!(e.first().code(), "QB_CURSOR_MISMATCH", "{}", e.to_json());
+    assert_eq!(e.first().path, vec!["postConnection"]);
+    let e = err_of(&Json::Null, &root_cursor);
+    assert_eq!(e.first().code(), "QB_CURSOR_MISMATCH", "{}", e.to_json());
+    assert_eq!(
+        e.first().path,
+        vec!["postConnection", "edges", "node", "commentsConnection"]
+    );
+    // A cursor signed with another key is refused at either level.
+    let (_, _, unsigned) = run_connection(
+        &schema,
+        &mut client,
+        "{ postConnection(orderBy: {id: ASC}, first: 1) { pageInfo { endCursor } } }",
+        None,
+        &plain,
+    )
+    .expect("unsigned");
+    let e = err_of(&unsigned["pageInfo"]["endCursor"], &Json::Null);
+    assert_eq!(e.first().code(), "QB_INVALID_CURSOR", "{}", e.to_json());
 }

@@ -96,7 +96,8 @@ def graphql_compile(
 ]: ...
 
 class GraphqlConnection:
-    """How a GraphQL connection's rows become its response value."""
+    """How a GraphQL connection's rows become its response value (nested connections in
+    its nodes included)."""
     @property
     def columns(self) -> List[str]: ...
     def assemble(self, rows: Iterable[Any]) -> Dict[str, Any]: ...

@@ -1612,6 +1612,8 @@ fn graphql_typename_answers_every_object_type_on_postgres() {
         serde_json::from_str(&std::fs::read_to_string(case.file("rows.json")).expect("rows"))
             .expect("rows JSON");
     assert_eq!(data["userList"], want);
+}
+
 /// The nested connection of a root connection's node (`postConnection { edges { node {
 /// commentsConnection } } }`), as the request asks it: the page of every node's comments.
 const IN_ROOT_NESTED: &str = "commentsConnection(orderBy: {likes: DESC}, first: 2, after: $n) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id likes } } }";

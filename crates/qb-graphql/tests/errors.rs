@@ -31,6 +31,16 @@ fn fail(doc: &str) -> GraphqlErrors {
     fail_with(&schema(), doc, "", &CompileOptions::default())
 }
 
+/// The SQL of a request's first root field, compiled with the default options.
+fn first_sql(doc: &str) -> String {
+    let out = qb_graphql::compile(doc, None, None, &schema(), &CompileOptions::default())
+        .expect("compiles");
+    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
+        panic!("not a statement: {doc}")
+    };
+    compiled.sql.clone()
+}
+
 /// Each spec-shaped error: a message, this code in extensions, JSON that parses.
 fn check(errors: &GraphqlErrors, kind: ErrorKind, message_part: &str) {
     assert_eq!(errors.first().kind, kind, "{errors}");
@@ -273,45 +283,17 @@ fn root_typename_is_a_constant() {
 fn typename_of_a_nested_object_type_is_its_sdl_type_name() {
     // The registry names no nested object: each answers its SDL type's derived name (the
     // query AST alone would refuse it, never write the view's `User` there).
-    let out = qb_graphql::compile(
-        "{ userList { profile { __typename city address { t: __typename } } } }",
-        None,
-        None,
-        &schema(),
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
-    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
-        panic!()
-    };
+    let sql = first_sql("{ userList { profile { __typename city address { t: __typename } } } }");
     assert!(
-        compiled
-            .sql
-            .contains("jsonb_build_object('__typename', 'UserProfile'")
-            && compiled
-                .sql
-                .contains("jsonb_build_object('t', 'UserProfileAddress')")
-            && !compiled.sql.contains("'User'"),
+        sql.contains("jsonb_build_object('__typename', 'UserProfile'")
+            && sql.contains("jsonb_build_object('t', 'UserProfileAddress')")
+            && !sql.contains("'User'"),
         "{}",
-        compiled.sql
+        sql
     );
     // On a view type, nested through a relation, it is the view's typename.
-    let out = qb_graphql::compile(
-        "{ postList { author { __typename } } }",
-        None,
-        None,
-        &schema(),
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
-    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
-        panic!()
-    };
-    assert!(
-        compiled.sql.contains("'__typename', 'User'"),
-        "{}",
-        compiled.sql
-    );
+    let sql = first_sql("{ postList { author { __typename } } }");
+    assert!(sql.contains("'__typename', 'User'"), "{}", sql);
 }
 
 #[test]
@@ -379,46 +361,16 @@ fn a_connection_selects_only_what_it_needs() {
 #[test]
 fn typename_of_a_list_element_is_its_registry_typename_or_its_sdl_name() {
     // A list with a registry typename: the core writes it, and it is the GraphQL type's name.
-    let out = qb_graphql::compile(
-        "{ orderList { items { __typename options { __typename } } } }",
-        None,
-        None,
-        &schema(),
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
-    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
-        panic!()
-    };
-    assert!(
-        compiled.sql.contains("'__typename', 'LineItem'"),
-        "{}",
-        compiled.sql
-    );
-    assert!(
-        compiled.sql.contains("'__typename', 'ItemOption'"),
-        "{}",
-        compiled.sql
-    );
+    let sql = first_sql("{ orderList { items { __typename options { __typename } } } }");
+    assert!(sql.contains("'__typename', 'LineItem'"), "{}", sql);
+    assert!(sql.contains("'__typename', 'ItemOption'"), "{}", sql);
     // Without one, the element type's name is derived (`OrderShippingParcels`), and the
     // core writes that.
-    let out = qb_graphql::compile(
-        "{ orderList { shipping { parcels { __typename } } } }",
-        None,
-        None,
-        &schema(),
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
-    let qb_graphql::RootField::Sql { compiled, .. } = &out.fields[0] else {
-        panic!()
-    };
+    let sql = first_sql("{ orderList { shipping { parcels { __typename } } } }");
     assert!(
-        compiled
-            .sql
-            .contains("jsonb_build_object('__typename', 'OrderShippingParcels')"),
+        sql.contains("jsonb_build_object('__typename', 'OrderShippingParcels')"),
         "{}",
-        compiled.sql
+        sql
     );
     // `some: null` is not a many-to-one `isnull` for a list with a typename either (as
     // without one): the core's error at the quantifier.

@@ -1138,21 +1138,7 @@ fn graphql_connection_pages_walk_the_whole_order_both_ways() {
             let edges = value["edges"].as_array().expect("edges");
             let ids: Vec<Json> = edges.iter().map(|e| e["node"]["id"].clone()).collect();
             assert!(edges.iter().all(|e| e["__typename"] == "UserEdge"));
-            let info = &value["pageInfo"];
-            let (more, back) = if forward {
-                (&info["hasNextPage"], &info["hasPreviousPage"])
-            } else {
-                (&info["hasPreviousPage"], &info["hasNextPage"])
-            };
-            assert_eq!(*back, Json::Bool(page > 0), "page {page}: {value}");
-            if forward {
-                seen.extend(ids);
-                cursor = info["endCursor"].clone();
-            } else {
-                seen.splice(0..0, ids);
-                cursor = info["startCursor"].clone();
-            }
-            if *more == Json::Bool(false) {
+            if !turn_page(&value, forward, page, ids, &mut seen, &mut cursor) {
                 break;
             }
         }
@@ -1614,6 +1600,35 @@ fn graphql_typename_answers_every_object_type_on_postgres() {
     assert_eq!(data["userList"], want);
 }
 
+/// One page of a walk over a connection (`first`/`after` forward, `last`/`before`
+/// backward): checks the page flag behind the walk (set past the first page), puts the
+/// page's ids in order into `seen`, moves `cursor` to the page's far end, and says whether
+/// another page follows.
+fn turn_page(
+    value: &Json,
+    forward: bool,
+    page: usize,
+    ids: Vec<Json>,
+    seen: &mut Vec<Json>,
+    cursor: &mut Json,
+) -> bool {
+    let info = &value["pageInfo"];
+    let (more, back) = if forward {
+        (&info["hasNextPage"], &info["hasPreviousPage"])
+    } else {
+        (&info["hasPreviousPage"], &info["hasNextPage"])
+    };
+    assert_eq!(*back, Json::Bool(page > 0), "page {page}: {value}");
+    if forward {
+        seen.extend(ids);
+        *cursor = info["endCursor"].clone();
+    } else {
+        seen.splice(0..0, ids);
+        *cursor = info["startCursor"].clone();
+    }
+    *more != Json::Bool(false)
+}
+
 /// The nested connection of a root connection's node (`postConnection { edges { node {
 /// commentsConnection } } }`), as the request asks it: the page of every node's comments.
 const IN_ROOT_NESTED: &str = "commentsConnection(orderBy: {likes: DESC}, first: 2, after: $n) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id likes } } }";
@@ -1778,21 +1793,7 @@ fn graphql_nested_connection_in_a_root_connections_node() {
                 }
                 page_ids.push(n["id"].clone());
             }
-            let info = &value["pageInfo"];
-            let (more, back) = if forward {
-                (&info["hasNextPage"], &info["hasPreviousPage"])
-            } else {
-                (&info["hasPreviousPage"], &info["hasNextPage"])
-            };
-            assert_eq!(*back, Json::Bool(page > 0), "page {page}: {value}");
-            if forward {
-                seen.extend(page_ids);
-                cursor = info["endCursor"].clone();
-            } else {
-                seen.splice(0..0, page_ids);
-                cursor = info["startCursor"].clone();
-            }
-            if *more == Json::Bool(false) {
+            if !turn_page(&value, forward, page, page_ids, &mut seen, &mut cursor) {
                 break;
             }
         }

@@ -510,6 +510,12 @@ impl Source for Node<'_, '_> {
     fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
         self.value(at)
     }
+
+    /// Another reference to the same object: a document hit binds the operand from it in
+    /// place (its `str`'s UTF-8 borrowed, no `Value` built).
+    fn share(&self) -> Option<Self> {
+        Some(Node::new(self.obj.clone(), self.walk))
+    }
 }
 
 // ---------------------------------------------------------------------------------------

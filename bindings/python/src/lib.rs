@@ -18,6 +18,7 @@ mod boundary;
 mod convert;
 mod error;
 mod rollout;
+mod sql_text;
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
@@ -47,6 +48,9 @@ struct Schema {
     graphql_cache_size: usize,
     /// Whether its hits may be bound (`None`: qb-graphql's default, on).
     graphql_bound_hits: Option<bool>,
+    /// The `str` of each statement text `compile` returned lately (as many as `cache`
+    /// keeps shapes): a hit's text is decoded once.
+    sql_texts: sql_text::SqlTexts,
 }
 
 #[pymethods]
@@ -69,9 +73,9 @@ impl Schema {
     ) -> PyResult<Self> {
         guard(py, "Schema()", || {
             let mut s = Schema::build(py, doc)?;
-            s.cache = qb_core::ShapeCache::new(
-                cache_size.unwrap_or(qb_core::ShapeCache::DEFAULT_CAPACITY),
-            );
+            let cache_size = cache_size.unwrap_or(qb_core::ShapeCache::DEFAULT_CAPACITY);
+            s.cache = qb_core::ShapeCache::new(cache_size);
+            s.sql_texts = sql_text::SqlTexts::new(cache_size);
             s.graphql_cache_size =
                 graphql_cache_size.unwrap_or(qb_graphql::DocumentCache::DEFAULT_CAPACITY);
             s.graphql_bound_hits = graphql_bound_hits;
@@ -158,6 +162,7 @@ impl Schema {
             graphql: std::sync::OnceLock::new(),
             graphql_cache_size: qb_graphql::DocumentCache::DEFAULT_CAPACITY,
             graphql_bound_hits: None,
+            sql_texts: sql_text::SqlTexts::new(0),
         })
     }
 
@@ -372,8 +377,17 @@ fn params_list<'py>(py: Python<'py>, params: &[qb_core::Param]) -> PyResult<Boun
 
 /// A core result as a Python `CompiledQuery`.
 fn to_compiled(py: Python<'_>, out: &qb_core::CompiledQuery) -> PyResult<CompiledQuery> {
+    compiled_with(py, out, PyString::new(py, &out.sql).unbind())
+}
+
+/// [`to_compiled`] with the SQL's `str` given (a `Schema` keeps its texts' `str`s).
+fn compiled_with(
+    py: Python<'_>,
+    out: &qb_core::CompiledQuery,
+    sql: Py<PyString>,
+) -> PyResult<CompiledQuery> {
     Ok(CompiledQuery {
-        sql: PyString::new(py, &out.sql).unbind(),
+        sql,
         params: params_to_py(py, out)?.unbind(),
         types: Some(out.params.iter().map(|p| p.ty).collect()),
     })
@@ -613,7 +627,7 @@ fn compile_options(
                 }
             })
             .map_err(|e| walk.error(py, &e))?;
-        return to_compiled(py, &out);
+        return compiled_with(py, &out, schema.sql_texts.get(py, &out.sql));
     }
     let (query, nodes) = parse(py, query)?;
     let run = move || schema.cache.compile(&query, &schema.inner, &options);
@@ -623,7 +637,7 @@ fn compile_options(
         run()
     }
     .map_err(|e| error::to_py(py, &e))?;
-    to_compiled(py, &out)
+    compiled_with(py, &out, schema.sql_texts.get(py, &out.sql))
 }
 
 /// The query of a `compile` call and the number of input nodes read: a dict is read in place

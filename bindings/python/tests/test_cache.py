@@ -150,3 +150,32 @@ def test_keyset_pages_hit_and_bad_cursors_raise_as_uncached() -> None:
         assert got == run(uncached, bad, 3)
         assert got[1] is fraiseql_qb.InvalidCursorError and got[3] == "after"
     assert cached.cache_stats()["recompiles"] == 4
+
+
+def test_a_hit_returns_its_statements_own_text_kept_once() -> None:
+    # A Schema keeps the `str` of each statement text it returned (as many as its cache
+    # keeps shapes) and hands the same one back on a hit; the lookup compares the whole
+    # text, so shapes alternating through a schema smaller than them (the texts dropped and
+    # rebuilt) still each get their own statement, equal to an uncached compile's.
+    small = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=2)
+    off = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+    shapes = [
+        lambda v: {"view": "v_user", "select": ["id"], "where": {"age": {"gte": v}}},
+        lambda v: {"view": "v_user", "select": ["id"], "where": {"age": {"lt": v}}},
+        lambda v: {"view": "v_user", "select": ["name"], "where": {"age": {"gte": v}}},
+    ]
+    for v in (1, 2, 3):
+        for shape in shapes:
+            want = fraiseql_qb.compile(shape(v), off)
+            got = fraiseql_qb.compile(shape(v), small)
+            assert (got.sql, got.params) == (want.sql, want.params)
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    a = fraiseql_qb.compile(shapes[0](1), schema)
+    b = fraiseql_qb.compile(shapes[0](2), schema)
+    assert a.sql is b.sql and (a.params, b.params) == ([1], [2])
+    # JSON text goes through the shape cache too, and gets the same kept text.
+    c = fraiseql_qb.compile(json.dumps(shapes[0](3)), schema)
+    assert c.sql is a.sql and c.params == [3]
+    # Without a cache nothing is kept: each compile builds its own text.
+    first, again = (fraiseql_qb.compile(shapes[0](1), off) for _ in range(2))
+    assert first.sql == again.sql and first.sql is not again.sql

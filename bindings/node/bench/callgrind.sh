@@ -21,6 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-/var/tmp/fqb-target}"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fqb-node-callgrind.XXXXXX")}"
+mkdir -p "$OUT"
 N="${FQB_BENCH_CALLS:-2000}"
 workloads=(); methods=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do workloads+=("$1"); shift; done

@@ -73,7 +73,9 @@ class Encoder {
     this.pos = 2;
     this.refs = null;
     this.containers = 0;
-    this.ownKeys = polluted();
+    // Checked at the first plain object (a list of scalars, `bindValues`'s usual values,
+    // needs no check).
+    this.ownKeys = null;
     const text = this.value(query, 0, '');
     this.w[0] = this.pos;
     this.w[1] = text.length;
@@ -120,6 +122,7 @@ class Encoder {
         if (Array.isArray(v)) return this.list(v, depth, text);
         const proto = Object.getPrototypeOf(v);
         if (proto === OBJECT_PROTO) {
+          if (this.ownKeys === null) this.ownKeys = polluted();
           return this.ownKeys ? this.keysObject(v, depth, text) : this.object(v, depth, text);
         }
         if (proto === null) return this.keysObject(v, depth, text);

@@ -85,6 +85,23 @@ test('a polluted Object.prototype is not read', () => {
   }
 });
 
+test('a polluted Object.prototype is not read in an object after scalars', () => {
+  // The pollution check runs at the first plain object of a query (a list of scalars, as
+  // `bindValues` usually gets, needs none): an object after scalars is still read by its
+  // own keys only.
+  Object.prototype.polluted = 1; // eslint-disable-line no-extend-native
+  try {
+    const e = encode([7, 'a', { x: 1 }]);
+    const w = Array.from(e.w.subarray(0, e.w[0]));
+    const at = w.indexOf(0x6f); // 'o': count, size, then the members
+    assert.ok(at > 0, String(w));
+    assert.equal(w[at + 1], 1, 'one own key, not the prototype\'s');
+    assert.equal(e.text, 'ax');
+  } finally {
+    delete Object.prototype.polluted;
+  }
+});
+
 test('non-plain values go to the walk over JS values at the same path', () => {
   class Box {
     constructor() {

@@ -29,7 +29,7 @@ use crate::ast::{
 use crate::compile::{Conv, Scratch, Slot, Source, compile, plan};
 use crate::error::{Error, ErrorKind};
 use crate::options::{CompileOptions, Limits, Placeholder};
-use crate::param::{CompiledQuery, Param, ParamType};
+use crate::param::{CompiledQuery, Param, ParamType, ParamValue};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -558,12 +558,23 @@ impl Bound {
     /// The parameters of a query of this shape, or `None` when an operand is not valid
     /// (the caller recompiles to report it).
     fn bind(&self, operands: &[Operand<'_>], limits: &Limits) -> Option<Vec<Param>> {
+        self.bind_each(|at, conv, scratch| {
+            conv.make_with(operands.get(at as usize)?.src, limits, scratch)
+                .ok()
+        })
+    }
+
+    /// The parameters, each made by `make` from its slot's operand position (in canonical
+    /// order) and conversion, with one [`Scratch`] for the whole bind; `None` when one does
+    /// not bind.
+    fn bind_each<'q>(
+        &self,
+        mut make: impl FnMut(u32, &Conv, &mut Scratch<'q>) -> Option<ParamValue>,
+    ) -> Option<Vec<Param>> {
         let mut params = Vec::with_capacity(self.slots.len());
         let mut scratch = Scratch::default();
         for (ty, at, conv) in self.slots.iter() {
-            let src = operands.get(*at as usize)?.src;
-            let value = conv.make_with(src, limits, &mut scratch).ok()?;
-            params.push(Param::new(*ty, value));
+            params.push(Param::new(*ty, make(*at, conv, &mut scratch)?));
         }
         Some(params)
     }

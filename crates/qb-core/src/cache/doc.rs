@@ -27,10 +27,10 @@ use super::{
     DOC_KEY, MAX_WALK_DEPTH, Plan, Shape, ShapeCache, hash_shape, operand_is_shape, values,
 };
 use crate::ast::{Kind, Operator, Query, Source};
-use crate::compile::{Scratch, Source as Operandsrc};
+use crate::compile::Source as Operandsrc;
 use crate::error::{Error, Path};
 use crate::options::CompileOptions;
-use crate::param::{CompiledQuery, Param};
+use crate::param::CompiledQuery;
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -501,26 +501,19 @@ fn bind_doc<S: Source>(
 ) -> Option<CompiledQuery> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
     let limits = &options.limits;
-    let mut params = Vec::with_capacity(b.slots.len());
-    let mut scratch = Scratch::default();
-    for (ty, at, conv) in b.slots.iter() {
-        let j = *perm.get(*at as usize)? as usize;
-        let value = match doc.get(j)? {
-            DocOperand::Value(v) => conv.make_with(Operandsrc::Value(v), limits, &mut scratch),
-            DocOperand::Count(n) => {
-                conv.make_with(Operandsrc::Count(Some(*n)), limits, &mut scratch)
-            }
-            DocOperand::Cursor(c) => conv.make_with(Operandsrc::Cursor(c), limits, &mut scratch),
+    let params = b.bind_each(|at, conv, scratch| {
+        let src = match doc.get(*perm.get(at as usize)? as usize)? {
+            DocOperand::Value(v) => Operandsrc::Value(v),
+            DocOperand::Count(n) => Operandsrc::Count(Some(*n)),
+            DocOperand::Cursor(c) => Operandsrc::Cursor(c),
             DocOperand::Node(s, kind) => match s.as_value() {
-                Some(v) => conv.make_with(Operandsrc::Value(v), limits, &mut scratch),
+                Some(v) => Operandsrc::Value(v),
                 None => {
-                    let v = values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
-                    Ok(v?)
+                    return values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
                 }
             },
-        }
-        .ok()?;
-        params.push(Param::new(*ty, value));
-    }
+        };
+        conv.make_with(src, limits, scratch).ok()
+    })?;
     Some(CompiledQuery::new(b.sql.clone(), params))
 }

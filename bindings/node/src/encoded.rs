@@ -20,7 +20,7 @@ use qb_core::ast::{Kind, Source};
 use qb_core::{Error, ErrorKind, Param, ParamValue, Path, PgType, Value};
 
 use crate::convert::{self, Node, Walk};
-use crate::js::{Env, Fail, JsResult, Raw, Type};
+use crate::js::{Env, Fail, JsResult, Raw};
 
 const T_TRUE: u32 = b't' as u32;
 const T_FALSE: u32 = b'f' as u32;
@@ -38,6 +38,20 @@ const HEADER: usize = 2;
 enum Text {
     Ascii(String),
     Wide(Vec<u16>),
+}
+
+impl Text {
+    /// ASCII text narrowed to bytes (then read in place as `str`), any other kept as units.
+    fn of(units: &[u16]) -> Text {
+        // One pass over every unit, no early exit (it vectorizes).
+        if units.iter().fold(0, |all, &u| all | u) < 0x80 {
+            let bytes: Vec<u8> = units.iter().map(|&u| u as u8).collect();
+            if let Ok(s) = String::from_utf8(bytes) {
+                return Text::Ascii(s);
+            }
+        }
+        Text::Wide(units.to_vec())
+    }
 }
 
 /// One encoded query: the structure, its text and its host values.
@@ -59,13 +73,11 @@ impl<'w> Doc<'w> {
         let text = if len == 0 {
             Text::Ascii(String::new())
         } else {
-            if env.type_of(text)? != Type::String {
+            let mut units = smallvec::SmallVec::<[u16; 512]>::new();
+            if env.string_utf16_into(text, len, &mut units)?.is_none() {
                 return Err(Fail::Type("expected the encoded query's text".into()));
             }
-            match env.ascii_string(text, len)? {
-                Some(s) => Text::Ascii(s),
-                None => Text::Wide(env.string_utf16(text, len)?),
-            }
+            Text::of(&units)
         };
         Ok(Doc {
             w,

@@ -11,7 +11,6 @@
 
 use std::any::TypeId;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ffi::c_void;
 use std::os::raw::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -31,8 +30,10 @@ thread_local! {
     /// The externals this addon created on this thread and are still alive, with the type
     /// each holds: a value is read as a handle only when it is one of them, so a foreign
     /// value passed where a handle is expected is refused instead of misread. (A lookup here
-    /// costs a tenth of a Node-API type-tag check, which reads a private symbol property.)
-    static HANDLES: RefCell<HashMap<usize, TypeId>> = RefCell::new(HashMap::new());
+    /// costs a tenth of a Node-API type-tag check, which reads a private symbol property.
+    /// The keys are this addon's own heap addresses, never chosen by a caller: ahash, not
+    /// SipHash, which costs ~5x more a lookup.)
+    static HANDLES: RefCell<ahash::AHashMap<usize, TypeId>> = RefCell::new(ahash::AHashMap::new());
 }
 
 /// Why a call stops.
@@ -286,26 +287,34 @@ impl Env {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
-    /// A string's UTF-16 code units, at most `len` of them (one call: `len` is what the caller
-    /// knows the length to be; a longer string is cut, so check the length returned).
-    pub(crate) fn string_utf16(self, v: Raw, len: usize) -> JsResult<Vec<u16>> {
-        let mut out = vec![0u16; len + 1];
+    /// The first `len` UTF-16 units of a string, copied into `out` (resized to fit); how
+    /// many were written, `None` when `v` is not a string. One call, no conversion: V8
+    /// copies a one-byte string's bytes widened (its UTF-8 writer costs ~15 instructions a
+    /// character), and no `napi_typeof` first (a non-string gives an error status).
+    pub(crate) fn string_utf16_into<A>(
+        self,
+        v: Raw,
+        len: usize,
+        out: &mut smallvec::SmallVec<A>,
+    ) -> JsResult<Option<usize>>
+    where
+        A: smallvec::Array<Item = u16>,
+    {
+        out.clear();
+        out.reserve(len + 1);
         let mut written = 0usize;
-        // SAFETY: out has len + 1 units, room for `len` units and the NUL.
-        self.check(
-            unsafe {
-                sys::napi_get_value_string_utf16(
-                    self.0,
-                    v,
-                    out.as_mut_ptr(),
-                    out.len(),
-                    &mut written,
-                )
-            },
-            "get_value_string_utf16",
-        )?;
-        out.truncate(written);
-        Ok(out)
+        // SAFETY: out has room for len + 1 units (`len` and the NUL); napi writes at most
+        // that many and says how many units before the NUL it wrote.
+        let st = unsafe {
+            sys::napi_get_value_string_utf16(self.0, v, out.as_mut_ptr(), len + 1, &mut written)
+        };
+        if st == sys::Status::napi_string_expected {
+            return Ok(None);
+        }
+        self.check(st, "get_value_string_utf16")?;
+        // SAFETY: the first `written` (<= len) units were written above.
+        unsafe { out.set_len(written.min(len)) };
+        Ok(Some(written))
     }
 
     /// A copy of the words of a `Uint32Array` that starts with its own length (a word
@@ -347,21 +356,6 @@ impl Env {
         // not written by anything else while this synchronous call copies them (no JS runs).
         let words = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), len) };
         Ok(Some(words[..(words[0] as usize).min(len)].to_vec()))
-    }
-
-    /// A string of `len` UTF-16 units as UTF-8 when it is ASCII, in one call; `None`
-    /// otherwise (read it with [`Env::string_utf16`]).
-    pub(crate) fn ascii_string(self, v: Raw, len: usize) -> JsResult<Option<String>> {
-        // Room for `len` bytes: an ASCII string fills it; V8 never writes part of a
-        // character, so a string with a non-ASCII character in its first `len` bytes writes
-        // fewer (or bytes above 0x7f, refused by the check below).
-        let mut out = vec![0u8; len + 1];
-        let written = self.utf8_into(v, &mut out)?;
-        out.truncate(written);
-        if written != len || !out.is_ascii() {
-            return Ok(None);
-        }
-        Ok(String::from_utf8(out).ok())
     }
 
     /// Calls `f` with a short string's text borrowed from a stack buffer (object keys: no

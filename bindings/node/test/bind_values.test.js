@@ -183,7 +183,7 @@ test('huge lists, getters and proxies, arrays that are not plain', () => {
     assert.throws(() => p.bindValues(bad), TypeError, String(bad));
   }
   // Text of every kind comes back unchanged.
-  for (const s of ['é', 'ü€😀', 'a\uD800b', 'x"y\\z:[]#;&=', 'ß'.repeat(300)]) {
+  for (const s of ['é', 'ü€😀', 'a\uD800b', 'x"y\\z:[]#;&=', 'ß'.repeat(300), 'a'.repeat(600), 'ÿ\u0080']) {
     assert.deepEqual(p.bindValues([s, [], 5]), compile(query(s, [], 5), schema).values, s);
   }
 });

@@ -30,7 +30,7 @@ function same(query) {
 }
 
 test('text of every kind reaches the core unchanged', () => {
-  for (const s of ['plain', '', 'é', 'ü€😀', 'a\uD800b', '\uDC00', 'x"y\\z:[]#;&', '\u0000\u001f', 'ß'.repeat(300)]) {
+  for (const s of ['plain', '', 'é', 'ü€😀', 'a\uD800b', '\uDC00', 'x"y\\z:[]#;&', '\u0000\u001f', 'ß'.repeat(300), 'a'.repeat(600), 'ÿ\u0080\u00ff']) {
     const r = same(q({ where: { name: { eq: s } } }));
     if (s.includes('\u0000')) assert.equal(r.error[1], 'QB_INVALID_VALUE');
     else assert.deepEqual(r.values, [s.toWellFormed()]);
@@ -135,4 +135,13 @@ test('unpack reads what the addon packs: strings, booleans, floats, lists, types
   })(), fqb.Schema.handle(schema), { paramTypes: true });
   const viaObject = native.compile(query, fqb.Schema.handle(schema), { paramTypes: true });
   assert.deepEqual(typeof packed === 'string' ? unpack(packed) : packed, viaObject);
+});
+
+test('the internal entry point refuses text that is not a string', () => {
+  const e = encode(q({ where: { name: { eq: 'plain' } } }));
+  const h = fqb.Schema.handle(schema);
+  assert.equal(typeof native.compileEncoded(e.w, e.text, e.refs, h, {}), 'string');
+  for (const text of [5, null, undefined, {}, ['plain']]) {
+    assert.throws(() => native.compileEncoded(e.w, text, e.refs, h, {}), TypeError, String(text));
+  }
 });

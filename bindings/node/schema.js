@@ -89,7 +89,11 @@ class Prepared {
     // Written by encode.js and returned packed (src/encoded.rs), as `compile` does: one
     // Node-API call in, one string out; the SQL stays on this side.
     const e = encode(values);
-    const r = native.preparedBindEncoded(this.#native, this.#schema, e.w, e.text, e.refs);
+    // `refs` only when there are host values: the addon reads the values in place without it.
+    const r =
+      e.refs === null
+        ? native.preparedBindEncoded(this.#native, this.#schema, e.w, e.text)
+        : native.preparedBindEncoded(this.#native, this.#schema, e.w, e.text, e.refs);
     return typeof r === 'string' ? unpack(r, this.#text).values : r.values;
   }
   /** The SQL of every query of this shape. */

@@ -786,6 +786,11 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
+    /// How many arguments the call was given.
+    pub(crate) fn given(&self) -> usize {
+        self.argc
+    }
+
     /// Argument `i`, `undefined` when not given.
     pub(crate) fn arg(&self, i: usize) -> JsResult<Raw> {
         if i < self.argc.min(self.args.len()) {

@@ -202,12 +202,27 @@ test('Prepared.bind and compile: query objects through encode.js, JSON text as i
   // The internal functions refuse what is not their handles, and words that are not a
   // Uint32Array.
   const { native } = require('../loader');
-  const { encode } = require('../encode');
+  const { encode, unpack } = require('../encode');
   const e = encode(['b', [U1], 5]);
   const h = Schema.handle(schema);
   assert.throws(() => native.preparedBindEncoded({}, h, e.w, e.text, e.refs), TypeError);
   assert.throws(() => native.preparedBindEncoded(h, h, e.w, e.text, e.refs), TypeError);
   assert.throws(() => native.preparedCompileEncoded(h, h, e.w, e.text, e.refs, false), TypeError);
+  // `refs` is passed only when there are host values: words naming a host value without
+  // it are refused, not misread; plain values bind with or without a null `refs`.
+  const [ph] = native.schemaPrepare(h, q, undefined);
+  const hosted = encode([new Date(0), [U1], 5]);
+  assert.notEqual(hosted.refs, null);
+  assert.throws(() => native.preparedBindEncoded(ph, h, hosted.w, hosted.text), TypeError);
+  assert.deepEqual(unpack(native.preparedBindEncoded(ph, h, hosted.w, hosted.text, hosted.refs)).values, [
+    '%1970-01-01T00:00:00.000Z%',
+    [U1],
+    '5',
+  ]);
+  const plain = encode(['b', [U1], 5]);
+  for (const args of [[], [null]]) {
+    assert.deepEqual(unpack(native.preparedBindEncoded(ph, h, plain.w, plain.text, ...args)).values, ['%b%', [U1], '5']);
+  }
 });
 
 test('the bound statement runs on PostgreSQL', async () => {

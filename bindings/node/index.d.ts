@@ -348,6 +348,9 @@ export interface PreparedOperand {
 export interface CacheStats {
   /** Compiles served from a cached plan. */
   hits: number;
+  /** Of the hits, those read from the query's document key (a query object of plain data:
+   * no query built). */
+  documentHits: number;
   /** Compiles that planned their shape. */
   misses: number;
   /** Plans dropped to make room. */

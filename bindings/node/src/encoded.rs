@@ -92,6 +92,14 @@ impl<'w> Doc<'w> {
         self.node(HEADER)
     }
 
+    /// The root when it is an encoded node (not a host value), as a copyable handle.
+    pub(crate) fn encoded_root(&self) -> Option<Enc<'_>> {
+        (self.word(HEADER) != T_HOST).then_some(Enc {
+            doc: self,
+            at: HEADER,
+        })
+    }
+
     /// The root when the encoder handed it over whole (a host value: an array with a hole
     /// or an `undefined` item, anything not plain data), to be read by the walk over JS
     /// values.
@@ -396,6 +404,12 @@ impl<'d> Source for Src<'d> {
 
     fn into_value(self, at: &Path<'_>) -> Result<Value, Error> {
         self.value(0, at)
+    }
+
+    /// An encoded node is two words' address: another handle costs nothing (a document hit
+    /// then binds operands where the encoder wrote them); a host value has none.
+    fn share(&self) -> Option<Self> {
+        self.encoded()
     }
 }
 

@@ -432,20 +432,7 @@ pub(crate) fn graphql_cache_stats(cx: &Cx) -> JsResult<Raw> {
         let v = env.number(n)?;
         env.set_named(obj, name, v)?;
     }
-    let sh = &st.shapes;
-    let shapes = env.object()?;
-    for (name, n) in [
-        ("hits\0", sh.hits as f64),
-        ("misses\0", sh.misses as f64),
-        ("evictions\0", sh.evictions as f64),
-        ("recompiles\0", sh.recompiles as f64),
-        ("len\0", sh.len as f64),
-        ("capacity\0", sh.capacity as f64),
-        ("bytes\0", sh.bytes as f64),
-    ] {
-        let v = env.number(n)?;
-        env.set_named(shapes, name, v)?;
-    }
+    let shapes = crate::cache_stats_js(env, &st.shapes)?;
     env.set_named(obj, "shapes\0", shapes)?;
     Ok(obj)
 }

@@ -352,10 +352,16 @@ fn schema_cache_stats(cx: &Cx) -> JsResult<Raw> {
             "schemaCacheStats(handle): not a Schema handle".into(),
         ));
     };
-    let st = s.cache.stats();
+    cache_stats_js(env, &s.cache.stats())
+}
+
+/// A shape cache's counters as `{ hits, documentHits, misses, ... }` (`CacheStats` in
+/// index.d.ts), for `Schema.cacheStats` and the GraphQL cache's `shapes`.
+pub(crate) fn cache_stats_js(env: Env, st: &qb_core::CacheStats) -> JsResult<Raw> {
     let obj = env.object()?;
     for (name, n) in [
         ("hits\0", st.hits as f64),
+        ("documentHits\0", st.document_hits as f64),
         ("misses\0", st.misses as f64),
         ("evictions\0", st.evictions as f64),
         ("recompiles\0", st.recompiles as f64),
@@ -417,6 +423,17 @@ pub(crate) fn compile_encoded_raw(
     let schema = schema_of(env, schema)?;
     let walk = Walk::new(env);
     let doc = encoded::Doc::read(env, q.buf, q.text, q.refs, &walk)?;
+    // Plain data (no host value: `refs` is null) runs no JavaScript while it is read and
+    // reads the same every time: through the cache's document key, so a hit builds no
+    // query and binds its operands where the encoder wrote them.
+    if let (SchemaRef::Wrapped(s), Some(root)) = (&schema, doc.encoded_root()) {
+        if env.type_of(q.refs)? == Type::Null {
+            return s
+                .cache
+                .compile_source(|| encoded::Src::Enc(root), &s.inner, &options)
+                .map_err(|e| walk.failure(e));
+        }
+    }
     let query = doc
         .root()
         .and_then(|root| Query::from_source(root, &Limits::default()))

@@ -38,6 +38,8 @@ test('the golden corpus twice through the cache equals uncached compiles', () =>
   }
   const s = cached.cacheStats();
   assert.ok(s.hits > 0 && s.misses > 0 && s.bytes > 0);
+  // The second round's query objects of plain data were read from their document keys.
+  assert.ok(s.documentHits > 0 && s.documentHits <= s.hits);
   assert.equal(s.capacity, 1024);
   assert.equal(uncached.cacheStats().len, 0);
 });
@@ -55,8 +57,14 @@ test('same shape, other values: a hit; a bad value raises as uncached', () => {
 test('cacheSize bounds the cache and is checked', () => {
   const schema = new Schema(REGISTRY, { cacheSize: 2 });
   for (const field of ['id', 'name', 'email']) compile({ view: 'v_user', select: [field] }, schema);
-  const s = schema.cacheStats();
-  assert.deepEqual([s.len, s.evictions], [2, 1]);
+  // Each new shape compiled from a query object of plain data is two entries: its shape and
+  // its document key.
+  let s = schema.cacheStats();
+  assert.deepEqual([s.len, s.evictions], [2, 4]);
+  for (const field of ['id', 'name', 'email']) compile(JSON.stringify({ view: 'v_user', select: [field], limit: 1 }), schema);
+  // JSON text: the shape alone.
+  s = schema.cacheStats();
+  assert.deepEqual([s.len, s.evictions], [2, 7]);
   assert.throws(() => new Schema(REGISTRY, { cacheSize: -1 }), RangeError);
   assert.throws(() => new Schema(REGISTRY, { cacheSize: 'big' }), TypeError);
 });
@@ -87,4 +95,76 @@ test('prepare and bind', () => {
   assert.throws(() => schema.prepare({ view: 'v_user', select: ['nope'] }), {
     code: 'QB_UNKNOWN_FIELD',
   });
+});
+
+test('document hits: near shapes alternating through one cache equal uncached compiles', () => {
+  const uncached = new Schema(REGISTRY, { cacheSize: 0 });
+  const base = { view: 'v_user', select: ['id', 'name'] };
+  const where = (w) => ({ ...base, where: w });
+  // Pairs that differ by one thing the SQL depends on (operator, path, list or scalar,
+  // limit or none, nesting, camelCase, isnull's value), and values that are refused.
+  const variants = [
+    where({ age: { eq: 1 } }),
+    where({ age: { neq: 1 } }),
+    where({ age: { in: [1] } }),
+    where({ age: { in: [1, 2, 3] } }),
+    where({ age: { eq: 1 } , name: { eq: 'a' } }),
+    where({ name: { eq: 'a' }, age: { eq: 1 } }),
+    where({ nickName: { eq: 'a' } }),
+    where({ nick_name: { eq: 'a' } }),
+    where({ name: { isnull: true } }),
+    where({ name: { isnull: false } }),
+    where({ profile: { city: { eq: 'Paris' } } }),
+    where({ profile: { zip: { eq: 'Paris' } } }),
+    where({ profile: { address: { street: { eq: 'Rue' } } } }),
+    where({ or: [{ age: { eq: 1 } }, { name: { eq: 'b' } }] }),
+    where({ and: [{ age: { eq: 1 } }, { name: { eq: 'b' } }] }),
+    where({ not: { age: { eq: 1 } } }),
+    where({ tags: { contains: ['x'] } }),
+    where({ score: { gte: 10.5 } }),
+    where({ score: { gte: 10 } }),
+    where({ ipAddress: { eq: '10.0.0.1' } }),
+    where({ name: { eq: 'é ü 😀' } }),
+    { ...base, limit: 5 },
+    { ...base, limit: 5, offset: 10 },
+    { ...base, orderBy: [{ field: 'age', direction: 'desc' }] },
+    base,
+    // Refused, at the operand's path, as uncached.
+    where({ age: { eq: 'x' } }),
+    where({ age: { in: [1, 'x'] } }),
+    where({ ipAddress: { eq: 'not an address' } }),
+    where({ name: { eq: 'a\u0000b' } }),
+    { ...base, limit: -1 },
+  ];
+  // Not plain data: read by the walk over JS values, through the shape.
+  const hosts = [where({ birthDate: { eq: new Date(Date.UTC(2020, 0, 2)) } }), where({ age: { eq: 10n } })];
+  // Each plain variant again with other operand values of the same kinds: hits bind new values.
+  const again = (q) =>
+    JSON.parse(JSON.stringify(q), (k, v) => (typeof v === 'number' && k !== 'limit' ? v + 1 : v));
+  const rounds = [
+    [...variants, ...hosts],
+    [...hosts, ...variants].reverse(),
+    [...variants.map(again), ...hosts],
+  ];
+  // A cache holding them all, and one evicting all the time.
+  for (const cacheSize of [1024, 4]) {
+    const cached = new Schema(REGISTRY, { cacheSize });
+    for (const round of rounds) {
+      for (const q of round) {
+        for (const placeholder of ['numbered', 'format']) {
+          const label = JSON.stringify(q, (k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+          assert.deepEqual(outcome(q, cached, placeholder), outcome(q, uncached, placeholder), label);
+        }
+      }
+    }
+    const s = cached.cacheStats();
+    if (cacheSize === 4) {
+      assert.ok(s.evictions > 0, JSON.stringify(s));
+      continue;
+    }
+    // Every shape missed once per placeholder style; the plain ones then hit by document key.
+    const shapes = (variants.length + hosts.length) * 2;
+    assert.ok(s.misses <= shapes && s.evictions === 0, JSON.stringify(s));
+    assert.ok(s.documentHits >= variants.length * 2, JSON.stringify(s));
+  }
 });

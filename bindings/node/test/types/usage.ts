@@ -116,7 +116,7 @@ async function graphqlRequest(client: Client, s: Schema): Promise<unknown> {
   });
   const key: string = request.fields[0].responseKey;
   const q: CompiledQuery | null = request.fields[0].query;
-  const stats: number = s.graphqlCacheStats().shapes.hits;
+  const stats: number = s.graphqlCacheStats().shapes.hits + s.cacheStats().documentHits;
   void [key, q, stats];
   const page = graphql.compile('{ userConnection(first: 2) { edges { cursor } } }', null, s, { cursorKey: 'k' });
   const field = page.fields[0];

@@ -301,6 +301,7 @@ pub(super) fn bind_sources<S: HostSource>(
 /// (and a list that does not take that path, which `again` reads a second time) is converted
 /// to a [`Value`] and made by the slot's own conversion. The same parameter, or the same
 /// refusal (`None`), as the slot's conversion of the operand as a [`Value`].
+#[inline(always)]
 pub(super) fn value_param<S: HostSource>(
     conv: &Conv,
     src: S,

@@ -348,8 +348,8 @@ export interface PreparedOperand {
 export interface CacheStats {
   /** Compiles served from a cached plan. */
   hits: number;
-  /** Of the hits, those read from the query's document key (a query object of plain data:
-   * no query built). */
+  /** Of the hits, those read from the query's document key (a query object of plain data,
+   * or JSON text: no query built). */
   documentHits: number;
   /** Compiles that planned their shape. */
   misses: number;

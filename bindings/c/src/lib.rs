@@ -542,15 +542,19 @@ pub(crate) fn from_core(out: qb_core::CompiledQuery) -> Result<fqb_compiled, Fai
 }
 
 /// JSON text to a compiled statement: the core's parser and compiler (through the schema's
-/// shape cache), nothing else.
+/// shape cache: the parsed document read through its document key, so a hit builds no
+/// query), nothing else.
 pub(crate) fn compile_text(
     schema: &fqb_schema,
     query: &str,
     options: &CompileOptions,
 ) -> Result<fqb_compiled, Failure> {
     let value = qb_core::json::parse_value(query)?;
-    let query = Query::from_owned_value_with_limits(value, &options.limits)?;
-    from_core(schema.cache.compile(&query, &schema.inner, options)?)
+    from_core(
+        schema
+            .cache
+            .compile_source(|| &value, &schema.inner, options)?,
+    )
 }
 
 /// Compiles query JSON text (docs/query-ast.md) against `schema` into one statement. On

@@ -400,6 +400,14 @@ pub(crate) fn compile_raw(
 ) -> JsResult<CompiledQuery> {
     let options = o.compile_options();
     let schema = schema_of(env, schema)?;
+    if let SchemaRef::Wrapped(s) = &schema {
+        if env.type_of(query)? == Type::String {
+            // JSON text: parsed into a document, then read through the cache's document key
+            // (a hit builds no query).
+            let value = qb_core::json::parse_value(&env.string(query)?)?;
+            return Ok(s.cache.compile_source(|| &value, &s.inner, &options)?);
+        }
+    }
     let query = parse_query(env, query)?;
     Ok(schema.compile(&query, &options)?)
 }

@@ -1,7 +1,8 @@
 """Driver for profiling the binding path under callgrind (or perf): ``profile_binding.py WORKLOAD MODE N`` compiles
 WORKLOAD N times (after one warm-up call) through MODE: ``schema`` (``_native.compile`` with a prebuilt
 Schema, the default: a hit of its shape cache), ``uncached`` (the same with ``cache_size=0``),
-``bind_values`` (``Prepared.bind_values`` of the query's operand values), ``dict`` (a dict schema, parsed per call), ``public``
+``bind_values`` (``Prepared.bind_values`` of the query's operand values), ``json`` (the query as JSON text
+through the prebuilt Schema), ``dict`` (a dict schema, parsed per call), ``public``
 (``fraiseql_qb.compile``), ``shim`` (``RolloutQueryBuilder.build`` at 100% native) or
 ``legacy`` (``RolloutQueryBuilder.build`` at 0%: the legacy route, its builder returning a
 prebuilt ``(sql, params)`` tuple, so the figure is the shim's own work on that route: the
@@ -58,6 +59,10 @@ elif mode == "bind_values":
     bind_values = prepared.bind_values
     q = prepared.operand_values(q)
     call = lambda q: bind_values(q)  # noqa: E731
+elif mode == "json":
+    native = fraiseql_qb._native.compile
+    q = json.dumps(q)
+    call = lambda q: native(q, schema)  # noqa: E731
 elif mode == "public":
     call = lambda q: fraiseql_qb.compile(q, schema)  # noqa: E731
 else:

@@ -629,14 +629,25 @@ fn compile_options(
             .map_err(|e| walk.error(py, &e))?;
         return compiled_with(py, &out, schema.sql_texts.get(py, &out.sql));
     }
-    let (query, nodes) = parse(py, query)?;
-    let run = move || schema.cache.compile(&query, &schema.inner, &options);
-    let out = if nodes >= DETACH_NODES {
-        py.detach(run)
-    } else {
-        run()
-    }
-    .map_err(|e| error::to_py(py, &e))?;
+    // JSON text: parsed into a document, then read through the document key as a dict is
+    // (a hit builds no query).
+    let converted = convert::document(query, Doc::Query).map_err(|e| e.into_py(py))?;
+    let value = &converted.value;
+    let out = schema
+        .cache
+        .compile_source_with(
+            || value,
+            &schema.inner,
+            &options,
+            |step| {
+                if converted.nodes >= DETACH_NODES {
+                    py.detach(step)
+                } else {
+                    step()
+                }
+            },
+        )
+        .map_err(|e| error::to_py(py, &e))?;
     compiled_with(py, &out, schema.sql_texts.get(py, &out.sql))
 }
 

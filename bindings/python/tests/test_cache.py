@@ -36,6 +36,23 @@ def test_golden_corpus_twice_through_the_cache_equals_uncached() -> None:
     assert uncached.cache_stats()["len"] == 0
 
 
+def test_golden_corpus_as_json_text_through_document_keys_equals_uncached() -> None:
+    cached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    uncached = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+    for _round in range(2):
+        for case in CASES:
+            if case_schema(case, cached) is not cached:
+                continue
+            # (The corpus reads its numbers as Decimal; as text they are JSON numbers.)
+            text = json.dumps(case.query, default=float)
+            for placeholder in ("numbered", "format"):
+                want = outcome(text, uncached, placeholder)
+                assert outcome(text, cached, placeholder) == want, case
+    # The second round's texts were read from their document keys (no query built).
+    stats = cached.cache_stats()
+    assert stats["document_hits"] > 0 and stats["misses"] > 0
+
+
 def test_same_shape_other_values_hits_and_bad_values_raise_as_uncached() -> None:
     schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=4)
     q = lambda age: {"view": "v_user", "select": ["id"], "where": {"age": {"gte": age}}}

@@ -723,6 +723,9 @@ fn run_cases(
 ) -> (u64, u64, u64, u64, u64, u64) {
     let option_sets = [
         CompileOptions::default(),
+        // Only camelCase off: every other option as the default's, so a key that forgot it
+        // would hit the default's entries.
+        CompileOptions::default().with_camel_case(false),
         CompileOptions::format()
             .with_camel_case(false)
             .with_cursor_key(KEY),
@@ -1268,4 +1271,26 @@ fn document_keys_hit_only_where_their_operands_are_the_querys() {
     let isnull =
         format!(r#"{{{v}], "where": {{"email": {{"isnull": true}}, "age": {{"gt": $}}}}}}"#);
     assert_eq!(run(&isnull, 3), (1, 2, 2));
+}
+
+/// A regression: the document key left out the `camel_case` option (the shape keeps the
+/// effective value; a document keeps only its own `camelCase` key), so a document compiled
+/// with camelCase on was a hit with it off, giving the camelCase SQL instead of
+/// `QB_UNKNOWN_FIELD`.
+#[test]
+fn document_keys_keep_the_camel_case_option() {
+    let schema = schema();
+    let cache = ShapeCache::new(16);
+    let doc = qb_core::json::parse_value(
+        r#"{"view": "v_user", "select": ["nickName"], "where": {"nickName": {"eq": "a"}}}"#,
+    )
+    .expect("json");
+    for camel_case in [true, false, true, false] {
+        let options = CompileOptions::default().with_camel_case(camel_case);
+        let want = outcome(Query::from_value(&doc).and_then(|q| compile(&q, &schema, &options)));
+        let got = outcome(cache.compile_source(|| &doc, &schema, &options));
+        assert_eq!(got, want, "camel_case {camel_case}");
+    }
+    // camelCase on: a miss, then a document hit; off: an error each time (never cached).
+    assert_eq!(cache.stats().document_hits, 1);
 }

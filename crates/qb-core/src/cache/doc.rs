@@ -82,6 +82,9 @@ impl<S: Source> Reader<S> {
         };
         key.u8(DOC_KEY);
         key.options(schema, options);
+        // The shape keeps the effective camelCase (the query's, else the option's); a
+        // document keeps the query's own key verbatim, so the option goes in here.
+        key.u8(u8::from(options.camel_case));
         Reader {
             key,
             operands: SmallVec::new(),

@@ -203,6 +203,22 @@ impl SchemaRef<'_> {
             SchemaRef::Owned(s) => qb_core::compile(query, s, options),
         }
     }
+
+    /// A document (`doc` gives it, each read the same) compiled as [`SchemaRef::compile`]
+    /// compiles its query: through the cache's document key when there is a cache, so a hit
+    /// builds no query.
+    fn compile_source<S: qb_core::ast::Source>(
+        &self,
+        doc: impl Fn() -> S,
+        options: &CompileOptions,
+    ) -> Result<CompiledQuery, qb_core::Error> {
+        match self {
+            SchemaRef::Wrapped(s) => s.cache.compile_source(doc, &s.inner, options),
+            SchemaRef::Owned(s) => {
+                qb_core::compile(&Query::from_source(doc(), &options.limits)?, s, options)
+            }
+        }
+    }
 }
 
 /// A query shape compiled once (`Schema.prepare`); the JS `Prepared` holds it as an external,
@@ -400,13 +416,10 @@ pub(crate) fn compile_raw(
 ) -> JsResult<CompiledQuery> {
     let options = o.compile_options();
     let schema = schema_of(env, schema)?;
-    if let SchemaRef::Wrapped(s) = &schema {
-        if env.type_of(query)? == Type::String {
-            // JSON text: parsed into a document, then read through the cache's document key
-            // (a hit builds no query).
-            let value = qb_core::json::parse_value(&env.string(query)?)?;
-            return Ok(s.cache.compile_source(|| &value, &s.inner, &options)?);
-        }
+    if env.type_of(query)? == Type::String {
+        // JSON text: parsed into a document, then read through the cache's document key.
+        let value = qb_core::json::parse_value(&env.string(query)?)?;
+        return Ok(schema.compile_source(|| &value, &options)?);
     }
     let query = parse_query(env, query)?;
     Ok(schema.compile(&query, &options)?)
@@ -434,11 +447,10 @@ pub(crate) fn compile_encoded_raw(
     // Plain data (no host value: `refs` is null) runs no JavaScript while it is read and
     // reads the same every time: through the cache's document key, so a hit builds no
     // query and binds its operands where the encoder wrote them.
-    if let (SchemaRef::Wrapped(s), Some(root)) = (&schema, doc.encoded_root()) {
+    if let Some(root) = doc.encoded_root() {
         if env.type_of(q.refs)? == Type::Null {
-            return s
-                .cache
-                .compile_source(|| encoded::Src::Enc(root), &s.inner, &options)
+            return schema
+                .compile_source(|| encoded::Src::Enc(root), &options)
                 .map_err(|e| walk.failure(e));
         }
     }

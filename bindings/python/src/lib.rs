@@ -620,11 +620,7 @@ fn compile_options(
         let out = schema
             .cache
             .compile_source_with(node, &schema.inner, &options, |step| {
-                if walk.nodes() >= DETACH_NODES {
-                    py.detach(step)
-                } else {
-                    step()
-                }
+                run_step(py, walk.nodes(), step)
             })
             .map_err(|e| walk.error(py, &e))?;
         return compiled_with(py, &out, schema.sql_texts.get(py, &out.sql));
@@ -639,16 +635,24 @@ fn compile_options(
             || value,
             &schema.inner,
             &options,
-            |step| {
-                if converted.nodes >= DETACH_NODES {
-                    py.detach(step)
-                } else {
-                    step()
-                }
-            },
+            |step| run_step(py, converted.nodes, step),
         )
         .map_err(|e| error::to_py(py, &e))?;
     compiled_with(py, &out, schema.sql_texts.get(py, &out.sql))
+}
+
+/// Runs a compile step of a document of `nodes` input nodes: without the GIL from
+/// [`DETACH_NODES`] on.
+fn run_step(
+    py: Python<'_>,
+    nodes: usize,
+    step: &qb_core::CompileStep<'_>,
+) -> Result<qb_core::CompiledQuery, qb_core::Error> {
+    if nodes >= DETACH_NODES {
+        py.detach(step)
+    } else {
+        step()
+    }
 }
 
 /// The query of a `compile` call and the number of input nodes read: a dict is read in place

@@ -61,6 +61,10 @@ const SHAPE_KEY: u8 = 0;
 /// The first byte of a document's key.
 const DOC_KEY: u8 = 1;
 
+/// In a document key, where an object key's length would be: the key is a name the parser
+/// knows, given by the next byte (`doc`'s tags). No length is written as this byte.
+const NAME_TAG: u8 = 0xFE;
+
 /// How deep a shape is walked; deeper queries are compiled uncached (and fail the compile's
 /// depth check, whose cap is lower).
 const MAX_WALK_DEPTH: usize = Limits::HARD_MAX_DEPTH + 16;
@@ -145,11 +149,12 @@ impl<'q> Shape<'q> {
         self.bytes.extend_from_slice(&n.to_le_bytes());
     }
 
-    /// A length or count: 1 byte (a larger one, 0xFF and 8 more).
+    /// A length or count: 1 byte below [`NAME_TAG`] (a larger one, 0xFF and 8 more), so a
+    /// document key's object key is either a string or a name's tag.
     #[inline]
     fn len(&mut self, n: usize) {
         match u8::try_from(n) {
-            Ok(n) if n != u8::MAX => self.bytes.push(n),
+            Ok(n) if n < NAME_TAG => self.bytes.push(n),
             _ => {
                 self.bytes.push(u8::MAX);
                 self.u64(n as u64);

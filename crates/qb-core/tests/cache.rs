@@ -1294,3 +1294,61 @@ fn document_keys_keep_the_camel_case_option() {
     // camelCase on: a miss, then a document hit; off: an error each time (never cached).
     assert_eq!(cache.stats().document_hits, 1);
 }
+
+/// A document key writes the object keys the parser reads as names (operators and their
+/// aliases, `and`/`or`/`not` in both spellings, the quantifiers, the query's members) as
+/// one-byte tags, and any other key as its text; a length byte is never the tag's marker.
+/// Documents differing only there, through one cache in turns, each give the uncached
+/// compile's result.
+#[test]
+fn document_keys_tell_names_from_text() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    let long = |n: usize| "a".repeat(n);
+    let v = r#""view": "v_user", "select": ["id""#;
+    let mut docs = vec![
+        format!(r#"{{{v}], "where": {{"age": {{"nin": [$]}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"notin": [$]}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"not_in": [$]}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"in": [$]}}}}}}"#),
+        format!(
+            r#"{{{v}], "where": {{"and": [{{"age": {{"gt": $}}}}, {{"age": {{"lt": $}}}}]}}}}"#
+        ),
+        format!(r#"{{{v}], "where": {{"or": [{{"age": {{"gt": $}}}}, {{"age": {{"lt": $}}}}]}}}}"#),
+        format!(r#"{{{v}], "where": {{"not": {{"age": {{"gt": $}}}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"not": {{"gt": $}}}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"or": [{{"gt": $}}, {{"lt": $}}]}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"and": [{{"gt": $}}, {{"lt": $}}]}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"eq": {{"eq": $}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"limit": {{"eq": $}}}}}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"eq": $}}}}, "limit": $}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"eq": $}}}}, "offset": $}}"#),
+        format!(r#"{{{v}], "where": {{"age": {{"eq": $}}}}, "first": $}}"#),
+        format!(r#"{{{v}, {{"field": "age", "alias": "a$"}}]}}"#),
+        format!(r#"{{{v}, {{"aggregate": "count", "alias": "a$"}}], "group_by": ["age"]}}"#),
+        format!(r#"{{{v}], "order_by": [{{"field": "age"}}], "limit": $}}"#),
+    ];
+    // Object keys whose length byte would be the tag's marker, and their neighbours.
+    for n in [253, 254, 255] {
+        docs.push(format!(
+            r#"{{{v}], "where": {{"{}": {{"eq": $}}}}}}"#,
+            long(n)
+        ));
+        docs.push(format!(
+            r#"{{{v}], "where": {{"profile": {{"{}": {{"eq": $}}}}}}}}"#,
+            long(n)
+        ));
+    }
+    let cache = ShapeCache::new(256);
+    for round in 1..4 {
+        for text in &docs {
+            let text = text.replace('$', &round.to_string());
+            let doc = qb_core::json::parse_value(&text).expect("json");
+            let want =
+                outcome(Query::from_value(&doc).and_then(|q| compile(&q, &schema, &options)));
+            let got = outcome(cache.compile_source(|| &doc, &schema, &options));
+            assert_eq!(got, want, "{text}");
+        }
+    }
+    assert!(cache.stats().document_hits >= 20, "{:?}", cache.stats());
+}

@@ -24,7 +24,8 @@ use std::sync::atomic::Ordering;
 use smallvec::SmallVec;
 
 use super::{
-    DOC_KEY, MAX_WALK_DEPTH, Plan, Shape, ShapeCache, hash_shape, operand_is_shape, values,
+    DOC_KEY, MAX_WALK_DEPTH, NAME_TAG, Plan, Shape, ShapeCache, hash_shape, operand_is_shape,
+    values,
 };
 use crate::ast::{Kind, Operator, Query, Source};
 use crate::compile::Source as Operandsrc;
@@ -73,7 +74,50 @@ const OBJECT: u8 = 6;
 /// An operand position, followed by its kind's tag.
 const OPERAND: u8 = 7;
 
+/// The tags of the object keys the parser reads as names (written after [`NAME_TAG`]
+/// instead of the key's text): an operator's is its index in [`Operator::ALL`] (its aliases
+/// share it: the parser reads an operator key only through [`Operator::from_name`]), the
+/// others' are below. Any other key is written as its text.
+mod name {
+    pub const AND: u8 = 0xC0;
+    pub const AND_UPPER: u8 = 0xC1;
+    pub const OR: u8 = 0xC2;
+    pub const OR_UPPER: u8 = 0xC3;
+    pub const NOT: u8 = 0xC4;
+    pub const NOT_UPPER: u8 = 0xC5;
+    pub const SOME: u8 = 0xC6;
+    pub const EVERY: u8 = 0xC7;
+    pub const NONE: u8 = 0xC8;
+    pub const LIMIT: u8 = 0xD0;
+    pub const OFFSET: u8 = 0xD1;
+    pub const FIRST: u8 = 0xD2;
+    pub const LAST: u8 = 0xD3;
+    pub const AFTER: u8 = 0xD4;
+    pub const BEFORE: u8 = 0xD5;
+    pub const WHERE: u8 = 0xD6;
+    pub const HAVING: u8 = 0xD7;
+    pub const SELECT: u8 = 0xD8;
+    pub const VIEW: u8 = 0xD9;
+    pub const FIELD: u8 = 0xDA;
+    pub const ALIAS: u8 = 0xDB;
+    pub const AGGREGATE: u8 = 0xDC;
+    pub const ORDER_BY: u8 = 0xDD;
+    pub const GROUP_BY: u8 = 0xDE;
+}
+const _: () = assert!(Operator::ALL.len() < name::AND as usize);
+
+/// How a query member's value is read.
+#[derive(Clone, Copy)]
+enum Member {
+    Count,
+    Cursor,
+    Filter,
+    Select,
+    Verbatim,
+}
+
 impl<S: Source> Reader<S> {
+    #[inline(always)]
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
         let mut key = Shape {
             // One allocation for most documents.
@@ -116,6 +160,12 @@ impl<S: Source> Reader<S> {
         Ok(())
     }
 
+    /// An object key the parser reads as the name `tag` stands for.
+    #[inline(always)]
+    fn name(&mut self, tag: u8) {
+        self.key.bytes.extend_from_slice(&[NAME_TAG, tag]);
+    }
+
     #[inline(always)]
     fn operand(&mut self, at: &Path<'_>, kind: u8, op: DocOperand<S>) {
         self.key.u8(OPERAND);
@@ -134,7 +184,6 @@ impl<S: Source> Reader<S> {
         self.key.u8(OBJECT);
         self.key.len(v.len());
         v.entries(&at, |k, item| {
-            self.key(k).map_err(|Skip| skip_error())?;
             let p = at.key(k);
             self.member(k, item, &p, true, 1)
                 .map_err(|Skip| skip_error())
@@ -142,7 +191,7 @@ impl<S: Source> Reader<S> {
         Ok(())
     }
 
-    /// A member of the query (`top`) or of a selected field's object.
+    /// A member of the query (`top`) or of a selected field's object, with its key.
     fn member(
         &mut self,
         k: &str,
@@ -152,15 +201,38 @@ impl<S: Source> Reader<S> {
         depth: usize,
     ) -> Result<(), Skip> {
         let depth = Self::depth(depth)?;
-        match k {
-            "limit" | "offset" | "first" | "last" => match v.kind(at)? {
+        let (tag, member) = match k {
+            "limit" => (name::LIMIT, Member::Count),
+            "offset" => (name::OFFSET, Member::Count),
+            "first" => (name::FIRST, Member::Count),
+            "last" => (name::LAST, Member::Count),
+            "after" => (name::AFTER, Member::Cursor),
+            "before" => (name::BEFORE, Member::Cursor),
+            "where" => (name::WHERE, Member::Filter),
+            "having" if top => (name::HAVING, Member::Filter),
+            "having" => (name::HAVING, Member::Verbatim),
+            "select" => (name::SELECT, Member::Select),
+            "view" => (name::VIEW, Member::Verbatim),
+            "field" => (name::FIELD, Member::Verbatim),
+            "alias" => (name::ALIAS, Member::Verbatim),
+            "aggregate" => (name::AGGREGATE, Member::Verbatim),
+            "order_by" => (name::ORDER_BY, Member::Verbatim),
+            "group_by" => (name::GROUP_BY, Member::Verbatim),
+            _ => {
+                self.key(k)?;
+                return self.verbatim(v, at, depth);
+            }
+        };
+        self.name(tag);
+        match member {
+            Member::Count => match v.kind(at)? {
                 Kind::Int(i) if i >= 0 => {
                     self.operand(at, INT, DocOperand::Count(i as u64));
                     Ok(())
                 }
                 _ => Err(Skip),
             },
-            "after" | "before" => match v.kind(at)? {
+            Member::Cursor => match v.kind(at)? {
                 Kind::Str => {
                     let s = v.into_string(at)?;
                     self.operand(at, STR, DocOperand::Cursor(s));
@@ -168,9 +240,9 @@ impl<S: Source> Reader<S> {
                 }
                 _ => self.verbatim(v, at, depth),
             },
-            "where" | "having" if top || k == "where" => self.filter(v, at, depth),
-            "select" => self.selections(v, at, depth),
-            _ => self.verbatim(v, at, depth),
+            Member::Filter => self.filter(v, at, depth),
+            Member::Select => self.selections(v, at, depth),
+            Member::Verbatim => self.verbatim(v, at, depth),
         }
     }
 
@@ -201,7 +273,7 @@ impl<S: Source> Reader<S> {
         Ok(())
     }
 
-    /// An object whose members are read by `member`.
+    /// An object whose members are read by `member`, which writes each key.
     fn object_of(
         &mut self,
         v: S,
@@ -213,7 +285,6 @@ impl<S: Source> Reader<S> {
         self.key.u8(OBJECT);
         self.key.len(v.len());
         v.entries(at, |k, item| {
-            self.key(k).map_err(|Skip| skip_error())?;
             let p = at.key(k);
             member(self, k, item, &p, depth).map_err(|Skip| skip_error())
         })?;
@@ -225,10 +296,19 @@ impl<S: Source> Reader<S> {
         if v.kind(at)? != Kind::Object {
             return self.verbatim(v, at, depth);
         }
-        self.object_of(v, at, depth, |r, k, v, p, d| match k {
-            "and" | "AND" | "or" | "OR" => r.filters(v, p, d),
-            "not" | "NOT" => r.filter(v, p, d),
-            _ => r.field(v, p, d),
+        self.object_of(v, at, depth, |r, k, v, p, d| {
+            match junction(k) {
+                Some((tag, true)) => {
+                    r.name(tag);
+                    return r.filters(v, p, d);
+                }
+                Some((tag, false)) => {
+                    r.name(tag);
+                    return r.filter(v, p, d);
+                }
+                None => r.key(k)?,
+            }
+            r.field(v, p, d)
         })
     }
 
@@ -247,6 +327,7 @@ impl<S: Source> Reader<S> {
         }
         self.object_of(v, at, depth, |r, k, v, p, d| {
             if let Some(op) = Operator::from_name(k) {
+                r.name(op as u8);
                 if operand_is_shape(op) {
                     return r.verbatim(v, p, d);
                 }
@@ -269,10 +350,25 @@ impl<S: Source> Reader<S> {
                 r.operand(p, kind, op);
                 return Ok(());
             }
-            match k {
-                "and" | "AND" | "or" | "OR" => r.filters(v, p, d),
-                "not" | "NOT" | "some" | "every" | "none" => r.filter(v, p, d),
-                _ => r.field(v, p, d),
+            let scoped = match k {
+                "some" => Some((name::SOME, false)),
+                "every" => Some((name::EVERY, false)),
+                "none" => Some((name::NONE, false)),
+                _ => junction(k),
+            };
+            match scoped {
+                Some((tag, list)) => {
+                    r.name(tag);
+                    if list {
+                        r.filters(v, p, d)
+                    } else {
+                        r.filter(v, p, d)
+                    }
+                }
+                None => {
+                    r.key(k)?;
+                    r.field(v, p, d)
+                }
             }
         })
     }
@@ -340,6 +436,21 @@ impl<S: Source> Reader<S> {
         }
         Ok(())
     }
+}
+
+/// `and`/`or` (a list of filters: `true`) or `not` (a filter), in either spelling, and its
+/// tag.
+#[inline(always)]
+fn junction(k: &str) -> Option<(u8, bool)> {
+    Some(match k {
+        "and" => (name::AND, true),
+        "AND" => (name::AND_UPPER, true),
+        "or" => (name::OR, true),
+        "OR" => (name::OR_UPPER, true),
+        "not" => (name::NOT, false),
+        "NOT" => (name::NOT_UPPER, false),
+        _ => return None,
+    })
 }
 
 /// The error a closure of the reader returns to stop the host's walk (never seen outside).

@@ -13,8 +13,20 @@ const MAX_LEVELS: usize = u16::MAX as usize;
 /// `max_stack_depth` setting (about 4,000 levels with the default 2MB).
 pub(crate) const LTXTQUERY_MAX_NESTING: usize = 1000;
 
+/// Whether each byte is a label character: an ASCII letter or digit, or `_`.
+const LABEL_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c as u8 == b'_';
+        c += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_label_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    LABEL_CHARS[usize::from(c)]
 }
 
 fn ascii(s: &str) -> Result<&[u8], Bad> {

@@ -1249,11 +1249,7 @@ fn document_keys_hit_only_where_their_operands_are_the_querys() {
         let cache = ShapeCache::new(16);
         for i in 0..n {
             let text = text.replace("$", &i.to_string());
-            let doc = qb_core::json::parse_value(&text).expect("json");
-            let want =
-                outcome(Query::from_value(&doc).and_then(|q| compile(&q, &schema, &options)));
-            let got = outcome(cache.compile_source(|| &doc, &schema, &options));
-            assert_eq!(got, want, "{text}");
+            assert_document_compiles_as_uncached(&cache, &text, &schema, &options);
         }
         let s = cache.stats();
         (s.misses, s.hits, s.document_hits)
@@ -1271,6 +1267,20 @@ fn document_keys_hit_only_where_their_operands_are_the_querys() {
     let isnull =
         format!(r#"{{{v}], "where": {{"email": {{"isnull": true}}, "age": {{"gt": $}}}}}}"#);
     assert_eq!(run(&isnull, 3), (1, 2, 2));
+}
+
+/// `text` read through `cache`'s document keys gives what parsing and compiling it uncached
+/// gives (SQL, parameters or error).
+fn assert_document_compiles_as_uncached(
+    cache: &ShapeCache,
+    text: &str,
+    schema: &Schema,
+    options: &CompileOptions,
+) {
+    let doc = qb_core::json::parse_value(text).expect("json");
+    let want = outcome(Query::from_value(&doc).and_then(|q| compile(&q, schema, options)));
+    let got = outcome(cache.compile_source(|| &doc, schema, options));
+    assert_eq!(got, want, "{text}");
 }
 
 /// A regression: the document key left out the `camel_case` option (the shape keeps the
@@ -1343,11 +1353,7 @@ fn document_keys_tell_names_from_text() {
     for round in 1..4 {
         for text in &docs {
             let text = text.replace('$', &round.to_string());
-            let doc = qb_core::json::parse_value(&text).expect("json");
-            let want =
-                outcome(Query::from_value(&doc).and_then(|q| compile(&q, &schema, &options)));
-            let got = outcome(cache.compile_source(|| &doc, &schema, &options));
-            assert_eq!(got, want, "{text}");
+            assert_document_compiles_as_uncached(&cache, &text, &schema, &options);
         }
     }
     assert!(cache.stats().document_hits >= 20, "{:?}", cache.stats());

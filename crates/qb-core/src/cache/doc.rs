@@ -9,7 +9,9 @@
 //! exactly the parsed query's operands: the same positions (document paths, rendered from
 //! keys that render unambiguously) and the same values. The parser decides everything from
 //! what the key keeps: outside operand positions the key keeps every node verbatim (object
-//! keys, strings, integers, booleans, nulls, list lengths), and at an operand position the
+//! keys, strings, integers, booleans, nulls, list lengths; an object key the parser reads as
+//! a name, where it reads it as one, as that name's tag: the parser reads it only as the
+//! name), and at an operand position the
 //! parser reads a condition's value whole (`into_value`), a count as a non-negative integer
 //! (the reader takes only those) and a cursor as a string or null (kept apart by kind). So
 //! every document with that key parses to a query of the same shape, whose operands, in the

@@ -190,6 +190,7 @@ impl Source for &Value {
         }
     }
 
+    #[inline(always)]
     fn entries<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
     where
         F: FnMut(&str, Self) -> Result<(), Error>,
@@ -202,6 +203,7 @@ impl Source for &Value {
         Ok(())
     }
 
+    #[inline(always)]
     fn items<F>(self, _at: &Path<'_>, mut f: F) -> Result<(), Error>
     where
         F: FnMut(usize, Self) -> Result<(), Error>,

@@ -37,14 +37,21 @@ use crate::param::CompiledQuery;
 use crate::schema::Schema;
 use crate::value::Value;
 
-/// An operand read from the document.
+/// An operand read from the document. What it owns is kept apart ([`Reader::owned`]), so
+/// the operands of a host whose nodes are references (`&Value`) are dropped for free.
 enum DocOperand<S> {
-    /// A condition's operand, converted ([`Source::into_value`]).
-    Value(Value),
     /// A condition's operand of the kind given, where the host holds it ([`Source::share`]):
     /// bound in place, never converted first.
     Node(S, Kind),
     Count(u64),
+    /// The operand at this index of [`Reader::owned`].
+    Owned(usize),
+}
+
+/// An operand the reader made its own.
+enum Owned {
+    /// A condition's operand, converted ([`Source::into_value`]).
+    Value(Value),
     Cursor(String),
 }
 
@@ -62,6 +69,7 @@ impl From<Error> for Skip {
 struct Reader<S> {
     key: Shape<'static>,
     operands: SmallVec<[DocOperand<S>; 8]>,
+    owned: Vec<Owned>,
     paths: Option<Vec<String>>,
 }
 
@@ -134,6 +142,7 @@ impl<S: Source> Reader<S> {
         Reader {
             key,
             operands: SmallVec::new(),
+            owned: Vec::new(),
             paths: paths.then(Vec::new),
         }
     }
@@ -176,6 +185,25 @@ impl<S: Source> Reader<S> {
             paths.push(at.render());
         }
         self.operands.push(op);
+    }
+
+    /// `o`, kept by the reader, as an operand.
+    fn own(&mut self, o: Owned) -> DocOperand<S> {
+        self.owned.push(o);
+        DocOperand::Owned(self.owned.len() - 1)
+    }
+
+    /// The operand `op` refers to, as the compile's operand source, unless the host holds it
+    /// (`None`: bind it where it is).
+    fn source<'a>(&'a self, op: &'a DocOperand<S>) -> Option<Operandsrc<'a>> {
+        Some(match op {
+            DocOperand::Count(n) => Operandsrc::Count(Some(*n)),
+            DocOperand::Owned(i) => match self.owned.get(*i)? {
+                Owned::Value(v) => Operandsrc::Value(v),
+                Owned::Cursor(c) => Operandsrc::Cursor(c),
+            },
+            DocOperand::Node(..) => return None,
+        })
     }
 
     fn root(&mut self, v: S) -> Result<(), Skip> {
@@ -237,7 +265,8 @@ impl<S: Source> Reader<S> {
             Member::Cursor => match v.kind(at)? {
                 Kind::Str => {
                     let s = v.into_string(at)?;
-                    self.operand(at, STR, DocOperand::Cursor(s));
+                    let op = self.own(Owned::Cursor(s));
+                    self.operand(at, STR, op);
                     Ok(())
                 }
                 _ => self.verbatim(v, at, depth),
@@ -347,7 +376,10 @@ impl<S: Source> Reader<S> {
                 let shared = if r.paths.is_none() { v.share() } else { None };
                 let op = match shared {
                     Some(s) => DocOperand::Node(s, node),
-                    None => DocOperand::Value(v.into_value(p)?),
+                    None => {
+                        let value = v.into_value(p)?;
+                        r.own(Owned::Value(value))
+                    }
                 };
                 r.operand(p, kind, op);
                 return Ok(());
@@ -463,7 +495,8 @@ fn skip_error() -> Error {
 /// For each operand of `query` in the shape's order, its index among the document's
 /// operands (`paths`, `doc`), when they are the same operands: the same paths, one each, and
 /// the same values.
-fn order<S>(query: &Query, paths: &[String], doc: &[DocOperand<S>]) -> Option<Box<[u32]>> {
+fn order<S: Source>(query: &Query, paths: &[String], r: &Reader<S>) -> Option<Box<[u32]>> {
+    let doc = &r.operands;
     let mut q = query.clone();
     let mut perm = Vec::with_capacity(doc.len());
     let mut used = vec![false; doc.len()];
@@ -475,10 +508,10 @@ fn order<S>(query: &Query, paths: &[String], doc: &[DocOperand<S>]) -> Option<Bo
             ok = false;
             return Ok(());
         };
-        let same = match (operand, &doc[j]) {
-            (values::OperandMut::Value(v), DocOperand::Value(d)) => *v == *d,
-            (values::OperandMut::Count(n, _), DocOperand::Count(d)) => *n == Some(*d),
-            (values::OperandMut::Cursor(c), DocOperand::Cursor(d)) => c.as_deref() == Some(&**d),
+        let same = match (operand, r.source(&doc[j])) {
+            (values::OperandMut::Value(v), Some(Operandsrc::Value(d))) => *v == *d,
+            (values::OperandMut::Count(n, _), Some(Operandsrc::Count(d))) => *n == d,
+            (values::OperandMut::Cursor(c), Some(Operandsrc::Cursor(d))) => c.as_deref() == Some(d),
             _ => false,
         };
         ok &= same;
@@ -551,7 +584,7 @@ impl ShapeCache {
             if let Some(plan) = self.lookup(hash, &r.key.bytes) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.document_hits.fetch_add(1, Ordering::Relaxed);
-                if let Some(out) = bind_doc(&plan, &r.operands, options) {
+                if let Some(out) = bind_doc(&plan, &r, options) {
                     return Ok(out);
                 }
                 self.recompiles.fetch_add(1, Ordering::Relaxed);
@@ -591,8 +624,8 @@ impl ShapeCache {
         if r.root(doc).is_err() || r.key.bytes != key {
             return;
         }
-        let paths = r.paths.unwrap_or_default();
-        let Some(perm) = order(query, &paths, &r.operands) else {
+        let paths = r.paths.take().unwrap_or_default();
+        let Some(perm) = order(query, &paths, &r) else {
             return;
         };
         if perm.len() != shape.operands.len() {
@@ -612,22 +645,22 @@ impl ShapeCache {
 /// not bind (the caller compiles to report it).
 fn bind_doc<S: Source>(
     plan: &Plan,
-    doc: &[DocOperand<S>],
+    r: &Reader<S>,
     options: &CompileOptions,
 ) -> Option<CompiledQuery> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
     let limits = &options.limits;
     let params = b.bind_each(|at, conv, scratch| {
-        let src = match doc.get(*perm.get(at as usize)? as usize)? {
-            DocOperand::Value(v) => Operandsrc::Value(v),
-            DocOperand::Count(n) => Operandsrc::Count(Some(*n)),
-            DocOperand::Cursor(c) => Operandsrc::Cursor(c),
-            DocOperand::Node(s, kind) => match s.as_value() {
+        let op = r.operands.get(*perm.get(at as usize)? as usize)?;
+        let src = match (op, r.source(op)) {
+            (_, Some(src)) => src,
+            (DocOperand::Node(s, kind), None) => match s.as_value() {
                 Some(v) => Operandsrc::Value(v),
                 None => {
                     return values::value_param(conv, s.share()?, *kind, &mut || s.share(), limits);
                 }
             },
+            (_, None) => return None,
         };
         conv.make_with(src, limits, scratch).ok()
     })?;

@@ -201,25 +201,28 @@ impl<'q> Shape<'q> {
             max_string_len,
             max_nested_rows,
         } = limits;
-        self.u64(schema.fingerprint[0]);
-        self.u64(schema.fingerprint[1]);
-        self.u8(u8::from(schema.relations_checked));
-        self.u8(match placeholder {
+        let _ = camel_case; // see `Shape::of`: the effective value is part of the shape
+        // The fixed-size part in one write (each key pays it, shape hit or document hit).
+        let words = [
+            schema.fingerprint[0],
+            schema.fingerprint[1],
+            *max_depth as u64,
+            *max_nodes as u64,
+            *max_list_len as u64,
+            *max_string_len as u64,
+            max_nested_rows.unwrap_or(0),
+        ];
+        let mut head = [0u8; 7 * 8 + 3];
+        for (i, w) in words.iter().enumerate() {
+            head[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        head[56] = u8::from(schema.relations_checked);
+        head[57] = match placeholder {
             Placeholder::Numbered => 0,
             Placeholder::Format => 1,
-        });
-        let _ = camel_case; // see `Shape::of`: the effective value is part of the shape
-        self.len(*max_depth);
-        self.len(*max_nodes);
-        self.len(*max_list_len);
-        self.len(*max_string_len);
-        match max_nested_rows {
-            Some(n) => {
-                self.u8(1);
-                self.u64(*n);
-            }
-            None => self.u8(0),
-        }
+        };
+        head[58] = u8::from(max_nested_rows.is_some());
+        self.bytes.extend_from_slice(&head);
         // The key signs and checks cursors: a plan made under one key is not another's.
         match cursor_key {
             Some(key) => {

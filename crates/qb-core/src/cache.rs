@@ -71,8 +71,13 @@ const MAX_WALK_DEPTH: usize = Limits::HARD_MAX_DEPTH + 16;
 
 /// A query's shape, in full, and its operands in the canonical (walk) order.
 struct Shape<'q> {
-    bytes: Vec<u8>,
+    key: Key,
     operands: SmallVec<[Operand<'q>; 8]>,
+}
+
+/// The bytes of a key (a shape's or a document's), and how each part is written.
+struct Key {
+    bytes: Vec<u8>,
 }
 
 /// One operand: where it is in the query (to map a planned slot to it) and its value.
@@ -121,24 +126,10 @@ struct TooDeep;
 /// `query`'s shape, encoded.
 #[cfg(test)]
 fn encode(query: &Query, schema: &Schema, options: &CompileOptions) -> Result<Vec<u8>, TooDeep> {
-    Shape::of(query, schema, options).map(|s| s.bytes)
+    Shape::of(query, schema, options).map(|s| s.key.bytes)
 }
 
-impl<'q> Shape<'q> {
-    fn of(query: &'q Query, schema: &Schema, options: &CompileOptions) -> Result<Self, TooDeep> {
-        let mut s = Shape {
-            // One allocation for most queries (~16 bytes per selected field or condition).
-            bytes: Vec::with_capacity(256 + 24 * query.select.len()),
-            operands: SmallVec::new(),
-        };
-        s.u8(SHAPE_KEY);
-        s.options(schema, options);
-        s.query(query, 0)?;
-        // camelCase, as the compile reads it (the option or the query's own key).
-        s.u8(u8::from(query.camel_case.unwrap_or(options.camel_case)));
-        Ok(s)
-    }
-
+impl Key {
     #[inline]
     fn u8(&mut self, b: u8) {
         self.bytes.push(b);
@@ -233,18 +224,37 @@ impl<'q> Shape<'q> {
             None => self.u8(0),
         }
     }
+}
+
+impl<'q> Shape<'q> {
+    fn of(query: &'q Query, schema: &Schema, options: &CompileOptions) -> Result<Self, TooDeep> {
+        let mut s = Shape {
+            // One allocation for most queries (~16 bytes per selected field or condition).
+            key: Key {
+                bytes: Vec::with_capacity(256 + 24 * query.select.len()),
+            },
+            operands: SmallVec::new(),
+        };
+        s.key.u8(SHAPE_KEY);
+        s.key.options(schema, options);
+        s.query(query, 0)?;
+        // camelCase, as the compile reads it (the option or the query's own key).
+        s.key
+            .u8(u8::from(query.camel_case.unwrap_or(options.camel_case)));
+        Ok(s)
+    }
 
     #[inline]
     fn count(&mut self, n: &'q Option<u64>) {
         match n {
             Some(_) => {
-                self.u8(1);
+                self.key.u8(1);
                 self.operands.push(Operand {
                     addr: std::ptr::from_ref(n) as usize,
                     src: Source::Count(*n),
                 });
             }
-            None => self.u8(0),
+            None => self.key.u8(0),
         }
     }
 
@@ -252,13 +262,13 @@ impl<'q> Shape<'q> {
     fn cursor(&mut self, c: &'q Option<String>) {
         match c {
             Some(text) => {
-                self.u8(1);
+                self.key.u8(1);
                 self.operands.push(Operand {
                     addr: std::ptr::from_ref(c) as usize,
                     src: Source::Cursor(text),
                 });
             }
-            None => self.u8(0),
+            None => self.key.u8(0),
         }
     }
 
@@ -292,25 +302,25 @@ impl<'q> Shape<'q> {
             page_info,
             total_count,
         } = q;
-        self.opt_str(view.schema.as_deref());
-        self.str(&view.name);
+        self.key.opt_str(view.schema.as_deref());
+        self.key.str(&view.name);
         self.selections(select, depth)?;
-        self.u8(match output {
+        self.key.u8(match output {
             crate::ast::Output::Json => 0,
             crate::ast::Output::JsonText => 1,
             crate::ast::Output::Columns => 2,
         });
         self.opt_filter(filter.as_ref(), depth)?;
         self.order_by(order_by);
-        self.len(group_by.len());
+        self.key.len(group_by.len());
         for g in group_by {
-            self.path(g);
+            self.key.path(g);
         }
         self.opt_filter(having.as_ref(), depth)?;
-        self.u8(u8::from(*distinct));
-        self.len(distinct_on.len());
+        self.key.u8(u8::from(*distinct));
+        self.key.len(distinct_on.len());
         for d in distinct_on {
-            self.path(d);
+            self.key.path(d);
         }
         self.count(limit);
         self.count(offset);
@@ -321,24 +331,25 @@ impl<'q> Shape<'q> {
         self.count(last);
         self.cursor(after);
         self.cursor(before);
-        self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+        self.key
+            .u8(u8::from(*page_info) | u8::from(*total_count) << 1);
         Ok(())
     }
 
     fn order_by(&mut self, order_by: &[OrderBy]) {
-        self.len(order_by.len());
+        self.key.len(order_by.len());
         for o in order_by {
             let OrderBy {
                 path,
                 direction,
                 nulls,
             } = o;
-            self.path(path);
-            self.u8(match direction {
+            self.key.path(path);
+            self.key.u8(match direction {
                 crate::ast::Direction::Asc => 0,
                 crate::ast::Direction::Desc => 1,
             });
-            self.u8(match nulls {
+            self.key.u8(match nulls {
                 None => 0,
                 Some(crate::ast::Nulls::First) => 1,
                 Some(crate::ast::Nulls::Last) => 2,
@@ -348,7 +359,7 @@ impl<'q> Shape<'q> {
 
     fn selections(&mut self, select: &'q [Selection], depth: usize) -> Result<(), TooDeep> {
         let depth = Self::depth(depth)?;
-        self.len(select.len());
+        self.key.len(select.len());
         for s in select {
             match s {
                 Selection::Field(f) => {
@@ -370,20 +381,20 @@ impl<'q> Shape<'q> {
                         && page.is_none()
                     {
                         // A plain field (most of a selection): its own tag.
-                        self.u8(3);
-                        self.path(path);
-                        self.opt_str(alias.as_deref());
+                        self.key.u8(3);
+                        self.key.path(path);
+                        self.key.opt_str(alias.as_deref());
                         continue;
                     }
-                    self.u8(0);
-                    self.path(path);
-                    self.opt_str(alias.as_deref());
+                    self.key.u8(0);
+                    self.key.path(path);
+                    self.key.opt_str(alias.as_deref());
                     match select {
                         Some(sub) => {
-                            self.u8(1);
+                            self.key.u8(1);
                             self.selections(sub, depth)?;
                         }
-                        None => self.u8(0),
+                        None => self.key.u8(0),
                     }
                     self.opt_filter(filter.as_ref(), depth)?;
                     self.order_by(order_by);
@@ -399,19 +410,20 @@ impl<'q> Shape<'q> {
                             page_info,
                             total_count,
                         }) => {
-                            self.u8(1);
+                            self.key.u8(1);
                             self.count(first);
                             self.count(last);
                             self.cursor(after);
                             self.cursor(before);
-                            self.u8(u8::from(*page_info) | u8::from(*total_count) << 1);
+                            self.key
+                                .u8(u8::from(*page_info) | u8::from(*total_count) << 1);
                         }
-                        None => self.u8(0),
+                        None => self.key.u8(0),
                     }
                 }
                 Selection::Typename { alias } => {
-                    self.u8(1);
-                    self.opt_str(alias.as_deref());
+                    self.key.u8(1);
+                    self.key.opt_str(alias.as_deref());
                 }
                 Selection::Aggregate(a) => {
                     let AggregateSelection {
@@ -420,17 +432,17 @@ impl<'q> Shape<'q> {
                         distinct,
                         alias,
                     } = a;
-                    self.u8(2);
-                    self.str(function.name());
+                    self.key.u8(2);
+                    self.key.str(function.name());
                     match field {
                         Some(p) => {
-                            self.u8(1);
-                            self.path(p);
+                            self.key.u8(1);
+                            self.key.path(p);
                         }
-                        None => self.u8(0),
+                        None => self.key.u8(0),
                     }
-                    self.u8(u8::from(*distinct));
-                    self.str(alias);
+                    self.key.u8(u8::from(*distinct));
+                    self.key.str(alias);
                 }
             }
         }
@@ -440,11 +452,11 @@ impl<'q> Shape<'q> {
     fn opt_filter(&mut self, f: Option<&'q Filter>, depth: usize) -> Result<(), TooDeep> {
         match f {
             Some(f) => {
-                self.u8(1);
+                self.key.u8(1);
                 self.filter(f, depth)
             }
             None => {
-                self.u8(0);
+                self.key.u8(0);
                 Ok(())
             }
         }
@@ -454,30 +466,30 @@ impl<'q> Shape<'q> {
         let depth = Self::depth(depth)?;
         match f {
             Filter::And(children) | Filter::Or(children) | Filter::Object(children) => {
-                self.u8(match f {
+                self.key.u8(match f {
                     Filter::And(_) => 0,
                     Filter::Or(_) => 1,
                     _ => 2,
                 });
-                self.len(children.len());
+                self.key.len(children.len());
                 for c in children {
                     self.filter(c, depth)?;
                 }
             }
             Filter::Not(inner) => {
-                self.u8(3);
+                self.key.u8(3);
                 self.filter(inner, depth)?;
             }
             Filter::Condition(c) => {
                 let Condition { path, op, value } = c;
-                self.u8(4);
-                self.path(path);
-                self.str(op.name());
+                self.key.u8(4);
+                self.key.path(path);
+                self.key.str(op.name());
                 if operand_is_shape(*op) {
-                    self.u8(1);
+                    self.key.u8(1);
                     self.value(value, depth)?;
                 } else {
-                    self.u8(0);
+                    self.key.u8(0);
                     self.operands.push(Operand {
                         addr: std::ptr::from_ref(value) as usize,
                         src: Source::Value(value),
@@ -490,9 +502,9 @@ impl<'q> Shape<'q> {
                     quantifier,
                     filter,
                 } = n;
-                self.u8(5);
-                self.path(path);
-                self.opt_str(quantifier.map(|q| q.name()));
+                self.key.u8(5);
+                self.key.path(path);
+                self.key.opt_str(quantifier.map(|q| q.name()));
                 self.filter(filter, depth)?;
             }
         }
@@ -503,39 +515,39 @@ impl<'q> Shape<'q> {
     fn value(&mut self, v: &Value, depth: usize) -> Result<(), TooDeep> {
         let depth = Self::depth(depth)?;
         match v {
-            Value::Null => self.u8(0),
+            Value::Null => self.key.u8(0),
             Value::Bool(b) => {
-                self.u8(1);
-                self.u8(u8::from(*b));
+                self.key.u8(1);
+                self.key.u8(u8::from(*b));
             }
             Value::Int(i) => {
-                self.u8(2);
-                self.u64(*i as u64);
+                self.key.u8(2);
+                self.key.u64(*i as u64);
             }
             Value::Float(f) => {
-                self.u8(3);
-                self.u64(f.to_bits());
+                self.key.u8(3);
+                self.key.u64(f.to_bits());
             }
             Value::Decimal(d) => {
-                self.u8(4);
-                self.str(d.as_str());
+                self.key.u8(4);
+                self.key.str(d.as_str());
             }
             Value::Str(s) => {
-                self.u8(5);
-                self.str(s);
+                self.key.u8(5);
+                self.key.str(s);
             }
             Value::List(items) => {
-                self.u8(6);
-                self.len(items.len());
+                self.key.u8(6);
+                self.key.len(items.len());
                 for i in items {
                     self.value(i, depth)?;
                 }
             }
             Value::Object(entries) => {
-                self.u8(7);
-                self.len(entries.len());
+                self.key.u8(7);
+                self.key.len(entries.len());
                 for (k, i) in entries {
-                    self.str(k);
+                    self.key.str(k);
                     self.value(i, depth)?;
                 }
             }
@@ -775,8 +787,8 @@ impl ShapeCache {
         let Ok(shape) = Shape::of(query, schema, options) else {
             return compile(query, schema, options);
         };
-        let hash = hash_shape(&shape.bytes);
-        if let Some(plan) = self.lookup(hash, &shape.bytes) {
+        let hash = hash_shape(&shape.key.bytes);
+        if let Some(plan) = self.lookup(hash, &shape.key.bytes) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             if let Some(out) = bind(&plan, &shape, options) {
                 return Ok(out);
@@ -786,7 +798,7 @@ impl ShapeCache {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let (out, plan) = make_plan(query, &shape, schema, options)?;
-        self.insert(hash, shape.bytes.into_boxed_slice(), Arc::new(plan));
+        self.insert(hash, shape.key.bytes.into_boxed_slice(), Arc::new(plan));
         Ok(out)
     }
 
@@ -902,7 +914,7 @@ impl Schema {
         }
         Ok(Prepared {
             options: options.clone(),
-            shape: shape.bytes.into_boxed_slice(),
+            shape: shape.key.bytes.into_boxed_slice(),
             out,
             plan,
             query,
@@ -916,7 +928,7 @@ impl Prepared {
     /// `query`'s shape, when it is the prepared one.
     fn shape_of<'q>(&self, query: &'q Query, schema: &Schema) -> Result<Shape<'q>, Error> {
         match Shape::of(query, schema, &self.options) {
-            Ok(s) if *s.bytes == *self.shape => Ok(s),
+            Ok(s) if *s.key.bytes == *self.shape => Ok(s),
             _ => Err(Error::new(
                 ErrorKind::InvalidQuery,
                 "",

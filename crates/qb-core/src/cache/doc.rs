@@ -26,7 +26,7 @@ use std::sync::atomic::Ordering;
 use smallvec::SmallVec;
 
 use super::{
-    DOC_KEY, MAX_WALK_DEPTH, NAME_TAG, Plan, Shape, ShapeCache, hash_shape, operand_is_shape,
+    DOC_KEY, Key, MAX_WALK_DEPTH, NAME_TAG, Plan, Shape, ShapeCache, hash_shape, operand_is_shape,
     values,
 };
 use crate::ast::{Kind, Operator, Query, Source};
@@ -67,7 +67,7 @@ impl From<Error> for Skip {
 /// The reader's output: the key, and the operands in document order (with their rendered
 /// paths when `paths` is on: a miss's check).
 struct Reader<S> {
-    key: Shape<'static>,
+    key: Key,
     operands: SmallVec<[DocOperand<S>; 8]>,
     owned: Vec<Owned>,
     paths: Option<Vec<String>>,
@@ -129,10 +129,9 @@ enum Member {
 impl<S: Source> Reader<S> {
     #[inline(always)]
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
-        let mut key = Shape {
+        let mut key = Key {
             // One allocation for most documents.
             bytes: Vec::with_capacity(1024),
-            operands: SmallVec::new(),
         };
         key.u8(DOC_KEY);
         key.options(schema, options);
@@ -614,7 +613,7 @@ impl ShapeCache {
         let Ok(shape) = Shape::of(query, schema, options) else {
             return;
         };
-        let Some(plan) = self.lookup(hash_shape(&shape.bytes), &shape.bytes) else {
+        let Some(plan) = self.lookup(hash_shape(&shape.key.bytes), &shape.key.bytes) else {
             return;
         };
         let Some(bound) = plan.bound.clone() else {

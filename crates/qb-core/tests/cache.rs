@@ -1337,6 +1337,10 @@ fn document_keys_tell_names_from_text() {
         format!(r#"{{{v}, {{"field": "age", "alias": "a$"}}]}}"#),
         format!(r#"{{{v}, {{"aggregate": "count", "alias": "a$"}}], "group_by": ["age"]}}"#),
         format!(r#"{{{v}], "order_by": [{{"field": "age"}}], "limit": $}}"#),
+        format!(r#"{{{v}], "order_by": [{{"field": "age", "nulls": "last"}}], "limit": $}}"#),
+        format!(r#"{{{v}], "order_by": [{{"field": "age", "direction": "desc"}}], "limit": $}}"#),
+        format!(r#"{{{v}], "order_by": [{{"field": "age", "direction": "asc"}}], "limit": $}}"#),
+        format!(r#"{{{v}], "order_by": [{{"field": "age", "direction": "last"}}], "limit": $}}"#),
     ];
     // Object keys whose length byte would be the tag's marker, and their neighbours.
     for n in [253, 254, 255] {

@@ -87,7 +87,9 @@ const OPERAND: u8 = 7;
 /// The tags of the object keys the parser reads as names (written after [`NAME_TAG`]
 /// instead of the key's text): an operator's is its index in [`Operator::ALL`] (its aliases
 /// share it: the parser reads an operator key only through [`Operator::from_name`]), the
-/// others' are below. Any other key is written as its text.
+/// others' are below, one per spelling. Inside a value kept whole, `field`, `direction` and
+/// `nulls` (an order key's) are written as their tags too: there a tag is only a shorter
+/// spelling of one text. Any other key is written as its text.
 mod name {
     pub const AND: u8 = 0xC0;
     pub const AND_UPPER: u8 = 0xC1;
@@ -113,6 +115,8 @@ mod name {
     pub const AGGREGATE: u8 = 0xDC;
     pub const ORDER_BY: u8 = 0xDD;
     pub const GROUP_BY: u8 = 0xDE;
+    pub const DIRECTION: u8 = 0xDF;
+    pub const NULLS: u8 = 0xE0;
 }
 const _: () = assert!(Operator::ALL.len() < name::AND as usize);
 
@@ -407,6 +411,7 @@ impl<S: Source> Reader<S> {
     }
 
     /// A node kept whole in the key.
+    #[inline(always)]
     fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         let kind = v.kind(at)?;
         self.node(v, kind, at, depth)
@@ -459,8 +464,14 @@ impl<S: Source> Reader<S> {
             self.key.u8(OBJECT);
             self.key.len(v.len());
             v.entries(at, |k, item| {
-                // Any key is kept verbatim here (never rendered in an operand's path).
-                self.key.str(k);
+                // Any key is kept here (never rendered in an operand's path): an order key's
+                // names as their tags, any other as its text.
+                match k {
+                    "field" => self.name(name::FIELD),
+                    "direction" => self.name(name::DIRECTION),
+                    "nulls" => self.name(name::NULLS),
+                    _ => self.key.str(k),
+                }
                 let p = at.key(k);
                 let kind = item.kind(&p)?;
                 self.node(item, kind, &p, depth)

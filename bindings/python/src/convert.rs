@@ -399,7 +399,7 @@ impl<'w, 'py> Node<'w, 'py> {
     }
 }
 
-impl Source for Node<'_, '_> {
+impl<'py> Source for Node<'_, 'py> {
     fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
         self.walk.count(1);
         let obj = &self.obj;
@@ -473,7 +473,7 @@ impl Source for Node<'_, '_> {
             return Ok(());
         };
         let walk = self.walk;
-        for (k, v) in entries(dict) {
+        let mut entry = |k: Bound<'py, PyAny>, v| {
             let Ok(ks) = k.cast::<PyString>() else {
                 return Err(at.err(
                     ErrorKind::InvalidQuery,
@@ -486,7 +486,18 @@ impl Source for Node<'_, '_> {
             let Some(key) = utf8(ks) else {
                 return Err(at.key("<key>").err(ErrorKind::InvalidValue, NOT_UNICODE));
             };
-            f(key, Node::new(v, walk))?;
+            f(key, Node::new(v, walk))
+        };
+        // One entry (most filter objects): nothing is read from the dict after it, so it
+        // needs no snapshot.
+        if dict.len() == 1 {
+            return match dict.iter().next() {
+                Some((k, v)) => entry(k, v),
+                None => Ok(()),
+            };
+        }
+        for (k, v) in entries(dict) {
+            entry(k, v)?;
         }
         Ok(())
     }

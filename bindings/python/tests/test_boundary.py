@@ -102,6 +102,21 @@ def jsonb_operand_grown_by_isoformat() -> Dict[str, Any]:
     return {"view": "v_user", "select": ["id"], "where": {"metadata": {"contains": operand}}}
 
 
+def one_entry_grown_by_isoformat() -> Dict[str, Any]:
+    # A dict of one entry is read without a snapshot: its value's code runs after the read.
+    d = GrowingDate(2024, 1, 31)
+    field_filter: Dict[str, Any] = {"eq": d}
+    d.target = field_filter
+    return {"view": "v_user", "select": ["id"], "where": {"birth_date": field_filter}}
+
+
+def one_entry_emptied_by_str() -> Dict[str, Any]:
+    u = ShrinkingUuid("11111111-0000-0000-0000-000000000002")
+    where: Dict[str, Any] = {"id": {"eq": u}}
+    object.__setattr__(u, "target", where)
+    return {"view": "v_user", "select": ["id"], "where": where}
+
+
 def meddling_key() -> Dict[str, Any]:
     q: Dict[str, Any] = {"view": "v_user", "select": ["id"], "limit": 3}
     key = MeddlingKey("offset")
@@ -115,6 +130,8 @@ MUTATING: Dict[str, Callable[[], Dict[str, Any]]] = {
     "dict emptied by __str__": emptied_by_str,
     "list grown by __str__": operand_grown_by_str,
     "jsonb operand grown by isoformat": jsonb_operand_grown_by_isoformat,
+    "one-entry dict grown by isoformat": one_entry_grown_by_isoformat,
+    "one-entry dict emptied by __str__": one_entry_emptied_by_str,
     "dict changed by a key's __eq__/__hash__": meddling_key,
 }
 

@@ -386,6 +386,11 @@ impl<'w, 'py> Node<'w, 'py> {
         Node { obj, walk }
     }
 
+    /// The Python object of this node.
+    pub(crate) fn object(&self) -> &Bound<'py, PyAny> {
+        &self.obj
+    }
+
     fn value(&self, at: &Path<'_>) -> Result<Value, Error> {
         let mut walker = Walker {
             doc: Doc::Query,

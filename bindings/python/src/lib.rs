@@ -23,7 +23,7 @@ mod sql_text;
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
-use qb_core::{CompileOptions, Limits, ParamType, Placeholder, Query};
+use qb_core::{CompileOptions, Limits, ParamType, Placeholder, Query, SourceCompiled};
 use smallvec::SmallVec;
 
 use boundary::guard;
@@ -229,7 +229,7 @@ impl Prepared {
     ) -> PyResult<Bound<'py, PyList>> {
         guard(py, "Prepared.bind", || {
             let out = self.run(py, query)?;
-            params_to_py(py, &out)
+            params_list(py, &out.params)
         })
     }
 
@@ -358,14 +358,6 @@ impl Prepared {
     }
 }
 
-/// The parameters of a compiled query as Python values.
-fn params_to_py<'py>(
-    py: Python<'py>,
-    out: &qb_core::CompiledQuery,
-) -> PyResult<Bound<'py, PyList>> {
-    params_list(py, &out.params)
-}
-
 /// Parameters as a Python list (made at its length, not grown).
 fn params_list<'py>(py: Python<'py>, params: &[qb_core::Param]) -> PyResult<Bound<'py, PyList>> {
     let items = params
@@ -377,19 +369,30 @@ fn params_list<'py>(py: Python<'py>, params: &[qb_core::Param]) -> PyResult<Boun
 
 /// A core result as a Python `CompiledQuery`.
 fn to_compiled(py: Python<'_>, out: &qb_core::CompiledQuery) -> PyResult<CompiledQuery> {
-    compiled_with(py, out, PyString::new(py, &out.sql).unbind())
+    Ok(CompiledQuery {
+        sql: PyString::new(py, &out.sql).unbind(),
+        params: params_list(py, &out.params)?.unbind(),
+        types: Some(out.params.iter().map(|p| p.ty).collect()),
+    })
 }
 
-/// [`to_compiled`] with the SQL's `str` given (a `Schema` keeps its texts' `str`s).
-fn compiled_with(
-    py: Python<'_>,
-    out: &qb_core::CompiledQuery,
+/// A Python `CompiledQuery` of `sql` and `params`, parameter `i` made from `host(i)` when
+/// that is an equal object ([`convert::param_to_py_from`]).
+fn compiled_from<'py>(
+    py: Python<'py>,
     sql: Py<PyString>,
+    params: &[qb_core::Param],
+    host: impl Fn(usize) -> Option<Bound<'py, PyAny>>,
 ) -> PyResult<CompiledQuery> {
+    let items = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| convert::param_to_py_from(py, p, || host(i)))
+        .collect::<PyResult<SmallVec<[_; 8]>>>()?;
     Ok(CompiledQuery {
         sql,
-        params: params_to_py(py, out)?.unbind(),
-        types: Some(out.params.iter().map(|p| p.ty).collect()),
+        params: PyList::new(py, items)?.unbind(),
+        types: Some(params.iter().map(|p| p.ty).collect()),
     })
 }
 
@@ -619,11 +622,21 @@ fn compile_options(
         };
         let out = schema
             .cache
-            .compile_source_with(node, &schema.inner, &options, |step| {
+            .compile_source_shared(node, &schema.inner, &options, |step| {
                 run_step(py, walk.nodes(), step)
             })
             .map_err(|e| walk.error(py, &e))?;
-        return compiled_with(py, &out, schema.sql_texts.get(py, &out.sql));
+        return match out {
+            // A text parameter made from an exact `str` operand, unchanged, is that `str`
+            // (as `Prepared.bind_values` gives it).
+            SourceCompiled::Shared(q) => compiled_from(
+                py,
+                schema.sql_texts.get(py, &q.sql),
+                &q.params,
+                |i| q.source(i).map(|n| n.object().clone()),
+            ),
+            SourceCompiled::Compiled(out) => to_compiled(py, &out),
+        };
     }
     // JSON text: parsed into a document, then read through the document key as a dict is
     // (a hit builds no query).
@@ -631,14 +644,19 @@ fn compile_options(
     let value = &converted.value;
     let out = schema
         .cache
-        .compile_source_with(
+        .compile_source_shared(
             || value,
             &schema.inner,
             &options,
             |step| run_step(py, converted.nodes, step),
         )
         .map_err(|e| error::to_py(py, &e))?;
-    compiled_with(py, &out, schema.sql_texts.get(py, &out.sql))
+    match out {
+        SourceCompiled::Shared(q) => {
+            compiled_from(py, schema.sql_texts.get(py, &q.sql), &q.params, |_| None)
+        }
+        SourceCompiled::Compiled(out) => to_compiled(py, &out),
+    }
 }
 
 /// Runs a compile step of a document of `nodes` input nodes: without the GIL from

@@ -1,21 +1,22 @@
-//! The Python `str` of the SQL texts a `Schema`'s compiles return.
+//! The Python `str` of the statements a `Schema`'s document hits return.
 //!
-//! A cache hit returns its shape's statement text again, call after call; decoding it into
-//! a new `str` each time was the largest single cost of a hit after reading the dict
-//! (docs/performance.md, "Python's hit"). The `str` is kept by the whole text: a lookup
-//! compares the text, so it returns only a `str` equal to the statement it is given.
+//! A cache hit returns its plan's statement again, call after call; decoding it into a new
+//! `str` each time was the largest single cost of a hit after reading the dict
+//! (docs/performance.md, "Python's hit"). The core shares a plan's statement with each of its
+//! hits (one `Arc<str>`), so its `str` is kept by that `Arc`'s address: the entry holds the
+//! `Arc`, which keeps the address from being reused by any other text while the entry lives.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-/// Up to `capacity` texts with their `str`; full, it starts again empty (a workload with
+/// Up to `capacity` statements with their `str`; full, it starts again empty (a workload with
 /// more shapes than the cache keeps misses there too).
 pub(crate) struct SqlTexts {
     capacity: usize,
-    texts: Mutex<HashMap<Box<str>, Py<PyString>, ahash::RandomState>>,
+    texts: Mutex<HashMap<usize, (Arc<str>, Py<PyString>), ahash::RandomState>>,
 }
 
 impl SqlTexts {
@@ -27,20 +28,23 @@ impl SqlTexts {
         }
     }
 
-    /// The `str` of `sql`: the one kept for this text, or a new one (then kept).
-    pub(crate) fn get(&self, py: Python<'_>, sql: &str) -> Py<PyString> {
+    /// The `str` of the statement `sql`: the one kept for it, or a new one (then kept).
+    pub(crate) fn get(&self, py: Python<'_>, sql: &Arc<str>) -> Py<PyString> {
         if self.capacity == 0 {
             return PyString::new(py, sql).unbind();
         }
+        let at = Arc::as_ptr(sql).cast::<u8>() as usize;
         let mut texts = self.texts.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(s) = texts.get(sql) {
+        if let Some((held, s)) = texts.get(&at)
+            && Arc::ptr_eq(held, sql)
+        {
             return s.clone_ref(py);
         }
         let s = PyString::new(py, sql).unbind();
         if texts.len() >= self.capacity {
             texts.clear();
         }
-        texts.insert(sql.into(), s.clone_ref(py));
+        texts.insert(at, (Arc::clone(sql), s.clone_ref(py)));
         s
     }
 }

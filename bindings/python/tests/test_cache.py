@@ -196,3 +196,45 @@ def test_a_hit_returns_its_statements_own_text_kept_once() -> None:
     # Without a cache nothing is kept: each compile builds its own text.
     first, again = (fraiseql_qb.compile(shapes[0](1), off) for _ in range(2))
     assert first.sql == again.sql and first.sql is not again.sql
+
+
+class Text(str):
+    """A str subclass: its parameter is a plain `str` of its text, never the object itself."""
+
+
+def test_a_hit_passes_on_its_str_operands_as_they_are() -> None:
+    # On a document hit, a text parameter made from an exact `str` operand, unchanged, is
+    # that `str` (as `Prepared.bind_values` gives it); a list parameter is a new list of the
+    # operand list's own items. A converted text (a pattern), a subclass and the miss that
+    # planned the shape get new objects, equal to an uncached compile's.
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    off = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+
+    def query(email: Any, cities: Any, part: Any) -> Any:
+        return {
+            "view": "v_user",
+            "select": ["id"],
+            "where": {
+                "email": {"eq": email},
+                "profile": {"city": {"in": cities}},
+                "name": {"contains": part},
+            },
+        }
+
+    email, cities, part = "alice@example.com", ["Paris", "Berlin"], "al"
+    miss = fraiseql_qb.compile(query(email, cities, part), schema)
+    assert miss.params[0] is not email
+    for args in ((email, cities, part), ("bob@example.com", ["Tokyo"], "bo")):
+        q = query(*args)
+        got = fraiseql_qb.compile(q, schema)
+        want = fraiseql_qb.compile(q, off)
+        assert (got.sql, got.params) == (want.sql, want.params)
+        assert got.sql is miss.sql
+        assert got.params[0] is args[0]
+        assert got.params[1] == args[1] and got.params[1] is not args[1]
+        assert all(a is b for a, b in zip(got.params[1], args[1]))
+        assert got.params[2] == f"%{args[2]}%"
+    sub = fraiseql_qb.compile(query(Text("carol@example.com"), [Text("Oslo")], "ca"), schema)
+    assert type(sub.params[0]) is str and sub.params[0] == "carol@example.com"
+    assert type(sub.params[1][0]) is str and sub.params[1] == ["Oslo"]
+    assert schema.cache_stats()["document_hits"] == 3

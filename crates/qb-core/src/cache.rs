@@ -35,7 +35,7 @@ use crate::value::Value;
 
 mod doc;
 mod values;
-pub use doc::CompileStep;
+pub use doc::{CompileStep, SharedQuery, SourceCompiled};
 pub use values::{OperandKind, PreparedOperand};
 
 /// The operands of a filter whose values are written as SQL text: part of the shape.
@@ -569,7 +569,8 @@ struct Plan {
 
 #[derive(Debug)]
 struct Bound {
-    sql: String,
+    /// The statement (shared with a document hit's caller: [`SharedQuery::sql`]).
+    sql: Arc<str>,
     /// Per parameter: its type, the operand (by canonical position) and the conversion.
     slots: Box<[(ParamType, u32, Conv)]>,
 }
@@ -601,7 +602,7 @@ impl Bound {
 
     /// Approximate heap bytes.
     fn heap_bytes(&self) -> usize {
-        self.sql.capacity()
+        self.sql.len()
             + self.slots.len() * std::mem::size_of::<(ParamType, u32, Conv)>()
             + self
                 .slots
@@ -662,7 +663,7 @@ fn bind_slots(
         return None;
     }
     let bound = Bound {
-        sql: out.sql.clone(),
+        sql: out.sql.as_str().into(),
         slots: mapped.into_boxed_slice(),
     };
     // The plan must reproduce its own query's parameters (a conversion that differs from
@@ -842,7 +843,7 @@ impl ShapeCache {
 fn bind(plan: &Plan, shape: &Shape<'_>, options: &CompileOptions) -> Option<CompiledQuery> {
     let b = plan.bound.as_ref()?;
     let params = b.bind(&shape.operands, &options.limits)?;
-    Some(CompiledQuery::new(b.sql.clone(), params))
+    Some(CompiledQuery::new(&*b.sql, params))
 }
 
 /// A query shape compiled once, to bind the operands of many queries of that shape: what a

@@ -47,7 +47,10 @@ mod suggest;
 mod value;
 
 pub use ast::{Filter, Operator, Query};
-pub use cache::{CacheStats, CompileStep, OperandKind, Prepared, PreparedOperand, ShapeCache};
+pub use cache::{
+    CacheStats, CompileStep, OperandKind, Prepared, PreparedOperand, ShapeCache, SharedQuery,
+    SourceCompiled,
+};
 pub use compile::compile;
 pub use cursor::encode_cursor;
 pub use error::{Error, ErrorKind, Path};

@@ -11,7 +11,7 @@
 
 use qb_core::{
     CompileOptions, CompiledQuery, Error, Limits, OperandKind, ParamValue, Query, Schema,
-    ShapeCache, Value, compile, encode_cursor,
+    ShapeCache, SharedQuery, SourceCompiled, Value, compile, encode_cursor,
 };
 use serde_json::{Value as J, json};
 
@@ -1361,4 +1361,59 @@ fn document_keys_tell_names_from_text() {
         }
     }
     assert!(cache.stats().document_hits >= 20, "{:?}", cache.stats());
+}
+
+/// `compile_source_shared` gives a cached document key's statement as the plan's own `Arc`
+/// (the miss that cached the key, then every hit), the same query as `compile_source`, and
+/// on a hit the node each parameter was made from: an operand's (converted or not), never a
+/// count's.
+#[test]
+fn shared_statements_are_the_plans_and_hits_name_their_operand_nodes() {
+    let schema = schema();
+    let options = CompileOptions::default();
+    let cache = ShapeCache::new(16);
+    let doc = |email: &str, part: &str, limit: u32| {
+        qb_core::json::parse_value(&format!(
+            r#"{{"view": "v_user", "select": ["id"], "limit": {limit},
+                "where": {{"email": {{"eq": "{email}"}}, "name": {{"contains": "{part}"}}}}}}"#
+        ))
+        .expect("json")
+    };
+    let docs = [doc("a@x", "al", 5), doc("b@x", "bo", 7), doc("c@x", "ca", 9)];
+    fn shared<'d>(
+        cache: &ShapeCache,
+        d: &'d Value,
+        schema: &Schema,
+        options: &CompileOptions,
+    ) -> SharedQuery<&'d Value> {
+        match cache.compile_source_shared(|| d, schema, options, |s| s()) {
+            Ok(SourceCompiled::Shared(q)) => q,
+            other => panic!("not shared: {other:?}"),
+        }
+    }
+    let shared = |d| shared(&cache, d, &schema, &options);
+    let first = shared(&docs[0]);
+    assert_eq!(cache.stats().document_hits, 0);
+    assert!((0..first.params.len()).all(|i| first.source(i).is_none()));
+    for d in &docs[1..] {
+        let q = shared(d);
+        assert!(std::sync::Arc::ptr_eq(&q.sql, &first.sql));
+        let want = compile(&Query::from_value(d).expect("query"), &schema, &options).unwrap();
+        assert_eq!((&*q.sql, &q.params), (want.sql.as_str(), &want.params));
+        // $1 the email (as given), $2 the pattern made from `contains`, $3 the limit.
+        let operand = |p: &str, op: &str| d.get("where").and_then(|w| w.get(p)?.get(op));
+        assert!(std::ptr::eq(*q.source(0).unwrap(), operand("email", "eq").unwrap()));
+        let part = operand("name", "contains").unwrap();
+        assert!(std::ptr::eq(*q.source(1).unwrap(), part));
+        assert_ne!(q.params[1].value, ParamValue::Text(part.as_str().unwrap().into()));
+        assert!(q.source(2).is_none() && q.source(3).is_none());
+    }
+    assert_eq!(cache.stats().document_hits, 2);
+    // Through `compile_source`, the same query; without a cache, compiled in full.
+    let want = shared(&docs[2]);
+    let got = cache.compile_source(|| &docs[2], &schema, &options).unwrap();
+    assert_eq!((got.sql.as_str(), &got.params), (&*want.sql, &want.params));
+    let off = ShapeCache::new(0);
+    let full = off.compile_source_shared(|| &docs[2], &schema, &options, |s| s());
+    assert!(matches!(full, Ok(SourceCompiled::Compiled(q)) if q == got));
 }

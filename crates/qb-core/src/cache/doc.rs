@@ -33,7 +33,7 @@ use crate::ast::{Kind, Operator, Query, Source};
 use crate::compile::Source as Operandsrc;
 use crate::error::{Error, Path};
 use crate::options::CompileOptions;
-use crate::param::CompiledQuery;
+use crate::param::{CompiledQuery, Param};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -583,9 +583,25 @@ impl ShapeCache {
         options: &CompileOptions,
         run: impl FnOnce(&CompileStep<'_>) -> Result<CompiledQuery, Error>,
     ) -> Result<CompiledQuery, Error> {
+        self.compile_source_shared(doc, schema, options, run)
+            .map(SourceCompiled::into_query)
+    }
+
+    /// [`ShapeCache::compile_source_with`], with the statement of a cached document key
+    /// shared, not copied, and on a hit each parameter's operand node: for a host that keeps
+    /// its own form of each statement, or hands an operand's own object back as its
+    /// parameter (docs/performance.md, "Python's hit").
+    pub fn compile_source_shared<S: Source>(
+        &self,
+        doc: impl Fn() -> S,
+        schema: &Schema,
+        options: &CompileOptions,
+        run: impl FnOnce(&CompileStep<'_>) -> Result<CompiledQuery, Error>,
+    ) -> Result<SourceCompiled<S>, Error> {
         if self.entries.capacity() == 0 {
             let query = Query::from_source(doc(), &options.limits)?;
-            return run(&|| crate::compile::compile(&query, schema, options));
+            return run(&|| crate::compile::compile(&query, schema, options))
+                .map(SourceCompiled::Compiled);
         }
         let mut r = Reader::<S>::new(schema, options, false);
         let read = r.root(doc()).is_ok();
@@ -594,24 +610,33 @@ impl ShapeCache {
             if let Some(plan) = self.lookup(hash, &r.key.bytes) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.document_hits.fetch_add(1, Ordering::Relaxed);
-                if let Some(out) = bind_doc(&plan, &r, options) {
-                    return Ok(out);
+                if let Some(hit) = bind_doc(&plan, &r, options) {
+                    return Ok(SourceCompiled::Shared(hit));
                 }
                 self.recompiles.fetch_add(1, Ordering::Relaxed);
                 let query = Query::from_source(doc(), &options.limits)?;
-                return run(&|| crate::compile::compile(&query, schema, options));
+                return run(&|| crate::compile::compile(&query, schema, options))
+                    .map(SourceCompiled::Compiled);
             }
         }
         let query = Query::from_source(doc(), &options.limits)?;
         let out = run(&|| self.compile(&query, schema, options))?;
-        if read {
-            self.learn(doc(), &query, hash, r.key.bytes, schema, options);
+        if read
+            && let Some(sql) = self.learn(doc(), &query, hash, r.key.bytes, schema, options)
+            && *sql == *out.sql
+        {
+            return Ok(SourceCompiled::Shared(SharedQuery {
+                sql,
+                params: out.params,
+                sources: SmallVec::new(),
+            }));
         }
-        Ok(out)
+        Ok(SourceCompiled::Compiled(out))
     }
 
     /// After a miss: caches `doc`'s key when its operands are the query's (see the module
-    /// documentation) and the query's shape has a plan that binds.
+    /// documentation) and the query's shape has a plan that binds; then gives the plan's
+    /// statement.
     fn learn<S: Source>(
         &self,
         doc: S,
@@ -620,32 +645,26 @@ impl ShapeCache {
         key: Vec<u8>,
         schema: &Schema,
         options: &CompileOptions,
-    ) {
-        let Ok(shape) = Shape::of(query, schema, options) else {
-            return;
-        };
-        let Some(plan) = self.lookup(hash_shape(&shape.key.bytes), &shape.key.bytes) else {
-            return;
-        };
-        let Some(bound) = plan.bound.clone() else {
-            return;
-        };
+    ) -> Option<Arc<str>> {
+        let shape = Shape::of(query, schema, options).ok()?;
+        let plan = self.lookup(hash_shape(&shape.key.bytes), &shape.key.bytes)?;
+        let bound = plan.bound.clone()?;
         let mut r = Reader::<S>::new(schema, options, true);
         if r.root(doc).is_err() || r.key.bytes != key {
-            return;
+            return None;
         }
         let paths = r.paths.take().unwrap_or_default();
-        let Some(perm) = order(query, &paths, &r) else {
-            return;
-        };
+        let perm = order(query, &paths, &r)?;
         if perm.len() != shape.operands.len() {
-            return;
+            return None;
         }
+        let sql = Arc::clone(&bound.sql);
         let plan = Plan {
             bound: Some(bound),
             perm: Some(perm),
         };
         self.insert(hash, key.into_boxed_slice(), Arc::new(plan));
+        Some(sql)
     }
 }
 
@@ -657,11 +676,16 @@ fn bind_doc<S: Source>(
     plan: &Plan,
     r: &Reader<S>,
     options: &CompileOptions,
-) -> Option<CompiledQuery> {
+) -> Option<SharedQuery<S>> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
     let limits = &options.limits;
+    let mut sources = SmallVec::new();
     let params = b.bind_each(|at, conv, scratch| {
         let op = r.operands.get(*perm.get(at as usize)? as usize)?;
+        sources.push(match op {
+            DocOperand::Node(s, _) => s.share(),
+            _ => None,
+        });
         let src = match (op, r.source(op)) {
             (_, Some(src)) => src,
             (DocOperand::Node(s, kind), None) => match s.as_value() {
@@ -674,5 +698,55 @@ fn bind_doc<S: Source>(
         };
         conv.make_with(src, limits, scratch).ok()
     })?;
-    Some(CompiledQuery::new(b.sql.clone(), params))
+    Some(SharedQuery {
+        sql: Arc::clone(&b.sql),
+        params,
+        sources,
+    })
+}
+
+/// What [`ShapeCache::compile_source_shared`] gives: a query whose statement is a cached
+/// document key's, or a query compiled in full.
+#[derive(Debug)]
+pub enum SourceCompiled<S> {
+    /// A document hit, or the miss that cached its document's key.
+    Shared(SharedQuery<S>),
+    /// Anything else: a miss whose document's key is not cached, a hit whose operands do
+    /// not bind, a cache that keeps nothing.
+    Compiled(CompiledQuery),
+}
+
+impl<S> SourceCompiled<S> {
+    /// The compiled query ([`ShapeCache::compile_source_with`]'s result).
+    pub fn into_query(self) -> CompiledQuery {
+        match self {
+            SourceCompiled::Shared(q) => CompiledQuery::new(&*q.sql, q.params),
+            SourceCompiled::Compiled(out) => out,
+        }
+    }
+}
+
+/// A query of [`ShapeCache::compile_source_shared`] with its statement shared with the
+/// cache.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SharedQuery<S> {
+    /// The statement of the cached plan: the same `Arc` for every query of that plan while
+    /// it is cached (and while a caller holds it, [`Arc::ptr_eq`] with it tells that
+    /// statement apart from any other).
+    pub sql: Arc<str>,
+    /// Parameters, as [`CompiledQuery::params`].
+    pub params: Vec<Param>,
+    sources: SmallVec<[Option<S>; 8]>,
+}
+
+impl<S> SharedQuery<S> {
+    /// On a hit, the document node parameter `i` was made from, when it was made from one
+    /// node the host shares ([`Source::share`]; not a count, a cursor or an operand read as
+    /// a [`Value`] first); `None` on a miss. The parameter is that node's value converted
+    /// for its type: equal to it or not (a pattern, a lowercased text), which is for the
+    /// host to check before it gives the node's own object as the parameter.
+    pub fn source(&self, i: usize) -> Option<&S> {
+        self.sources.get(i)?.as_ref()
+    }
 }

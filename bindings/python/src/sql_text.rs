@@ -12,11 +12,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+/// Statements by their `Arc`'s address, each with its `Arc` (which keeps that address its
+/// own) and its `str`.
+type ByAddress = HashMap<usize, (Arc<str>, Py<PyString>), ahash::RandomState>;
+
 /// Up to `capacity` statements with their `str`; full, it starts again empty (a workload with
 /// more shapes than the cache keeps misses there too).
 pub(crate) struct SqlTexts {
     capacity: usize,
-    texts: Mutex<HashMap<usize, (Arc<str>, Py<PyString>), ahash::RandomState>>,
+    texts: Mutex<ByAddress>,
 }
 
 impl SqlTexts {

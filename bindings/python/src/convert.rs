@@ -441,8 +441,27 @@ impl<'py> Source for Node<'_, 'py> {
         })
     }
 
+    fn kind_text(&self, at: &Path<'_>) -> Result<(Kind, Option<Cow<'_, str>>), Error> {
+        // An exact str (most strings of a query) read once.
+        if let Ok(s) = self.obj.cast_exact::<PyString>() {
+            self.walk.count(1);
+            let text = utf8(s).ok_or_else(|| at.err(ErrorKind::InvalidValue, NOT_UNICODE))?;
+            return Ok((Kind::Str, Some(Cow::Borrowed(text))));
+        }
+        let kind = self.kind(at)?;
+        let text = match kind {
+            Kind::Str => Some(self.str(at)?),
+            _ => None,
+        };
+        Ok((kind, text))
+    }
+
     fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error> {
-        if let Ok(s) = self.obj.cast::<PyString>() {
+        let obj = &self.obj;
+        if let Ok(s) = obj
+            .cast_exact::<PyString>()
+            .or_else(|_| obj.cast::<PyString>())
+        {
             return utf8(s)
                 .map(Cow::Borrowed)
                 .ok_or_else(|| at.err(ErrorKind::InvalidValue, NOT_UNICODE));
@@ -479,7 +498,8 @@ impl<'py> Source for Node<'_, 'py> {
         };
         let walk = self.walk;
         let mut entry = |k: Bound<'py, PyAny>, v| {
-            let Ok(ks) = k.cast::<PyString>() else {
+            // An exact str first (a pointer compare; the subclass check is a call).
+            let Ok(ks) = k.cast_exact::<PyString>().or_else(|_| k.cast::<PyString>()) else {
                 return Err(at.err(
                     ErrorKind::InvalidQuery,
                     format!(

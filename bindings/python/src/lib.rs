@@ -629,12 +629,11 @@ fn compile_options(
         return match out {
             // A text parameter made from an exact `str` operand, unchanged, is that `str`
             // (as `Prepared.bind_values` gives it).
-            SourceCompiled::Shared(q) => compiled_from(
-                py,
-                schema.sql_texts.get(py, &q.sql),
-                &q.params,
-                |i| q.source(i).map(|n| n.object().clone()),
-            ),
+            SourceCompiled::Shared(q) => {
+                compiled_from(py, schema.sql_texts.get(py, &q.sql), &q.params, |i| {
+                    q.source(i).map(|n| n.object().clone())
+                })
+            }
             SourceCompiled::Compiled(out) => to_compiled(py, &out),
         };
     }

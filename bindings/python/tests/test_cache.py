@@ -238,3 +238,32 @@ def test_a_hit_passes_on_its_str_operands_as_they_are() -> None:
     assert type(sub.params[0]) is str and sub.params[0] == "carol@example.com"
     assert type(sub.params[1][0]) is str and sub.params[1] == ["Oslo"]
     assert schema.cache_stats()["document_hits"] == 3
+
+
+def test_a_compile_inside_a_read_of_the_same_schema() -> None:
+    # A value whose `isoformat` compiles through the same schema while the outer compile
+    # reads its document (the reader and its key buffer re-entered on one thread): each
+    # compile gives what an uncached one gives, hit or miss.
+    import datetime as dt
+
+    schema = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT))
+    off = fraiseql_qb.Schema(json.loads(FIXTURE_SCHEMA_TEXT), cache_size=0)
+    inner: list = []
+
+    def query(day: Any, age: int) -> Any:
+        return {"view": "v_user", "select": ["id", "name"],
+                "where": {"birth_date": {"eq": day}, "age": {"gte": age}}}
+
+    class CompilingDate(dt.date):
+        def isoformat(self) -> str:  # type: ignore[override]
+            q = query(dt.date(2020, 1, len(inner) + 1), len(inner))
+            inner.append((fraiseql_qb.compile(q, schema), fraiseql_qb.compile(q, off)))
+            return super().isoformat()
+
+    for age in range(4):
+        q = query(CompilingDate(2024, 1, 31), age)
+        got = fraiseql_qb.compile(q, schema)
+        want = fraiseql_qb.compile(query(dt.date(2024, 1, 31), age), off)
+        assert (got.sql, got.params) == (want.sql, want.params)
+    assert inner and all((a.sql, a.params) == (b.sql, b.params) for a, b in inner)
+    assert schema.cache_stats()["document_hits"] >= 3

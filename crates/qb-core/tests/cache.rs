@@ -1379,7 +1379,11 @@ fn shared_statements_are_the_plans_and_hits_name_their_operand_nodes() {
         ))
         .expect("json")
     };
-    let docs = [doc("a@x", "al", 5), doc("b@x", "bo", 7), doc("c@x", "ca", 9)];
+    let docs = [
+        doc("a@x", "al", 5),
+        doc("b@x", "bo", 7),
+        doc("c@x", "ca", 9),
+    ];
     fn shared<'d>(
         cache: &ShapeCache,
         d: &'d Value,
@@ -1398,20 +1402,31 @@ fn shared_statements_are_the_plans_and_hits_name_their_operand_nodes() {
     for d in &docs[1..] {
         let q = shared(d);
         assert!(std::sync::Arc::ptr_eq(&q.sql, &first.sql));
-        let want = compile(&Query::from_value(d).expect("query"), &schema, &options).unwrap();
+        let want = compile(&Query::from_value(d).expect("query"), &schema, &options);
+        let want = want.expect("compiles");
         assert_eq!((&*q.sql, &q.params), (want.sql.as_str(), &want.params));
-        // $1 the email (as given), $2 the pattern made from `contains`, $3 the limit.
+        // $1 the email (as given), $2 the pattern made from `contains`, $3 the limit (a
+        // count: no node).
         let operand = |p: &str, op: &str| d.get("where").and_then(|w| w.get(p)?.get(op));
-        assert!(std::ptr::eq(*q.source(0).unwrap(), operand("email", "eq").unwrap()));
-        let part = operand("name", "contains").unwrap();
-        assert!(std::ptr::eq(*q.source(1).unwrap(), part));
-        assert_ne!(q.params[1].value, ParamValue::Text(part.as_str().unwrap().into()));
+        let (email, part) = (operand("email", "eq"), operand("name", "contains"));
+        assert!(
+            q.source(0)
+                .is_some_and(|n| email.is_some_and(|e| std::ptr::eq(*n, e)))
+        );
+        assert!(
+            q.source(1)
+                .is_some_and(|n| part.is_some_and(|p| std::ptr::eq(*n, p)))
+        );
+        let part = part.and_then(Value::as_str).expect("the part");
+        assert_ne!(q.params[1].value, ParamValue::Text(part.into()));
         assert!(q.source(2).is_none() && q.source(3).is_none());
     }
     assert_eq!(cache.stats().document_hits, 2);
     // Through `compile_source`, the same query; without a cache, compiled in full.
     let want = shared(&docs[2]);
-    let got = cache.compile_source(|| &docs[2], &schema, &options).unwrap();
+    let got = cache
+        .compile_source(|| &docs[2], &schema, &options)
+        .expect("compiles");
     assert_eq!((got.sql.as_str(), &got.params), (&*want.sql, &want.params));
     let off = ShapeCache::new(0);
     let full = off.compile_source_shared(|| &docs[2], &schema, &options, |s| s());

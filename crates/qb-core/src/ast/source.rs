@@ -57,6 +57,18 @@ pub trait Source: Sized {
     /// The text of a [`Kind::Str`] node.
     fn str(&self, at: &Path<'_>) -> Result<Cow<'_, str>, Error>;
 
+    /// [`Source::kind`], with the text ([`Source::str`]) of a [`Kind::Str`] node: one call
+    /// for a reader that writes a string where it finds one (a host overrides it to read
+    /// its common string once).
+    fn kind_text(&self, at: &Path<'_>) -> Result<(Kind, Option<Cow<'_, str>>), Error> {
+        let kind = self.kind(at)?;
+        let text = match kind {
+            Kind::Str => Some(self.str(at)?),
+            _ => None,
+        };
+        Ok((kind, text))
+    }
+
     /// The text of a [`Kind::Str`] node, owned (moved out where the source allows it).
     fn into_string(self, at: &Path<'_>) -> Result<String, Error> {
         Ok(self.str(at)?.into_owned())

@@ -73,6 +73,20 @@ struct Reader<S> {
     paths: Option<Vec<String>>,
 }
 
+thread_local! {
+    /// The key buffer of this thread's last reader, kept for the next one.
+    static KEY_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl<S> Drop for Reader<S> {
+    fn drop(&mut self) {
+        let bytes = std::mem::take(&mut self.key.bytes);
+        if bytes.capacity() <= 1 << 16 {
+            KEY_BUFFER.with(|b| b.set(bytes));
+        }
+    }
+}
+
 /// Node tags of the key.
 const NULL: u8 = 0;
 const FALSE: u8 = 1;
@@ -134,9 +148,10 @@ impl<S: Source> Reader<S> {
     #[inline(always)]
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
         let mut key = Key {
-            // One allocation for most documents.
-            bytes: Vec::with_capacity(1024),
+            bytes: KEY_BUFFER.with(|b| b.take()),
         };
+        key.bytes.clear();
+        key.bytes.reserve(1024);
         key.u8(DOC_KEY);
         key.options(schema, options);
         // The shape keeps the effective camelCase (the query's, else the option's); a
@@ -284,9 +299,18 @@ impl<S: Source> Reader<S> {
         if v.kind(at)? != Kind::List {
             return self.verbatim(v, at, depth);
         }
-        self.list_of(v, at, depth, |r, item, p, d| match item.kind(p)? {
-            Kind::Object => r.object_of(item, p, d, |r, k, v, p, d| r.member(k, v, p, false, d)),
-            kind => r.node(item, kind, p, d),
+        self.list_of(v, at, depth, |r, item, p, d| {
+            let (kind, text) = item.kind_text(p)?;
+            if let Some(text) = text {
+                r.string(&text);
+                return Ok(());
+            }
+            match kind {
+                Kind::Object => {
+                    r.object_of(item, p, d, |r, k, v, p, d| r.member(k, v, p, false, d))
+                }
+                kind => r.node(item, kind, p, d),
+            }
         })
     }
 
@@ -413,7 +437,25 @@ impl<S: Source> Reader<S> {
     /// A node kept whole in the key.
     #[inline(always)]
     fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
-        let kind = v.kind(at)?;
+        self.item(v, at, depth)
+    }
+
+    /// Writes a string node of text `text`.
+    #[inline(always)]
+    fn string(&mut self, text: &str) {
+        self.key.u8(STR);
+        self.key.str(text);
+    }
+
+    /// [`Reader::verbatim`] of an item of a list or object kept whole (a string without a
+    /// call of its own).
+    #[inline(always)]
+    fn item(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+        let (kind, text) = v.kind_text(at)?;
+        if let Some(text) = text {
+            self.string(&text);
+            return Ok(());
+        }
         self.node(v, kind, at, depth)
     }
 
@@ -439,10 +481,7 @@ impl<S: Source> Reader<S> {
             }
             // Not kept (its digits are not read here): the full way.
             Kind::Number => return Err(Skip),
-            Kind::Str => {
-                self.key.u8(STR);
-                self.key.str(&v.str(at)?);
-            }
+            Kind::Str => self.string(&v.str(at)?),
             Kind::List | Kind::Object => return Ok(false),
         }
         Ok(true)
@@ -455,9 +494,7 @@ impl<S: Source> Reader<S> {
             self.key.u8(LIST);
             self.key.len(v.len());
             v.items(at, |i, item| {
-                let p = at.index(i);
-                let kind = item.kind(&p)?;
-                self.node(item, kind, &p, depth)
+                self.item(item, &at.index(i), depth)
                     .map_err(|Skip| skip_error())
             })?;
         } else {
@@ -473,9 +510,7 @@ impl<S: Source> Reader<S> {
                     _ => self.key.str(k),
                 }
                 let p = at.key(k);
-                let kind = item.kind(&p)?;
-                self.node(item, kind, &p, depth)
-                    .map_err(|Skip| skip_error())
+                self.item(item, &p, depth).map_err(|Skip| skip_error())
             })?;
         }
         Ok(())
@@ -583,7 +618,7 @@ impl ShapeCache {
         options: &CompileOptions,
         run: impl FnOnce(&CompileStep<'_>) -> Result<CompiledQuery, Error>,
     ) -> Result<CompiledQuery, Error> {
-        self.compile_source_shared(doc, schema, options, run)
+        self.compile_document::<S, false>(doc, schema, options, run)
             .map(SourceCompiled::into_query)
     }
 
@@ -592,6 +627,18 @@ impl ShapeCache {
     /// its own form of each statement, or hands an operand's own object back as its
     /// parameter (docs/performance.md, "Python's hit").
     pub fn compile_source_shared<S: Source>(
+        &self,
+        doc: impl Fn() -> S,
+        schema: &Schema,
+        options: &CompileOptions,
+        run: impl FnOnce(&CompileStep<'_>) -> Result<CompiledQuery, Error>,
+    ) -> Result<SourceCompiled<S>, Error> {
+        self.compile_document::<S, true>(doc, schema, options, run)
+    }
+
+    /// [`ShapeCache::compile_source_shared`]; a hit keeps its parameters' nodes when
+    /// `SOURCES` is on.
+    fn compile_document<S: Source, const SOURCES: bool>(
         &self,
         doc: impl Fn() -> S,
         schema: &Schema,
@@ -610,7 +657,7 @@ impl ShapeCache {
             if let Some(plan) = self.lookup(hash, &r.key.bytes) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.document_hits.fetch_add(1, Ordering::Relaxed);
-                if let Some(hit) = bind_doc(&plan, &r, options) {
+                if let Some(hit) = bind_doc::<S, SOURCES>(&plan, &r, options) {
                     return Ok(SourceCompiled::Shared(hit));
                 }
                 self.recompiles.fetch_add(1, Ordering::Relaxed);
@@ -622,7 +669,14 @@ impl ShapeCache {
         let query = Query::from_source(doc(), &options.limits)?;
         let out = run(&|| self.compile(&query, schema, options))?;
         if read
-            && let Some(sql) = self.learn(doc(), &query, hash, r.key.bytes, schema, options)
+            && let Some(sql) = self.learn(
+                doc(),
+                &query,
+                hash,
+                std::mem::take(&mut r.key.bytes),
+                schema,
+                options,
+            )
             && *sql == *out.sql
         {
             return Ok(SourceCompiled::Shared(SharedQuery {
@@ -670,9 +724,10 @@ impl ShapeCache {
 
 /// The query of a document key's entry bound from the document's operands: each parameter
 /// made by its slot as [`Bound::bind`](super::Bound) makes it (an operand held by the host
-/// through [`values::value_param`], which makes the same parameter), `None` when one does
-/// not bind (the caller compiles to report it).
-fn bind_doc<S: Source>(
+/// through [`values::value_param`], which makes the same parameter), with each parameter's
+/// node when `SOURCES` is on; `None` when one does not bind (the caller compiles to report
+/// it).
+fn bind_doc<S: Source, const SOURCES: bool>(
     plan: &Plan,
     r: &Reader<S>,
     options: &CompileOptions,
@@ -682,10 +737,12 @@ fn bind_doc<S: Source>(
     let mut sources = SmallVec::new();
     let params = b.bind_each(|at, conv, scratch| {
         let op = r.operands.get(*perm.get(at as usize)? as usize)?;
-        sources.push(match op {
-            DocOperand::Node(s, _) => s.share(),
-            _ => None,
-        });
+        if SOURCES {
+            sources.push(match op {
+                DocOperand::Node(s, _) => s.share(),
+                _ => None,
+            });
+        }
         let src = match (op, r.source(op)) {
             (_, Some(src)) => src,
             (DocOperand::Node(s, kind), None) => match s.as_value() {

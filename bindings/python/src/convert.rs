@@ -45,6 +45,18 @@ fn entries<'py>(d: &Bound<'py, PyDict>) -> Entries<'py> {
     d.iter().collect()
 }
 
+/// A float operand, or `QB_INVALID_VALUE` at `at` for NaN and the infinities.
+fn float(v: f64, at: &Path<'_>) -> Result<Value, ConvError> {
+    if !v.is_finite() {
+        return Err(core(
+            at,
+            ErrorKind::InvalidValue,
+            format!("{v} is not a finite number"),
+        ));
+    }
+    Ok(Value::Float(v))
+}
+
 /// A number that is not an `i64`, as the core's checked [`Number`], or `QB_INVALID_VALUE` at
 /// `at` (not a JSON number, or beyond PostgreSQL's `numeric` range).
 fn number(text: String, at: &Path<'_>) -> Result<Value, ConvError> {
@@ -214,6 +226,9 @@ impl Walker {
         if obj.is_none() {
             return Ok(Value::Null);
         }
+        if let Ok(f) = obj.cast_exact::<PyFloat>() {
+            return float(f.value(), at);
+        }
         if let Ok(b) = obj.cast::<PyBool>() {
             return Ok(Value::Bool(b.is_true()));
         }
@@ -260,15 +275,7 @@ impl Walker {
             return Ok(Value::List(items));
         }
         if let Ok(f) = obj.cast::<PyFloat>() {
-            let v = f.value();
-            if !v.is_finite() {
-                return Err(core(
-                    at,
-                    ErrorKind::InvalidValue,
-                    format!("{v} is not a finite number"),
-                ));
-            }
-            return Ok(Value::Float(v));
+            return float(f.value(), at);
         }
         if let Ok(s) = obj.cast::<PyString>() {
             return Ok(Value::Str(text(s, at)?));
@@ -408,9 +415,16 @@ impl<'py> Source for Node<'_, 'py> {
     fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
         self.walk.count(1);
         let obj = &self.obj;
-        // The parser's common cases first: exact str, dict, list.
+        // The parser's common cases first: exact str, dict, list (a pointer compare each;
+        // the subclass checks are calls).
         if obj.is_exact_instance_of::<PyString>() {
             return Ok(Kind::Str);
+        }
+        if obj.is_exact_instance_of::<PyDict>() {
+            return Ok(Kind::Object);
+        }
+        if obj.is_exact_instance_of::<PyList>() {
+            return Ok(Kind::List);
         }
         if obj.is_instance_of::<PyDict>() {
             return Ok(Kind::Object);

@@ -415,8 +415,8 @@ impl<'py> Source for Node<'_, 'py> {
     fn kind(&self, at: &Path<'_>) -> Result<Kind, Error> {
         self.walk.count(1);
         let obj = &self.obj;
-        // The parser's common cases first: exact str, dict, list (a pointer compare each;
-        // the subclass checks are calls).
+        // The parser's common cases first: exact str, dict, list, int, float (a pointer
+        // compare each; the subclass checks are calls).
         if obj.is_exact_instance_of::<PyString>() {
             return Ok(Kind::Str);
         }
@@ -425,6 +425,13 @@ impl<'py> Source for Node<'_, 'py> {
         }
         if obj.is_exact_instance_of::<PyList>() {
             return Ok(Kind::List);
+        }
+        // An exact int (never a bool: bool is a subclass) and an exact float.
+        if let Ok(i) = obj.cast_exact::<PyInt>() {
+            return Ok(i.extract::<i64>().map_or(Kind::Number, Kind::Int));
+        }
+        if obj.is_exact_instance_of::<PyFloat>() {
+            return Ok(Kind::Number);
         }
         if obj.is_instance_of::<PyDict>() {
             return Ok(Kind::Object);

@@ -73,20 +73,6 @@ struct Reader<S> {
     paths: Option<Vec<String>>,
 }
 
-thread_local! {
-    /// The key buffer of this thread's last reader, kept for the next one.
-    static KEY_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-impl<S> Drop for Reader<S> {
-    fn drop(&mut self) {
-        let bytes = std::mem::take(&mut self.key.bytes);
-        if bytes.capacity() <= 1 << 16 {
-            KEY_BUFFER.with(|b| b.set(bytes));
-        }
-    }
-}
-
 /// Node tags of the key.
 const NULL: u8 = 0;
 const FALSE: u8 = 1;
@@ -148,10 +134,9 @@ impl<S: Source> Reader<S> {
     #[inline(always)]
     fn new(schema: &Schema, options: &CompileOptions, paths: bool) -> Self {
         let mut key = Key {
-            bytes: KEY_BUFFER.with(|b| b.take()),
+            // One allocation for most documents.
+            bytes: Vec::with_capacity(1024),
         };
-        key.bytes.clear();
-        key.bytes.reserve(1024);
         key.u8(DOC_KEY);
         key.options(schema, options);
         // The shape keeps the effective camelCase (the query's, else the option's); a
@@ -657,8 +642,16 @@ impl ShapeCache {
             if let Some(plan) = self.lookup(hash, &r.key.bytes) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 self.document_hits.fetch_add(1, Ordering::Relaxed);
-                if let Some(hit) = bind_doc::<S, SOURCES>(&plan, &r, options) {
-                    return Ok(SourceCompiled::Shared(hit));
+                if let Some((sql, params, sources)) = bind_doc::<S, SOURCES>(&plan, &r, options) {
+                    return Ok(if SOURCES {
+                        SourceCompiled::Shared(SharedQuery {
+                            sql: Arc::clone(sql),
+                            params,
+                            sources,
+                        })
+                    } else {
+                        SourceCompiled::Compiled(CompiledQuery::new(&**sql, params))
+                    });
                 }
                 self.recompiles.fetch_add(1, Ordering::Relaxed);
                 let query = Query::from_source(doc(), &options.limits)?;
@@ -669,14 +662,7 @@ impl ShapeCache {
         let query = Query::from_source(doc(), &options.limits)?;
         let out = run(&|| self.compile(&query, schema, options))?;
         if read
-            && let Some(sql) = self.learn(
-                doc(),
-                &query,
-                hash,
-                std::mem::take(&mut r.key.bytes),
-                schema,
-                options,
-            )
+            && let Some(sql) = self.learn(doc(), &query, hash, r.key.bytes, schema, options)
             && *sql == *out.sql
         {
             return Ok(SourceCompiled::Shared(SharedQuery {
@@ -724,14 +710,15 @@ impl ShapeCache {
 
 /// The query of a document key's entry bound from the document's operands: each parameter
 /// made by its slot as [`Bound::bind`](super::Bound) makes it (an operand held by the host
-/// through [`values::value_param`], which makes the same parameter), with each parameter's
-/// node when `SOURCES` is on; `None` when one does not bind (the caller compiles to report
-/// it).
-fn bind_doc<S: Source, const SOURCES: bool>(
-    plan: &Plan,
+/// through [`values::value_param`], which makes the same parameter): the plan's statement,
+/// the parameters, and each parameter's node when `SOURCES` is on; `None` when one does not
+/// bind (the caller compiles to report it).
+#[allow(clippy::type_complexity)]
+fn bind_doc<'p, S: Source, const SOURCES: bool>(
+    plan: &'p Plan,
     r: &Reader<S>,
     options: &CompileOptions,
-) -> Option<SharedQuery<S>> {
+) -> Option<(&'p Arc<str>, Vec<Param>, SmallVec<[Option<S>; 8]>)> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
     let limits = &options.limits;
     let mut sources = SmallVec::new();
@@ -755,11 +742,7 @@ fn bind_doc<S: Source, const SOURCES: bool>(
         };
         conv.make_with(src, limits, scratch).ok()
     })?;
-    Some(SharedQuery {
-        sql: Arc::clone(&b.sql),
-        params,
-        sources,
-    })
+    Some((&b.sql, params, sources))
 }
 
 /// What [`ShapeCache::compile_source_shared`] gives: a query whose statement is a cached

@@ -1,10 +1,11 @@
-//! The Python `str` of the statements a `Schema`'s document hits return.
+//! The Python `str` of the shared statements a `Schema`'s compiles return.
 //!
 //! A cache hit returns its plan's statement again, call after call; decoding it into a new
 //! `str` each time was the largest single cost of a hit after reading the dict
 //! (docs/performance.md, "Python's hit"). The core shares a plan's statement with each of its
 //! hits (one `Arc<str>`), so its `str` is kept by that `Arc`'s address: the entry holds the
-//! `Arc`, which keeps the address from being reused by any other text while the entry lives.
+//! `Arc`, which keeps the address from being reused by any other text while the entry lives
+//! (docs/performance.md, "Shared statements (session 12)").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

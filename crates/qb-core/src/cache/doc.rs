@@ -610,7 +610,7 @@ impl ShapeCache {
     /// [`ShapeCache::compile_source_with`], with the statement of a cached document key
     /// shared, not copied, and on a hit each parameter's operand node: for a host that keeps
     /// its own form of each statement, or hands an operand's own object back as its
-    /// parameter (docs/performance.md, "Python's hit").
+    /// parameter (docs/performance.md, "Shared statements (session 12)").
     pub fn compile_source_shared<S: Source>(
         &self,
         doc: impl Fn() -> S,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the fraiseql-qb wheel with maturin and installs it (plus the test and example
-# dependencies) into a venv. Prints nothing on stdout; the venv's python is $FQB_VENV/bin/python.
+# Builds the fraiseql-qb wheel with maturin for the venv's CPython (a wheel is built per
+# CPython version) and installs it (plus the test and example dependencies) into a venv.
+# Prints nothing on stdout; the venv's python is $FQB_VENV/bin/python.
 #
 # Env: FQB_VENV (default /var/tmp/fqb-venv, created if missing, reused otherwise),
 #      FQB_PY_TARGET (cargo target dir for maturin, default /var/tmp/fqb-target-py: kept apart
@@ -24,14 +25,14 @@ PY="$VENV/bin/python"
 WHEELS="$(mktemp -d "${TMPDIR:-/tmp}/fqb-wheel.XXXXXX")"
 trap 'rm -rf -- "$WHEELS"' EXIT
 
-log "building the wheel (maturin, release, target dir $TARGET)"
+log "building the wheel for $("$PY" -V) (maturin, release, target dir $TARGET)"
 start=$(date +%s)
-"$VENV/bin/maturin" build --release --quiet \
+"$VENV/bin/maturin" build --release --quiet -i "$PY" \
     -m "$ROOT/bindings/python/Cargo.toml" --target-dir "$TARGET" -o "$WHEELS" >&2
 log "wheel built in $(( $(date +%s) - start )) s: $(cd "$WHEELS" && ls *.whl)"
 
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/*.whl
-if [ -n "${FQB_WHEEL_OUT:-}" ]; then  # keep a copy (test.sh installs it into other Pythons)
+if [ -n "${FQB_WHEEL_OUT:-}" ]; then  # keep a copy
     mkdir -p "$FQB_WHEEL_OUT"
     rm -f "$FQB_WHEEL_OUT"/*.whl
     cp "$WHEELS"/*.whl "$FQB_WHEEL_OUT"/

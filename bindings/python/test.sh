@@ -11,12 +11,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${FQB_VENV:-/var/tmp/fqb-venv}"
 WHEEL_DIR="$(mktemp -d "${TMPDIR:-/tmp}/fqb-wheel-test.XXXXXX")"
 trap 'rm -rf -- "$WHEEL_DIR"' EXIT
-FQB_WHEEL_OUT="$WHEEL_DIR" "$HERE/install.sh"
+"$HERE/install.sh"
 cd "$HERE"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
 
-# The same abi3 wheel under the oldest CPython it claims (3.10, the floor of its abi3-py310
-# stable ABI) and the newest one here.
+# The package under the oldest CPython it claims (3.10) and the newest one here, each with
+# its own wheel (a wheel is built per CPython version).
 # FQB_OTHER_PYTHONS (interpreter paths, space-separated) overrides the discovery below;
 # set it to "none" to skip.
 others="${FQB_OTHER_PYTHONS:-}"
@@ -39,9 +39,13 @@ elif [ "$others" != "none" ]; then
             || "$venv/bin/python" -m pip install -q --disable-pip-version-check pytest \
                 "psycopg[binary]>=3.2" "asyncpg>=0.29" "prometheus-client>=0.17" "sqlalchemy>=2" \
                 "graphql-core>=3.3.2,<3.4"
+        out="$WHEEL_DIR/py$ver"
+        "$VENV/bin/maturin" build --release --quiet -i "$py" \
+            -m "$HERE/Cargo.toml" --target-dir "${FQB_PY_TARGET:-/var/tmp/fqb-target-py}" \
+            -o "$out" >&2
         "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall \
-            --no-deps "$WHEEL_DIR"/*.whl
-        echo "python/test.sh: the same wheel under CPython $ver" >&2
+            --no-deps "$out"/*.whl
+        echo "python/test.sh: the package under CPython $ver (its wheel: $(cd "$out" && ls *.whl))" >&2
         "$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
     done
 fi

@@ -518,6 +518,11 @@ typedef struct fqb_cache_stats {
      Approximate bytes of the cached shapes.
      */
     size_t bytes;
+    /*
+     Of `hits`, those read straight from the query text's document key (no query built).
+     Appended after `bytes`: a caller compiled against a header without it must be rebuilt.
+     */
+    uint64_t document_hits;
 } fqb_cache_stats;
 
 /*

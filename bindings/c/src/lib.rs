@@ -174,6 +174,9 @@ pub struct fqb_cache_stats {
     pub capacity: usize,
     /// Approximate bytes of the cached shapes.
     pub bytes: usize,
+    /// Of `hits`, those read straight from the query text's document key (no query built).
+    /// Appended after `bytes`: a caller compiled against a header without it must be rebuilt.
+    pub document_hits: u64,
 }
 
 /// Writes the counters of `schema`'s shape cache to `*stats_out`.
@@ -199,6 +202,7 @@ pub unsafe extern "C" fn fqb_schema_cache_stats(
             len: s.len,
             capacity: s.capacity,
             bytes: s.bytes,
+            document_hits: s.document_hits,
         });
         Ok(())
     })

@@ -323,10 +323,13 @@ static void test_cache(void) {
     CHECK(c == NULL);
     CHECK_STATUS(fqb_schema_cache_stats(schema, &after), FQB_OK, NULL);
     CHECK(after.hits >= before.hits + 2);
+    /* The second compile of Q_GOOD read its text's document key. */
+    CHECK(after.document_hits >= before.document_hits + 1);
+    CHECK(after.document_hits <= after.hits);
     CHECK(after.recompiles == before.recompiles + 1);
     CHECK(after.len >= 1 && after.bytes > 0);
     CHECK_STATUS(fqb_schema_cache_stats(uncached, &none), FQB_OK, NULL);
-    CHECK(none.capacity == 0 && none.len == 0 && none.hits == 0);
+    CHECK(none.capacity == 0 && none.len == 0 && none.hits == 0 && none.document_hits == 0);
     CHECK_STATUS(fqb_schema_cache_stats(NULL, &none), FQB_NULL_PARAMETER, NULL);
     CHECK_STATUS(fqb_schema_cache_stats(schema, NULL), FQB_NULL_PARAMETER, NULL);
     fqb_schema_free(&uncached);

@@ -713,12 +713,11 @@ impl ShapeCache {
 /// through [`values::value_param`], which makes the same parameter): the plan's statement,
 /// the parameters, and each parameter's node when `SOURCES` is on; `None` when one does not
 /// bind (the caller compiles to report it).
-#[allow(clippy::type_complexity)]
 fn bind_doc<'p, S: Source, const SOURCES: bool>(
     plan: &'p Plan,
     r: &Reader<S>,
     options: &CompileOptions,
-) -> Option<(&'p Arc<str>, Vec<Param>, SmallVec<[Option<S>; 8]>)> {
+) -> Option<(&'p Arc<str>, Vec<Param>, Sources<S>)> {
     let (b, perm) = (plan.bound.as_ref()?, plan.perm.as_ref()?);
     let limits = &options.limits;
     let mut sources = SmallVec::new();
@@ -744,6 +743,9 @@ fn bind_doc<'p, S: Source, const SOURCES: bool>(
     })?;
     Some((&b.sql, params, sources))
 }
+
+/// Per parameter of a hit, the document node it was made from ([`SharedQuery::source`]).
+type Sources<S> = SmallVec<[Option<S>; 8]>;
 
 /// What [`ShapeCache::compile_source_shared`] gives: a query whose statement is a cached
 /// document key's, or a query compiled in full.
@@ -777,7 +779,7 @@ pub struct SharedQuery<S> {
     pub sql: Arc<str>,
     /// Parameters, as [`CompiledQuery::params`].
     pub params: Vec<Param>,
-    sources: SmallVec<[Option<S>; 8]>,
+    sources: Sources<S>,
 }
 
 impl<S> SharedQuery<S> {

@@ -5,8 +5,7 @@
 #
 # Env: FQB_VENV (default /var/tmp/fqb-venv, created if missing, reused otherwise),
 #      FQB_PY_TARGET (cargo target dir for maturin, default /var/tmp/fqb-target-py: kept apart
-#      from plain cargo's so neither rebuilds pyo3 for the other), PYTHON (default python3),
-#      FQB_WHEEL_OUT (a folder to copy the built wheel into; optional).
+#      from plain cargo's so neither rebuilds pyo3 for the other), PYTHON (default python3).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,9 +31,4 @@ start=$(date +%s)
 log "wheel built in $(( $(date +%s) - start )) s: $(cd "$WHEELS" && ls *.whl)"
 
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/*.whl
-if [ -n "${FQB_WHEEL_OUT:-}" ]; then  # keep a copy
-    mkdir -p "$FQB_WHEEL_OUT"
-    rm -f "$FQB_WHEEL_OUT"/*.whl
-    cp "$WHEELS"/*.whl "$FQB_WHEEL_OUT"/
-fi
 

@@ -419,12 +419,6 @@ impl<S: Source> Reader<S> {
         })
     }
 
-    /// A node kept whole in the key.
-    #[inline(always)]
-    fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
-        self.item(v, at, depth)
-    }
-
     /// Writes a string node of text `text`.
     #[inline(always)]
     fn string(&mut self, text: &str) {
@@ -432,10 +426,9 @@ impl<S: Source> Reader<S> {
         self.key.str(text);
     }
 
-    /// [`Reader::verbatim`] of an item of a list or object kept whole (a string without a
-    /// call of its own).
+    /// A node kept whole in the key (a string read with its kind, in one call).
     #[inline(always)]
-    fn item(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
+    fn verbatim(&mut self, v: S, at: &Path<'_>, depth: usize) -> Result<(), Skip> {
         let (kind, text) = v.kind_text(at)?;
         if let Some(text) = text {
             self.string(&text);
@@ -479,7 +472,7 @@ impl<S: Source> Reader<S> {
             self.key.u8(LIST);
             self.key.len(v.len());
             v.items(at, |i, item| {
-                self.item(item, &at.index(i), depth)
+                self.verbatim(item, &at.index(i), depth)
                     .map_err(|Skip| skip_error())
             })?;
         } else {
@@ -495,7 +488,7 @@ impl<S: Source> Reader<S> {
                     _ => self.key.str(k),
                 }
                 let p = at.key(k);
-                self.item(item, &p, depth).map_err(|Skip| skip_error())
+                self.verbatim(item, &p, depth).map_err(|Skip| skip_error())
             })?;
         }
         Ok(())
